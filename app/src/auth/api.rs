@@ -1,0 +1,293 @@
+//! Account server functions. Each one validates its input, checks the caller, and only
+//! then writes; a refusal changes nothing.
+
+use super::{Me, NamedRef};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<Me>, AppError> {
+    let state = crate::state::app_state()?;
+    match super::session::current_user_id(&state).await? {
+        Some(user_id) => service::load_me(&state.pool, &user_id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+#[server(endpoint = "communities")]
+pub async fn list_communities() -> Result<Vec<NamedRef>, AppError> {
+    let state = crate::state::app_state()?;
+    Ok(
+        sqlx::query_as::<_, (String, String)>("SELECT id, name FROM communities ORDER BY name")
+            .fetch_all(&state.pool)
+            .await?
+            .into_iter()
+            .map(|(id, name)| NamedRef { id, name })
+            .collect(),
+    )
+}
+
+#[server(endpoint = "login")]
+pub async fn login(phone: String, password: String) -> Result<(), AppError> {
+    let state = crate::state::app_state()?;
+    let user_id = service::login(&state, &phone, password).await?;
+    super::session::start_session(&state, &user_id).await
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let state = crate::state::app_state()?;
+    super::session::end_session(&state).await
+}
+
+#[server(endpoint = "register")]
+pub async fn register_resident(
+    phone: String,
+    name: String,
+    password: String,
+    community_id: String,
+) -> Result<(), AppError> {
+    let state = crate::state::app_state()?;
+    let user_id =
+        service::register_resident(&state, &phone, &name, password, &community_id).await?;
+    super::session::start_session(&state, &user_id).await
+}
+
+#[server(endpoint = "change_password")]
+pub async fn change_password(old_password: String, new_password: String) -> Result<(), AppError> {
+    let (state, actor) = super::session::require_actor().await?;
+    service::change_password(&state, &actor.user_id, old_password, new_password).await?;
+    super::session::start_session(&state, &actor.user_id).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use crate::auth::authz::Role;
+    use crate::auth::rules::{check_password, normalize_name, normalize_phone};
+    use crate::auth::session::{
+        check_rate, client_address, hash_password, record_attempt, verify_password,
+    };
+    use crate::auth::{Me, MyRole, NamedRef, PartyStatus};
+    use crate::error::{AppError, AppResult};
+    use crate::orgs::rules::OrgKind;
+    use crate::state::{new_id, now, AppState};
+    use sqlx::SqlitePool;
+
+    pub async fn load_me(pool: &SqlitePool, user_id: &str) -> AppResult<Me> {
+        let (id, name, phone, party_status, community_id, community_name): (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = sqlx::query_as(
+            "SELECT u.id, u.name, u.phone, u.party_status, c.id, c.name
+             FROM users u LEFT JOIN communities c ON c.id = u.community_id WHERE u.id = ?",
+        )
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotLoggedIn)?;
+        let roles: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT o.id, o.name, o.kind, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
+             WHERE m.user_id = ? ORDER BY o.kind, o.name",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+        Ok(Me {
+            id,
+            name,
+            phone,
+            party_status: party_status.as_deref().and_then(PartyStatus::parse),
+            community: community_id
+                .zip(community_name)
+                .map(|(id, name)| NamedRef { id, name }),
+            roles: roles
+                .into_iter()
+                .filter_map(|(org_id, org_name, kind, role)| {
+                    Some(MyRole {
+                        org_id,
+                        org_name,
+                        org_kind: OrgKind::parse(&kind)?,
+                        role: Role::parse(&role)?,
+                    })
+                })
+                .collect(),
+        })
+    }
+
+    fn address_key(state: &AppState) -> (String, i64) {
+        (
+            format!("addr:{}", client_address()),
+            state.settings.attempts_per_address,
+        )
+    }
+
+    /// Checks the password and returns the user's id. Failures count towards the rate
+    /// limit of the phone number and of the client's address.
+    pub async fn login(state: &AppState, phone: &str, password: String) -> AppResult<String> {
+        let phone = normalize_phone(phone)?;
+        let keys = [
+            (
+                format!("login:{phone}"),
+                state.settings.login_attempts_per_phone,
+            ),
+            address_key(state),
+        ];
+        check_rate(state, &keys).await?;
+        let found: Option<(String, String)> =
+            sqlx::query_as("SELECT id, password_hash FROM users WHERE phone = ?")
+                .bind(&phone)
+                .fetch_optional(&state.pool)
+                .await?;
+        if let Some((id, hash)) = found {
+            if verify_password(password, hash).await {
+                return Ok(id);
+            }
+        }
+        record_attempt(state, &keys).await?;
+        Err(AppError::WrongCredentials)
+    }
+
+    /// Inserts a new user; the phone number's uniqueness is the database's to keep, so two
+    /// registrations racing for one number cannot both succeed.
+    pub async fn insert_user(
+        executor: impl sqlx::Executor<'_, Database = sqlx::Sqlite>,
+        phone: &str,
+        name: &str,
+        password_hash: &str,
+        party_status: Option<PartyStatus>,
+        community_id: Option<&str>,
+    ) -> AppResult<String> {
+        let id = new_id();
+        let result = sqlx::query(
+            "INSERT INTO users (id, phone, name, password_hash, party_status, community_id, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(phone)
+        .bind(name)
+        .bind(password_hash)
+        .bind(party_status.map(|p| p.as_str()))
+        .bind(community_id)
+        .bind(now())
+        .execute(executor)
+        .await;
+        match result {
+            Ok(_) => Ok(id),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::PhoneTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Validated input of a new account, before anything is written.
+    pub struct NewAccount {
+        pub phone: String,
+        pub name: String,
+        pub password_hash: String,
+    }
+
+    pub async fn prepare_account(
+        state: &AppState,
+        phone: &str,
+        name: &str,
+        password: String,
+    ) -> AppResult<NewAccount> {
+        let phone = normalize_phone(phone)?;
+        let name = normalize_name(name)?;
+        check_password(&password)?;
+        let keys = [address_key(state)];
+        check_rate(state, &keys).await?;
+        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE phone = ?")
+            .bind(&phone)
+            .fetch_optional(&state.pool)
+            .await?;
+        if taken.is_some() {
+            return Err(AppError::PhoneTaken);
+        }
+        record_attempt(state, &keys).await?;
+        Ok(NewAccount {
+            phone,
+            name,
+            password_hash: hash_password(password).await?,
+        })
+    }
+
+    pub async fn register_resident(
+        state: &AppState,
+        phone: &str,
+        name: &str,
+        password: String,
+        community_id: &str,
+    ) -> AppResult<String> {
+        normalize_phone(phone)?;
+        normalize_name(name)?;
+        check_password(&password)?;
+        if community_id.trim().is_empty() {
+            return Err(AppError::CommunityRequired);
+        }
+        let community: Option<String> =
+            sqlx::query_scalar("SELECT id FROM communities WHERE id = ?")
+                .bind(community_id)
+                .fetch_optional(&state.pool)
+                .await?;
+        let community = community.ok_or(AppError::CommunityRequired)?;
+        let account = prepare_account(state, phone, name, password).await?;
+        insert_user(
+            &state.pool,
+            &account.phone,
+            &account.name,
+            &account.password_hash,
+            None,
+            Some(&community),
+        )
+        .await
+    }
+
+    /// Changes the password and ends every other session of the user.
+    pub async fn change_password(
+        state: &AppState,
+        user_id: &str,
+        old_password: String,
+        new_password: String,
+    ) -> AppResult<()> {
+        check_password(&new_password)?;
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_one(&state.pool)
+            .await?;
+        let keys = [(
+            format!("password:{user_id}"),
+            state.settings.login_attempts_per_phone,
+        )];
+        check_rate(state, &keys).await?;
+        if !verify_password(old_password, hash).await {
+            record_attempt(state, &keys).await?;
+            return Err(AppError::WrongPassword);
+        }
+        let new_hash = hash_password(new_password).await?;
+        let mut tx = state.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(&new_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        crate::state::audit(
+            &mut *tx,
+            user_id,
+            "change_password",
+            None,
+            Some(user_id),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,204 @@
+//! The one place that decides who may do what. Server functions ask [`authorize`];
+//! views may hide buttons with [`can`], but never decide access alone.
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// Keeps the organisation tree below the org the grant is on.
+    Admin,
+    Secretary,
+    GroupLeader,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Secretary => "secretary",
+            Role::GroupLeader => "group_leader",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "admin" => Role::Admin,
+            "secretary" => Role::Secretary,
+            "group_leader" => Role::GroupLeader,
+            "member" => Role::Member,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub org_id: String,
+    pub role: Role,
+}
+
+/// Who is asking: the user and every role they hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: String,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    ViewMembers,
+    ManageMembers,
+    ManageInvites,
+    ManageGroupMembers,
+    ManageOrgTree,
+    AppointSecretary,
+    PairCommunity,
+}
+
+/// `target_path` is the target org and its ancestors, root first, target last.
+pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
+    let Some(target) = target_path.last() else {
+        return false;
+    };
+    let holds = |role: Role, org: &String| {
+        actor
+            .grants
+            .iter()
+            .any(|g| g.role == role && &g.org_id == org)
+    };
+    let admin_over_target = target_path.iter().any(|org| holds(Role::Admin, org));
+    let secretary_of_target = holds(Role::Secretary, target);
+    // A group's secretary is the secretary of the branch right above it.
+    let secretary_of_parent =
+        target_path.len() >= 2 && holds(Role::Secretary, &target_path[target_path.len() - 2]);
+    match action {
+        Action::ViewMembers => {
+            admin_over_target
+                || secretary_of_target
+                || secretary_of_parent
+                || holds(Role::GroupLeader, target)
+        }
+        Action::ManageMembers | Action::ManageInvites => admin_over_target || secretary_of_target,
+        Action::ManageGroupMembers => {
+            admin_over_target || secretary_of_target || secretary_of_parent
+        }
+        Action::PairCommunity => admin_over_target || secretary_of_target,
+        Action::ManageOrgTree | Action::AppointSecretary => admin_over_target,
+    }
+}
+
+pub fn authorize(actor: &Actor, action: Action, target_path: &[String]) -> Result<(), AppError> {
+    if can(actor, action, target_path) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn actor(grants: &[(&str, Role)]) -> Actor {
+        Actor {
+            user_id: "u".into(),
+            grants: grants
+                .iter()
+                .map(|(org, role)| Grant {
+                    org_id: org.to_string(),
+                    role: *role,
+                })
+                .collect(),
+        }
+    }
+
+    const BRANCH_A: &[&str] = &["committee", "branch-a"];
+    const BRANCH_B: &[&str] = &["committee", "branch-b"];
+    const GROUP_A1: &[&str] = &["committee", "branch-a", "group-a1"];
+
+    #[test]
+    fn secretary_manages_own_branch_only() {
+        let sec = actor(&[("branch-a", Role::Secretary), ("branch-a", Role::Member)]);
+        assert!(can(&sec, Action::ManageMembers, &path(BRANCH_A)));
+        assert!(can(&sec, Action::ManageInvites, &path(BRANCH_A)));
+        assert!(can(&sec, Action::ManageGroupMembers, &path(GROUP_A1)));
+        assert!(!can(&sec, Action::ManageMembers, &path(BRANCH_B)));
+        assert!(!can(&sec, Action::ViewMembers, &path(BRANCH_B)));
+        assert!(!can(&sec, Action::ManageOrgTree, &path(BRANCH_A)));
+        assert!(!can(&sec, Action::AppointSecretary, &path(BRANCH_A)));
+    }
+
+    #[test]
+    fn member_cannot_manage_or_list() {
+        let member = actor(&[("branch-a", Role::Member), ("group-a1", Role::Member)]);
+        for action in [
+            Action::ViewMembers,
+            Action::ManageMembers,
+            Action::ManageInvites,
+            Action::ManageGroupMembers,
+            Action::ManageOrgTree,
+            Action::AppointSecretary,
+            Action::PairCommunity,
+        ] {
+            assert!(!can(&member, action, &path(BRANCH_A)), "{action:?}");
+            assert!(!can(&member, action, &path(GROUP_A1)), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn admin_rules_the_whole_subtree_and_nothing_above() {
+        let admin = actor(&[("committee", Role::Admin)]);
+        assert!(can(&admin, Action::ManageOrgTree, &path(&["committee"])));
+        assert!(can(&admin, Action::AppointSecretary, &path(BRANCH_B)));
+        assert!(can(&admin, Action::ManageMembers, &path(GROUP_A1)));
+        assert!(!can(
+            &admin,
+            Action::ManageOrgTree,
+            &path(&["other-committee"])
+        ));
+        let branch_admin = actor(&[("branch-a", Role::Admin)]);
+        assert!(!can(
+            &branch_admin,
+            Action::ManageOrgTree,
+            &path(&["committee"])
+        ));
+    }
+
+    #[test]
+    fn group_leader_sees_own_group() {
+        let leader = actor(&[("group-a1", Role::GroupLeader)]);
+        assert!(can(&leader, Action::ViewMembers, &path(GROUP_A1)));
+        assert!(!can(&leader, Action::ViewMembers, &path(BRANCH_A)));
+        assert!(!can(&leader, Action::ManageMembers, &path(GROUP_A1)));
+    }
+
+    #[test]
+    fn empty_path_is_never_allowed() {
+        let admin = actor(&[("committee", Role::Admin)]);
+        assert!(!can(&admin, Action::ViewMembers, &[]));
+        assert_eq!(
+            authorize(&admin, Action::ViewMembers, &[]),
+            Err(AppError::Forbidden)
+        );
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for role in [
+            Role::Admin,
+            Role::Secretary,
+            Role::GroupLeader,
+            Role::Member,
+        ] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("resident"), None);
+    }
+}

@@ -1,0 +1,136 @@
+//! One error type for the whole app. It crosses the wire from server function to view
+//! unchanged, so the view can show the right message in the current language.
+
+use crate::i18n::{Locale, Msg};
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("phone required")]
+    PhoneRequired,
+    #[error("phone invalid")]
+    PhoneInvalid,
+    #[error("password too short")]
+    PasswordTooShort,
+    #[error("password too long")]
+    PasswordTooLong,
+    #[error("password weak")]
+    PasswordWeak,
+    #[error("name required")]
+    NameRequired,
+    #[error("name too long")]
+    NameTooLong,
+    #[error("phone taken")]
+    PhoneTaken,
+    #[error("wrong credentials")]
+    WrongCredentials,
+    #[error("wrong password")]
+    WrongPassword,
+    #[error("community required")]
+    CommunityRequired,
+    #[error("invite not found")]
+    InviteNotFound,
+    #[error("invite expired")]
+    InviteExpired,
+    #[error("invite revoked")]
+    InviteRevoked,
+    #[error("already a member")]
+    AlreadyMember,
+    #[error("member of another branch")]
+    InBranchAlready,
+    #[error("invalid validity")]
+    ValidDays,
+    #[error("not logged in")]
+    NotLoggedIn,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("rate limited")]
+    RateLimited,
+    #[error("org kind not allowed under parent")]
+    OrgKind,
+    #[error("user not found")]
+    UserNotFound,
+    #[error("group not in branch")]
+    GroupNotInBranch,
+    #[error("internal error")]
+    Internal,
+    #[error("network: {0}")]
+    Network(String),
+}
+
+impl AppError {
+    pub fn msg(&self) -> Msg {
+        use AppError::*;
+        match self {
+            PhoneRequired => Msg::ErrPhoneRequired,
+            PhoneInvalid => Msg::ErrPhoneInvalid,
+            PasswordTooShort => Msg::ErrPasswordTooShort,
+            PasswordTooLong => Msg::ErrPasswordTooLong,
+            PasswordWeak => Msg::ErrPasswordWeak,
+            NameRequired => Msg::ErrNameRequired,
+            NameTooLong => Msg::ErrNameTooLong,
+            PhoneTaken => Msg::ErrPhoneTaken,
+            WrongCredentials => Msg::ErrWrongCredentials,
+            WrongPassword => Msg::ErrWrongPassword,
+            CommunityRequired => Msg::ErrCommunityRequired,
+            InviteNotFound => Msg::ErrInviteNotFound,
+            InviteExpired => Msg::ErrInviteExpired,
+            InviteRevoked => Msg::ErrInviteRevoked,
+            AlreadyMember => Msg::ErrAlreadyMember,
+            InBranchAlready => Msg::ErrInBranchAlready,
+            ValidDays => Msg::ErrValidDays,
+            NotLoggedIn => Msg::ErrNotLoggedIn,
+            Forbidden => Msg::ErrForbidden,
+            NotFound => Msg::ErrNotFound,
+            RateLimited => Msg::ErrRateLimited,
+            OrgKind => Msg::ErrOrgKind,
+            UserNotFound => Msg::ErrUserNotFound,
+            GroupNotInBranch => Msg::ErrGroupNotInBranch,
+            Internal => Msg::ErrInternal,
+            Network(_) => Msg::ErrNetwork,
+        }
+    }
+
+    pub fn message(&self, locale: Locale) -> &'static str {
+        self.msg().text(locale)
+    }
+
+    pub fn status_code(&self) -> u16 {
+        use AppError::*;
+        match self {
+            NotLoggedIn | WrongCredentials => 401,
+            Forbidden => 403,
+            NotFound | UserNotFound | InviteNotFound => 404,
+            PhoneTaken | AlreadyMember | InBranchAlready => 409,
+            InviteExpired | InviteRevoked => 410,
+            RateLimited => 429,
+            Internal => 500,
+            Network(_) => 503,
+            _ => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Network(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        tracing::error!(error = %err, "database error");
+        AppError::Internal
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,159 @@
+use super::Locale;
+
+macro_rules! messages {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+
+            pub fn text(self, locale: Locale) -> &'static str {
+                match (self, locale) {
+                    $((Msg::$key, Locale::Zh) => $zh, (Msg::$key, Locale::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    AppName => "支部通", "Zhibu";
+    TabHome => "首页", "Home";
+    TabMeetings => "会议", "Meetings";
+    TabPoints => "积分", "Points";
+    TabWishes => "心愿", "Wishes";
+    TabMe => "我的", "Me";
+    Loading => "加载中…", "Loading…";
+    Back => "返回", "Back";
+    Retry => "重试", "Retry";
+    Save => "保存", "Save";
+    Saving => "正在保存…", "Saving…";
+    Cancel => "取消", "Cancel";
+    Copy => "复制", "Copy";
+    Copied => "已复制", "Copied";
+
+    Phone => "手机号", "Phone number";
+    PhonePlaceholder => "11 位手机号", "11-digit mobile number";
+    Password => "密码", "Password";
+    PasswordHint => "至少 8 位，包含字母和数字", "At least 8 characters, letters and digits";
+    Name => "姓名", "Name";
+    Community => "所在社区", "Community";
+    ChooseCommunity => "请选择社区", "Choose your community";
+    Login => "登录", "Log in";
+    LoggingIn => "正在登录…", "Logging in…";
+    Logout => "退出登录", "Log out";
+    Register => "注册", "Register";
+    RegisterResident => "居民注册", "Resident registration";
+    RegisterLead => "注册后即可发布微心愿、关注社区服务。党员请使用支部书记发来的邀请链接加入。", "Register to post micro-wishes. Party members join through the invite link from their branch secretary.";
+    NoAccount => "还没有账号？", "No account yet?";
+    HaveAccount => "已有账号？", "Already registered?";
+    LoginLead => "用手机号和密码登录", "Log in with your phone number and password";
+
+    ChangePassword => "修改密码", "Change password";
+    OldPassword => "原密码", "Current password";
+    NewPassword => "新密码", "New password";
+    PasswordChanged => "密码已修改，其他设备需重新登录。", "Password changed; other devices must log in again.";
+    Language => "语言 / Language", "Language / 语言";
+
+    Profile => "个人信息", "Profile";
+    PartyStatus => "党员身份", "Party status";
+    PartyFull => "正式党员", "Full member";
+    PartyProbationary => "预备党员", "Probationary member";
+    Resident => "居民", "Resident";
+    MyOrgs => "我的组织", "My organisations";
+    RoleAdmin => "党委管理员", "Committee admin";
+    RoleSecretary => "支部书记", "Branch secretary";
+    RoleGroupLeader => "党小组长", "Group leader";
+    RoleMember => "党员", "Member";
+
+    Hello => "你好", "Hello";
+    HomeLead => "三会一课、积分和微心愿都在这里。", "Meetings, points and micro-wishes, all in one place.";
+    SecretaryTools => "书记工作台", "Secretary tools";
+    AdminTools => "组织管理", "Organisation admin";
+    Members => "党员名册", "Members";
+    Invites => "邀请党员", "Invite members";
+    OrgTree => "组织架构", "Organisation tree";
+    ComingSoon => "这一功能正在建设中，上线后会出现在这里。", "This feature is on its way and will appear here.";
+    MeetingsEmpty => "暂无会议安排", "No meetings scheduled";
+    PointsEmpty => "暂无积分记录", "No points yet";
+    WishesEmpty => "暂无微心愿", "No micro-wishes yet";
+    NotInBranch => "你还没有加入支部。请向支部书记索取邀请链接。", "You have not joined a branch yet. Ask your secretary for an invite link.";
+
+    MemberCount => "名党员", "members";
+    NoMembers => "支部还没有党员，先发一个邀请吧。", "No members yet: send an invite first.";
+    Group => "党小组", "Party group";
+    NoGroup => "未分组", "No group";
+    JoinedAt => "加入于", "Joined";
+    SetFull => "转为正式", "Make full member";
+    RemoveMember => "移出支部", "Remove from branch";
+    ConfirmRemove => "确定将其移出支部？", "Remove this member from the branch?";
+
+    NewInvite => "生成邀请码", "New invite";
+    ValidDays => "有效天数", "Valid for (days)";
+    InviteCode => "邀请码", "Invite code";
+    InviteLink => "邀请链接", "Invite link";
+    ExpiresAt => "有效期至", "Expires";
+    Revoke => "作废", "Revoke";
+    Revoked => "已作废", "Revoked";
+    Expired => "已过期", "Expired";
+    Active => "有效", "Active";
+    Uses => "已使用", "Used";
+    NoInvites => "还没有邀请码", "No invites yet";
+
+    JoinBranch => "加入支部", "Join branch";
+    JoinLead => "你被邀请加入", "You are invited to join";
+    JoinAsMe => "以当前账号加入", "Join with this account";
+    JoinNew => "填写信息完成加入", "Fill in your details to join";
+    Joined => "已加入支部", "You have joined the branch";
+    EnterInviteCode => "输入邀请码", "Enter invite code";
+
+    NewOrg => "新建组织", "New organisation";
+    OrgName => "名称", "Name";
+    OrgKind => "类型", "Kind";
+    KindCommittee => "党委", "Party committee";
+    KindGeneralBranch => "党总支", "General branch";
+    KindBranch => "党支部", "Branch";
+    KindGroup => "党小组", "Party group";
+    Parent => "上级组织", "Parent";
+    AppointSecretary => "任命书记", "Appoint secretary";
+    SecretaryPhone => "书记手机号", "Secretary's phone";
+    Secretary => "书记", "Secretary";
+    Communities => "社区", "Communities";
+    NewCommunity => "新建社区", "New community";
+    PairedWith => "结对支部", "Paired branch";
+    Pair => "结对", "Pair";
+    Create => "创建", "Create";
+    Done => "已完成", "Done";
+
+    NotFoundTitle => "页面不存在", "Page not found";
+    GoHome => "回到首页", "Go home";
+    LoginRequired => "请先登录", "Please log in first";
+
+    ErrPhoneRequired => "请填写手机号", "Please enter a phone number";
+    ErrPhoneInvalid => "手机号格式不正确，应为 11 位数字，以 1 开头", "The phone number must be 11 digits starting with 1";
+    ErrPasswordTooShort => "密码至少 8 位", "The password needs at least 8 characters";
+    ErrPasswordTooLong => "密码不能超过 128 位", "The password may have at most 128 characters";
+    ErrPasswordWeak => "密码需同时包含字母和数字", "The password needs both letters and digits";
+    ErrNameRequired => "请填写姓名", "Please enter a name";
+    ErrNameTooLong => "名称不能超过 40 个字", "Names have at most 40 characters";
+    ErrPhoneTaken => "该手机号已注册，请直接登录", "This phone number is already registered; please log in";
+    ErrWrongCredentials => "手机号或密码不正确", "Wrong phone number or password";
+    ErrWrongPassword => "原密码不正确", "The current password is wrong";
+    ErrCommunityRequired => "请选择所在社区", "Please choose your community";
+    ErrInviteNotFound => "邀请码不存在，请核对后重试", "No such invite code; please check it";
+    ErrInviteExpired => "邀请已过期，请向书记索取新的邀请", "This invite has expired; ask your secretary for a new one";
+    ErrInviteRevoked => "邀请已被作废，请向书记索取新的邀请", "This invite was revoked; ask your secretary for a new one";
+    ErrAlreadyMember => "你已经是该支部党员", "You are already a member of this branch";
+    ErrInBranchAlready => "你已属于另一个支部，请先办理组织关系转接", "You already belong to another branch; transfer your membership first";
+    ErrValidDays => "有效天数应在 1 到 30 天之间", "Validity must be between 1 and 30 days";
+    ErrNotLoggedIn => "登录已失效，请重新登录", "Your session has ended; please log in again";
+    ErrForbidden => "无权访问：此操作需要相应的组织职务", "Not allowed: this needs the matching role in the organisation";
+    ErrNotFound => "要找的内容不存在", "Not found";
+    ErrRateLimited => "尝试次数过多，请稍后再试", "Too many attempts; please try again later";
+    ErrOrgKind => "该类型的组织不能建在这个上级下面", "That kind of organisation cannot sit under this parent";
+    ErrUserNotFound => "没有使用该手机号的用户", "No user has that phone number";
+    ErrGroupNotInBranch => "该党小组不属于本支部", "That group is not in this branch";
+    ErrInternal => "服务器出了点问题，请稍后再试", "Something went wrong on the server; please try again";
+    ErrNetwork => "网络连接失败，请检查网络后重试", "Network error; check your connection and retry";
+}

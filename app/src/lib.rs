@@ -1,0 +1,26 @@
+//! Zhibu (支部通): views, server functions and shared types, one folder per capability.
+#![recursion_limit = "512"]
+
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod orgs;
+pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use shell::{shell, App};
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // End-to-end tests wait for this before they click, so they exercise the hydrated app.
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.dataset().set("hydrated", "true");
+    }
+}

@@ -1,0 +1,223 @@
+//! The app shell: the HTML document, the router, the bottom tab bar and the small
+//! pieces every page uses (loading, empty and error states, a way back).
+
+pub mod pages;
+pub mod time;
+
+use crate::auth::{api::current_user, Me};
+use crate::error::AppError;
+use crate::i18n::{provide_i18n, tr, use_i18n, Msg};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Html, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes, A},
+    hooks::use_location,
+    path,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The logged-in user, loaded once per page load and shared through context.
+pub type UserResource = Resource<Result<Option<Me>, AppError>>;
+
+pub fn use_user() -> UserResource {
+    expect_context::<UserResource>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = provide_i18n();
+    let user: UserResource = Resource::new(|| (), |_| current_user());
+    provide_context(user);
+
+    view! {
+        <Html attr:lang=move || i18n.locale.get().code()/>
+        <Stylesheet id="leptos" href="/pkg/zhibu.css"/>
+        <Title text=move || i18n.t(Msg::AppName)/>
+        <Meta name="theme-color" content="#c8102e"/>
+        <Meta name="description" content="支部通：三会一课签到、积分制管理、微心愿"/>
+        <Link rel="manifest" href="/manifest.webmanifest"/>
+        <Link rel="icon" href="/icons/icon-192.png"/>
+        <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+        <Router>
+            <div class="app">
+                <main class="content">
+                    <Routes fallback=pages::NotFound>
+                        <Route path=path!("/") view=pages::Home/>
+                        <Route path=path!("/meetings") view=pages::Meetings/>
+                        <Route path=path!("/points") view=pages::Points/>
+                        <Route path=path!("/wishes") view=pages::Wishes/>
+                        <Route path=path!("/me") view=crate::auth::views::MePage/>
+                        <Route path=path!("/login") view=crate::auth::views::LoginPage/>
+                        <Route path=path!("/register") view=crate::auth::views::RegisterPage/>
+                        <Route path=path!("/join") view=crate::orgs::views::JoinPage/>
+                        <Route path=path!("/join/:code") view=crate::orgs::views::JoinPage/>
+                        <Route path=path!("/branch/:id/members") view=crate::orgs::views::MembersPage/>
+                        <Route path=path!("/branch/:id/invites") view=crate::orgs::views::InvitesPage/>
+                        <Route path=path!("/admin") view=crate::orgs::views::AdminPage/>
+                    </Routes>
+                </main>
+                <TabBar/>
+            </div>
+        </Router>
+    }
+}
+
+#[component]
+fn TabBar() -> impl IntoView {
+    let location = use_location();
+    let tab = move |href: &'static str, icon: &'static str, label: Msg| {
+        let active = move || {
+            let path = location.pathname.get();
+            if href == "/" {
+                path == "/"
+            } else {
+                path.starts_with(href)
+            }
+        };
+        view! {
+            <A href=href attr:class=move || if active() { "tab active" } else { "tab" }>
+                <span class="tab-icon" aria-hidden="true">{icon}</span>
+                <span class="tab-label">{tr(label)}</span>
+            </A>
+        }
+    };
+    view! {
+        <nav class="tabbar" aria-label="主导航">
+            {tab("/", "⌂", Msg::TabHome)}
+            {tab("/meetings", "◷", Msg::TabMeetings)}
+            {tab("/points", "★", Msg::TabPoints)}
+            {tab("/wishes", "♡", Msg::TabWishes)}
+            {tab("/me", "☺", Msg::TabMe)}
+        </nav>
+    }
+}
+
+/// A page title with an optional way back.
+#[component]
+pub fn PageHeader(title: Msg, #[prop(optional)] back: Option<&'static str>) -> impl IntoView {
+    view! {
+        <header class="page-header">
+            {back.map(|href| view! { <A href=href attr:class="back">"‹ " {tr(Msg::Back)}</A> })}
+            <h1>{tr(title)}</h1>
+        </header>
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading" aria-busy="true">{tr(Msg::Loading)}</p> }
+}
+
+#[component]
+pub fn Empty(msg: Msg) -> impl IntoView {
+    view! { <p class="empty">{tr(msg)}</p> }
+}
+
+#[component]
+pub fn ErrorNote(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let code = format!("{error:?}");
+    view! {
+        <p class="error" role="alert" data-error=code>
+            {move || error.message(i18n.locale.get())}
+        </p>
+    }
+}
+
+/// Shows the error of the last submission of an action, if it failed.
+pub fn action_error<T, S>(value: S) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    move || {
+        value
+            .get()
+            .and_then(|r| r.err())
+            .map(|error| view! { <ErrorNote error/> })
+    }
+}
+
+/// Asks the user to log in, keeping where they wanted to go.
+#[component]
+pub fn LoginPrompt() -> impl IntoView {
+    let location = use_location();
+    let href = move || format!("/login?next={}", location.pathname.get());
+    view! {
+        <div class="card prompt">
+            <p>{tr(Msg::LoginRequired)}</p>
+            <a class="button" href=href>{tr(Msg::Login)}</a>
+        </div>
+    }
+}
+
+/// Renders `children` with the logged-in user, or a login prompt.
+#[component]
+pub fn WithUser<F, V>(view: F) -> impl IntoView
+where
+    F: Fn(Me) -> V + Send + Sync + Clone + 'static,
+    V: IntoView + 'static,
+{
+    let user = use_user();
+    view! {
+        <Suspense fallback=Loading>
+            {move || {
+                let view = view.clone();
+                user.get().map(move |result| match result {
+                    Ok(Some(me)) => view(me).into_any(),
+                    Ok(None) => view! { <LoginPrompt/> }.into_any(),
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Leaves the single-page app for a full load, so every view sees the new session.
+pub fn hard_navigate(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+/// Only same-site paths may be a redirect target after login.
+pub fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") => path,
+        _ => "/".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_must_stay_on_site() {
+        assert_eq!(safe_next(Some("/join/ABCDEFGH".into())), "/join/ABCDEFGH");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/");
+        assert_eq!(safe_next(Some("https://evil.example".into())), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

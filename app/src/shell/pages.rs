@@ -1,0 +1,123 @@
+//! The tab pages. Meetings, points and wishes are filled by their own capabilities; until
+//! then they say so plainly instead of showing a blank screen.
+
+use super::{use_user, Empty, ErrorNote, Loading, PageHeader, WithUser};
+use crate::auth::authz::Role;
+use crate::i18n::{tr, Msg};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let user = use_user();
+    view! {
+        <section class="home">
+            <header class="hero">
+                <h1>{tr(Msg::AppName)}</h1>
+                <p>{tr(Msg::HomeLead)}</p>
+            </header>
+            <Suspense fallback=Loading>
+                {move || user.get().map(|result| match result {
+                    Err(error) => view! { <ErrorNote error/> }.into_any(),
+                    Ok(None) => view! {
+                        <div class="card actions">
+                            <a class="button" href="/login">{tr(Msg::Login)}</a>
+                            <a class="button secondary" href="/register">{tr(Msg::RegisterResident)}</a>
+                        </div>
+                    }.into_any(),
+                    Ok(Some(me)) => {
+                        let branch = me.branch().map(|b| b.org_name.clone());
+                        let secretary_of: Vec<_> = me.orgs_with(Role::Secretary).cloned().collect();
+                        let is_admin = me.orgs_with(Role::Admin).next().is_some();
+                        let is_resident = me.party_status.is_none();
+                        view! {
+                            <div class="card greeting">
+                                <p class="hello">{tr(Msg::Hello)} "，" {me.name.clone()}</p>
+                                {match branch {
+                                    Some(name) => view! { <p class="branch-name">{name}</p> }.into_any(),
+                                    None if is_resident => view! {
+                                        <p class="muted">{me.community.clone().map(|c| c.name)}</p>
+                                    }.into_any(),
+                                    None => view! { <p class="muted">{tr(Msg::NotInBranch)}</p> }.into_any(),
+                                }}
+                            </div>
+                            {(!secretary_of.is_empty()).then(|| view! {
+                                <section class="card">
+                                    <h2>{tr(Msg::SecretaryTools)}</h2>
+                                    {secretary_of.into_iter().map(|org| {
+                                        let members = format!("/branch/{}/members", org.org_id);
+                                        let invites = format!("/branch/{}/invites", org.org_id);
+                                        view! {
+                                            <p class="muted">{org.org_name.clone()}</p>
+                                            <div class="link-grid">
+                                                <A href=members attr:class="tile">{tr(Msg::Members)}</A>
+                                                <A href=invites attr:class="tile">{tr(Msg::Invites)}</A>
+                                            </div>
+                                        }
+                                    }).collect_view()}
+                                </section>
+                            })}
+                            {is_admin.then(|| view! {
+                                <section class="card">
+                                    <h2>{tr(Msg::AdminTools)}</h2>
+                                    <div class="link-grid">
+                                        <A href="/admin" attr:class="tile">{tr(Msg::OrgTree)}</A>
+                                    </div>
+                                </section>
+                            })}
+                            <form class="card inline-form" method="get" action="/join">
+                                <label for="join-code">{tr(Msg::EnterInviteCode)}</label>
+                                <div class="row">
+                                    <input id="join-code" name="code" autocomplete="off" autocapitalize="characters"/>
+                                    <button type="submit">{tr(Msg::JoinBranch)}</button>
+                                </div>
+                            </form>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn TabPlaceholder(title: Msg, empty: Msg) -> impl IntoView {
+    view! {
+        <PageHeader title/>
+        <WithUser view=move |_| view! {
+            <div class="card">
+                <Empty msg=empty/>
+                <p class="muted">{tr(Msg::ComingSoon)}</p>
+            </div>
+        }/>
+    }
+}
+
+#[component]
+pub fn Meetings() -> impl IntoView {
+    view! { <TabPlaceholder title=Msg::TabMeetings empty=Msg::MeetingsEmpty/> }
+}
+
+#[component]
+pub fn Points() -> impl IntoView {
+    view! { <TabPlaceholder title=Msg::TabPoints empty=Msg::PointsEmpty/> }
+}
+
+#[component]
+pub fn Wishes() -> impl IntoView {
+    view! { <TabPlaceholder title=Msg::TabWishes empty=Msg::WishesEmpty/> }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <PageHeader title=Msg::NotFoundTitle/>
+        <div class="card">
+            <A href="/" attr:class="button">{tr(Msg::GoHome)}</A>
+        </div>
+    }
+}

@@ -1,0 +1,51 @@
+//! Times are stored as UTC seconds and shown in Asia/Shanghai (UTC+8 all year, no DST).
+
+const SHANGHAI_OFFSET_SECS: i64 = 8 * 3600;
+
+/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's civil_from_days).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+pub fn format_date(utc_secs: i64) -> String {
+    let local = utc_secs + SHANGHAI_OFFSET_SECS;
+    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+    format!("{y}-{m:02}-{d:02}")
+}
+
+pub fn format_datetime(utc_secs: i64) -> String {
+    let local = utc_secs + SHANGHAI_OFFSET_SECS;
+    let secs_of_day = local.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}",
+        format_date(utc_secs),
+        secs_of_day / 3600,
+        (secs_of_day % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_and_known_instants_in_shanghai() {
+        assert_eq!(format_datetime(0), "1970-01-01 08:00");
+        // 2026-11-23 12:45:54 UTC is 20:45 in Shanghai.
+        assert_eq!(format_datetime(1_795_437_954), "2026-11-23 20:45");
+        // 16:00 UTC on 31 Dec is already New Year in Shanghai.
+        assert_eq!(format_date(1_798_761_600 - 8 * 3600), "2027-01-01");
+        assert_eq!(format_date(1_798_761_600 - 8 * 3600 - 1), "2026-12-31");
+        // Leap day.
+        assert_eq!(format_date(1_709_164_800), "2024-02-29");
+    }
+}

@@ -1,0 +1,108 @@
+//! What every server function can reach: the database and the server's settings.
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Send the session cookie with `Secure` (anything but local development).
+    pub secure_cookies: bool,
+    /// Failed logins per phone number within [`Settings::rate_window_secs`].
+    pub login_attempts_per_phone: i64,
+    /// Failed logins and registrations per client address within the window.
+    pub attempts_per_address: i64,
+    pub rate_window_secs: i64,
+    pub session_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookies: false,
+            login_attempts_per_phone: 5,
+            attempts_per_address: 30,
+            rate_window_secs: 15 * 60,
+            session_days: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub settings: Settings,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or(crate::error::AppError::Internal)
+}
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Opens (creating if needed) the SQLite database in WAL mode and brings it up to date.
+pub async fn open_sqlite(url: &str) -> Result<SqlitePool, sqlx::Error> {
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+    use std::str::FromStr;
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Appends one privileged action to the audit log.
+pub async fn audit<'e, E>(
+    executor: E,
+    actor_id: &str,
+    action: &str,
+    org_id: Option<&str>,
+    target: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    sqlx::query(
+        "INSERT INTO audit_log (id, actor_id, action, org_id, target, detail, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(new_id())
+    .bind(actor_id)
+    .bind(action)
+    .bind(org_id)
+    .bind(target)
+    .bind(detail)
+    .bind(now())
+    .execute(executor)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Configuration: defaults, then an optional TOML file (`zhibu.toml` or `ZHIBU_CONFIG`),
+//! then environment variables, each overriding the one before.
+
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://…` URL; defaults to `<data_dir>/zhibu.db`.
+    pub database_url: Option<String>,
+    pub address: SocketAddr,
+    pub data_dir: PathBuf,
+    pub secure_cookies: bool,
+    /// Where cargo-leptos put the wasm, js, css and public assets.
+    pub site_root: String,
+    /// Extra origins allowed to POST to `/api` besides the request's own host.
+    pub allowed_origins: Vec<String>,
+    pub log_json: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            address: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("data"),
+            secure_cookies: false,
+            site_root: "target/site".into(),
+            allowed_origins: Vec::new(),
+            log_json: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("bad config file {0}: {1}")]
+    Parse(PathBuf, toml::de::Error),
+    #[error("bad value for {0}: {1}")]
+    Env(&'static str, String),
+}
+
+impl Config {
+    pub fn load() -> Result<Self, ConfigError> {
+        let explicit = std::env::var_os("ZHIBU_CONFIG").map(PathBuf::from);
+        let path = explicit
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("zhibu.toml"));
+        let mut config = if path.exists() || explicit.is_some() {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| ConfigError::Read(path.clone(), e))?;
+            toml::from_str(&text).map_err(|e| ConfigError::Parse(path, e))?
+        } else {
+            Config::default()
+        };
+        config.apply_env(|key| std::env::var(key).ok())?;
+        Ok(config)
+    }
+
+    /// Environment overrides. cargo-leptos sets `LEPTOS_SITE_ADDR` and `LEPTOS_SITE_ROOT`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(url) = var("DATABASE_URL") {
+            self.database_url = Some(url);
+        }
+        if let Some(addr) = var("ZHIBU_ADDRESS").or_else(|| var("LEPTOS_SITE_ADDR")) {
+            self.address = addr
+                .parse()
+                .map_err(|e| ConfigError::Env("ZHIBU_ADDRESS", format!("{e}")))?;
+        }
+        if let Some(dir) = var("ZHIBU_DATA_DIR") {
+            self.data_dir = dir.into();
+        }
+        if let Some(flag) = var("ZHIBU_SECURE_COOKIES") {
+            self.secure_cookies =
+                parse_bool(&flag).ok_or(ConfigError::Env("ZHIBU_SECURE_COOKIES", flag))?;
+        }
+        if let Some(root) = var("LEPTOS_SITE_ROOT") {
+            self.site_root = root;
+        }
+        if let Some(origins) = var("ZHIBU_ALLOWED_ORIGINS") {
+            self.allowed_origins = origins
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        if let Some(flag) = var("ZHIBU_LOG_JSON") {
+            self.log_json = parse_bool(&flag).ok_or(ConfigError::Env("ZHIBU_LOG_JSON", flag))?;
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("zhibu.db").display()))
+    }
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn env_overrides_file_values() {
+        let mut config: Config =
+            toml::from_str("address = \"127.0.0.1:4000\"\nsecure_cookies = true").unwrap();
+        assert_eq!(config.address.port(), 4000);
+        let env: HashMap<&str, &str> = [
+            ("ZHIBU_ADDRESS", "127.0.0.1:5000"),
+            ("ZHIBU_SECURE_COOKIES", "no"),
+            ("ZHIBU_DATA_DIR", "/tmp/z"),
+        ]
+        .into();
+        config
+            .apply_env(|k| env.get(k).map(|v| v.to_string()))
+            .unwrap();
+        assert_eq!(config.address.port(), 5000);
+        assert!(!config.secure_cookies);
+        assert_eq!(config.database_url(), "sqlite:///tmp/z/zhibu.db");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let mut config = Config::default();
+        assert!(config
+            .apply_env(|k| (k == "ZHIBU_SECURE_COOKIES").then(|| "maybe".into()))
+            .is_err());
+        assert!(toml::from_str::<Config>("no_such_key = 1").is_err());
+    }
+}

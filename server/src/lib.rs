@@ -1,0 +1,159 @@
+//! The Zhibu server: configuration, the HTTP stack around the Leptos app, and the
+//! command-line tasks (migrate, seed, backup, create an admin).
+
+pub mod config;
+pub mod seed;
+
+use app::state::{AppState, Settings};
+use app::{shell, App};
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, Method, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use http::HeaderValue;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::{
+    compression::CompressionLayer, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+};
+
+pub fn leptos_options(config: &config::Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("zhibu")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.address)
+        .build()
+}
+
+pub fn settings(config: &config::Config) -> Settings {
+    Settings {
+        secure_cookies: config.secure_cookies,
+        ..Settings::default()
+    }
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    match sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    }
+}
+
+/// Refuses cross-site POSTs to the server functions: Leptos has no CSRF defence of its own,
+/// and the session cookie would otherwise ride along on a form posted from another site.
+async fn origin_guard(
+    State(allowed): State<Arc<Vec<String>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::GET && request.uri().path().starts_with("/api/") {
+        let headers = request.headers();
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
+        let fetch_site = headers.get("sec-fetch-site").and_then(|h| h.to_str().ok());
+        if !same_origin(origin, host, fetch_site, &allowed) {
+            tracing::warn!(?origin, ?host, "refused cross-origin request");
+            return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Judged from the headers a browser sends; a client that sends neither (curl, a test) is not
+/// a browser riding on someone's cookie.
+pub fn same_origin(
+    origin: Option<&str>,
+    host: Option<&str>,
+    fetch_site: Option<&str>,
+    allowed: &[String],
+) -> bool {
+    match origin {
+        Some(origin) => {
+            let origin_host = origin
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .unwrap_or(origin);
+            host.is_some_and(|h| h == origin_host) || allowed.iter().any(|a| a == origin)
+        }
+        None => !matches!(fetch_site, Some("cross-site") | Some("same-site")),
+    }
+}
+
+pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(health))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(Arc::new(allowed_origins), origin_guard))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<Body>| {
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}
+
+/// A consistent copy of a live SQLite database (`VACUUM INTO` reads one snapshot).
+pub async fn backup(pool: &sqlx::SqlitePool, target: &std::path::Path) -> Result<(), sqlx::Error> {
+    if target.exists() {
+        return Err(sqlx::Error::Protocol(format!(
+            "{} already exists",
+            target.display()
+        )));
+    }
+    sqlx::query("VACUUM INTO ?")
+        .bind(target.to_string_lossy().to_string())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn cross_site_posts_are_refused() {
+        let host = Some("127.0.0.1:3000");
+        assert!(same_origin(
+            Some("http://127.0.0.1:3000"),
+            host,
+            Some("same-origin"),
+            &[]
+        ));
+        assert!(!same_origin(
+            Some("http://evil.example"),
+            host,
+            Some("cross-site"),
+            &[]
+        ));
+        assert!(!same_origin(None, host, Some("cross-site"), &[]));
+        assert!(same_origin(None, host, None, &[]));
+        let allowed = vec!["https://zhibu.example".to_string()];
+        assert!(same_origin(
+            Some("https://zhibu.example"),
+            host,
+            None,
+            &allowed
+        ));
+    }
+}

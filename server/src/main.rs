@@ -1,0 +1,182 @@
+use app::state::{open_sqlite, AppState};
+use server::{backup, config::Config, leptos_options, router, seed, settings};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "zhibu — 支部通 server
+
+USAGE:
+  zhibu [serve]                 run the web app (default)
+  zhibu migrate                 create or update the database and exit
+  zhibu seed-demo               add the demo organisation, members and residents
+  zhibu create-admin --phone P --name N --org ORG
+                                make P an admin of the 党委 ORG (created if missing);
+                                the password is read from ZHIBU_ADMIN_PASSWORD or stdin
+  zhibu backup FILE             write a consistent copy of the SQLite database to FILE
+
+Configuration: zhibu.toml (or ZHIBU_CONFIG), then DATABASE_URL, ZHIBU_ADDRESS,
+ZHIBU_DATA_DIR, ZHIBU_SECURE_COOKIES, ZHIBU_ALLOWED_ORIGINS, ZHIBU_LOG_JSON.
+ZHIBU_SEED_DEMO=1 seeds the demo data when serving.";
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config);
+    let result = match args.first().map(String::as_str) {
+        None | Some("serve") => serve(config).await,
+        Some("migrate") => open(&config)
+            .await
+            .map(|_| println!("database is up to date")),
+        Some("seed-demo") => seed_demo(&config).await,
+        Some("create-admin") => create_admin(&config, &args[1..]).await,
+        Some("backup") => match args.get(1) {
+            Some(file) => run_backup(&config, PathBuf::from(file)).await,
+            None => Err("backup needs a target FILE".into()),
+        },
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command {other}\n\n{USAGE}").into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(config: &Config) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if config.log_json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(config: &Config) -> Result<sqlx::SqlitePool, BoxError> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)?;
+    } else {
+        return Err(format!("unsupported DATABASE_URL {url}: this build runs on SQLite").into());
+    }
+    Ok(open_sqlite(&url).await?)
+}
+
+async fn seed_demo(config: &Config) -> Result<(), BoxError> {
+    let pool = open(config).await?;
+    print_seed(seed::seed_demo(&pool).await?);
+    Ok(())
+}
+
+fn print_seed(report: seed::SeedReport) {
+    if !report.created {
+        println!("demo data already present; passwords were printed when it was created");
+        return;
+    }
+    println!(
+        "demo data created; every demo account's password is {}",
+        seed::DEMO_PASSWORD
+    );
+    for (phone, name, role) in report.accounts {
+        println!("  {phone}  {name}  {role}");
+    }
+}
+
+async fn serve(config: Config) -> Result<(), BoxError> {
+    let pool = open(&config).await?;
+    if std::env::var("ZHIBU_SEED_DEMO").is_ok_and(|v| v == "1") {
+        print_seed(seed::seed_demo(&pool).await?);
+    }
+    let state = AppState {
+        leptos_options: leptos_options(&config),
+        pool: pool.clone(),
+        settings: settings(&config),
+    };
+    let app = router(state, config.allowed_origins.clone());
+    let listener = tokio::net::TcpListener::bind(config.address).await?;
+    tracing::info!(address = %config.address, "listening on http://{}", config.address);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+}
+
+async fn create_admin(config: &Config, args: &[String]) -> Result<(), BoxError> {
+    let (Some(phone), Some(name), Some(org)) = (
+        flag(args, "--phone"),
+        flag(args, "--name"),
+        flag(args, "--org"),
+    ) else {
+        return Err(format!("create-admin needs --phone, --name and --org\n\n{USAGE}").into());
+    };
+    let password = match std::env::var("ZHIBU_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("password:");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let pool = open(config).await?;
+    let user_id = server::seed::create_admin(&pool, phone, name, org, password).await?;
+    println!("{phone} is now an admin of {org} (user {user_id})");
+    Ok(())
+}
+
+async fn run_backup(config: &Config, target: PathBuf) -> Result<(), BoxError> {
+    let pool = open(config).await?;
+    backup(&pool, &target).await?;
+    println!("backup written to {}", target.display());
+    Ok(())
+}

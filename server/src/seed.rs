@@ -1,0 +1,239 @@
+//! Demo data: one 党工委, two branches with groups, communities paired with them, about
+//! thirty members and a few residents, all with one known password.
+
+use app::auth::api::service::insert_user;
+use app::auth::session::hash_password;
+use app::auth::PartyStatus;
+use app::state::{new_id, now};
+use sqlx::SqlitePool;
+
+pub const DEMO_PASSWORD: &str = "zhibu2024";
+pub const DEMO_COMMITTEE: &str = "示范街道党工委";
+pub const ADMIN_PHONE: &str = "13800000000";
+pub const SECRETARY_1_PHONE: &str = "13800000001";
+pub const SECRETARY_2_PHONE: &str = "13800000017";
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高",
+];
+const GIVEN: &[&str] = &[
+    "建国", "秀英", "海燕", "志强", "丽华", "红梅", "国庆", "晓东", "桂兰", "文杰", "春生", "玉兰",
+    "立新", "雪梅", "卫东",
+];
+
+pub struct SeedReport {
+    pub created: bool,
+    pub accounts: Vec<(String, String, String)>,
+}
+
+async fn org(
+    pool: &SqlitePool,
+    parent: Option<&str>,
+    kind: &str,
+    name: &str,
+) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    sqlx::query("INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&id)
+        .bind(parent)
+        .bind(kind)
+        .bind(name)
+        .bind(now())
+        .execute(pool)
+        .await?;
+    Ok(id)
+}
+
+async fn grant(pool: &SqlitePool, user: &str, org: &str, role: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        .bind(user)
+        .bind(org)
+        .bind(role)
+        .bind(now())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+async fn community(pool: &SqlitePool, name: &str) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    sqlx::query("INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)")
+        .bind(&id)
+        .bind(name)
+        .bind(now())
+        .execute(pool)
+        .await?;
+    Ok(id)
+}
+
+/// Seeds once; a database that already has the demo committee is left as it is.
+pub async fn seed_demo(
+    pool: &SqlitePool,
+) -> Result<SeedReport, Box<dyn std::error::Error + Send + Sync>> {
+    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE name = ?")
+        .bind(DEMO_COMMITTEE)
+        .fetch_optional(pool)
+        .await?;
+    if exists.is_some() {
+        return Ok(SeedReport {
+            created: false,
+            accounts: Vec::new(),
+        });
+    }
+    // One hash for every demo account: argon2 is slow on purpose.
+    let hash = hash_password(DEMO_PASSWORD.into())
+        .await
+        .map_err(|e| format!("{e}"))?;
+    let committee = org(pool, None, "committee", DEMO_COMMITTEE).await?;
+    let branch1 = org(pool, Some(&committee), "branch", "幸福里社区第一党支部").await?;
+    let branch2 = org(pool, Some(&committee), "branch", "幸福里社区第二党支部").await?;
+    let groups1 = [
+        org(pool, Some(&branch1), "group", "第一党小组").await?,
+        org(pool, Some(&branch1), "group", "第二党小组").await?,
+    ];
+    let groups2 = [org(pool, Some(&branch2), "group", "第三党小组").await?];
+    let xingfu = community(pool, "幸福里社区").await?;
+    let heping = community(pool, "和平路社区").await?;
+    for (branch, comm) in [(&branch1, &xingfu), (&branch2, &heping)] {
+        sqlx::query(
+            "INSERT INTO branch_communities (branch_id, community_id, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(branch)
+        .bind(comm)
+        .bind(now())
+        .execute(pool)
+        .await?;
+    }
+
+    let mut accounts = Vec::new();
+    let admin = insert_user(
+        pool,
+        ADMIN_PHONE,
+        "郑书记（党工委）",
+        &hash,
+        Some(PartyStatus::Full),
+        None,
+    )
+    .await
+    .map_err(|e| format!("{e}"))?;
+    grant(pool, &admin, &committee, "admin").await?;
+    accounts.push((
+        ADMIN_PHONE.to_string(),
+        "郑书记（党工委）".to_string(),
+        "党工委管理员".to_string(),
+    ));
+
+    for i in 0..30usize {
+        let (branch, groups, phone) = if i < 16 {
+            (&branch1, &groups1[..], format!("138000000{:02}", i + 1))
+        } else {
+            (&branch2, &groups2[..], format!("138000000{:02}", i + 1))
+        };
+        let name = format!(
+            "{}{}",
+            SURNAMES[i % SURNAMES.len()],
+            GIVEN[(i * 7) % GIVEN.len()]
+        );
+        let status = if i % 9 == 4 {
+            PartyStatus::Probationary
+        } else {
+            PartyStatus::Full
+        };
+        let user = insert_user(pool, &phone, &name, &hash, Some(status), None)
+            .await
+            .map_err(|e| format!("{e}"))?;
+        grant(pool, &user, branch, "member").await?;
+        let group = &groups[i % groups.len()];
+        grant(pool, &user, group, "member").await?;
+        let role = match i {
+            0 => {
+                grant(pool, &user, &branch1, "secretary").await?;
+                "第一党支部书记"
+            }
+            16 => {
+                grant(pool, &user, &branch2, "secretary").await?;
+                "第二党支部书记"
+            }
+            2 | 3 | 17 => {
+                grant(pool, &user, group, "group_leader").await?;
+                "党小组长"
+            }
+            _ => "党员",
+        };
+        if i < 4 || i == 16 || i == 17 {
+            accounts.push((phone, name, role.to_string()));
+        }
+    }
+    for (i, name) in ["孙大妈", "钱大爷", "周阿姨"].iter().enumerate() {
+        let phone = format!("1390000000{}", i + 1);
+        insert_user(
+            pool,
+            &phone,
+            name,
+            &hash,
+            None,
+            Some(if i < 2 { &xingfu } else { &heping }),
+        )
+        .await
+        .map_err(|e| format!("{e}"))?;
+        accounts.push((phone, name.to_string(), "居民".to_string()));
+    }
+    Ok(SeedReport {
+        created: true,
+        accounts,
+    })
+}
+
+/// Makes `phone` an admin of the committee `org_name`, creating the committee and the
+/// account when they do not exist yet.
+pub async fn create_admin(
+    pool: &SqlitePool,
+    phone: &str,
+    name: &str,
+    org_name: &str,
+    password: String,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    use app::auth::rules::{check_password, normalize_name, normalize_phone};
+    let phone = normalize_phone(phone).map_err(|e| format!("phone: {e}"))?;
+    let name = normalize_name(name).map_err(|e| format!("name: {e}"))?;
+    let org_name = normalize_name(org_name).map_err(|e| format!("org: {e}"))?;
+    check_password(&password).map_err(|e| format!("password: {e}"))?;
+    let hash = hash_password(password).await.map_err(|e| format!("{e}"))?;
+    let committee: Option<String> =
+        sqlx::query_scalar("SELECT id FROM orgs WHERE name = ? AND kind = 'committee'")
+            .bind(&org_name)
+            .fetch_optional(pool)
+            .await?;
+    let committee = match committee {
+        Some(id) => id,
+        None => org(pool, None, "committee", &org_name).await?,
+    };
+    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE phone = ?")
+        .bind(&phone)
+        .fetch_optional(pool)
+        .await?;
+    let user = match existing {
+        Some(id) => {
+            sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+                .bind(&hash)
+                .bind(&id)
+                .execute(pool)
+                .await?;
+            id
+        }
+        None => insert_user(pool, &phone, &name, &hash, Some(PartyStatus::Full), None)
+            .await
+            .map_err(|e| format!("{e}"))?,
+    };
+    grant(pool, &user, &committee, "admin").await?;
+    app::state::audit(
+        pool,
+        &user,
+        "create_admin",
+        Some(&committee),
+        Some(&user),
+        Some("command line"),
+    )
+    .await?;
+    Ok(user)
+}
