@@ -1,0 +1,149 @@
+#![allow(dead_code)] // each test binary uses its own part of the helpers
+//! Drives the real router (server functions, middleware, sessions) over a fresh SQLite
+//! database per test, the way a browser would: form posts and cookies.
+
+use app::state::{open_sqlite, AppState, Settings};
+use axum::{body::Body, Router};
+use http::{header, Request, StatusCode};
+use server::config::Config;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: sqlx::SqlitePool,
+    pub dir: std::path::PathBuf,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub cookie: Option<String>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The `AppError` variant name of a failed call, e.g. `"PhoneTaken"`.
+    pub fn error(&self) -> String {
+        assert!(!self.status.is_success(), "expected an error, got {}: {}", self.status, self.body);
+        match self.json() {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Object(map) => map.keys().next().cloned().unwrap_or_default(),
+            other => panic!("unexpected error body {other}"),
+        }
+    }
+}
+
+pub async fn app() -> TestApp {
+    let dir = std::env::temp_dir().join(format!("zhibu-test-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("test.db").display());
+    let pool = open_sqlite(&url).await.expect("open database");
+    server::seed::seed_demo(&pool).await.expect("seed");
+    let config = Config::default();
+    let state = AppState {
+        leptos_options: server::leptos_options(&config),
+        pool: pool.clone(),
+        settings: Settings::default(),
+    };
+    TestApp {
+        router: server::router(state, Vec::new()),
+        pool,
+        dir,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", k, urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl TestApp {
+    pub async fn request(&self, request: Request<Body>) -> Reply {
+        let response = tokio::time::timeout(std::time::Duration::from_secs(30), self.router.clone().oneshot(request))
+            .await
+            .expect("request timed out")
+            .unwrap();
+        let status = response.status();
+        let cookie = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("zhibu_session="))
+            .map(|v| v.split(';').next().unwrap().to_string());
+        let bytes = axum::body::to_bytes(response.into_body(), 16 << 20).await.unwrap();
+        Reply {
+            status,
+            cookie,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// Calls a server function as the browser's client does.
+    pub async fn call(&self, endpoint: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Reply {
+        let mut builder = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000");
+        if let Some(cookie) = cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        self.request(builder.body(Body::from(encode(fields))).unwrap()).await
+    }
+
+    pub async fn login(&self, phone: &str, password: &str) -> String {
+        let reply = self.call("login", None, &[("phone", phone), ("password", password)]).await;
+        assert!(reply.status.is_success(), "login {phone}: {} {}", reply.status, reply.body);
+        reply.cookie.expect("session cookie")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    pub async fn branch_id(&self, name_like: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'branch' AND name LIKE ?")
+            .bind(format!("%{name_like}%"))
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn user_id(&self, phone: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM users WHERE phone = ?")
+            .bind(phone)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+pub const PASSWORD: &str = server::seed::DEMO_PASSWORD;
+pub const ADMIN: &str = server::seed::ADMIN_PHONE;
+pub const SECRETARY_1: &str = server::seed::SECRETARY_1_PHONE;
+pub const SECRETARY_2: &str = server::seed::SECRETARY_2_PHONE;
+/// A plain member of the first branch.
+pub const MEMBER_1: &str = "13800000006";
+pub const RESIDENT: &str = "13900000001";
