@@ -54,7 +54,7 @@ pub fn App() -> impl IntoView {
         <Meta name="theme-color" content="#c8102e"/>
         <Meta name="description" content="支部通：三会一课签到、积分制管理、微心愿"/>
         <Link rel="manifest" href="/manifest.webmanifest"/>
-        <Link rel="icon" href="/icons/icon-192.png"/>
+        <Link rel="icon" href="/favicon.png"/>
         <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
         <Router>
             <div class="app">

@@ -1,0 +1,36 @@
+import { expect, Page } from "@playwright/test";
+
+export const DEMO_PASSWORD = "zhibu2024";
+export const ADMIN = "13800000000";
+export const SECRETARY_1 = "13800000001";
+export const MEMBER_1 = "13800000006";
+
+/** Waits until the wasm app has hydrated, so clicks reach the Leptos handlers. */
+export async function hydrated(page: Page) {
+  await page.locator("body[data-hydrated='true']").waitFor({ timeout: 30_000 });
+}
+
+export async function goto(page: Page, path: string) {
+  await page.goto(path);
+  await hydrated(page);
+}
+
+/** A phone number nobody has used yet in this run. */
+export function freshPhone(prefix = "137"): string {
+  const tail = String(Date.now() % 1e8).padStart(8, "0");
+  return prefix + tail;
+}
+
+export async function login(page: Page, phone: string, password = DEMO_PASSWORD) {
+  await goto(page, "/login");
+  await page.getByLabel("手机号").fill(phone);
+  await page.getByLabel("密码").fill(password);
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.waitForURL((url) => url.pathname !== "/login");
+  await hydrated(page);
+}
+
+export async function expectLoggedOut(page: Page) {
+  await goto(page, "/");
+  await expect(page.getByRole("link", { name: "登录" })).toBeVisible();
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what building and testing Zhibu needs, skipping whatever is already there.
+# Sourced by scripts/run.sh and scripts/test.sh; `--browser` also brings Chromium and Playwright.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhibu-target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+CARGO_LEPTOS_VERSION="0.3.10"
+BINARYEN_VERSION="132"
+
+say() { printf '\033[1;31m==>\033[0m %s\n' "$*"; }
+
+# The wasm-bindgen CLI must match the library in Cargo.lock exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+install_rust_tools() {
+  if ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
+    say "adding the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes a while, once)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  fi
+  local wbg
+  wbg="$(wasm_bindgen_version)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$wbg"; then
+    say "installing wasm-bindgen-cli $wbg"
+    cargo install wasm-bindgen-cli --version "=$wbg"
+  fi
+  if ! command -v wasm-opt >/dev/null 2>&1; then
+    say "installing wasm-opt (binaryen@$BINARYEN_VERSION from npm)"
+    npm install -g "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+}
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    say "installing ${missing[*]} from Debian"
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+install_browser_tools() {
+  apt_install chromium
+  if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]]; then
+    say "installing Playwright (without its browser download; Debian's Chromium is used)"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+}
+
+install_rust_tools
+if [[ "${1:-}" == "--browser" ]]; then
+  install_browser_tools
+fi

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check: formatting, clippy for both features,
+# unit and integration tests, and the Playwright tests in Debian's Chromium.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/setup.sh" --browser
+cd "$ROOT"
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "clippy (ssr and hydrate)"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+say "unit and integration tests"
+timeout 1200 cargo test --workspace
+
+say "building the site for the browser tests"
+timeout 1800 cargo leptos build
+
+say "Playwright (phone viewport, Debian Chromium)"
+cd end2end
+timeout 1200 npx playwright test
