@@ -8,31 +8,75 @@ async fn secretary_invites_and_a_new_member_joins() {
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
 
     let invite = app
-        .call("create_invite", Some(&secretary), &[("branch_id", &branch), ("valid_days", "7")])
+        .call(
+            "create_invite",
+            Some(&secretary),
+            &[("branch_id", &branch), ("valid_days", "7")],
+        )
         .await;
     assert!(invite.status.is_success(), "{}", invite.body);
     let code = invite.json()["code"].as_str().unwrap().to_string();
     assert_eq!(code.len(), 8);
 
-    let info = app.call("fetch_invite", None, &[("code", &code.to_lowercase())]).await.json();
+    let info = app
+        .call("fetch_invite", None, &[("code", &code.to_lowercase())])
+        .await
+        .json();
     assert_eq!(info["branch"]["id"], branch.as_str());
 
-    let before = app.count(&format!("SELECT COUNT(*) FROM memberships WHERE org_id = '{branch}' AND role = 'member'")).await;
+    let before = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM memberships WHERE org_id = '{branch}' AND role = 'member'"
+        ))
+        .await;
     let joined = app
-        .call("register_member", None, &[("code", &code), ("phone", "13711112222"), ("name", "新党员"), ("password", "join2024ok")])
+        .call(
+            "register_member",
+            None,
+            &[
+                ("code", &code),
+                ("phone", "13711112222"),
+                ("name", "新党员"),
+                ("password", "join2024ok"),
+            ],
+        )
         .await;
     assert!(joined.status.is_success(), "{}", joined.body);
     let cookie = joined.cookie.expect("logged in after joining");
     let me = app.call("current_user", Some(&cookie), &[]).await.json();
     assert_eq!(me["party_status"], "Full");
-    assert!(me["roles"].as_array().unwrap().iter().any(|r| r["org_id"] == branch.as_str() && r["role"] == "Member"));
+    assert!(me["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["org_id"] == branch.as_str() && r["role"] == "Member"));
 
-    let members = app.call("branch_members", Some(&secretary), &[("branch_id", &branch)]).await.json();
-    assert_eq!(members["members"].as_array().unwrap().len() as i64, before + 1);
-    assert!(members["members"].as_array().unwrap().iter().any(|m| m["name"] == "新党员"));
-    assert_eq!(app.count(&format!("SELECT uses FROM invites WHERE code = '{code}'")).await, 1);
+    let members = app
+        .call(
+            "branch_members",
+            Some(&secretary),
+            &[("branch_id", &branch)],
+        )
+        .await
+        .json();
+    assert_eq!(
+        members["members"].as_array().unwrap().len() as i64,
+        before + 1
+    );
+    assert!(members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["name"] == "新党员"));
+    assert_eq!(
+        app.count(&format!("SELECT uses FROM invites WHERE code = '{code}'"))
+            .await,
+        1
+    );
 
-    let twice = app.call("join_branch", Some(&cookie), &[("code", &code)]).await;
+    let twice = app
+        .call("join_branch", Some(&cookie), &[("code", &code)])
+        .await;
     assert_eq!(twice.error(), "AlreadyMember");
 }
 
@@ -42,7 +86,13 @@ async fn expired_and_revoked_invites_let_nobody_in() {
     let branch = app.branch_id("第一").await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let make = || async {
-        app.call("create_invite", Some(&secretary), &[("branch_id", &branch), ("valid_days", "1")]).await.json()
+        app.call(
+            "create_invite",
+            Some(&secretary),
+            &[("branch_id", &branch), ("valid_days", "1")],
+        )
+        .await
+        .json()
     };
     let expired = make().await;
     sqlx::query("UPDATE invites SET expires_at = expires_at - 86400 WHERE id = ?")
@@ -51,23 +101,51 @@ async fn expired_and_revoked_invites_let_nobody_in() {
         .await
         .unwrap();
     let revoked = make().await;
-    let revoke = app.call("revoke_invite", Some(&secretary), &[("invite_id", revoked["id"].as_str().unwrap())]).await;
+    let revoke = app
+        .call(
+            "revoke_invite",
+            Some(&secretary),
+            &[("invite_id", revoked["id"].as_str().unwrap())],
+        )
+        .await;
     assert!(revoke.status.is_success(), "{}", revoke.body);
 
     let users = app.count("SELECT COUNT(*) FROM users").await;
     for (invite, expected) in [(&expired, "InviteExpired"), (&revoked, "InviteRevoked")] {
         let code = invite["code"].as_str().unwrap();
-        assert_eq!(app.call("fetch_invite", None, &[("code", code)]).await.error(), expected);
+        assert_eq!(
+            app.call("fetch_invite", None, &[("code", code)])
+                .await
+                .error(),
+            expected
+        );
         let reply = app
-            .call("register_member", None, &[("code", code), ("phone", "13722223333"), ("name", "迟到者"), ("password", "late2024ok")])
+            .call(
+                "register_member",
+                None,
+                &[
+                    ("code", code),
+                    ("phone", "13722223333"),
+                    ("name", "迟到者"),
+                    ("password", "late2024ok"),
+                ],
+            )
             .await;
         assert_eq!(reply.error(), expected);
     }
-    let bogus = app.call("fetch_invite", None, &[("code", "ZZZZZZZZ")]).await;
+    let bogus = app
+        .call("fetch_invite", None, &[("code", "ZZZZZZZZ")])
+        .await;
     assert_eq!(bogus.error(), "InviteNotFound");
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, users);
 
-    let bad_days = app.call("create_invite", Some(&secretary), &[("branch_id", &branch), ("valid_days", "90")]).await;
+    let bad_days = app
+        .call(
+            "create_invite",
+            Some(&secretary),
+            &[("branch_id", &branch), ("valid_days", "90")],
+        )
+        .await;
     assert_eq!(bad_days.error(), "ValidDays");
 }
 
@@ -86,25 +164,69 @@ async fn members_and_other_branches_are_refused() {
         for (endpoint, fields) in [
             ("branch_members", vec![("branch_id", branch1.as_str())]),
             ("list_invites", vec![("branch_id", branch1.as_str())]),
-            ("create_invite", vec![("branch_id", branch1.as_str()), ("valid_days", "7")]),
-            ("remove_member", vec![("branch_id", branch1.as_str()), ("user_id", target.as_str())]),
-            ("set_party_status", vec![("branch_id", branch1.as_str()), ("user_id", target.as_str()), ("status", "probationary")]),
-            ("set_member_group", vec![("branch_id", branch1.as_str()), ("user_id", target.as_str()), ("group_id", "")]),
-            ("appoint_secretary", vec![("branch_id", branch1.as_str()), ("phone", MEMBER_1)]),
-            ("create_org", vec![("parent_id", branch1.as_str()), ("kind", "group"), ("name", "偷建小组")]),
+            (
+                "create_invite",
+                vec![("branch_id", branch1.as_str()), ("valid_days", "7")],
+            ),
+            (
+                "remove_member",
+                vec![
+                    ("branch_id", branch1.as_str()),
+                    ("user_id", target.as_str()),
+                ],
+            ),
+            (
+                "set_party_status",
+                vec![
+                    ("branch_id", branch1.as_str()),
+                    ("user_id", target.as_str()),
+                    ("status", "probationary"),
+                ],
+            ),
+            (
+                "set_member_group",
+                vec![
+                    ("branch_id", branch1.as_str()),
+                    ("user_id", target.as_str()),
+                    ("group_id", ""),
+                ],
+            ),
+            (
+                "appoint_secretary",
+                vec![("branch_id", branch1.as_str()), ("phone", MEMBER_1)],
+            ),
+            (
+                "create_org",
+                vec![
+                    ("parent_id", branch1.as_str()),
+                    ("kind", "group"),
+                    ("name", "偷建小组"),
+                ],
+            ),
             ("admin_overview", vec![]),
         ] {
             let reply = app.call(endpoint, Some(cookie), &fields).await;
             assert_eq!(reply.error(), "Forbidden", "{endpoint}");
         }
     }
-    let anonymous = app.call("branch_members", None, &[("branch_id", &branch1)]).await;
+    let anonymous = app
+        .call("branch_members", None, &[("branch_id", &branch1)])
+        .await;
     assert_eq!(anonymous.error(), "NotLoggedIn");
 
-    assert_eq!(app.count("SELECT COUNT(*) FROM invites").await, invites_before);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log").await, audit_before);
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM memberships WHERE user_id = '{target}' AND org_id = '{branch1}'")).await,
+        app.count("SELECT COUNT(*) FROM invites").await,
+        invites_before
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log").await,
+        audit_before
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM memberships WHERE user_id = '{target}' AND org_id = '{branch1}'"
+        ))
+        .await,
         1
     );
 }
@@ -117,42 +239,103 @@ async fn secretary_manages_groups_and_status_with_an_audit_trail() {
     let target = app.user_id("13800000007").await;
 
     let group = app
-        .call("create_org", Some(&secretary), &[("parent_id", &branch), ("kind", "group"), ("name", "青年党小组")])
+        .call(
+            "create_org",
+            Some(&secretary),
+            &[
+                ("parent_id", &branch),
+                ("kind", "group"),
+                ("name", "青年党小组"),
+            ],
+        )
         .await;
     assert!(group.status.is_success(), "{}", group.body);
     let group_id = group.json().as_str().unwrap().to_string();
     let moved = app
-        .call("set_member_group", Some(&secretary), &[("branch_id", &branch), ("user_id", &target), ("group_id", &group_id)])
+        .call(
+            "set_member_group",
+            Some(&secretary),
+            &[
+                ("branch_id", &branch),
+                ("user_id", &target),
+                ("group_id", &group_id),
+            ],
+        )
         .await;
     assert!(moved.status.is_success(), "{}", moved.body);
-    let list = app.call("branch_members", Some(&secretary), &[("branch_id", &branch)]).await.json();
-    let row = list["members"].as_array().unwrap().iter().find(|m| m["user_id"] == target.as_str()).unwrap().clone();
+    let list = app
+        .call(
+            "branch_members",
+            Some(&secretary),
+            &[("branch_id", &branch)],
+        )
+        .await
+        .json();
+    let row = list["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user_id"] == target.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(row["group"]["name"], "青年党小组");
 
     let other_branch_group: String =
-        sqlx::query_scalar("SELECT id FROM orgs WHERE name = '第三党小组'").fetch_one(&app.pool).await.unwrap();
+        sqlx::query_scalar("SELECT id FROM orgs WHERE name = '第三党小组'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     let wrong = app
-        .call("set_member_group", Some(&secretary), &[("branch_id", &branch), ("user_id", &target), ("group_id", &other_branch_group)])
+        .call(
+            "set_member_group",
+            Some(&secretary),
+            &[
+                ("branch_id", &branch),
+                ("user_id", &target),
+                ("group_id", &other_branch_group),
+            ],
+        )
         .await;
     assert_eq!(wrong.error(), "GroupNotInBranch");
 
     let status = app
-        .call("set_party_status", Some(&secretary), &[("branch_id", &branch), ("user_id", &target), ("status", "probationary")])
+        .call(
+            "set_party_status",
+            Some(&secretary),
+            &[
+                ("branch_id", &branch),
+                ("user_id", &target),
+                ("status", "probationary"),
+            ],
+        )
         .await;
     assert!(status.status.is_success());
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM users WHERE id = '{target}' AND party_status = 'probationary'")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = '{target}' AND party_status = 'probationary'"
+        ))
+        .await,
         1
     );
     let nested = app
-        .call("create_org", Some(&secretary), &[("parent_id", &branch), ("kind", "branch"), ("name", "支部里的支部")])
+        .call(
+            "create_org",
+            Some(&secretary),
+            &[
+                ("parent_id", &branch),
+                ("kind", "branch"),
+                ("name", "支部里的支部"),
+            ],
+        )
         .await;
     assert_eq!(nested.error(), "Forbidden");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('create_org', 'set_member_group', 'set_party_status')").await,
         3
     );
-    let tamper = sqlx::query("DELETE FROM audit_log").execute(&app.pool).await;
+    let tamper = sqlx::query("DELETE FROM audit_log")
+        .execute(&app.pool)
+        .await;
     assert!(tamper.is_err(), "the audit log is append-only");
 }
 
@@ -160,27 +343,72 @@ async fn secretary_manages_groups_and_status_with_an_audit_trail() {
 async fn admin_keeps_the_tree_and_appoints_secretaries() {
     let app = app().await;
     let admin = app.login(ADMIN, PASSWORD).await;
-    let committee: String = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'committee'").fetch_one(&app.pool).await.unwrap();
+    let committee: String = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'committee'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
 
-    let bad = app.call("create_org", Some(&admin), &[("parent_id", &committee), ("kind", "group"), ("name", "小组")]).await;
+    let bad = app
+        .call(
+            "create_org",
+            Some(&admin),
+            &[
+                ("parent_id", &committee),
+                ("kind", "group"),
+                ("name", "小组"),
+            ],
+        )
+        .await;
     assert_eq!(bad.error(), "OrgKind");
     let created = app
-        .call("create_org", Some(&admin), &[("parent_id", &committee), ("kind", "branch"), ("name", "新成立党支部")])
+        .call(
+            "create_org",
+            Some(&admin),
+            &[
+                ("parent_id", &committee),
+                ("kind", "branch"),
+                ("name", "新成立党支部"),
+            ],
+        )
         .await;
     assert!(created.status.is_success(), "{}", created.body);
     let branch = created.json().as_str().unwrap().to_string();
 
-    let unknown = app.call("appoint_secretary", Some(&admin), &[("branch_id", &branch), ("phone", "13699998888")]).await;
+    let unknown = app
+        .call(
+            "appoint_secretary",
+            Some(&admin),
+            &[("branch_id", &branch), ("phone", "13699998888")],
+        )
+        .await;
     assert_eq!(unknown.error(), "UserNotFound");
-    let appoint = app.call("appoint_secretary", Some(&admin), &[("branch_id", &branch), ("phone", MEMBER_1)]).await;
+    let appoint = app
+        .call(
+            "appoint_secretary",
+            Some(&admin),
+            &[("branch_id", &branch), ("phone", MEMBER_1)],
+        )
+        .await;
     assert!(appoint.status.is_success(), "{}", appoint.body);
 
     let new_secretary = app.login(MEMBER_1, PASSWORD).await;
-    let invite = app.call("create_invite", Some(&new_secretary), &[("branch_id", &branch), ("valid_days", "3")]).await;
+    let invite = app
+        .call(
+            "create_invite",
+            Some(&new_secretary),
+            &[("branch_id", &branch), ("valid_days", "3")],
+        )
+        .await;
     assert!(invite.status.is_success(), "{}", invite.body);
 
     let overview = app.call("admin_overview", Some(&admin), &[]).await.json();
-    let node = overview["orgs"].as_array().unwrap().iter().find(|o| o["id"] == branch.as_str()).unwrap().clone();
+    let node = overview["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == branch.as_str())
+        .unwrap()
+        .clone();
     assert_eq!(node["secretaries"].as_array().unwrap().len(), 1);
     assert_eq!(overview["communities"].as_array().unwrap().len(), 2);
 }

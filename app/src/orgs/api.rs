@@ -129,6 +129,30 @@ pub mod service {
     use rand::Rng;
     use sqlx::SqlitePool;
 
+    #[derive(sqlx::FromRow)]
+    struct MemberDbRow {
+        user_id: String,
+        name: String,
+        phone: String,
+        party_status: Option<String>,
+        joined_at: i64,
+        group_id: Option<String>,
+        group_name: Option<String>,
+        is_secretary: bool,
+        is_group_leader: bool,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct OrgDbRow {
+        id: String,
+        parent_id: Option<String>,
+        kind: String,
+        name: String,
+        depth: i64,
+        secretaries: Option<String>,
+        member_count: i64,
+    }
+
     async fn org_kind(
         pool: &SqlitePool,
         org_id: &str,
@@ -181,13 +205,13 @@ pub mod service {
         .bind(branch_id)
         .fetch_all(pool)
         .await?;
-        let rows: Vec<(String, String, String, Option<String>, i64, Option<String>, Option<String>, i64, i64)> =
+        let rows: Vec<MemberDbRow> =
             sqlx::query_as(
-                "SELECT u.id, u.name, u.phone, u.party_status, m.created_at,
-                        g.id, g.name,
-                        EXISTS (SELECT 1 FROM memberships s WHERE s.user_id = u.id AND s.org_id = ? AND s.role = 'secretary'),
+                "SELECT u.id AS user_id, u.name, u.phone, u.party_status, m.created_at AS joined_at,
+                        g.id AS group_id, g.name AS group_name,
+                        EXISTS (SELECT 1 FROM memberships s WHERE s.user_id = u.id AND s.org_id = ? AND s.role = 'secretary') AS is_secretary,
                         EXISTS (SELECT 1 FROM memberships l WHERE l.user_id = u.id AND l.role = 'group_leader'
-                                AND l.org_id IN (SELECT id FROM orgs WHERE parent_id = ?))
+                                AND l.org_id IN (SELECT id FROM orgs WHERE parent_id = ?)) AS is_group_leader
                  FROM memberships m
                  JOIN users u ON u.id = m.user_id
                  LEFT JOIN memberships gm ON gm.user_id = u.id AND gm.role = 'member'
@@ -210,30 +234,19 @@ pub mod service {
                 .collect(),
             members: rows
                 .into_iter()
-                .map(
-                    |(
-                        user_id,
-                        name,
-                        phone,
-                        status,
-                        joined_at,
-                        group_id,
-                        group_name,
-                        is_sec,
-                        is_leader,
-                    )| MemberRow {
-                        user_id,
-                        name,
-                        phone,
-                        party_status: status.as_deref().and_then(PartyStatus::parse),
-                        group: group_id
-                            .zip(group_name)
-                            .map(|(id, name)| NamedRef { id, name }),
-                        is_secretary: is_sec != 0,
-                        is_group_leader: is_leader != 0,
-                        joined_at,
-                    },
-                )
+                .map(|row| MemberRow {
+                    user_id: row.user_id,
+                    name: row.name,
+                    phone: row.phone,
+                    party_status: row.party_status.as_deref().and_then(PartyStatus::parse),
+                    group: row
+                        .group_id
+                        .zip(row.group_name)
+                        .map(|(id, name)| NamedRef { id, name }),
+                    is_secretary: row.is_secretary,
+                    is_group_leader: row.is_group_leader,
+                    joined_at: row.joined_at,
+                })
                 .collect(),
             can_manage,
         })
@@ -585,7 +598,7 @@ pub mod service {
         }
         let mut orgs = Vec::new();
         for root in roots {
-            let rows: Vec<(String, Option<String>, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+            let rows: Vec<OrgDbRow> = sqlx::query_as(
                 "WITH RECURSIVE down(id, depth, sort_key) AS (
                      SELECT id, 0, name FROM orgs WHERE id = ?
                      UNION ALL
@@ -594,28 +607,27 @@ pub mod service {
                  )
                  SELECT o.id, o.parent_id, o.kind, o.name, down.depth,
                         (SELECT GROUP_CONCAT(u.name, '、') FROM memberships s JOIN users u ON u.id = s.user_id
-                         WHERE s.org_id = o.id AND s.role = 'secretary'),
-                        (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'member')
+                         WHERE s.org_id = o.id AND s.role = 'secretary') AS secretaries,
+                        (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'member') AS member_count
                  FROM down JOIN orgs o ON o.id = down.id ORDER BY down.sort_key",
             )
             .bind(root)
             .fetch_all(pool)
             .await?;
-            orgs.extend(rows.into_iter().filter_map(
-                |(id, parent_id, kind, name, depth, secretaries, member_count)| {
-                    Some(OrgNode {
-                        id,
-                        parent_id,
-                        kind: OrgKind::parse(&kind)?,
-                        name,
-                        secretaries: secretaries
-                            .map(|s| s.split('、').map(str::to_string).collect())
-                            .unwrap_or_default(),
-                        member_count,
-                        depth,
-                    })
-                },
-            ));
+            orgs.extend(rows.into_iter().filter_map(|row| {
+                Some(OrgNode {
+                    kind: OrgKind::parse(&row.kind)?,
+                    id: row.id,
+                    parent_id: row.parent_id,
+                    name: row.name,
+                    secretaries: row
+                        .secretaries
+                        .map(|s| s.split('、').map(str::to_string).collect())
+                        .unwrap_or_default(),
+                    member_count: row.member_count,
+                    depth: row.depth,
+                })
+            }));
         }
         let community_rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT c.id, c.name, o.id, o.name FROM communities c

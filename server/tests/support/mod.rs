@@ -27,7 +27,12 @@ impl Reply {
 
     /// The `AppError` variant name of a failed call, e.g. `"PhoneTaken"`.
     pub fn error(&self) -> String {
-        assert!(!self.status.is_success(), "expected an error, got {}: {}", self.status, self.body);
+        assert!(
+            !self.status.is_success(),
+            "expected an error, got {}: {}",
+            self.status,
+            self.body
+        );
         match self.json() {
             serde_json::Value::String(s) => s,
             serde_json::Value::Object(map) => map.keys().next().cloned().unwrap_or_default(),
@@ -72,7 +77,9 @@ fn encode(fields: &[(&str, &str)]) -> String {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -80,10 +87,13 @@ fn urlencode(s: &str) -> String {
 
 impl TestApp {
     pub async fn request(&self, request: Request<Body>) -> Reply {
-        let response = tokio::time::timeout(std::time::Duration::from_secs(30), self.router.clone().oneshot(request))
-            .await
-            .expect("request timed out")
-            .unwrap();
+        let response = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            self.router.clone().oneshot(request),
+        )
+        .await
+        .expect("request timed out")
+        .unwrap();
         let status = response.status();
         let cookie = response
             .headers()
@@ -92,7 +102,9 @@ impl TestApp {
             .filter_map(|v| v.to_str().ok())
             .find(|v| v.starts_with("zhibu_session="))
             .map(|v| v.split(';').next().unwrap().to_string());
-        let bytes = axum::body::to_bytes(response.into_body(), 16 << 20).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 16 << 20)
+            .await
+            .unwrap();
         Reply {
             status,
             cookie,
@@ -101,7 +113,12 @@ impl TestApp {
     }
 
     /// Calls a server function as the browser's client does.
-    pub async fn call(&self, endpoint: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Reply {
+    pub async fn call(
+        &self,
+        endpoint: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> Reply {
         let mut builder = Request::post(format!("/api/{endpoint}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json")
@@ -110,12 +127,20 @@ impl TestApp {
         if let Some(cookie) = cookie {
             builder = builder.header(header::COOKIE, cookie);
         }
-        self.request(builder.body(Body::from(encode(fields))).unwrap()).await
+        self.request(builder.body(Body::from(encode(fields))).unwrap())
+            .await
     }
 
     pub async fn login(&self, phone: &str, password: &str) -> String {
-        let reply = self.call("login", None, &[("phone", phone), ("password", password)]).await;
-        assert!(reply.status.is_success(), "login {phone}: {} {}", reply.status, reply.body);
+        let reply = self
+            .call("login", None, &[("phone", phone), ("password", password)])
+            .await;
+        assert!(
+            reply.status.is_success(),
+            "login {phone}: {} {}",
+            reply.status,
+            reply.body
+        );
         reply.cookie.expect("session cookie")
     }
 
