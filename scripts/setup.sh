@@ -6,6 +6,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhibu-target}"
 export PATH="$HOME/.cargo/bin:$PATH"
+# Incremental caches of this workspace grow by gigabytes per build and buy little here.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 CARGO_LEPTOS_VERSION="0.3.10"
 BINARYEN_VERSION="132"
 

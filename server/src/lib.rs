@@ -4,6 +4,7 @@
 pub mod config;
 pub mod seed;
 
+use app::error::AppError;
 use app::state::{AppState, Settings};
 use app::{shell, App};
 use axum::{
@@ -89,6 +90,25 @@ pub fn same_origin(
     }
 }
 
+/// Server functions answer every error with 500; this gives each [`AppError`] its own
+/// status (401, 403, 404, 409, 429…), so logs, proxies and clients can tell them apart.
+async fn error_status(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "error body too large").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
@@ -96,6 +116,7 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
         .route("/healthz", get(health))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(error_status))
         .layer(middleware::from_fn_with_state(Arc::new(allowed_origins), origin_guard))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -121,6 +121,7 @@ async fn wrong_passwords_are_rate_limited_per_phone() {
         )
         .await;
     assert_eq!(blocked.error(), "RateLimited");
+    assert_eq!(blocked.status, http::StatusCode::TOO_MANY_REQUESTS);
     assert!(blocked.cookie.is_none());
     // Another phone from the same place is still let in.
     app.login(SECRETARY_1, PASSWORD).await;

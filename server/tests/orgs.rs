@@ -207,12 +207,14 @@ async fn members_and_other_branches_are_refused() {
         ] {
             let reply = app.call(endpoint, Some(cookie), &fields).await;
             assert_eq!(reply.error(), "Forbidden", "{endpoint}");
+            assert_eq!(reply.status, http::StatusCode::FORBIDDEN, "{endpoint}");
         }
     }
     let anonymous = app
         .call("branch_members", None, &[("branch_id", &branch1)])
         .await;
     assert_eq!(anonymous.error(), "NotLoggedIn");
+    assert_eq!(anonymous.status, http::StatusCode::UNAUTHORIZED);
 
     assert_eq!(
         app.count("SELECT COUNT(*) FROM invites").await,

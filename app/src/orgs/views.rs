@@ -273,6 +273,31 @@ fn MemberCard(
     }
 }
 
+/// The link as the member will receive it, with this server's origin.
+fn absolute_url(path: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        return format!("{origin}{path}");
+    }
+    path.to_string()
+}
+
+#[component]
+fn CopyButton(text: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    view! {
+        <button type="button" class="chip" on:click=move |_| {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.navigator().clipboard().write_text(&text);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = &text;
+            copied.set(true);
+        }>{move || if copied.get() { tr(Msg::Copied)() } else { tr(Msg::Copy)() }}</button>
+    }
+}
+
 #[component]
 pub fn InvitesPage() -> impl IntoView {
     let branch_id = route_param("id");
@@ -307,12 +332,15 @@ pub fn InvitesPage() -> impl IntoView {
                 <SubmitButton pending=create.pending().into() label=Msg::NewInvite busy=Msg::Saving/>
             </ActionForm>
             {move || create.value().get().and_then(|r| r.ok()).map(|invite| {
-                let link = format!("/join/{}", invite.code);
+                let path = format!("/join/{}", invite.code);
+                let full = absolute_url(&path);
                 view! {
                     <div class="new-invite" data-code=invite.code.clone()>
                         <p>{tr(Msg::InviteCode)}</p>
                         <p class="code">{invite.code.clone()}</p>
-                        <p>{tr(Msg::InviteLink)} " " <a class="invite-link" href=link.clone()>{link.clone()}</a></p>
+                        <p>{tr(Msg::InviteLink)}</p>
+                        <p><a class="invite-link" href=path>{full.clone()}</a></p>
+                        <CopyButton text=full/>
                     </div>
                 }
             })}
