@@ -10,5 +10,6 @@ export ZHIBU_DATA_DIR="$DATA"
 export ZHIBU_ADDRESS="127.0.0.1:${E2E_PORT:-3100}"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 export ZHIBU_SEED_DEMO=1
+export ZHIBU_SERVICE_WORKER=1
 export RUST_LOG="${RUST_LOG:-warn}"
 exec "$TARGET/debug/zhibu" serve

@@ -58,6 +58,16 @@ pub enum AppError {
     UserNotFound,
     #[error("group not in branch")]
     GroupNotInBranch,
+    #[error("not in a branch")]
+    NotInBranch,
+    #[error("text required")]
+    TextRequired,
+    #[error("text too long")]
+    TextTooLong,
+    #[error("malformed offline op")]
+    BadPayload,
+    #[error("unknown offline op")]
+    UnknownOp,
     #[error("internal error")]
     Internal,
     #[error("network: {0}")]
@@ -92,6 +102,11 @@ impl AppError {
             OrgKind => Msg::ErrOrgKind,
             UserNotFound => Msg::ErrUserNotFound,
             GroupNotInBranch => Msg::ErrGroupNotInBranch,
+            NotInBranch => Msg::ErrNotInBranch,
+            TextRequired => Msg::ErrTextRequired,
+            TextTooLong => Msg::ErrTextTooLong,
+            BadPayload => Msg::ErrBadPayload,
+            UnknownOp => Msg::ErrUnknownOp,
             Internal => Msg::ErrInternal,
             Network(_) => Msg::ErrNetwork,
         }

@@ -4,10 +4,12 @@
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod offline;
 pub mod orgs;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod suggestions;
 
 pub use shell::{shell, App};
 

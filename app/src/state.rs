@@ -15,6 +15,8 @@ pub struct Settings {
     pub attempts_per_address: i64,
     pub rate_window_secs: i64,
     pub session_days: i64,
+    /// Pages register the service worker (production builds; tests switch it on).
+    pub service_worker: bool,
 }
 
 impl Default for Settings {
@@ -25,6 +27,7 @@ impl Default for Settings {
             attempts_per_address: 30,
             rate_window_secs: 15 * 60,
             session_days: 30,
+            service_worker: false,
         }
     }
 }

@@ -17,6 +17,9 @@ pub struct Config {
     /// Extra origins allowed to POST to `/api` besides the request's own host.
     pub allowed_origins: Vec<String>,
     pub log_json: bool,
+    /// Register the service worker; defaults to on in release builds only, so that
+    /// `cargo leptos watch` never serves stale wasm from a cache.
+    pub service_worker: bool,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             site_root: "target/site".into(),
             allowed_origins: Vec::new(),
             log_json: false,
+            service_worker: !cfg!(debug_assertions),
         }
     }
 }
@@ -86,6 +90,10 @@ impl Config {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect();
+        }
+        if let Some(flag) = var("ZHIBU_SERVICE_WORKER") {
+            self.service_worker =
+                parse_bool(&flag).ok_or(ConfigError::Env("ZHIBU_SERVICE_WORKER", flag))?;
         }
         if let Some(flag) = var("ZHIBU_LOG_JSON") {
             self.log_json = parse_bool(&flag).ok_or(ConfigError::Env("ZHIBU_LOG_JSON", flag))?;

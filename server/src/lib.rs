@@ -36,8 +36,56 @@ pub fn leptos_options(config: &config::Config) -> LeptosOptions {
 pub fn settings(config: &config::Config) -> Settings {
     Settings {
         secure_cookies: config.secure_cookies,
+        service_worker: config.service_worker,
         ..Settings::default()
     }
+}
+
+const SERVICE_WORKER_TEMPLATE: &str = include_str!("../../public/sw.js");
+
+/// Names this build: a hash of the served wasm, js and css and of the worker itself, so a
+/// new build installs a new service worker with a new cache.
+pub fn build_id(site_root: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    SERVICE_WORKER_TEMPLATE.hash(&mut hasher);
+    let pkg = std::path::Path::new(site_root).join("pkg");
+    let mut files: Vec<_> = std::fs::read_dir(&pkg)
+        .map(|dir| dir.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    for file in files {
+        file.hash(&mut hasher);
+        std::fs::read(&file).unwrap_or_default().hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+async fn service_worker(State(build): State<Arc<String>>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        SERVICE_WORKER_TEMPLATE.replace("__BUILD__", &build),
+    )
+        .into_response()
+}
+
+/// Tells the service worker which build rendered a page (see `newerClients` in sw.js).
+async fn build_header(State(build): State<Arc<String>>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        if let Ok(value) = HeaderValue::from_str(&build) {
+            response.headers_mut().insert("x-zhibu-build", value);
+        }
+    }
+    response
 }
 
 async fn health(State(state): State<AppState>) -> Response {
@@ -112,11 +160,17 @@ async fn error_status(request: Request, next: Next) -> Response {
 pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let build = Arc::new(build_id(&options.site_root));
+    let sw = Router::new()
+        .route("/sw.js", get(service_worker))
+        .with_state(build.clone());
     Router::new()
         .route("/healthz", get(health))
+        .merge(sw)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(error_status))
+        .layer(middleware::from_fn_with_state(build, build_header))
         .layer(middleware::from_fn_with_state(Arc::new(allowed_origins), origin_guard))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -17,6 +17,9 @@ where
 {
     Effect::new(move |_| {
         if matches!(value.get(), Some(Ok(_))) {
+            // Pages and answers cached for the previous user must not show to the next.
+            #[cfg(feature = "hydrate")]
+            crate::offline::client::forget_user();
             hard_navigate(&target());
         }
     });

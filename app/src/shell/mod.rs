@@ -22,6 +22,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <meta name="zhibu-sw" content=service_worker_setting()/>
+                <script src="/offline.js"></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -31,6 +33,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Whether pages ask the browser to install the service worker (off under `cargo leptos
+/// watch`, where it would serve stale wasm).
+fn service_worker_setting() -> &'static str {
+    #[cfg(feature = "ssr")]
+    if use_context::<crate::state::AppState>().is_some_and(|s| s.settings.service_worker) {
+        return "on";
+    }
+    "off"
 }
 
 /// The logged-in user, loaded once per page load and shared through context.
@@ -44,6 +56,7 @@ pub fn use_user() -> UserResource {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = provide_i18n();
+    crate::offline::views::provide_offline();
     let user: UserResource = Resource::new(|| (), |_| current_user());
     provide_context(user);
 
@@ -59,6 +72,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <div class="app">
                 <main class="content">
+                    <crate::offline::views::StatusStrip/>
                     <Routes fallback=pages::NotFound>
                         <Route path=path!("/") view=pages::Home/>
                         <Route path=path!("/meetings") view=pages::Meetings/>
@@ -72,6 +86,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/branch/:id/members") view=crate::orgs::views::MembersPage/>
                         <Route path=path!("/branch/:id/invites") view=crate::orgs::views::InvitesPage/>
                         <Route path=path!("/admin") view=crate::orgs::views::AdminPage/>
+                        <Route path=path!("/outbox") view=crate::offline::views::OutboxPage/>
+                        <Route path=path!("/offline") view=crate::offline::views::OfflinePage/>
+                        <Route path=path!("/suggestions") view=crate::suggestions::views::SuggestionsPage/>
                     </Routes>
                 </main>
                 <TabBar/>

@@ -27,6 +27,7 @@ pub fn Home() -> impl IntoView {
                     }.into_any(),
                     Ok(Some(me)) => {
                         let branch = me.branch().map(|b| b.org_name.clone());
+                        let in_branch = branch.is_some();
                         let secretary_of: Vec<_> = me.orgs_with(Role::Secretary).cloned().collect();
                         let is_admin = me.orgs_with(Role::Admin).next().is_some();
                         let is_resident = me.party_status.is_none();
@@ -41,6 +42,12 @@ pub fn Home() -> impl IntoView {
                                     None => view! { <p class="muted">{tr(Msg::NotInBranch)}</p> }.into_any(),
                                 }}
                             </div>
+                            {in_branch.then(|| view! {
+                                <div class="link-grid">
+                                    <A href="/suggestions" attr:class="tile">{tr(Msg::Suggestions)}</A>
+                                    <A href="/outbox" attr:class="tile">{tr(Msg::Outbox)}</A>
+                                </div>
+                            })}
                             {(!secretary_of.is_empty()).then(|| view! {
                                 <section class="card">
                                     <h2>{tr(Msg::SecretaryTools)}</h2>

@@ -22,6 +22,11 @@ pub fn format_date(utc_secs: i64) -> String {
     format!("{y}-{m:02}-{d:02}")
 }
 
+pub fn format_time(utc_secs: i64) -> String {
+    let secs_of_day = (utc_secs + SHANGHAI_OFFSET_SECS).rem_euclid(86_400);
+    format!("{:02}:{:02}", secs_of_day / 3600, (secs_of_day % 3600) / 60)
+}
+
 pub fn format_datetime(utc_secs: i64) -> String {
     let local = utc_secs + SHANGHAI_OFFSET_SECS;
     let secs_of_day = local.rem_euclid(86_400);
@@ -40,6 +45,7 @@ mod tests {
     #[test]
     fn epoch_and_known_instants_in_shanghai() {
         assert_eq!(format_datetime(0), "1970-01-01 08:00");
+        assert_eq!(format_time(1_795_437_954), "20:45");
         // 2026-11-23 12:45:54 UTC is 20:45 in Shanghai.
         assert_eq!(format_datetime(1_795_437_954), "2026-11-23 20:45");
         // 16:00 UTC on 31 Dec is already New Year in Shanghai.

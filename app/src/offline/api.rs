@@ -1,0 +1,150 @@
+//! The sync endpoint: the outbox posts its ops here, in order, a batch at a time.
+
+use super::{OpEnvelope, OpReply};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[server(endpoint = "sync", input = Json)]
+pub async fn sync_ops(ops: Vec<OpEnvelope>) -> Result<Vec<OpReply>, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::apply_batch(&state.pool, &actor, ops).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use super::super::rules::{is_transient, MAX_BATCH};
+    use super::super::{OfflineOp, OpEnvelope, OpOutcome, OpReply};
+    use crate::auth::authz::Actor;
+    use crate::error::{AppError, AppResult};
+    use crate::state::now;
+    use sqlx::{SqliteConnection, SqlitePool};
+
+    /// How the server applies one kind of op, inside the transaction that records it.
+    pub trait ApplyOp: OfflineOp {
+        fn apply(
+            self,
+            actor: &Actor,
+            created_at: i64,
+            conn: &mut SqliteConnection,
+        ) -> impl std::future::Future<Output = AppResult<serde_json::Value>> + Send;
+    }
+
+    async fn run<O: ApplyOp>(
+        envelope: &OpEnvelope,
+        actor: &Actor,
+        conn: &mut SqliteConnection,
+    ) -> AppResult<serde_json::Value> {
+        let op: O =
+            serde_json::from_value(envelope.payload.clone()).map_err(|_| AppError::BadPayload)?;
+        op.apply(actor, envelope.created_at, conn).await
+    }
+
+    /// Every offline-capable op kind, one line per capability.
+    async fn dispatch(
+        envelope: &OpEnvelope,
+        actor: &Actor,
+        conn: &mut SqliteConnection,
+    ) -> AppResult<serde_json::Value> {
+        use crate::suggestions::SubmitSuggestion;
+        match envelope.kind.as_str() {
+            SubmitSuggestion::KIND => run::<SubmitSuggestion>(envelope, actor, conn).await,
+            _ => Err(AppError::UnknownOp),
+        }
+    }
+
+    /// Applies `envelope` at most once. The op's row is inserted first, in the same
+    /// transaction as its effects: a concurrent replay waits for that transaction and then
+    /// finds the recorded outcome.
+    pub async fn apply_once(
+        pool: &SqlitePool,
+        actor: &Actor,
+        envelope: &OpEnvelope,
+    ) -> AppResult<OpOutcome> {
+        if uuid::Uuid::parse_str(&envelope.op_id).is_err() {
+            return Ok(OpOutcome::Rejected(AppError::BadPayload));
+        }
+        let mut tx = pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO applied_ops (op_id, user_id, kind, applied_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (op_id) DO NOTHING",
+        )
+        .bind(&envelope.op_id)
+        .bind(&actor.user_id)
+        .bind(&envelope.kind)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            drop(tx);
+            return recorded_outcome(pool, actor, &envelope.op_id).await;
+        }
+        // A savepoint: a rejected op's effects are undone, its recorded answer is kept.
+        let mut effects = sqlx::Acquire::begin(&mut *tx).await?;
+        let outcome = match dispatch(envelope, actor, &mut effects).await {
+            Ok(value) => {
+                effects.commit().await?;
+                OpOutcome::Applied(value)
+            }
+            Err(error) if is_transient(&error) => return Ok(OpOutcome::Retry(error)),
+            Err(error) => {
+                effects.rollback().await?;
+                OpOutcome::Rejected(error)
+            }
+        };
+        sqlx::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
+            .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
+            .bind(&envelope.op_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn recorded_outcome(
+        pool: &SqlitePool,
+        actor: &Actor,
+        op_id: &str,
+    ) -> AppResult<OpOutcome> {
+        let row: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT user_id, outcome FROM applied_ops WHERE op_id = ?")
+                .bind(op_id)
+                .fetch_optional(pool)
+                .await?;
+        match row {
+            Some((owner, Some(outcome))) if owner == actor.user_id => {
+                serde_json::from_str(&outcome).map_err(|_| AppError::Internal)
+            }
+            Some((owner, _)) if owner != actor.user_id => {
+                Ok(OpOutcome::Rejected(AppError::Forbidden))
+            }
+            _ => Ok(OpOutcome::Retry(AppError::Internal)),
+        }
+    }
+
+    /// Applies ops in order and stops at the first one that must be retried, so nothing
+    /// after it overtakes it.
+    pub async fn apply_batch(
+        pool: &SqlitePool,
+        actor: &Actor,
+        ops: Vec<OpEnvelope>,
+    ) -> AppResult<Vec<OpReply>> {
+        let mut replies = Vec::with_capacity(ops.len().min(MAX_BATCH));
+        for envelope in ops.into_iter().take(MAX_BATCH) {
+            let outcome = match apply_once(pool, actor, &envelope).await {
+                Ok(outcome) => outcome,
+                Err(error) => OpOutcome::Retry(error),
+            };
+            let stop = matches!(outcome, OpOutcome::Retry(_));
+            replies.push(OpReply {
+                op_id: envelope.op_id,
+                outcome,
+            });
+            if stop {
+                break;
+            }
+        }
+        Ok(replies)
+    }
+}

@@ -1,0 +1,73 @@
+//! Offline first: the op envelope every offline write travels in, the trait a capability
+//! implements to declare one, the server's exactly-once application, and the views that
+//! show what waits to be sent.
+
+pub mod api;
+#[cfg(feature = "hydrate")]
+pub mod client;
+pub mod rules;
+pub mod views;
+
+use crate::error::AppError;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// One write, as stored in the outbox and sent to the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpEnvelope {
+    /// UUIDv7 made on the phone; the server applies each at most once.
+    pub op_id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// When the user made it (UTC seconds, the phone's clock).
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum OpOutcome {
+    Applied(serde_json::Value),
+    /// Final: the op stays in the outbox, shown with its reason.
+    Rejected(AppError),
+    /// Passing trouble: send it again later.
+    Retry(AppError),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpReply {
+    pub op_id: String,
+    pub outcome: OpOutcome,
+}
+
+/// A write that works offline. A capability declares its payload type, how the op shows
+/// while it waits, and (on the server, [`api::service::ApplyOp`]) how it is applied.
+pub trait OfflineOp: Serialize + DeserializeOwned + Send + 'static {
+    const KIND: &'static str;
+    /// One line for lists of pending ops.
+    fn summary(&self) -> String;
+}
+
+/// An op as the outbox holds it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueuedOp {
+    pub op_id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub created_at: i64,
+    #[serde(default)]
+    pub summary: String,
+    /// `pending` or `rejected`.
+    pub status: String,
+    #[serde(default)]
+    pub error: Option<AppError>,
+}
+
+impl QueuedOp {
+    pub fn is_rejected(&self) -> bool {
+        self.status == "rejected"
+    }
+
+    pub fn payload_as<O: OfflineOp>(&self) -> Option<O> {
+        (self.kind == O::KIND)
+            .then(|| serde_json::from_value(self.payload.clone()).ok())
+            .flatten()
+    }
+}

@@ -1,0 +1,194 @@
+use super::QueuedOp;
+use crate::i18n::{tr, use_i18n, Msg};
+use crate::shell::time::{format_datetime, format_time};
+use crate::shell::{Empty, ErrorNote, PageHeader};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// What the views know of the outbox and the network, kept fresh by browser events.
+#[derive(Clone, Copy)]
+pub struct OfflineState {
+    pub ops: RwSignal<Vec<QueuedOp>>,
+    pub online: RwSignal<bool>,
+    pub update_ready: RwSignal<bool>,
+    /// Bumped on every outbox change, so views that show server data refetch after a sync.
+    pub version: RwSignal<u64>,
+}
+
+impl OfflineState {
+    pub fn waiting(&self) -> usize {
+        self.ops.with(|ops| ops.len())
+    }
+
+    pub fn refresh(&self) {
+        #[cfg(feature = "hydrate")]
+        {
+            let state = *self;
+            leptos::task::spawn_local(async move {
+                let ops = super::client::queued().await;
+                state.ops.set(ops);
+                state.version.update(|v| *v += 1);
+            });
+        }
+    }
+}
+
+pub fn use_offline() -> OfflineState {
+    expect_context::<OfflineState>()
+}
+
+pub fn provide_offline() -> OfflineState {
+    let state = OfflineState {
+        ops: RwSignal::new(Vec::new()),
+        online: RwSignal::new(true),
+        update_ready: RwSignal::new(false),
+        version: RwSignal::new(0),
+    };
+    provide_context(state);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_some() {
+            return;
+        }
+        use wasm_bindgen::{closure::Closure, JsCast};
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let listen = |event: &str, handler: Box<dyn Fn()>| {
+            let closure = Closure::<dyn Fn()>::new(handler);
+            let _ =
+                window.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+            closure.forget();
+        };
+        listen("zhibu-outbox-changed", Box::new(move || state.refresh()));
+        listen("online", Box::new(move || state.online.set(true)));
+        listen("offline", Box::new(move || state.online.set(false)));
+        listen(
+            "zhibu-update-ready",
+            Box::new(move || state.update_ready.set(true)),
+        );
+        state.online.set(super::client::is_online());
+        super::client::start();
+        state.refresh();
+    });
+    state
+}
+
+/// The strip above every page: a new version, no signal, ops waiting to be sent.
+#[component]
+pub fn StatusStrip() -> impl IntoView {
+    let offline = use_offline();
+    view! {
+        {move || offline.update_ready.get().then(|| view! {
+            <div class="strip update" role="status">
+                <span>{tr(Msg::NewVersion)}</span>
+                <button type="button" class="chip" on:click=move |_| {
+                    #[cfg(feature = "hydrate")]
+                    super::client::apply_update();
+                }>{tr(Msg::Reload)}</button>
+            </div>
+        })}
+        {move || {
+            let waiting = offline.waiting();
+            let online = offline.online.get();
+            (waiting > 0 || !online).then(|| view! {
+                <div class="strip" class:offline=!online>
+                    {(!online).then(|| view! { <span class="badge dark">{tr(Msg::Offline)}</span> })}
+                    {(waiting > 0).then(|| view! {
+                        <A href="/outbox" attr:class="outbox-link">
+                            {tr(Msg::Outbox)} " " <span class="count" data-testid="outbox-count">{waiting}</span>
+                        </A>
+                    })}
+                </div>
+            })
+        }}
+    }
+}
+
+/// "离线 · 更新于 HH:MM" when the data on screen may be old.
+#[component]
+pub fn Freshness(fetched_at: i64) -> impl IntoView {
+    let offline = use_offline();
+    move || {
+        (!offline.online.get()).then(|| {
+            view! {
+                <p class="freshness" title=format_datetime(fetched_at)>
+                    {tr(Msg::Offline)} " · " {tr(Msg::UpdatedAt)} " " {format_time(fetched_at)}
+                </p>
+            }
+        })
+    }
+}
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let offline = use_offline();
+    let i18n = use_i18n();
+    #[cfg(feature = "hydrate")]
+    let no_service_worker = !super::client::has_service_worker();
+    #[cfg(not(feature = "hydrate"))]
+    let no_service_worker = false;
+    view! {
+        <PageHeader title=Msg::Outbox back="/"/>
+        <section class="card">
+            <p class="lead">{tr(Msg::OutboxLead)}</p>
+            {no_service_worker.then(|| view! { <p class="muted">{tr(Msg::NoServiceWorker)}</p> })}
+            <button type="button" class="secondary" on:click=move |_| {
+                #[cfg(feature = "hydrate")]
+                super::client::sync_now();
+            }>{tr(Msg::SyncNow)}</button>
+        </section>
+        {move || {
+            let ops = offline.ops.get();
+            if ops.is_empty() {
+                view! { <div class="card"><Empty msg=Msg::OutboxEmpty/></div> }.into_any()
+            } else {
+                view! {
+                    <ul class="outbox">
+                        {ops.into_iter().map(|op| {
+                            let rejected = op.is_rejected();
+                            let op_id = op.op_id.clone();
+                            view! {
+                                <li class="card op" class:rejected=rejected data-op=op.op_id.clone()>
+                                    <div class="member-head">
+                                        <span class=if rejected { "badge red" } else { "badge" }>
+                                            {move || i18n.t(if rejected { Msg::StatusRejected } else { Msg::StatusPending })}
+                                        </span>
+                                        <span class="muted">{format_datetime(op.created_at)}</span>
+                                    </div>
+                                    <p class="summary">{op.summary.clone()}</p>
+                                    {op.error.clone().map(|error| view! { <ErrorNote error/> })}
+                                    {rejected.then(|| view! {
+                                        <button type="button" class="chip" on:click=move |_| {
+                                            #[cfg(feature = "hydrate")]
+                                            {
+                                                let op_id = op_id.clone();
+                                                leptos::task::spawn_local(async move {
+                                                    super::client::dismiss(&op_id).await;
+                                                });
+                                            }
+                                            #[cfg(not(feature = "hydrate"))]
+                                            let _ = &op_id;
+                                        }>{tr(Msg::Dismiss)}</button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }
+        }}
+    }
+}
+
+/// The page the service worker shows for a navigation it has no copy of.
+#[component]
+pub fn OfflinePage() -> impl IntoView {
+    view! {
+        <PageHeader title=Msg::Offline/>
+        <div class="card">
+            <p>{tr(Msg::OutboxLead)}</p>
+            <A href="/outbox" attr:class="button">{tr(Msg::Outbox)}</A>
+        </div>
+    }
+}

@@ -1,0 +1,128 @@
+// Zhibu service worker. The server serves this file with __BUILD__ replaced by a hash of
+// the wasm, js and css it serves, so every build gets a new worker and a new cache.
+"use strict";
+const BUILD = "__BUILD__";
+const SHELL_CACHE = `zhibu-shell-${BUILD}`;
+const READS_CACHE = "zhibu-reads";
+const PAGES_CACHE = "zhibu-pages";
+const SHELL = [
+  "/offline",
+  "/pkg/zhibu.js",
+  "/pkg/zhibu.wasm",
+  "/pkg/zhibu.css",
+  "/offline.js",
+  "/manifest.webmanifest",
+  "/favicon.png",
+  "/icons/icon-192.png",
+  "/icons/icon-512.png",
+];
+// Server functions that only read: their last answer is kept so views work offline.
+const CACHED_READS = new Set(["/api/current_user", "/api/communities", "/api/my_suggestions"]);
+
+importScripts("/offline.js");
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(
+        names.filter((n) => n.startsWith("zhibu-shell-") && n !== SHELL_CACHE).map((n) => caches.delete(n)),
+      );
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  const type = event.data && event.data.type;
+  if (type === "skip-waiting") self.skipWaiting();
+  // Another person may use this phone next: forget every page and answer of this one.
+  if (type === "forget-user") {
+    event.waitUntil(Promise.all([caches.delete(READS_CACHE), caches.delete(PAGES_CACHE)]));
+  }
+});
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "zhibu-outbox") event.waitUntil(ZhibuOffline.syncOnce());
+});
+
+function stamp(response) {
+  const headers = new Headers(response.headers);
+  headers.set("x-zhibu-fetched-at", String(Date.now()));
+  return response.blob().then((body) => new Response(body, { status: response.status, headers }));
+}
+
+// Pages rendered by a newer server than this worker must not get this worker's cached
+// wasm: that would break hydration. Their asset requests go to the network instead.
+const newerClients = new Set();
+
+async function networkFirstPage(event) {
+  const request = event.request;
+  const cache = await caches.open(PAGES_CACHE);
+  try {
+    const response = await fetch(request);
+    const build = response.headers.get("x-zhibu-build");
+    if (build && build !== BUILD && event.resultingClientId) newerClients.add(event.resultingClientId);
+    if (response.ok && response.headers.get("content-type")?.includes("text/html")) {
+      await cache.put(request.url, await stamp(response.clone()));
+    }
+    return response;
+  } catch (error) {
+    const url = new URL(request.url);
+    return (
+      (await cache.match(request.url)) ||
+      (await cache.match(url.origin + "/")) ||
+      (await caches.match("/offline")) ||
+      Response.error()
+    );
+  }
+}
+
+async function cacheFirst(event) {
+  const request = event.request;
+  if (newerClients.has(event.clientId)) return fetch(request);
+  const cached = await caches.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) {
+    const cache = await caches.open(SHELL_CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+async function cachedRead(request) {
+  const body = await request.clone().text();
+  const key = `${request.url}?${body}`;
+  const cache = await caches.open(READS_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(key, await stamp(response.clone()));
+    return response;
+  } catch (error) {
+    const cached = await cache.match(key);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && CACHED_READS.has(url.pathname)) {
+    event.respondWith(cachedRead(request));
+    return;
+  }
+  // Mutations, and everything else not named here, go straight to the network.
+  if (request.method !== "GET") return;
+  if (request.mode === "navigate") {
+    event.respondWith(networkFirstPage(event));
+  } else if (url.pathname.startsWith("/pkg/") || url.pathname.startsWith("/icons/")) {
+    event.respondWith(cacheFirst(event));
+  }
+});
