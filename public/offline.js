@@ -52,7 +52,9 @@
     );
   }
 
-  const channel = typeof BroadcastChannel !== "undefined" ? new BroadcastChannel("zhibu-outbox") : null;
+  // Tells other tabs (and the pages, when the worker synced) that the outbox changed.
+  const inBrowser = typeof indexedDB !== "undefined";
+  const channel = inBrowser && typeof BroadcastChannel !== "undefined" ? new BroadcastChannel("zhibu-outbox") : null;
   function changed() {
     if (channel) channel.postMessage("changed");
     if (typeof window !== "undefined") window.dispatchEvent(new Event(CHANGED));

@@ -13,6 +13,9 @@ say "clippy (ssr and hydrate)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
+say "unit tests of the outbox rules (node)"
+timeout 120 node --test end2end/unit/
+
 say "unit and integration tests"
 timeout 1200 cargo test --workspace
 

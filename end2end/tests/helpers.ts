@@ -34,3 +34,23 @@ export async function expectLoggedOut(page: Page) {
   await goto(page, "/");
   await expect(page.getByRole("link", { name: "登录" })).toBeVisible();
 }
+
+export const RESIDENT = "13900000001";
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Runs SQL against the test server's database (end2end/serve.sh puts it there). */
+export function sql(query: string): string {
+  const { execFileSync } = require("node:child_process");
+  const path = require("node:path");
+  const db = path.join(__dirname, "..", ".data", "zhibu.db");
+  return execFileSync("sqlite3", [db, query], { encoding: "utf8" }).trim();
+}

@@ -1,0 +1,135 @@
+import { BrowserContext, chromium, expect, Page, test } from "@playwright/test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CHROMIUM_ARGS, goto, hydrated, login, MEMBER_1, RESIDENT, sql } from "./helpers";
+
+const baseURL = `http://127.0.0.1:${process.env.E2E_PORT ?? 3100}`;
+
+/**
+ * A browser profile on disk, so a second launch sees the same IndexedDB and caches.
+ * The pages see no Background Sync, as on iOS: a pending sync registration would fire when
+ * the browser starts again, from a worker Playwright's offline switch does not reach, and
+ * deliver the ops before the test could look at them.
+ */
+async function launch(profile: string, offline = false): Promise<BrowserContext> {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+    baseURL,
+    offline,
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    locale: "zh-CN",
+    timezoneId: "Asia/Shanghai",
+  });
+  await context.addInitScript(() => {
+    delete (ServiceWorkerRegistration.prototype as { sync?: unknown }).sync;
+  });
+  return context;
+}
+
+async function controlledByServiceWorker(page: Page) {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
+    await page.reload();
+    await hydrated(page);
+  }
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}
+
+async function suggest(page: Page, text: string) {
+  await page.getByLabel("内容").fill(text);
+  await page.getByRole("button", { name: "提交" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "已保存" })).toBeVisible();
+}
+
+test("writes made offline survive reload and a new browser, then sync exactly once", async () => {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "zhibu-profile-"));
+  const tag = `离线${Date.now()}`;
+  let context = await launch(profile);
+  let page = context.pages()[0] ?? (await context.newPage());
+  await login(page, MEMBER_1);
+  await goto(page, "/suggestions");
+  await controlledByServiceWorker(page);
+
+  await context.setOffline(true);
+  for (const n of [1, 2, 3]) await suggest(page, `${tag} 第${n}条`);
+  await expect(page.getByTestId("outbox-count")).toHaveText("3");
+  await expect(page.locator(".suggestion.pending")).toHaveCount(3);
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator(".strip")).toContainText("离线");
+  await expect(page.locator(".suggestion.pending")).toHaveCount(3);
+  await page.screenshot({ path: "test-results/offline-pending.png" });
+  expect(sql(`SELECT COUNT(*) FROM suggestions WHERE body LIKE '${tag}%'`)).toBe("0");
+  await context.close();
+
+  // Offline from its first instant, so nothing is sent before the test looks.
+  context = await launch(profile, true);
+  page = context.pages()[0] ?? (await context.newPage());
+  await goto(page, "/suggestions");
+  await expect(page.getByTestId("outbox-count")).toHaveText("3");
+
+  await context.setOffline(false);
+  await expect(page.getByTestId("outbox-count")).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.locator(".suggestion.sent").filter({ hasText: tag })).toHaveCount(3);
+  for (const n of [1, 2, 3]) {
+    expect(sql(`SELECT COUNT(*) FROM suggestions WHERE body = '${tag} 第${n}条'`)).toBe("1");
+  }
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+});
+
+test("the same op sent twice, and by two tabs at once, is applied once", async ({ browser }) => {
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await login(first, MEMBER_1);
+  const second = await context.newPage();
+  await goto(second, "/");
+  const tag = `重放${Date.now()}`;
+  const op = {
+    op_id: "0192f0c4-7b1e-7cc0-8000-" + String(Date.now()).slice(-12).padStart(12, "0"),
+    kind: "suggestion.submit",
+    payload: { id: "0192f0c4-7b1e-7cc0-9000-" + String(Date.now()).slice(-12).padStart(12, "0"), body: tag },
+    created_at: Math.floor(Date.now() / 1000),
+  };
+  const send = (page: Page) =>
+    page.evaluate(async (op) => {
+      const r = await fetch("/api/sync", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ ops: [op] }),
+      });
+      return r.json();
+    }, op);
+  const [a, b] = await Promise.all([send(first), send(second)]);
+  expect(a).toEqual(b);
+  expect(a[0].outcome).toHaveProperty("Applied");
+  const again = await send(first);
+  expect(again).toEqual(a);
+  expect(sql(`SELECT COUNT(*) FROM suggestions WHERE body = '${tag}'`)).toBe("1");
+  expect(sql(`SELECT COUNT(*) FROM applied_ops WHERE op_id = '${op.op_id}'`)).toBe("1");
+  await context.close();
+});
+
+test("an op the server refuses stays visible with its reason", async ({ page }) => {
+  await login(page, RESIDENT);
+  await goto(page, "/suggestions");
+  const text = `居民的建议${Date.now()}`;
+  await suggest(page, text);
+  const refused = page.locator(".suggestion.rejected").filter({ hasText: text });
+  await expect(refused).toBeVisible({ timeout: 20_000 });
+  await expect(refused.getByRole("alert")).toHaveText("你还没有加入支部，无法提交");
+
+  await goto(page, "/outbox");
+  const op = page.locator(".op.rejected").filter({ hasText: text });
+  await expect(op).toContainText("未通过");
+  await expect(op.getByRole("alert")).toHaveText("你还没有加入支部，无法提交");
+  await page.screenshot({ path: "test-results/outbox-rejected.png" });
+  expect(sql(`SELECT COUNT(*) FROM suggestions WHERE body = '${text}'`)).toBe("0");
+  await op.getByRole("button", { name: "知道了，删除" }).click();
+  await expect(op).toHaveCount(0);
+});

@@ -1,0 +1,95 @@
+mod support;
+use support::*;
+
+use axum::body::Body;
+use serde_json::{json, Value};
+
+fn op(op_id: &str, kind: &str, payload: Value) -> Value {
+    json!({ "op_id": op_id, "kind": kind, "payload": payload, "created_at": app::state::now() - 30 })
+}
+
+fn suggestion(body: &str) -> Value {
+    let id = uuid::Uuid::now_v7().to_string();
+    op(&uuid::Uuid::now_v7().to_string(), "suggestion.submit", json!({ "id": id, "body": body }))
+}
+
+async fn sync(app: &TestApp, cookie: &str, ops: &[Value]) -> Reply {
+    let request = http::Request::post("/api/sync")
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .header("cookie", cookie)
+        .body(Body::from(json!({ "ops": ops }).to_string()))
+        .unwrap();
+    app.request(request).await
+}
+
+fn outcomes(reply: &Reply) -> Vec<Value> {
+    assert!(reply.status.is_success(), "{} {}", reply.status, reply.body);
+    reply.json().as_array().unwrap().iter().map(|r| r["outcome"].clone()).collect()
+}
+
+#[tokio::test]
+async fn ops_apply_once_and_replays_get_the_first_answer() {
+    let app = app().await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let ops = vec![suggestion("路灯坏了"), suggestion("活动室要通风"), suggestion("学习资料请早发")];
+    let first = outcomes(&sync(&app, &member, &ops).await);
+    assert_eq!(first.len(), 3);
+    assert!(first.iter().all(|o| o.get("Applied").is_some()), "{first:?}");
+    let again = outcomes(&sync(&app, &member, &ops).await);
+    assert_eq!(first, again, "a replay gets the same answers");
+    assert_eq!(app.count("SELECT COUNT(*) FROM suggestions").await, 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM applied_ops").await, 3);
+
+    let listed = app.call("my_suggestions", Some(&member), &[]).await.json();
+    let bodies: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|i| i["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies.len(), 3);
+    assert!(bodies.contains(&"活动室要通风"));
+}
+
+#[tokio::test]
+async fn the_same_op_sent_twice_at_once_is_applied_once() {
+    let app = app().await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let ops = vec![suggestion("两个标签页同时发送")];
+    let (a, b) = tokio::join!(sync(&app, &member, &ops), sync(&app, &member, &ops));
+    assert_eq!(outcomes(&a), outcomes(&b));
+    assert!(outcomes(&a)[0].get("Applied").is_some());
+    assert_eq!(app.count("SELECT COUNT(*) FROM suggestions").await, 1);
+}
+
+#[tokio::test]
+async fn rejections_are_final_kept_and_change_nothing() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+
+    let not_member = vec![suggestion("居民也想提建议")];
+    let first = outcomes(&sync(&app, &resident, &not_member).await);
+    assert_eq!(first[0], json!({ "Rejected": "NotInBranch" }));
+    assert_eq!(outcomes(&sync(&app, &resident, &not_member).await), first);
+
+    let bad = vec![
+        suggestion("   "),
+        op(&uuid::Uuid::now_v7().to_string(), "no.such.kind", json!({})),
+        op(&uuid::Uuid::now_v7().to_string(), "suggestion.submit", json!({ "nonsense": true })),
+        op("not-a-uuid", "suggestion.submit", json!({})),
+    ];
+    let answers = outcomes(&sync(&app, &member, &bad).await);
+    assert_eq!(
+        answers,
+        vec![
+            json!({ "Rejected": "TextRequired" }),
+            json!({ "Rejected": "UnknownOp" }),
+            json!({ "Rejected": "BadPayload" }),
+            json!({ "Rejected": "BadPayload" }),
+        ]
+    );
+    // Someone else's op id is not theirs to replay.
+    let stolen = outcomes(&sync(&app, &member, &not_member).await);
+    assert_eq!(stolen[0], json!({ "Rejected": "Forbidden" }));
+    assert_eq!(app.count("SELECT COUNT(*) FROM suggestions").await, 0);
+
+    let anonymous = sync(&app, "zhibu_session=nope", &not_member).await;
+    assert_eq!(anonymous.status, http::StatusCode::UNAUTHORIZED);
+}
