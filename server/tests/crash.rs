@@ -39,9 +39,18 @@ struct Reply {
     body: String,
 }
 
-async fn post(addr: &str, path: &str, content_type: &str, body: &str, cookie: Option<&str>) -> std::io::Result<Reply> {
-    let mut stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await??;
-    let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+async fn post(
+    addr: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    cookie: Option<&str>,
+) -> std::io::Result<Reply> {
+    let mut stream =
+        tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await??;
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nAccept: application/json\r\n{cookie}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -61,16 +70,35 @@ async fn post(addr: &str, path: &str, content_type: &str, body: &str, cookie: Op
     let lower = head.to_ascii_lowercase();
     let cookie = head
         .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie: zhibu_session="))
-        .map(|l| l["set-cookie: ".len()..].split(';').next().unwrap().to_string());
-    let body = if lower.contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
-    Ok(Reply { status, cookie, body })
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie: zhibu_session=")
+        })
+        .map(|l| {
+            l["set-cookie: ".len()..]
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string()
+        });
+    let body = if lower.contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Ok(Reply {
+        status,
+        cookie,
+        body,
+    })
 }
 
 fn dechunk(mut rest: &str) -> String {
     let mut out = String::new();
     while let Some((size, tail)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
         if size == 0 || tail.len() < size {
             break;
         }
@@ -85,7 +113,10 @@ async fn wait_healthy(addr: &str) {
     loop {
         if let Ok(mut stream) = TcpStream::connect(addr).await {
             let _ = stream
-                .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+                .write_all(
+                    format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
                 .await;
             let mut raw = Vec::new();
             if stream.read_to_end(&mut raw).await.is_ok() && raw.starts_with(b"HTTP/1.1 200") {
@@ -111,9 +142,15 @@ async fn killing_the_server_mid_sync_loses_nothing_and_doubles_nothing() {
     let addr = free_addr();
     let mut server = start(&data, &addr);
     wait_healthy(&addr).await;
-    let login = post(&addr, "/api/login", "application/x-www-form-urlencoded", "phone=13800000006&password=zhibu2024", None)
-        .await
-        .unwrap();
+    let login = post(
+        &addr,
+        "/api/login",
+        "application/x-www-form-urlencoded",
+        "phone=13800000006&password=zhibu2024",
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(login.status, 200, "{}", login.body);
     let cookie = login.cookie.unwrap();
 
@@ -127,7 +164,10 @@ async fn killing_the_server_mid_sync_loses_nothing_and_doubles_nothing() {
             })
         })
         .collect();
-    let all_ids: Vec<String> = outbox.iter().map(|op| op["payload"]["id"].as_str().unwrap().to_string()).collect();
+    let all_ids: Vec<String> = outbox
+        .iter()
+        .map(|op| op["payload"]["id"].as_str().unwrap().to_string())
+        .collect();
 
     let mut answered = 0;
     let mut kills = 0;
@@ -153,7 +193,15 @@ async fn killing_the_server_mid_sync_loses_nothing_and_doubles_nothing() {
             continue;
         }
         let batch: Vec<Value> = outbox[..BATCH.min(outbox.len())].to_vec();
-        match post(&addr, "/api/sync", "application/json", &json!({ "ops": batch }).to_string(), Some(&cookie)).await {
+        match post(
+            &addr,
+            "/api/sync",
+            "application/json",
+            &json!({ "ops": batch }).to_string(),
+            Some(&cookie),
+        )
+        .await
+        {
             Ok(reply) if reply.status == 200 => {
                 let replies: Vec<Value> = serde_json::from_str(&reply.body).unwrap();
                 for r in replies {
@@ -171,15 +219,27 @@ async fn killing_the_server_mid_sync_loses_nothing_and_doubles_nothing() {
     assert_eq!(kills, 2);
     drop(server);
 
-    let pool = app::state::open_sqlite(&format!("sqlite://{}", data.join("zhibu.db").display())).await.unwrap();
-    let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM suggestions").fetch_all(&pool).await.unwrap();
-    assert_eq!(rows.len(), OPS, "nothing doubled ({failed_sends} failed sends)");
+    let pool = app::state::open_sqlite(&format!("sqlite://{}", data.join("zhibu.db").display()))
+        .await
+        .unwrap();
+    let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM suggestions")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        OPS,
+        "nothing doubled ({failed_sends} failed sends)"
+    );
     let mut stored = rows.clone();
     stored.sort();
     let mut expected = all_ids.clone();
     expected.sort();
     assert_eq!(stored, expected, "nothing lost");
-    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applied_ops").fetch_one(&pool).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applied_ops")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(applied as usize, OPS);
     pool.close().await;
     let _ = std::fs::remove_dir_all(&data);

@@ -10,7 +10,11 @@ fn op(op_id: &str, kind: &str, payload: Value) -> Value {
 
 fn suggestion(body: &str) -> Value {
     let id = uuid::Uuid::now_v7().to_string();
-    op(&uuid::Uuid::now_v7().to_string(), "suggestion.submit", json!({ "id": id, "body": body }))
+    op(
+        &uuid::Uuid::now_v7().to_string(),
+        "suggestion.submit",
+        json!({ "id": id, "body": body }),
+    )
 }
 
 async fn sync(app: &TestApp, cookie: &str, ops: &[Value]) -> Reply {
@@ -25,24 +29,42 @@ async fn sync(app: &TestApp, cookie: &str, ops: &[Value]) -> Reply {
 
 fn outcomes(reply: &Reply) -> Vec<Value> {
     assert!(reply.status.is_success(), "{} {}", reply.status, reply.body);
-    reply.json().as_array().unwrap().iter().map(|r| r["outcome"].clone()).collect()
+    reply
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].clone())
+        .collect()
 }
 
 #[tokio::test]
 async fn ops_apply_once_and_replays_get_the_first_answer() {
     let app = app().await;
     let member = app.login(MEMBER_1, PASSWORD).await;
-    let ops = vec![suggestion("路灯坏了"), suggestion("活动室要通风"), suggestion("学习资料请早发")];
+    let ops = vec![
+        suggestion("路灯坏了"),
+        suggestion("活动室要通风"),
+        suggestion("学习资料请早发"),
+    ];
     let first = outcomes(&sync(&app, &member, &ops).await);
     assert_eq!(first.len(), 3);
-    assert!(first.iter().all(|o| o.get("Applied").is_some()), "{first:?}");
+    assert!(
+        first.iter().all(|o| o.get("Applied").is_some()),
+        "{first:?}"
+    );
     let again = outcomes(&sync(&app, &member, &ops).await);
     assert_eq!(first, again, "a replay gets the same answers");
     assert_eq!(app.count("SELECT COUNT(*) FROM suggestions").await, 3);
     assert_eq!(app.count("SELECT COUNT(*) FROM applied_ops").await, 3);
 
     let listed = app.call("my_suggestions", Some(&member), &[]).await.json();
-    let bodies: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|i| i["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["body"].as_str().unwrap())
+        .collect();
     assert_eq!(bodies.len(), 3);
     assert!(bodies.contains(&"活动室要通风"));
 }
@@ -72,7 +94,11 @@ async fn rejections_are_final_kept_and_change_nothing() {
     let bad = vec![
         suggestion("   "),
         op(&uuid::Uuid::now_v7().to_string(), "no.such.kind", json!({})),
-        op(&uuid::Uuid::now_v7().to_string(), "suggestion.submit", json!({ "nonsense": true })),
+        op(
+            &uuid::Uuid::now_v7().to_string(),
+            "suggestion.submit",
+            json!({ "nonsense": true }),
+        ),
         op("not-a-uuid", "suggestion.submit", json!({})),
     ];
     let answers = outcomes(&sync(&app, &member, &bad).await);

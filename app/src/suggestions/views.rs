@@ -91,7 +91,7 @@ pub fn SuggestionsPage() -> impl IntoView {
                                 let fetched_at = list.fetched_at;
                                 view! {
                                     <Freshness fetched_at/>
-                                    {list.items.is_empty().then(|| view! { <li><Empty msg=Msg::NoSuggestions/></li> })}
+                                    {(list.items.is_empty() && pending().is_empty()).then(|| view! { <li><Empty msg=Msg::NoSuggestions/></li> })}
                                     {list.items.into_iter().map(|item| view! {
                                         <li class="suggestion sent">
                                             <span class="muted">{format_datetime(item.written_at)}</span>
