@@ -12,4 +12,4 @@ export LEPTOS_SITE_ROOT="$ROOT/target/site"
 export ZHIBU_SEED_DEMO=1
 export ZHIBU_SERVICE_WORKER=1
 export RUST_LOG="${RUST_LOG:-warn}"
-exec "$TARGET/debug/zhibu" serve
+exec "$TARGET/${ZHIBU_PROFILE:-debug}/zhibu" serve

@@ -6,7 +6,7 @@ const SHELL_CACHE = `zhibu-shell-${BUILD}`;
 const READS_CACHE = "zhibu-reads";
 const PAGES_CACHE = "zhibu-pages";
 const SHELL = [
-  "/offline",
+  "/offline.html",
   "/pkg/zhibu.js",
   "/pkg/zhibu.wasm",
   "/pkg/zhibu.css",
@@ -22,7 +22,14 @@ const CACHED_READS = new Set(["/api/current_user", "/api/communities", "/api/my_
 importScripts("/offline.js");
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
+  event.waitUntil(
+    Promise.all([
+      caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)),
+      // The start URL, so the installed app opens with no signal. It holds the current
+      // user's page, hence the pages cache that logging in or out clears.
+      caches.open(PAGES_CACHE).then((cache) => cache.add("/")),
+    ]),
+  );
 });
 
 self.addEventListener("activate", (event) => {
@@ -72,13 +79,8 @@ async function networkFirstPage(event) {
     }
     return response;
   } catch (error) {
-    const url = new URL(request.url);
-    return (
-      (await cache.match(request.url)) ||
-      (await cache.match(url.origin + "/")) ||
-      (await caches.match("/offline")) ||
-      Response.error()
-    );
+    // Another page's copy would not hydrate at this URL, so without one: the offline page.
+    return (await cache.match(request.url)) || (await caches.match("/offline.html")) || Response.error();
   }
 }
 

@@ -133,3 +133,22 @@ test("an op the server refuses stays visible with its reason", async ({ page }) 
   await op.getByRole("button", { name: "知道了，删除" }).click();
   await expect(op).toHaveCount(0);
 });
+
+test("the app is installable and its start URL opens offline", async () => {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "zhibu-install-"));
+  const context = await launch(profile);
+  const page = context.pages()[0] ?? (await context.newPage());
+  await goto(page, "/");
+  await controlledByServiceWorker(page);
+  const cdp = await context.newCDPSession(page);
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  expect(installabilityErrors).toEqual([]);
+
+  await context.setOffline(true);
+  await goto(page, "/");
+  await expect(page.getByRole("heading", { name: "支部通" })).toBeVisible();
+  // The network really is gone: only the service worker could have served the page.
+  expect(await page.evaluate(() => fetch("/healthz").then(() => "up", () => "down"))).toBe("down");
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+});

@@ -180,15 +180,3 @@ pub fn OutboxPage() -> impl IntoView {
         }}
     }
 }
-
-/// The page the service worker shows for a navigation it has no copy of.
-#[component]
-pub fn OfflinePage() -> impl IntoView {
-    view! {
-        <PageHeader title=Msg::Offline/>
-        <div class="card">
-            <p>{tr(Msg::OutboxLead)}</p>
-            <A href="/outbox" attr:class="button">{tr(Msg::Outbox)}</A>
-        </div>
-    }
-}

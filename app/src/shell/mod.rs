@@ -87,7 +87,6 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/branch/:id/invites") view=crate::orgs::views::InvitesPage/>
                         <Route path=path!("/admin") view=crate::orgs::views::AdminPage/>
                         <Route path=path!("/outbox") view=crate::offline::views::OutboxPage/>
-                        <Route path=path!("/offline") view=crate::offline::views::OfflinePage/>
                         <Route path=path!("/suggestions") view=crate::suggestions::views::SuggestionsPage/>
                     </Routes>
                 </main>
