@@ -5,6 +5,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" --browser
 cd "$ROOT"
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -14,14 +16,24 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p app --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 say "unit tests of the outbox rules (node)"
-timeout 120 node --test end2end/unit/
+timeout 120 node --test end2end/unit/ | tee -a "$LOG"
 
 say "unit and integration tests"
-timeout 1200 cargo test --workspace
+timeout 1200 cargo test --workspace 2>&1 | tee -a "$LOG"
 
 say "building the site for the browser tests"
 timeout 1800 cargo leptos build
 
 say "Playwright (phone viewport, Debian Chromium)"
-cd end2end
-timeout 1200 npx playwright test
+(cd end2end && timeout 1200 npx playwright test) 2>&1 | tee -a "$LOG"
+
+# One closing line over every runner above.
+awk '
+  /^test result: ok\./ { passed += $4; failed += $6 }
+  /^# pass / { passed += $3 }
+  /^# fail / { failed += $3 }
+  /^ *[0-9]+ passed \(/ { passed += $1 }
+  /^ *[0-9]+ failed$/ { failed += $1 }
+  /^ *[0-9]+ flaky$/ { passed += $1 }
+  END { printf "%d passed, %d failed\n", passed, failed }
+' "$LOG"
