@@ -63,6 +63,7 @@ test("writes made offline survive reload and a new browser, then sync exactly on
   await hydrated(page);
   await expect(page.locator(".strip")).toContainText("离线");
   await expect(page.locator(".suggestion.pending")).toHaveCount(3);
+  await expect(page.locator(".freshness")).toContainText(/离线 · 更新于 \d\d:\d\d/);
   await page.screenshot({ path: "test-results/offline-pending.png" });
   expect(sql(`SELECT COUNT(*) FROM suggestions WHERE body LIKE '${tag}%'`)).toBe("0");
   await context.close();

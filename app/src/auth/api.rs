@@ -115,6 +115,7 @@ pub mod service {
                     })
                 })
                 .collect(),
+            fetched_at: crate::state::now(),
         })
     }
 

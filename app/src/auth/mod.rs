@@ -57,6 +57,8 @@ pub struct Me {
     pub party_status: Option<PartyStatus>,
     pub community: Option<NamedRef>,
     pub roles: Vec<MyRole>,
+    /// Server time of this answer: the home page shows it as 更新于 when offline.
+    pub fetched_at: i64,
 }
 
 impl Me {

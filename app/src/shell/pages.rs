@@ -32,6 +32,7 @@ pub fn Home() -> impl IntoView {
                         let is_admin = me.orgs_with(Role::Admin).next().is_some();
                         let is_resident = me.party_status.is_none();
                         view! {
+                            <crate::offline::views::Freshness fetched_at=me.fetched_at/>
                             <div class="card greeting">
                                 <p class="hello">{tr(Msg::Hello)} "，" {me.name.clone()}</p>
                                 {match branch {
