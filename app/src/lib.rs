@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod meetings;
 pub mod offline;
 pub mod orgs;
 pub mod shell;

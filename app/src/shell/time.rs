@@ -1,9 +1,15 @@
 //! Times are stored as UTC seconds and shown in Asia/Shanghai (UTC+8 all year, no DST).
 
-const SHANGHAI_OFFSET_SECS: i64 = 8 * 3600;
+pub const SHANGHAI_OFFSET_SECS: i64 = 8 * 3600;
+
+/// (year, month) of a UTC instant in Asia/Shanghai.
+pub fn shanghai_year_month(utc_secs: i64) -> (i64, u32) {
+    let (y, m, _) = civil_from_days((utc_secs + SHANGHAI_OFFSET_SECS).div_euclid(86_400));
+    (y, m)
+}
 
 /// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's civil_from_days).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

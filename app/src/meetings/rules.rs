@@ -1,0 +1,372 @@
+//! 三会一课 rules: meeting kinds and their required frequencies (《中国共产党支部工作条例
+//! （试行）》), the attendance sheet's arithmetic, and the compliance calendar.
+
+use crate::shell::time::shanghai_year_month;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MeetingKind {
+    /// 支部党员大会
+    GeneralMeeting,
+    /// 支部委员会会议
+    Committee,
+    /// 党小组会
+    GroupMeeting,
+    /// 党课
+    PartyLecture,
+    /// 主题党日
+    ThemeDay,
+    /// 组织生活会
+    OrgLifeMeeting,
+    /// 民主评议党员
+    MemberReview,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Period {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl MeetingKind {
+    pub const ALL: [MeetingKind; 7] = [
+        MeetingKind::GeneralMeeting,
+        MeetingKind::Committee,
+        MeetingKind::GroupMeeting,
+        MeetingKind::PartyLecture,
+        MeetingKind::ThemeDay,
+        MeetingKind::OrgLifeMeeting,
+        MeetingKind::MemberReview,
+    ];
+
+    /// The minimum the compliance calendar checks; 党小组会 is counted per group.
+    pub fn requirement(self) -> (Period, u32) {
+        use MeetingKind::*;
+        match self {
+            GeneralMeeting | PartyLecture => (Period::Quarter, 1),
+            Committee | GroupMeeting | ThemeDay => (Period::Month, 1),
+            OrgLifeMeeting | MemberReview => (Period::Year, 1),
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        use MeetingKind::*;
+        match self {
+            GeneralMeeting => "支部党员大会",
+            Committee => "支部委员会会议",
+            GroupMeeting => "党小组会",
+            PartyLecture => "党课",
+            ThemeDay => "主题党日",
+            OrgLifeMeeting => "组织生活会",
+            MemberReview => "民主评议党员",
+        }
+    }
+}
+
+/// A meeting that took place, as the calendar needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldMeeting {
+    pub kind: MeetingKind,
+    pub starts_at: i64,
+    /// The group of a 党小组会.
+    pub group_id: Option<String>,
+}
+
+/// One cell of the calendar: a kind in one period (and, for 党小组会, one group).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodCheck {
+    pub kind: MeetingKind,
+    pub group_id: Option<String>,
+    /// 1–12 for months, 1–4 for quarters, 0 for the year.
+    pub period: u32,
+    pub held: u32,
+    pub required: u32,
+}
+
+impl PeriodCheck {
+    pub fn short(&self) -> bool {
+        self.held < self.required
+    }
+}
+
+fn period_index(period: Period, month: u32) -> u32 {
+    match period {
+        Period::Month => month,
+        Period::Quarter => (month - 1) / 3 + 1,
+        Period::Year => 0,
+    }
+}
+
+/// Every required (kind, period[, group]) of `year`, up to and including `until_month`
+/// (months not yet over are not judged), with how many meetings were held.
+pub fn compliance(
+    year: i64,
+    until_month: u32,
+    meetings: &[HeldMeeting],
+    groups: &[String],
+) -> Vec<PeriodCheck> {
+    let mut checks = Vec::new();
+    for kind in MeetingKind::ALL {
+        let (period, required) = kind.requirement();
+        let periods: Vec<u32> = match period {
+            Period::Month => (1..=until_month.min(12)).collect(),
+            Period::Quarter => (1..=4).filter(|q| q * 3 <= until_month).collect(),
+            Period::Year => {
+                if until_month >= 12 {
+                    vec![0]
+                } else {
+                    vec![]
+                }
+            }
+        };
+        let scopes: Vec<Option<String>> = if kind == MeetingKind::GroupMeeting {
+            groups.iter().cloned().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for scope in &scopes {
+            for &p in &periods {
+                let held = meetings
+                    .iter()
+                    .filter(|m| m.kind == kind && (scope.is_none() || m.group_id == *scope))
+                    .filter(|m| {
+                        let (y, month) = shanghai_year_month(m.starts_at);
+                        y == year && period_index(period, month) == p
+                    })
+                    .count() as u32;
+                checks.push(PeriodCheck {
+                    kind,
+                    group_id: scope.clone(),
+                    period: p,
+                    held,
+                    required,
+                });
+            }
+        }
+    }
+    checks
+}
+
+/// Months (1–12) in which anything required fell short: the calendar paints them red.
+/// A quarter or year that fell short paints its last month.
+pub fn short_months(checks: &[PeriodCheck]) -> Vec<u32> {
+    let mut months: Vec<u32> = checks
+        .iter()
+        .filter(|c| c.short())
+        .map(|c| match c.kind.requirement().0 {
+            Period::Month => c.period,
+            Period::Quarter => c.period * 3,
+            Period::Year => 12,
+        })
+        .collect();
+    months.sort_unstable();
+    months.dedup();
+    months
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Presence {
+    OnTime,
+    Late,
+    /// Approved leave (请假).
+    Leave,
+    Absent,
+    /// 补录: a secretary's correction; counts as present, never earns automatic points.
+    Corrected,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetLine {
+    pub presence: Presence,
+    /// 正式党员 (may vote) or 预备党员.
+    pub voting: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetTotals {
+    /// 应到
+    pub expected: u32,
+    /// 实到 (on time, late and corrected)
+    pub present: u32,
+    pub late: u32,
+    pub leave: u32,
+    pub absent: u32,
+    pub corrected: u32,
+    pub voting_expected: u32,
+    pub voting_present: u32,
+}
+
+impl SheetTotals {
+    /// A 支部党员大会 decides only when more than half of the voting members are present.
+    pub fn has_quorum(&self) -> bool {
+        self.voting_present * 2 > self.voting_expected
+    }
+}
+
+/// Totals of a sheet whose lines are the members expected when the meeting started.
+pub fn totals(lines: &[SheetLine]) -> SheetTotals {
+    let mut t = SheetTotals::default();
+    for line in lines {
+        t.expected += 1;
+        t.voting_expected += u32::from(line.voting);
+        let present = matches!(
+            line.presence,
+            Presence::OnTime | Presence::Late | Presence::Corrected
+        );
+        t.present += u32::from(present);
+        t.voting_present += u32::from(present && line.voting);
+        match line.presence {
+            Presence::Late => t.late += 1,
+            Presence::Leave => t.leave += 1,
+            Presence::Absent => t.absent += 1,
+            Presence::Corrected => t.corrected += 1,
+            Presence::OnTime => {}
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 10:00 Shanghai on the given day of 2026.
+    fn at(month: u32, day: u32) -> i64 {
+        let days_before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+        let day_of_year = days_before[(month - 1) as usize] + day as i64 - 1;
+        // 2026-01-01T00:00:00Z is 1767225600.
+        1_767_225_600 + day_of_year * 86_400 + 2 * 3600
+    }
+
+    fn held(kind: MeetingKind, month: u32, group: Option<&str>) -> HeldMeeting {
+        HeldMeeting {
+            kind,
+            starts_at: at(month, 10),
+            group_id: group.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn requirements_follow_the_regulations() {
+        assert_eq!(
+            MeetingKind::GeneralMeeting.requirement(),
+            (Period::Quarter, 1)
+        );
+        assert_eq!(MeetingKind::Committee.requirement(), (Period::Month, 1));
+        assert_eq!(MeetingKind::ThemeDay.requirement(), (Period::Month, 1));
+        assert_eq!(MeetingKind::MemberReview.requirement(), (Period::Year, 1));
+    }
+
+    #[test]
+    fn a_month_without_a_committee_meeting_turns_red() {
+        let groups = vec!["g1".to_string()];
+        let mut meetings = Vec::new();
+        for month in 1..=3 {
+            meetings.push(held(MeetingKind::GroupMeeting, month, Some("g1")));
+            meetings.push(held(MeetingKind::ThemeDay, month, None));
+            if month != 2 {
+                meetings.push(held(MeetingKind::Committee, month, None));
+            }
+        }
+        meetings.push(held(MeetingKind::GeneralMeeting, 3, None));
+        meetings.push(held(MeetingKind::PartyLecture, 1, None));
+        let checks = compliance(2026, 3, &meetings, &groups);
+        assert_eq!(short_months(&checks), vec![2]);
+        let feb = checks
+            .iter()
+            .find(|c| c.kind == MeetingKind::Committee && c.period == 2)
+            .unwrap();
+        assert_eq!((feb.held, feb.required), (0, 1));
+    }
+
+    #[test]
+    fn group_meetings_are_required_of_every_group() {
+        let groups = vec!["g1".to_string(), "g2".to_string()];
+        let meetings = vec![held(MeetingKind::GroupMeeting, 1, Some("g1"))];
+        let checks = compliance(2026, 1, &meetings, &groups);
+        let group_checks: Vec<_> = checks
+            .iter()
+            .filter(|c| c.kind == MeetingKind::GroupMeeting)
+            .collect();
+        assert_eq!(group_checks.len(), 2);
+        assert!(group_checks
+            .iter()
+            .any(|c| c.group_id.as_deref() == Some("g2") && c.short()));
+        assert!(group_checks
+            .iter()
+            .any(|c| c.group_id.as_deref() == Some("g1") && !c.short()));
+    }
+
+    #[test]
+    fn quarters_and_years_are_judged_once_over() {
+        let checks = compliance(2026, 2, &[], &[]);
+        assert!(
+            checks
+                .iter()
+                .all(|c| c.kind.requirement().0 == Period::Month),
+            "no quarter ends by February"
+        );
+        let checks = compliance(2026, 12, &[], &[]);
+        assert!(checks
+            .iter()
+            .any(|c| c.kind == MeetingKind::MemberReview && c.period == 0 && c.short()));
+        assert_eq!(short_months(&checks), (1..=12).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn periods_are_counted_in_shanghai_time() {
+        // 31 March 17:00 UTC is already 1 April in Shanghai: a second-quarter meeting.
+        let april_in_shanghai = at(3, 31) + 15 * 3600;
+        let meetings = vec![HeldMeeting {
+            kind: MeetingKind::GeneralMeeting,
+            starts_at: april_in_shanghai,
+            group_id: None,
+        }];
+        let checks = compliance(2026, 6, &meetings, &[]);
+        let q = |n| {
+            checks
+                .iter()
+                .find(|c| c.kind == MeetingKind::GeneralMeeting && c.period == n)
+                .unwrap()
+                .held
+        };
+        assert_eq!((q(1), q(2)), (0, 1));
+    }
+
+    #[test]
+    fn sheet_totals_and_quorum() {
+        use Presence::*;
+        let line = |presence, voting| SheetLine { presence, voting };
+        let lines = [
+            line(OnTime, true),
+            line(Late, true),
+            line(Corrected, true),
+            line(Leave, true),
+            line(Absent, true),
+            line(OnTime, false),
+        ];
+        let t = totals(&lines);
+        assert_eq!(
+            (
+                t.expected,
+                t.present,
+                t.late,
+                t.leave,
+                t.absent,
+                t.corrected
+            ),
+            (6, 4, 1, 1, 1, 1)
+        );
+        assert_eq!((t.voting_expected, t.voting_present), (5, 3));
+        assert!(t.has_quorum(), "3 of 5 voting members");
+        let half = totals(&[line(OnTime, true), line(Absent, true)]);
+        assert!(!half.has_quorum(), "exactly half is not more than half");
+        let probationary_only = totals(&[line(OnTime, false), line(Absent, true)]);
+        assert!(
+            !probationary_only.has_quorum(),
+            "预备党员 do not count towards the quorum"
+        );
+        assert_eq!(totals(&[]), SheetTotals::default());
+    }
+}
