@@ -54,7 +54,7 @@ apt_install() {
 }
 
 install_browser_tools() {
-  apt_install chromium sqlite3
+  apt_install chromium sqlite3 zbar-tools
   if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]]; then
     say "installing Playwright (without its browser download; Debian's Chromium is used)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)

@@ -2,4 +2,5 @@
 //! compliance calendar; storage, server functions and views come next (issue 4).
 
 pub mod checkin;
+pub mod qr;
 pub mod rules;
