@@ -68,6 +68,18 @@ pub enum AppError {
     BadPayload,
     #[error("unknown offline op")]
     UnknownOp,
+    #[error("check-in code malformed")]
+    CheckinMalformed,
+    #[error("check-in outside the window")]
+    CheckinOutsideWindow,
+    #[error("wrong check-in code")]
+    CheckinWrongCode,
+    #[error("meeting cancelled")]
+    MeetingCancelled,
+    #[error("meeting times invalid")]
+    MeetingTimes,
+    #[error("not expected at this meeting")]
+    NotExpected,
     #[error("internal error")]
     Internal,
     #[error("network: {0}")]
@@ -107,6 +119,12 @@ impl AppError {
             TextTooLong => Msg::ErrTextTooLong,
             BadPayload => Msg::ErrBadPayload,
             UnknownOp => Msg::ErrUnknownOp,
+            CheckinMalformed => Msg::ErrCheckinMalformed,
+            CheckinOutsideWindow => Msg::ErrCheckinOutsideWindow,
+            CheckinWrongCode => Msg::ErrCheckinWrongCode,
+            MeetingCancelled => Msg::ErrMeetingCancelled,
+            MeetingTimes => Msg::ErrMeetingTimes,
+            NotExpected => Msg::ErrNotExpected,
             Internal => Msg::ErrInternal,
             Network(_) => Msg::ErrNetwork,
         }

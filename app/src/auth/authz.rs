@@ -56,6 +56,8 @@ pub enum Action {
     ManageOrgTree,
     AppointSecretary,
     PairCommunity,
+    /// Schedule, edit and cancel meetings of the org (a branch, or a group for 党小组会).
+    ScheduleMeeting,
 }
 
 /// `target_path` is the target org and its ancestors, root first, target last.
@@ -86,6 +88,12 @@ pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
             admin_over_target || secretary_of_target || secretary_of_parent
         }
         Action::PairCommunity => admin_over_target || secretary_of_target,
+        Action::ScheduleMeeting => {
+            admin_over_target
+                || secretary_of_target
+                || secretary_of_parent
+                || holds(Role::GroupLeader, target)
+        }
         Action::ManageOrgTree | Action::AppointSecretary => admin_over_target,
     }
 }
@@ -146,6 +154,7 @@ mod tests {
             Action::ManageOrgTree,
             Action::AppointSecretary,
             Action::PairCommunity,
+            Action::ScheduleMeeting,
         ] {
             assert!(!can(&member, action, &path(BRANCH_A)), "{action:?}");
             assert!(!can(&member, action, &path(GROUP_A1)), "{action:?}");
@@ -177,6 +186,11 @@ mod tests {
         assert!(can(&leader, Action::ViewMembers, &path(GROUP_A1)));
         assert!(!can(&leader, Action::ViewMembers, &path(BRANCH_A)));
         assert!(!can(&leader, Action::ManageMembers, &path(GROUP_A1)));
+        assert!(
+            can(&leader, Action::ScheduleMeeting, &path(GROUP_A1)),
+            "党小组会 by its leader"
+        );
+        assert!(!can(&leader, Action::ScheduleMeeting, &path(BRANCH_A)));
     }
 
     #[test]

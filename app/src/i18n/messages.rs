@@ -178,6 +178,12 @@ messages! {
     Queued => "已保存，联网后自动发送", "Saved; it will be sent when you are online";
     MySuggestions => "我提交的", "My suggestions";
     NoSuggestions => "还没有提交过意见建议", "No suggestions yet";
+    ErrCheckinMalformed => "签到码应为 6 位数字", "The check-in code has 6 digits";
+    ErrCheckinOutsideWindow => "不在签到时间内：签到码只在会议开始前 15 分钟到会议结束时有效", "Outside check-in time: codes work from 15 minutes before the start to the end";
+    ErrCheckinWrongCode => "签到码不正确或已过期，请扫描屏幕上最新的二维码", "Wrong or expired code; scan the latest code on the screen";
+    ErrMeetingCancelled => "会议已取消", "The meeting was cancelled";
+    ErrMeetingTimes => "结束时间应晚于开始时间，且会议不超过 12 小时", "The end must follow the start, and a meeting lasts at most 12 hours";
+    ErrNotExpected => "你不在本次会议的参会名单中", "You are not on this meeting's list";
     ErrInternal => "服务器出了点问题，请稍后再试", "Something went wrong on the server; please try again";
     ErrNetwork => "网络连接失败，请检查网络后重试", "Network error; check your connection and retry";
 }

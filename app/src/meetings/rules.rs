@@ -40,6 +40,23 @@ impl MeetingKind {
         MeetingKind::MemberReview,
     ];
 
+    pub fn as_str(self) -> &'static str {
+        use MeetingKind::*;
+        match self {
+            GeneralMeeting => "general_meeting",
+            Committee => "committee",
+            GroupMeeting => "group_meeting",
+            PartyLecture => "party_lecture",
+            ThemeDay => "theme_day",
+            OrgLifeMeeting => "org_life_meeting",
+            MemberReview => "member_review",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        MeetingKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// The minimum the compliance calendar checks; 党小组会 is counted per group.
     pub fn requirement(self) -> (Period, u32) {
         use MeetingKind::*;
@@ -245,6 +262,14 @@ mod tests {
             starts_at: at(month, 10),
             group_id: group.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in MeetingKind::ALL {
+            assert_eq!(MeetingKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(MeetingKind::parse("picnic"), None);
     }
 
     #[test]

@@ -1,0 +1,257 @@
+//! Meeting server functions and the check-in op. Scheduling is the org's secretary's (or,
+//! for 党小组会, the group leader's); checking in is a member's, through the offline outbox.
+
+use super::MeetingSummary;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(endpoint = "schedule_meeting")]
+pub async fn schedule_meeting(
+    org_id: String,
+    kind: String,
+    title: String,
+    place: String,
+    starts_at: i64,
+    ends_at: i64,
+) -> Result<String, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::schedule(
+        &state.pool,
+        &actor,
+        &org_id,
+        &kind,
+        &title,
+        &place,
+        starts_at,
+        ends_at,
+    )
+    .await
+}
+
+#[server(endpoint = "my_meetings")]
+pub async fn fetch_my_meetings() -> Result<Vec<MeetingSummary>, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::mine(&state.pool, &actor.user_id).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use super::super::checkin::{verify, CheckinRefusal, Window};
+    use super::super::rules::{MeetingKind, Presence};
+    use super::super::{CheckIn, MeetingSummary};
+    use crate::auth::authz::{authorize, Action, Actor};
+    use crate::auth::session::org_path;
+    use crate::error::{AppError, AppResult};
+    use crate::offline::api::service::ApplyOp;
+    use crate::orgs::rules::OrgKind;
+    use crate::state::{audit, new_id, now};
+    use rand::RngCore;
+    use sqlx::{SqliteConnection, SqlitePool};
+
+    const MAX_DURATION_SECS: i64 = 12 * 3600;
+
+    fn new_secret() -> String {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn schedule(
+        pool: &SqlitePool,
+        actor: &Actor,
+        org_id: &str,
+        kind: &str,
+        title: &str,
+        place: &str,
+        starts_at: i64,
+        ends_at: i64,
+    ) -> AppResult<String> {
+        let path = org_path(pool, org_id)
+            .await
+            .map_err(|_| AppError::Forbidden)?;
+        authorize(actor, Action::ScheduleMeeting, &path)?;
+        let kind = MeetingKind::parse(kind).ok_or(AppError::BadPayload)?;
+        let org_kind: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = ?")
+            .bind(org_id)
+            .fetch_one(pool)
+            .await?;
+        let expected_org = if kind == MeetingKind::GroupMeeting {
+            OrgKind::Group
+        } else {
+            OrgKind::Branch
+        };
+        if OrgKind::parse(&org_kind) != Some(expected_org) {
+            return Err(AppError::OrgKind);
+        }
+        let title = crate::auth::rules::normalize_name(title)?;
+        if ends_at <= starts_at || ends_at - starts_at > MAX_DURATION_SECS {
+            return Err(AppError::MeetingTimes);
+        }
+        let id = new_id();
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO meetings (id, org_id, kind, title, place, starts_at, ends_at, secret, created_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(org_id)
+        .bind(kind.as_str())
+        .bind(&title)
+        .bind(place.trim())
+        .bind(starts_at)
+        .bind(ends_at)
+        .bind(new_secret())
+        .bind(&actor.user_id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "schedule_meeting",
+            Some(org_id),
+            Some(&id),
+            Some(kind.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct MeetingRow {
+        id: String,
+        org_id: String,
+        kind: String,
+        title: String,
+        place: String,
+        starts_at: i64,
+        ends_at: i64,
+        cancelled_at: Option<i64>,
+        presence: Option<String>,
+    }
+
+    /// Meetings of the orgs the user is a member of, newest first, with their own attendance.
+    pub async fn mine(pool: &SqlitePool, user_id: &str) -> AppResult<Vec<MeetingSummary>> {
+        let rows: Vec<MeetingRow> = sqlx::query_as(
+            "SELECT m.id, m.org_id, m.kind, m.title, m.place, m.starts_at, m.ends_at, m.cancelled_at,
+                    a.presence
+             FROM meetings m
+             JOIN memberships ms ON ms.org_id = m.org_id AND ms.user_id = ? AND ms.role = 'member'
+             LEFT JOIN attendance a ON a.meeting_id = m.id AND a.user_id = ms.user_id
+             ORDER BY m.starts_at DESC LIMIT 200",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(MeetingSummary {
+                    kind: MeetingKind::parse(&r.kind)?,
+                    id: r.id,
+                    org_id: r.org_id,
+                    title: r.title,
+                    place: r.place,
+                    starts_at: r.starts_at,
+                    ends_at: r.ends_at,
+                    cancelled: r.cancelled_at.is_some(),
+                    my_presence: r.presence.as_deref().and_then(presence_from_str),
+                })
+            })
+            .collect())
+    }
+
+    pub fn presence_str(presence: Presence) -> &'static str {
+        match presence {
+            Presence::OnTime => "on_time",
+            Presence::Late => "late",
+            Presence::Leave => "leave",
+            Presence::Absent => "absent",
+            Presence::Corrected => "corrected",
+        }
+    }
+
+    pub fn presence_from_str(s: &str) -> Option<Presence> {
+        [
+            Presence::OnTime,
+            Presence::Late,
+            Presence::Leave,
+            Presence::Absent,
+            Presence::Corrected,
+        ]
+        .into_iter()
+        .find(|p| presence_str(*p) == s)
+    }
+
+    impl ApplyOp for CheckIn {
+        /// Judged by the slot the code proves: the phone's clock and the upload time do not
+        /// count. A second check-in of the same member answers with the first.
+        async fn apply(
+            self,
+            actor: &Actor,
+            _created_at: i64,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            let meeting: Option<(String, String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT org_id, secret, starts_at, ends_at, opens_before, cancelled_at FROM meetings WHERE id = ?",
+            )
+            .bind(&self.meeting_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let (org_id, secret, starts_at, ends_at, opens_before, cancelled_at) =
+                meeting.ok_or(AppError::NotFound)?;
+            if cancelled_at.is_some() {
+                return Err(AppError::MeetingCancelled);
+            }
+            let member: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM memberships WHERE user_id = ? AND org_id = ? AND role = 'member'",
+            )
+            .bind(&actor.user_id)
+            .bind(&org_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if member.is_none() {
+                return Err(AppError::NotExpected);
+            }
+            let window = Window::for_meeting(starts_at, ends_at, opens_before);
+            let slot = verify(
+                secret.as_bytes(),
+                &self.meeting_id,
+                window,
+                self.slot,
+                &self.code,
+            )
+            .map_err(|r| match r {
+                CheckinRefusal::Malformed => AppError::CheckinMalformed,
+                CheckinRefusal::OutsideWindow => AppError::CheckinOutsideWindow,
+                CheckinRefusal::WrongCode => AppError::CheckinWrongCode,
+            })?;
+            let presence = if super::super::checkin::slot_start(slot) > starts_at {
+                Presence::Late
+            } else {
+                Presence::OnTime
+            };
+            sqlx::query(
+                "INSERT INTO attendance (meeting_id, user_id, presence, slot, recorded_at) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (meeting_id, user_id) DO NOTHING",
+            )
+            .bind(&self.meeting_id)
+            .bind(&actor.user_id)
+            .bind(presence_str(presence))
+            .bind(slot)
+            .bind(now())
+            .execute(&mut *conn)
+            .await?;
+            let (stored, stored_slot): (String, Option<i64>) = sqlx::query_as(
+                "SELECT presence, slot FROM attendance WHERE meeting_id = ? AND user_id = ?",
+            )
+            .bind(&self.meeting_id)
+            .bind(&actor.user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(serde_json::json!({ "presence": stored, "slot": stored_slot }))
+        }
+    }
+}
