@@ -31,6 +31,8 @@ async fn schedule(
     starts: i64,
     ends: i64,
 ) -> Reply {
+    use app::shell::time::format_local_datetime;
+    let (starts, ends) = (format_local_datetime(starts), format_local_datetime(ends));
     app.call(
         "schedule_meeting",
         Some(cookie),
@@ -39,8 +41,8 @@ async fn schedule(
             ("kind", kind),
             ("title", "十一月主题党日"),
             ("place", "党群服务中心"),
-            ("starts_at", &starts.to_string()),
-            ("ends_at", &ends.to_string()),
+            ("starts_at", &starts),
+            ("ends_at", &ends),
         ],
     )
     .await
@@ -84,6 +86,21 @@ async fn scheduling_is_the_secretarys_and_checks_its_input() {
             .error(),
         "OrgKind"
     );
+    let garbled = app
+        .call(
+            "schedule_meeting",
+            Some(&secretary),
+            &[
+                ("org_id", &branch),
+                ("kind", "theme_day"),
+                ("title", "x"),
+                ("place", ""),
+                ("starts_at", "明天"),
+                ("ends_at", ""),
+            ],
+        )
+        .await;
+    assert_eq!(garbled.error(), "MeetingTimes");
     assert_eq!(app.count("SELECT COUNT(*) FROM meetings").await, 0);
     let ok = schedule(&app, &secretary, &branch, "theme_day", now, now + 3600).await;
     assert!(ok.status.is_success(), "{}", ok.body);
@@ -92,6 +109,23 @@ async fn scheduling_is_the_secretarys_and_checks_its_input() {
             .await,
         1
     );
+    let meeting = ok.json().as_str().unwrap().to_string();
+    let key = app
+        .call(
+            "meeting_code_key",
+            Some(&secretary),
+            &[("meeting_id", &meeting)],
+        )
+        .await;
+    assert_eq!(key.json()["secret"].as_str().unwrap().len(), 64);
+    let refused = app
+        .call(
+            "meeting_code_key",
+            Some(&member),
+            &[("meeting_id", &meeting)],
+        )
+        .await;
+    assert_eq!(refused.error(), "Forbidden", "members never see the key");
 }
 
 #[tokio::test]
@@ -102,8 +136,9 @@ async fn check_in_counts_the_proven_slot_once() {
     let member = app.login(MEMBER_1, PASSWORD).await;
     let stranger = app.login(SECRETARY_2, PASSWORD).await;
     let now = app::state::now();
-    let starts = now - 600;
-    let ends = now + 3000;
+    // Meetings are scheduled to the minute.
+    let starts = (now - 600) / 60 * 60;
+    let ends = (now + 3000) / 60 * 60;
     let reply = schedule(&app, &secretary, &branch, "theme_day", starts, ends).await;
     let meeting = reply.json().as_str().unwrap().to_string();
     let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")

@@ -1,7 +1,7 @@
 //! Meeting server functions and the check-in op. Scheduling is the org's secretary's (or,
 //! for 党小组会, the group leader's); checking in is a member's, through the offline outbox.
 
-use super::MeetingSummary;
+use super::{CodeKey, MeetingSummary};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -11,10 +11,13 @@ pub async fn schedule_meeting(
     kind: String,
     title: String,
     place: String,
-    starts_at: i64,
-    ends_at: i64,
+    starts_at: String,
+    ends_at: String,
 ) -> Result<String, AppError> {
+    use crate::shell::time::parse_local_datetime;
     let (state, actor) = crate::auth::session::require_actor().await?;
+    let starts_at = parse_local_datetime(&starts_at).ok_or(AppError::MeetingTimes)?;
+    let ends_at = parse_local_datetime(&ends_at).ok_or(AppError::MeetingTimes)?;
     service::schedule(
         &state.pool,
         &actor,
@@ -28,6 +31,13 @@ pub async fn schedule_meeting(
     .await
 }
 
+/// What the secretary's phone needs to show the rotating code, also with no signal.
+#[server(endpoint = "meeting_code_key")]
+pub async fn fetch_code_key(meeting_id: String) -> Result<CodeKey, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::code_key(&state.pool, &actor, &meeting_id).await
+}
+
 #[server(endpoint = "my_meetings")]
 pub async fn fetch_my_meetings() -> Result<Vec<MeetingSummary>, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
@@ -38,7 +48,7 @@ pub async fn fetch_my_meetings() -> Result<Vec<MeetingSummary>, AppError> {
 pub mod service {
     use super::super::checkin::{verify, CheckinRefusal, Window};
     use super::super::rules::{MeetingKind, Presence};
-    use super::super::{CheckIn, MeetingSummary};
+    use super::super::{CheckIn, CodeKey, MeetingSummary};
     use crate::auth::authz::{authorize, Action, Actor};
     use crate::auth::session::org_path;
     use crate::error::{AppError, AppResult};
@@ -117,6 +127,32 @@ pub mod service {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The meeting's key, for the people who may schedule it (and so show its code) only.
+    pub async fn code_key(
+        pool: &SqlitePool,
+        actor: &Actor,
+        meeting_id: &str,
+    ) -> AppResult<CodeKey> {
+        let row: Option<(String, String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT org_id, title, secret, starts_at, ends_at, opens_before FROM meetings WHERE id = ?",
+        )
+        .bind(meeting_id)
+        .fetch_optional(pool)
+        .await?;
+        let (org_id, title, secret, starts_at, ends_at, opens_before) =
+            row.ok_or(AppError::NotFound)?;
+        let path = org_path(pool, &org_id).await?;
+        authorize(actor, Action::ScheduleMeeting, &path)?;
+        let window = Window::for_meeting(starts_at, ends_at, opens_before);
+        Ok(CodeKey {
+            meeting_id: meeting_id.to_string(),
+            title,
+            secret,
+            first_slot: window.first_slot,
+            last_slot: window.last_slot,
+        })
     }
 
     #[derive(sqlx::FromRow)]

@@ -23,6 +23,16 @@ pub struct MeetingSummary {
     pub my_presence: Option<Presence>,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeKey {
+    pub meeting_id: String,
+    pub title: String,
+    /// HMAC key of the codes (hex text, used as bytes).
+    pub secret: String,
+    pub first_slot: i64,
+    pub last_slot: i64,
+}
+
 /// A member's check-in, queued in the outbox: the slot and code come from the QR's URL or
 /// from the phone's clock and the typed digits.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -22,6 +22,47 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Days since 1970-01-01 of a civil date (inverse of [`civil_from_days`]).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Reads `YYYY-MM-DDTHH:MM` (an `<input type="datetime-local">`) as Shanghai time.
+pub fn parse_local_datetime(input: &str) -> Option<i64> {
+    let (date, time) = input.trim().split_once('T')?;
+    let mut d = date.split('-');
+    let (year, month, day): (i64, u32, u32) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    let mut t = time.split(':');
+    let (hour, minute): (i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?);
+    let valid = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..24).contains(&hour)
+        && (0..60).contains(&minute);
+    if !valid || d.next().is_some() {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    if civil_from_days(days) != (year, month, day) {
+        return None;
+    }
+    Some(days * 86_400 + hour * 3600 + minute * 60 - SHANGHAI_OFFSET_SECS)
+}
+
+/// The value an `<input type="datetime-local">` shows for a UTC instant, in Shanghai time.
+pub fn format_local_datetime(utc_secs: i64) -> String {
+    format_datetime(utc_secs).replacen(' ', "T", 1)
+}
+
 pub fn format_date(utc_secs: i64) -> String {
     let local = utc_secs + SHANGHAI_OFFSET_SECS;
     let (y, m, d) = civil_from_days(local.div_euclid(86_400));
@@ -57,6 +98,14 @@ mod tests {
         // 16:00 UTC on 31 Dec is already New Year in Shanghai.
         assert_eq!(format_date(1_798_761_600 - 8 * 3600), "2027-01-01");
         assert_eq!(format_date(1_798_761_600 - 8 * 3600 - 1), "2026-12-31");
+        assert_eq!(
+            parse_local_datetime("2026-11-23T20:45"),
+            Some(1_795_437_954 - 54)
+        );
+        assert_eq!(format_local_datetime(1_795_437_900), "2026-11-23T20:45");
+        assert_eq!(parse_local_datetime("2026-02-30T10:00"), None);
+        assert_eq!(parse_local_datetime("2026-11-23 20:45"), None);
+        assert_eq!(parse_local_datetime("2026-11-23T24:00"), None);
         // Leap day.
         assert_eq!(format_date(1_709_164_800), "2024-02-29");
     }
