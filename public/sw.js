@@ -17,7 +17,13 @@ const SHELL = [
   "/icons/icon-512.png",
 ];
 // Server functions that only read: their last answer is kept so views work offline.
-const CACHED_READS = new Set(["/api/current_user", "/api/communities", "/api/my_suggestions"]);
+const CACHED_READS = new Set([
+  "/api/current_user",
+  "/api/communities",
+  "/api/my_suggestions",
+  "/api/my_meetings",
+  "/api/meeting_code_key",
+]);
 
 importScripts("/offline.js");
 

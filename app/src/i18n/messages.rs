@@ -184,6 +184,22 @@ messages! {
     ErrMeetingCancelled => "会议已取消", "The meeting was cancelled";
     ErrMeetingTimes => "结束时间应晚于开始时间，且会议不超过 12 小时", "The end must follow the start, and a meeting lasts at most 12 hours";
     ErrNotExpected => "你不在本次会议的参会名单中", "You are not on this meeting's list";
+    ScheduleMeeting => "安排会议", "Schedule a meeting";
+    MeetingKind => "会议类型", "Kind of meeting";
+    MeetingTitle => "会议主题", "Title";
+    MeetingPlace => "地点", "Place";
+    StartsAt => "开始时间", "Starts";
+    EndsAt => "结束时间", "Ends";
+    Cancelled => "已取消", "Cancelled";
+    CheckIn => "签到", "Check in";
+    ShowCode => "签到码", "Check-in code";
+    CheckinDigits => "输入屏幕上的 6 位签到码", "Type the 6 digits on the screen";
+    CheckinQueued => "签到已提交，没有信号时会在联网后自动发送", "Check-in submitted; without signal it is sent once you are online";
+    PresenceOnTime => "已签到", "Present";
+    PresenceLate => "迟到", "Late";
+    PresenceLeave => "请假", "On leave";
+    PresenceAbsent => "缺席", "Absent";
+    PresenceCorrected => "补录", "Corrected";
     ErrInternal => "服务器出了点问题，请稍后再试", "Something went wrong on the server; please try again";
     ErrNetwork => "网络连接失败，请检查网络后重试", "Network error; check your connection and retry";
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod checkin;
 pub mod qr;
 pub mod rules;
+pub mod views;
 
 use crate::offline::OfflineOp;
 use rules::{MeetingKind, Presence};

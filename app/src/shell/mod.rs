@@ -75,7 +75,9 @@ pub fn App() -> impl IntoView {
                     <crate::offline::views::StatusStrip/>
                     <Routes fallback=pages::NotFound>
                         <Route path=path!("/") view=pages::Home/>
-                        <Route path=path!("/meetings") view=pages::Meetings/>
+                        <Route path=path!("/meetings") view=crate::meetings::views::MeetingsPage/>
+                        <Route path=path!("/meetings/:id/code") view=crate::meetings::views::CodeScreen/>
+                        <Route path=path!("/checkin/:id") view=crate::meetings::views::CheckinPage/>
                         <Route path=path!("/points") view=pages::Points/>
                         <Route path=path!("/wishes") view=pages::Wishes/>
                         <Route path=path!("/me") view=crate::auth::views::MePage/>
@@ -102,11 +104,8 @@ fn TabBar() -> impl IntoView {
     let tab = move |href: &'static str, icon: &'static str, label: Msg| {
         let active = move || {
             let path = location.pathname.get();
-            if href == "/" {
-                path == "/"
-            } else {
-                path.starts_with(href)
-            }
+            // "/me" must not light up for "/meetings".
+            path == href || (href != "/" && path.starts_with(&format!("{href}/")))
         };
         view! {
             <A href=href attr:class=move || if active() { "tab active" } else { "tab" }>
@@ -176,7 +175,19 @@ where
 #[component]
 pub fn LoginPrompt() -> impl IntoView {
     let location = use_location();
-    let href = move || format!("/login?next={}", location.pathname.get());
+    let href = move || {
+        let here = format!("{}{}", location.pathname.get(), location.search.get());
+        let encoded: String = here
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("/login?next={encoded}")
+    };
     view! {
         <div class="card prompt">
             <p>{tr(Msg::LoginRequired)}</p>

@@ -102,11 +102,6 @@ fn TabPlaceholder(title: Msg, empty: Msg) -> impl IntoView {
 }
 
 #[component]
-pub fn Meetings() -> impl IntoView {
-    view! { <TabPlaceholder title=Msg::TabMeetings empty=Msg::MeetingsEmpty/> }
-}
-
-#[component]
 pub fn Points() -> impl IntoView {
     view! { <TabPlaceholder title=Msg::TabPoints empty=Msg::PointsEmpty/> }
 }

@@ -1,0 +1,257 @@
+use super::api::{fetch_code_key, fetch_my_meetings, ScheduleMeeting};
+use super::checkin::{code_for_slot, format_code, slot_of};
+use super::qr::{checkin_url, qr_svg};
+use super::rules::{MeetingKind, Presence};
+use super::CheckIn;
+use crate::auth::authz::Role;
+use crate::auth::views::SubmitButton;
+use crate::error::AppError;
+use crate::i18n::{tr, Msg};
+use crate::offline::views::use_offline;
+use crate::shell::time::format_datetime;
+use crate::shell::{action_error, Empty, ErrorNote, Loading, PageHeader, WithUser};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn now_secs() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default()
+    }
+}
+
+fn presence_label(presence: Presence) -> Msg {
+    match presence {
+        Presence::OnTime => Msg::PresenceOnTime,
+        Presence::Late => Msg::PresenceLate,
+        Presence::Leave => Msg::PresenceLeave,
+        Presence::Absent => Msg::PresenceAbsent,
+        Presence::Corrected => Msg::PresenceCorrected,
+    }
+}
+
+#[component]
+pub fn MeetingsPage() -> impl IntoView {
+    let offline = use_offline();
+    let schedule = ServerAction::<ScheduleMeeting>::new();
+    let meetings = Resource::new(
+        move || (schedule.version().get(), offline.version.get()),
+        |_| fetch_my_meetings(),
+    );
+    view! {
+        <PageHeader title=Msg::TabMeetings/>
+        <WithUser view=move |me| {
+            let branches: Vec<(String, String)> = me
+                .orgs_with(Role::Secretary)
+                .map(|r| (r.org_id.clone(), r.org_name.clone()))
+                .collect();
+            let scheduler = !branches.is_empty();
+            view! {
+                {scheduler.then(|| view! {
+                    <details class="card">
+                        <summary>{tr(Msg::ScheduleMeeting)}</summary>
+                        <ActionForm action=schedule>
+                            <label>{tr(Msg::KindBranch)}
+                                <select name="org_id">
+                                    {branches.iter().cloned().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <label>{tr(Msg::MeetingKind)}
+                                <select name="kind">
+                                    {MeetingKind::ALL.into_iter().filter(|k| *k != MeetingKind::GroupMeeting).map(|k| view! {
+                                        <option value=k.as_str()>{k.label_zh()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <label>{tr(Msg::MeetingTitle)}<input name="title"/></label>
+                            <label>{tr(Msg::MeetingPlace)}<input name="place"/></label>
+                            <label>{tr(Msg::StartsAt)}<input name="starts_at" type="datetime-local"/></label>
+                            <label>{tr(Msg::EndsAt)}<input name="ends_at" type="datetime-local"/></label>
+                            {action_error(schedule.value())}
+                            <SubmitButton pending=schedule.pending().into() label=Msg::ScheduleMeeting busy=Msg::Saving/>
+                        </ActionForm>
+                    </details>
+                })}
+                <Transition fallback=Loading>
+                    {move || meetings.get().map(|result| match result {
+                        Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <div class="card"><Empty msg=Msg::MeetingsEmpty/></div> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="meeting-list">
+                                {list.into_iter().map(|m| {
+                                    let checkin = format!("/checkin/{}", m.id);
+                                    let code = format!("/meetings/{}/code", m.id);
+                                    view! {
+                                        <li class="card meeting" data-meeting=m.id.clone()>
+                                            <div class="member-head">
+                                                <strong>{m.title.clone()}</strong>
+                                                <span class="badge">{m.kind.label_zh()}</span>
+                                                {m.my_presence.map(|p| view! { <span class="badge green presence">{tr(presence_label(p))}</span> })}
+                                                {m.cancelled.then(|| view! { <span class="badge">{tr(Msg::Cancelled)}</span> })}
+                                            </div>
+                                            <p class="muted">{format_datetime(m.starts_at)} " · " {m.place.clone()}</p>
+                                            <div class="row">
+                                                <A href=checkin attr:class="chip">{tr(Msg::CheckIn)}</A>
+                                                {scheduler.then(|| view! { <A href=code attr:class="chip">{tr(Msg::ShowCode)}</A> })}
+                                            </div>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    })}
+                </Transition>
+            }
+        }/>
+    }
+}
+
+/// The rotating 签到码: computed on this phone from the meeting's key, so it keeps turning
+/// with no signal once the key has been loaded.
+#[component]
+pub fn CodeScreen() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let key = Resource::new(move || id.get(), fetch_code_key);
+    let now = RwSignal::new(now_secs());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_none() {
+            let _ = set_interval_with_handle(
+                move || now.set(now_secs()),
+                std::time::Duration::from_secs(1),
+            );
+        }
+    });
+    view! {
+        <PageHeader title=Msg::ShowCode back="/meetings"/>
+        <Suspense fallback=Loading>
+            {move || key.get().map(|result| match result {
+                Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                Ok(key) => {
+                    let key = StoredValue::new(key);
+                    view! {
+                        <section class="card code-screen">
+                            <h2>{key.with_value(|k| k.title.clone())}</h2>
+                            {move || {
+                                let slot = slot_of(now.get());
+                                let (first, last) = key.with_value(|k| (k.first_slot, k.last_slot));
+                                if slot < first || slot > last {
+                                    return view! { <p class="muted">{tr(Msg::ErrCheckinOutsideWindow)}</p> }.into_any();
+                                }
+                                let code = key.with_value(|k| format_code(code_for_slot(k.secret.as_bytes(), &k.meeting_id, slot)));
+                                let url = key.with_value(|k| checkin_url(&origin(), &k.meeting_id, slot, &code));
+                                let svg = qr_svg(&url).unwrap_or_default();
+                                let left = 30 - now.get().rem_euclid(30);
+                                view! {
+                                    <div class="qr" inner_html=svg data-url=url></div>
+                                    <p class="code big-code" data-testid="checkin-code">{code}</p>
+                                    <p class="muted">{left} " s"</p>
+                                }.into_any()
+                            }}
+                        </section>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn origin() -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        return origin;
+    }
+    String::new()
+}
+
+/// Where a scanned QR lands (`?s=slot&c=code`), and where digits can be typed.
+#[component]
+pub fn CheckinPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let meeting_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let offline = use_offline();
+    let code = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let queued = RwSignal::new(false);
+    let submit = move |slot: i64, digits: String| {
+        let op = CheckIn {
+            meeting_id: meeting_id.get_untracked(),
+            slot,
+            code: digits.trim().to_string(),
+        };
+        if op.code.len() != 6 || !op.code.bytes().all(|b| b.is_ascii_digit()) {
+            error.set(Some(AppError::CheckinMalformed));
+            return;
+        }
+        error.set(None);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            match crate::offline::client::enqueue(&op).await {
+                Ok(_) => queued.set(true),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (op, queued);
+    };
+    // A scanned code checks in as soon as the page is up; the slot comes from the QR.
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) {
+            return true;
+        }
+        let q = query.get();
+        match (q.get("s").and_then(|s| s.parse::<i64>().ok()), q.get("c")) {
+            (Some(slot), Some(c)) => {
+                submit(slot, c);
+                true
+            }
+            _ => false,
+        }
+    });
+    let mine = move || {
+        offline
+            .ops
+            .get()
+            .into_iter()
+            .filter(|op| {
+                op.payload_as::<CheckIn>()
+                    .is_some_and(|c| c.meeting_id == meeting_id.get())
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <PageHeader title=Msg::CheckIn back="/meetings"/>
+        <WithUser view=move |_| view! {
+            <section class="card">
+                {move || queued.get().then(|| view! { <p class="ok" role="status">{tr(Msg::CheckinQueued)}</p> })}
+                {move || mine().into_iter().map(|op| view! {
+                    <div class="op" class:rejected=op.is_rejected() data-status=op.status.clone()>
+                        {op.error.clone().map(|error| view! { <ErrorNote error/> })}
+                    </div>
+                }).collect_view()}
+                <form on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit(slot_of(now_secs()), code.get_untracked());
+                }>
+                    <label>{tr(Msg::CheckinDigits)}
+                        <input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"
+                            prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+                    </label>
+                    {move || error.get().map(|error| view! { <ErrorNote error/> })}
+                    <button type="submit">{tr(Msg::CheckIn)}</button>
+                </form>
+            </section>
+        }/>
+    }
+}
