@@ -77,3 +77,29 @@ test("a meeting is scheduled, its code shown, and members check in by QR, digits
   await expect(early.locator(".op.rejected").getByRole("alert")).toHaveText(/不在签到时间内/, { timeout: 15_000 });
   expect(attendance(meeting, "13800000010")).toBe("");
 });
+
+test("the compliance calendar turns a month red when a required meeting is missing", async ({ page }) => {
+  await login(page, SECRETARY_1);
+  const href = (await page.getByRole("link", { name: "三会一课合规日历" }).getAttribute("href"))!;
+  const year = new Date().getFullYear() - 1;
+  await goto(page, `${href}?year=${year}`);
+  const committee = page.locator('li[data-kind="支部委员会会议"]');
+  const october = committee.locator('.cell[data-period="10"]');
+  await expect(october).toHaveClass(/short/);
+  await expect(page.locator('.month[data-month="10"]')).toHaveClass(/short/);
+
+  await goto(page, "/meetings");
+  await page.getByText("安排会议").first().click();
+  await page.getByLabel("会议类型").selectOption({ label: "支部委员会会议" });
+  await page.getByLabel("会议主题").fill("十月支委会");
+  await page.getByLabel("开始时间").fill(`${year}-10-15T19:00`);
+  await page.getByLabel("结束时间").fill(`${year}-10-15T21:00`);
+  await page.getByRole("button", { name: "安排会议" }).click();
+  await expect(page.locator(".meeting").filter({ hasText: "十月支委会" })).toBeVisible();
+
+  await goto(page, `${href}?year=${year}`);
+  await expect(october).toHaveClass(/ok/);
+  await expect(october).toContainText("1/1");
+  await expect(committee.locator('.cell[data-period="9"]')).toHaveClass(/short/);
+  await page.screenshot({ path: "test-results/compliance.png", fullPage: true });
+});

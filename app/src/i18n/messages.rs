@@ -200,6 +200,9 @@ messages! {
     PresenceLeave => "请假", "On leave";
     PresenceAbsent => "缺席", "Absent";
     PresenceCorrected => "补录", "Corrected";
+    Compliance => "三会一课合规日历", "Meeting compliance";
+    ComplianceLead => "红色月份有应开未开的会议", "red months miss a required meeting";
+    ComplianceNothingYet => "今年还没有已结束的月份", "No month of this year is over yet";
     ErrInternal => "服务器出了点问题，请稍后再试", "Something went wrong on the server; please try again";
     ErrNetwork => "网络连接失败，请检查网络后重试", "Network error; check your connection and retry";
 }

@@ -1,7 +1,7 @@
 //! Meeting server functions and the check-in op. Scheduling is the org's secretary's (or,
 //! for 党小组会, the group leader's); checking in is a member's, through the offline outbox.
 
-use super::{CodeKey, MeetingSummary};
+use super::{CodeKey, Compliance, MeetingSummary};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -31,6 +31,12 @@ pub async fn schedule_meeting(
     .await
 }
 
+#[server(endpoint = "branch_compliance")]
+pub async fn fetch_compliance(branch_id: String, year: i64) -> Result<Compliance, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::compliance(&state.pool, &actor, &branch_id, year).await
+}
+
 /// What the secretary's phone needs to show the rotating code, also with no signal.
 #[server(endpoint = "meeting_code_key")]
 pub async fn fetch_code_key(meeting_id: String) -> Result<CodeKey, AppError> {
@@ -47,8 +53,9 @@ pub async fn fetch_my_meetings() -> Result<Vec<MeetingSummary>, AppError> {
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::super::checkin::{verify, CheckinRefusal, Window};
+    use super::super::rules::{compliance as judge, HeldMeeting};
     use super::super::rules::{MeetingKind, Presence};
-    use super::super::{CheckIn, CodeKey, MeetingSummary};
+    use super::super::{CheckIn, CodeKey, Compliance, MeetingSummary};
     use crate::auth::authz::{authorize, Action, Actor};
     use crate::auth::session::org_path;
     use crate::error::{AppError, AppResult};
@@ -127,6 +134,64 @@ pub mod service {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The branch's calendar for `year`: held meetings (not cancelled, already started) of the
+    /// branch and its groups against the required frequencies, judged up to the last month over.
+    pub async fn compliance(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+        year: i64,
+    ) -> AppResult<Compliance> {
+        let path = org_path(pool, branch_id)
+            .await
+            .map_err(|_| AppError::Forbidden)?;
+        authorize(actor, Action::ViewMembers, &path)?;
+        let groups: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, name FROM orgs WHERE parent_id = ? AND kind = 'group' ORDER BY name",
+        )
+        .bind(branch_id)
+        .fetch_all(pool)
+        .await?;
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT m.org_id, m.kind, m.starts_at FROM meetings m
+             WHERE (m.org_id = ? OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?))
+               AND m.cancelled_at IS NULL AND m.starts_at <= ?",
+        )
+        .bind(branch_id)
+        .bind(branch_id)
+        .bind(now())
+        .fetch_all(pool)
+        .await?;
+        let held: Vec<HeldMeeting> = rows
+            .into_iter()
+            .filter_map(|(org_id, kind, starts_at)| {
+                let kind = MeetingKind::parse(&kind)?;
+                let group_id = (kind == MeetingKind::GroupMeeting).then_some(org_id);
+                Some(HeldMeeting {
+                    kind,
+                    starts_at,
+                    group_id,
+                })
+            })
+            .collect();
+        let (this_year, this_month) = crate::shell::time::shanghai_year_month(now());
+        let until_month = match year.cmp(&this_year) {
+            std::cmp::Ordering::Less => 12,
+            std::cmp::Ordering::Equal => this_month - 1,
+            std::cmp::Ordering::Greater => 0,
+        };
+        let group_ids: Vec<String> = groups.iter().map(|(id, _)| id.clone()).collect();
+        Ok(Compliance {
+            year,
+            until_month,
+            checks: judge(year, until_month, &held, &group_ids),
+            groups: groups
+                .into_iter()
+                .map(|(id, name)| crate::auth::NamedRef { id, name })
+                .collect(),
+        })
     }
 
     /// The meeting's key, for the people who may schedule it (and so show its code) only.

@@ -25,6 +25,15 @@ pub struct MeetingSummary {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compliance {
+    pub year: i64,
+    /// Months after this one are not over yet and not judged.
+    pub until_month: u32,
+    pub checks: Vec<rules::PeriodCheck>,
+    pub groups: Vec<crate::auth::NamedRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeKey {
     pub meeting_id: String,
     pub title: String,

@@ -255,3 +255,80 @@ pub fn CheckinPage() -> impl IntoView {
         }/>
     }
 }
+
+/// 三会一课 compliance: each required kind against its frequency, months that fell short in red.
+#[component]
+pub fn CompliancePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let branch = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let year = Memo::new(move |_| {
+        query
+            .read()
+            .get("year")
+            .and_then(|y| y.parse::<i64>().ok())
+            .unwrap_or_else(|| crate::shell::time::shanghai_year_month(now_secs()).0)
+    });
+    let data = Resource::new(
+        move || (branch.get(), year.get()),
+        |(b, y)| super::api::fetch_compliance(b, y),
+    );
+    view! {
+        <PageHeader title=Msg::Compliance back="/"/>
+        <Transition fallback=Loading>
+            {move || data.get().map(|result| match result {
+                Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                Ok(c) => {
+                    let group_name = |id: &Option<String>| {
+                        id.as_ref()
+                            .and_then(|id| c.groups.iter().find(|g| &g.id == id))
+                            .map(|g| format!(" · {}", g.name))
+                            .unwrap_or_default()
+                    };
+                    let mut rows: Vec<(String, Vec<&super::rules::PeriodCheck>)> = Vec::new();
+                    for check in &c.checks {
+                        let label = format!("{}{}", check.kind.label_zh(), group_name(&check.group_id));
+                        match rows.iter_mut().find(|(l, _)| *l == label) {
+                            Some((_, cells)) => cells.push(check),
+                            None => rows.push((label, vec![check])),
+                        }
+                    }
+                    let short = super::rules::short_months(&c.checks);
+                    view! {
+                        <section class="card">
+                            <h2>{c.year} " · " {tr(Msg::ComplianceLead)}</h2>
+                            <div class="months">
+                                {(1..=12u32).map(|m| {
+                                    let class = if m > c.until_month { "month pending" } else if short.contains(&m) { "month short" } else { "month ok" };
+                                    view! { <span class=class data-month=m>{m} "月"</span> }
+                                }).collect_view()}
+                            </div>
+                            {rows.is_empty().then(|| view! { <Empty msg=Msg::ComplianceNothingYet/> })}
+                            <ul class="plain compliance">
+                                {rows.into_iter().map(|(label, cells)| view! {
+                                    <li data-kind=label.clone()>
+                                        <strong>{label.clone()}</strong>
+                                        <div class="cells">
+                                            {cells.into_iter().map(|cell| {
+                                                let name = match cell.kind.requirement().0 {
+                                                    super::rules::Period::Month => format!("{}月", cell.period),
+                                                    super::rules::Period::Quarter => format!("Q{}", cell.period),
+                                                    super::rules::Period::Year => "全年".to_string(),
+                                                };
+                                                view! {
+                                                    <span class=if cell.short() { "cell short" } else { "cell ok" } data-period=cell.period>
+                                                        {name} " " {cell.held} "/" {cell.required}
+                                                    </span>
+                                                }
+                                            }).collect_view()}
+                                        </div>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}

@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/join/:code") view=crate::orgs::views::JoinPage/>
                         <Route path=path!("/branch/:id/members") view=crate::orgs::views::MembersPage/>
                         <Route path=path!("/branch/:id/invites") view=crate::orgs::views::InvitesPage/>
+                        <Route path=path!("/branch/:id/compliance") view=crate::meetings::views::CompliancePage/>
                         <Route path=path!("/admin") view=crate::orgs::views::AdminPage/>
                         <Route path=path!("/outbox") view=crate::offline::views::OutboxPage/>
                         <Route path=path!("/suggestions") view=crate::suggestions::views::SuggestionsPage/>

@@ -55,11 +55,13 @@ pub fn Home() -> impl IntoView {
                                     {secretary_of.into_iter().map(|org| {
                                         let members = format!("/branch/{}/members", org.org_id);
                                         let invites = format!("/branch/{}/invites", org.org_id);
+                                        let compliance = format!("/branch/{}/compliance", org.org_id);
                                         view! {
                                             <p class="muted">{org.org_name.clone()}</p>
                                             <div class="link-grid">
                                                 <A href=members attr:class="tile">{tr(Msg::Members)}</A>
                                                 <A href=invites attr:class="tile">{tr(Msg::Invites)}</A>
+                                                <A href=compliance attr:class="tile">{tr(Msg::Compliance)}</A>
                                             </div>
                                         }
                                     }).collect_view()}
