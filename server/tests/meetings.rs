@@ -244,3 +244,30 @@ async fn wrong_codes_are_refused_and_record_nothing() {
     assert_eq!(unknown, json!({ "Rejected": "NotFound" }));
     assert_eq!(app.count("SELECT COUNT(*) FROM attendance").await, 0);
 }
+
+#[tokio::test]
+async fn the_compliance_calendar_is_for_the_branchs_leaders() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let other = app.login(SECRETARY_2, PASSWORD).await;
+    let fields = [("branch_id", branch.as_str()), ("year", "2025")];
+    for cookie in [&member, &other] {
+        assert_eq!(
+            app.call("branch_compliance", Some(cookie), &fields)
+                .await
+                .error(),
+            "Forbidden"
+        );
+    }
+    let calendar = app
+        .call("branch_compliance", Some(&secretary), &fields)
+        .await
+        .json();
+    assert_eq!(calendar["until_month"], 12, "a past year is judged whole");
+    let checks = calendar["checks"].as_array().unwrap();
+    // 12 committee + 12 theme days + 12 × 2 groups + 4 + 4 quarterly + 2 yearly.
+    assert_eq!(checks.len(), 12 + 12 + 24 + 4 + 4 + 2);
+    assert!(checks.iter().all(|c| c["held"] == 0));
+}
