@@ -63,7 +63,7 @@ pub async fn change_password(old_password: String, new_password: String) -> Resu
 #[cfg(feature = "ssr")]
 pub mod service {
     use crate::auth::authz::Role;
-    use crate::auth::rules::{check_password, normalize_name, normalize_phone};
+    use crate::auth::rules::{check_new_account, check_password, normalize_phone};
     use crate::auth::session::{
         check_rate, client_address, hash_password, record_attempt, verify_password,
     };
@@ -190,15 +190,14 @@ pub mod service {
         pub password_hash: String,
     }
 
+    /// For input that passed [`check_new_account`]: checks the rate limit and that the number
+    /// is free, then hashes the password.
     pub async fn prepare_account(
         state: &AppState,
-        phone: &str,
-        name: &str,
+        phone: String,
+        name: String,
         password: String,
     ) -> AppResult<NewAccount> {
-        let phone = normalize_phone(phone)?;
-        let name = normalize_name(name)?;
-        check_password(&password)?;
         let keys = [address_key(state)];
         check_rate(state, &keys).await?;
         let taken: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE phone = ?")
@@ -223,9 +222,8 @@ pub mod service {
         password: String,
         community_id: &str,
     ) -> AppResult<String> {
-        normalize_phone(phone)?;
-        normalize_name(name)?;
-        check_password(&password)?;
+        // Input errors first, as the form lists them; the community only then.
+        let (phone, name) = check_new_account(phone, name, &password)?;
         if community_id.trim().is_empty() {
             return Err(AppError::CommunityRequired);
         }

@@ -62,6 +62,19 @@ pub fn normalize_name(input: &str) -> Result<String, AppError> {
     Ok(name.to_string())
 }
 
+/// Every input rule of a new account, in the order the form shows them: the normalised
+/// phone number and name.
+pub fn check_new_account(
+    phone: &str,
+    name: &str,
+    password: &str,
+) -> Result<(String, String), AppError> {
+    let phone = normalize_phone(phone)?;
+    let name = normalize_name(name)?;
+    check_password(password)?;
+    Ok((phone, name))
+}
+
 /// Shows a phone number with its middle digits hidden, for lists others can see.
 pub fn mask_phone(phone: &str) -> String {
     if phone.len() == 11 && phone.is_ascii() {

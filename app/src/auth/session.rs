@@ -3,7 +3,7 @@
 
 use super::authz::{Actor, Grant, Role};
 use crate::error::{AppError, AppResult};
-use crate::state::{app_state, now, AppState};
+use crate::state::{app_state, hex, now, random_hex32, AppState};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -11,7 +11,6 @@ use argon2::Argon2;
 use http::{header, request::Parts, HeaderValue};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
@@ -45,14 +44,7 @@ pub async fn verify_password(password: String, hash: String) -> bool {
 }
 
 fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 fn cookie_header(value: &str, max_age: i64, secure: bool) -> AppResult<HeaderValue> {
@@ -71,7 +63,7 @@ fn set_cookie(value: HeaderValue) {
 
 /// Starts a session for `user_id` and sets its cookie on the response.
 pub async fn start_session(state: &AppState, user_id: &str) -> AppResult<()> {
-    let token = new_token();
+    let token = random_hex32();
     let created = now();
     let lifetime = state.settings.session_days * 86_400;
     sqlx::query(

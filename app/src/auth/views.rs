@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_query_map};
 
 /// Goes to `target` with a full load once `action` has succeeded.
-fn navigate_on_success<T, S>(value: S, target: impl Fn() -> String + 'static)
+pub fn navigate_on_success<T, S>(value: S, target: impl Fn() -> String + 'static)
 where
     T: Clone + Send + Sync + 'static,
     S: Get<Value = Option<Result<T, crate::error::AppError>>> + 'static,

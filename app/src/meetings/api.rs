@@ -61,17 +61,10 @@ pub mod service {
     use crate::error::{AppError, AppResult};
     use crate::offline::api::service::ApplyOp;
     use crate::orgs::rules::OrgKind;
-    use crate::state::{audit, new_id, now};
-    use rand::RngCore;
+    use crate::state::{audit, new_id, now, random_hex32};
     use sqlx::{SqliteConnection, SqlitePool};
 
     const MAX_DURATION_SECS: i64 = 12 * 3600;
-
-    fn new_secret() -> String {
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
 
     #[allow(clippy::too_many_arguments)]
     pub async fn schedule(
@@ -118,7 +111,7 @@ pub mod service {
         .bind(place.trim())
         .bind(starts_at)
         .bind(ends_at)
-        .bind(new_secret())
+        .bind(random_hex32())
         .bind(&actor.user_id)
         .bind(now())
         .execute(&mut *tx)
@@ -148,12 +141,7 @@ pub mod service {
             .await
             .map_err(|_| AppError::Forbidden)?;
         authorize(actor, Action::ViewMembers, &path)?;
-        let groups: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, name FROM orgs WHERE parent_id = ? AND kind = 'group' ORDER BY name",
-        )
-        .bind(branch_id)
-        .fetch_all(pool)
-        .await?;
+        let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT m.org_id, m.kind, m.starts_at FROM meetings m
              WHERE (m.org_id = ? OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?))
@@ -182,15 +170,12 @@ pub mod service {
             std::cmp::Ordering::Equal => this_month - 1,
             std::cmp::Ordering::Greater => 0,
         };
-        let group_ids: Vec<String> = groups.iter().map(|(id, _)| id.clone()).collect();
+        let group_ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
         Ok(Compliance {
             year,
             until_month,
             checks: judge(year, until_month, &held, &group_ids),
-            groups: groups
-                .into_iter()
-                .map(|(id, name)| crate::auth::NamedRef { id, name })
-                .collect(),
+            groups,
         })
     }
 
@@ -258,32 +243,10 @@ pub mod service {
                     starts_at: r.starts_at,
                     ends_at: r.ends_at,
                     cancelled: r.cancelled_at.is_some(),
-                    my_presence: r.presence.as_deref().and_then(presence_from_str),
+                    my_presence: r.presence.as_deref().and_then(Presence::parse),
                 })
             })
             .collect())
-    }
-
-    pub fn presence_str(presence: Presence) -> &'static str {
-        match presence {
-            Presence::OnTime => "on_time",
-            Presence::Late => "late",
-            Presence::Leave => "leave",
-            Presence::Absent => "absent",
-            Presence::Corrected => "corrected",
-        }
-    }
-
-    pub fn presence_from_str(s: &str) -> Option<Presence> {
-        [
-            Presence::OnTime,
-            Presence::Late,
-            Presence::Leave,
-            Presence::Absent,
-            Presence::Corrected,
-        ]
-        .into_iter()
-        .find(|p| presence_str(*p) == s)
     }
 
     impl ApplyOp for CheckIn {
@@ -340,7 +303,7 @@ pub mod service {
             )
             .bind(&self.meeting_id)
             .bind(&actor.user_id)
-            .bind(presence_str(presence))
+            .bind(presence.as_str())
             .bind(slot)
             .bind(now())
             .execute(&mut *conn)

@@ -65,6 +65,11 @@ pub enum CheckinRefusal {
     WrongCode,
 }
 
+/// Six ASCII digits: the only shape a code can have.
+pub fn is_well_formed(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Judges a check-in claiming `slot` with `code`. A code typed just after the screen rotated
 /// is still accepted for the slot before; the accepted slot is returned as the proof of time.
 pub fn verify(
@@ -75,7 +80,7 @@ pub fn verify(
     code: &str,
 ) -> Result<i64, CheckinRefusal> {
     let code = code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_well_formed(code) {
         return Err(CheckinRefusal::Malformed);
     }
     let value: u32 = code.parse().map_err(|_| CheckinRefusal::Malformed)?;

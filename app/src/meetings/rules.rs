@@ -193,6 +193,30 @@ pub enum Presence {
     Corrected,
 }
 
+impl Presence {
+    pub const ALL: [Presence; 5] = [
+        Presence::OnTime,
+        Presence::Late,
+        Presence::Leave,
+        Presence::Absent,
+        Presence::Corrected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::OnTime => "on_time",
+            Presence::Late => "late",
+            Presence::Leave => "leave",
+            Presence::Absent => "absent",
+            Presence::Corrected => "corrected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Presence::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetLine {
     pub presence: Presence,

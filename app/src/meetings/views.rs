@@ -8,26 +8,12 @@ use crate::auth::views::SubmitButton;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::use_offline;
-use crate::shell::time::format_datetime;
-use crate::shell::{action_error, Empty, ErrorNote, Loading, PageHeader, WithUser};
+use crate::shell::time::{format_datetime, now_secs};
+use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
-
-fn now_secs() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        (js_sys::Date::now() / 1000.0) as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or_default()
-    }
-}
+use leptos_router::hooks::use_query_map;
 
 fn presence_label(presence: Presence) -> Msg {
     match presence {
@@ -119,8 +105,7 @@ pub fn MeetingsPage() -> impl IntoView {
 /// with no signal once the key has been loaded.
 #[component]
 pub fn CodeScreen() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let id = route_param("id");
     let key = Resource::new(move || id.get(), fetch_code_key);
     let now = RwSignal::new(now_secs());
     #[cfg(feature = "hydrate")]
@@ -149,7 +134,7 @@ pub fn CodeScreen() -> impl IntoView {
                                     return view! { <p class="muted">{tr(Msg::ErrCheckinOutsideWindow)}</p> }.into_any();
                                 }
                                 let code = key.with_value(|k| format_code(code_for_slot(k.secret.as_bytes(), &k.meeting_id, slot)));
-                                let url = key.with_value(|k| checkin_url(&origin(), &k.meeting_id, slot, &code));
+                                let url = key.with_value(|k| checkin_url(&crate::shell::origin(), &k.meeting_id, slot, &code));
                                 let svg = qr_svg(&url).unwrap_or_default();
                                 let left = 30 - now.get().rem_euclid(30);
                                 view! {
@@ -166,20 +151,11 @@ pub fn CodeScreen() -> impl IntoView {
     }
 }
 
-fn origin() -> String {
-    #[cfg(feature = "hydrate")]
-    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
-        return origin;
-    }
-    String::new()
-}
-
 /// Where a scanned QR lands (`?s=slot&c=code`), and where digits can be typed.
 #[component]
 pub fn CheckinPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let meeting_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let meeting_id = route_param("id");
     let offline = use_offline();
     let code = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
@@ -190,7 +166,7 @@ pub fn CheckinPage() -> impl IntoView {
             slot,
             code: digits.trim().to_string(),
         };
-        if op.code.len() != 6 || !op.code.bytes().all(|b| b.is_ascii_digit()) {
+        if !super::checkin::is_well_formed(&op.code) {
             error.set(Some(AppError::CheckinMalformed));
             return;
         }
@@ -259,9 +235,8 @@ pub fn CheckinPage() -> impl IntoView {
 /// 三会一课 compliance: each required kind against its frequency, months that fell short in red.
 #[component]
 pub fn CompliancePage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let branch = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let branch = route_param("id");
     let year = Memo::new(move |_| {
         query
             .read()

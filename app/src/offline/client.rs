@@ -38,17 +38,13 @@ fn from_js<T: DeserializeOwned>(value: JsValue) -> Option<T> {
     serde_json::from_str(&text).ok()
 }
 
-fn now_secs() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
-}
-
 /// Stores `op` in the outbox (before anything is sent) and wakes the sync loop.
 pub async fn enqueue<O: OfflineOp>(op: &O) -> Result<String, AppError> {
     let envelope = OpEnvelope {
         op_id: uuid::Uuid::now_v7().to_string(),
         kind: O::KIND.to_string(),
         payload: serde_json::to_value(op).map_err(|_| AppError::Internal)?,
-        created_at: now_secs(),
+        created_at: crate::shell::time::now_secs(),
     };
     let mut record = serde_json::to_value(&envelope).map_err(|_| AppError::Internal)?;
     record["summary"] = serde_json::Value::String(op.summary());

@@ -170,13 +170,14 @@ pub mod service {
         ))
     }
 
-    /// Resolves a branch, refusing anything that is not one, and checks the caller.
+    /// Resolves a branch, refusing anything that is not one, and checks the caller. The
+    /// branch's path comes back too, for further checks without another query.
     async fn authorized_branch(
         pool: &SqlitePool,
         actor: &Actor,
         action: Action,
         branch_id: &str,
-    ) -> AppResult<NamedRef> {
+    ) -> AppResult<(NamedRef, Vec<String>)> {
         let path = org_path(pool, branch_id)
             .await
             .map_err(|_| AppError::Forbidden)?;
@@ -185,10 +186,27 @@ pub mod service {
         if kind != OrgKind::Branch {
             return Err(AppError::NotFound);
         }
-        Ok(NamedRef {
-            id: branch_id.to_string(),
-            name,
-        })
+        Ok((
+            NamedRef {
+                id: branch_id.to_string(),
+                name,
+            },
+            path,
+        ))
+    }
+
+    /// The 党小组 of a branch, by name.
+    pub async fn branch_groups(pool: &SqlitePool, branch_id: &str) -> AppResult<Vec<NamedRef>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, name FROM orgs WHERE parent_id = ? AND kind = 'group' ORDER BY name",
+        )
+        .bind(branch_id)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| NamedRef { id, name })
+            .collect())
     }
 
     pub async fn fetch_members(
@@ -196,15 +214,9 @@ pub mod service {
         actor: &Actor,
         branch_id: &str,
     ) -> AppResult<BranchMembers> {
-        let branch = authorized_branch(pool, actor, Action::ViewMembers, branch_id).await?;
-        let path = org_path(pool, branch_id).await?;
+        let (branch, path) = authorized_branch(pool, actor, Action::ViewMembers, branch_id).await?;
         let can_manage = crate::auth::authz::can(actor, Action::ManageMembers, &path);
-        let groups: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, name FROM orgs WHERE parent_id = ? AND kind = 'group' ORDER BY name",
-        )
-        .bind(branch_id)
-        .fetch_all(pool)
-        .await?;
+        let groups = branch_groups(pool, branch_id).await?;
         let rows: Vec<MemberDbRow> =
             sqlx::query_as(
                 "SELECT u.id AS user_id, u.name, u.phone, u.party_status, m.created_at AS joined_at,
@@ -228,10 +240,7 @@ pub mod service {
             .await?;
         Ok(BranchMembers {
             branch,
-            groups: groups
-                .into_iter()
-                .map(|(id, name)| NamedRef { id, name })
-                .collect(),
+            groups,
             members: rows
                 .into_iter()
                 .map(|row| MemberRow {
@@ -567,6 +576,7 @@ pub mod service {
         password: String,
     ) -> AppResult<String> {
         let (invite_id, info) = usable_invite(&state.pool, code).await?;
+        let (phone, name) = crate::auth::rules::check_new_account(phone, name, &password)?;
         let account = prepare_account(state, phone, name, password).await?;
         let mut tx = state.pool.begin().await?;
         let user_id = insert_user(

@@ -5,21 +5,16 @@ use super::api::{
 };
 use super::rules::{InviteState, OrgKind};
 use super::{kind_label, MemberRow};
-use crate::auth::views::{NewPasswordField, PhoneField, SubmitButton};
+use crate::auth::views::{navigate_on_success, NewPasswordField, PhoneField, SubmitButton};
 use crate::auth::PartyStatus;
 use crate::i18n::{tr, use_i18n, Msg};
 use crate::shell::time::{format_date, format_datetime};
 use crate::shell::{
-    action_error, hard_navigate, use_user, Empty, ErrorNote, Loading, PageHeader, WithUser,
+    action_error, route_param, use_user, Empty, ErrorNote, Loading, PageHeader, WithUser,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-fn route_param(name: &'static str) -> Memo<String> {
-    let params = use_params_map();
-    Memo::new(move |_| params.read().get(name).unwrap_or_default())
-}
 
 #[component]
 pub fn JoinPage() -> impl IntoView {
@@ -36,13 +31,8 @@ pub fn JoinPage() -> impl IntoView {
     let user = use_user();
     let join = ServerAction::<JoinBranch>::new();
     let register = ServerAction::<RegisterMember>::new();
-    Effect::new(move |_| {
-        if matches!(join.value().get(), Some(Ok(())))
-            || matches!(register.value().get(), Some(Ok(())))
-        {
-            hard_navigate("/");
-        }
-    });
+    navigate_on_success(join.value(), || "/".into());
+    navigate_on_success(register.value(), || "/".into());
     view! {
         <PageHeader title=Msg::JoinBranch back="/"/>
         <Suspense fallback=Loading>
@@ -275,11 +265,7 @@ fn MemberCard(
 
 /// The link as the member will receive it, with this server's origin.
 fn absolute_url(path: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
-        return format!("{origin}{path}");
-    }
-    path.to_string()
+    format!("{}{path}", crate::shell::origin())
 }
 
 #[component]

@@ -219,6 +219,21 @@ where
     }
 }
 
+/// A path parameter of the current route, empty when absent.
+pub fn route_param(name: &'static str) -> Memo<String> {
+    let params = leptos_router::hooks::use_params_map();
+    Memo::new(move |_| params.read().get(name).unwrap_or_default())
+}
+
+/// This server's origin as the browser sees it (empty while rendering on the server).
+pub fn origin() -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        return origin;
+    }
+    String::new()
+}
+
 /// Leaves the single-page app for a full load, so every view sees the new session.
 pub fn hard_navigate(path: &str) {
     #[cfg(feature = "hydrate")]

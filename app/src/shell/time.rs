@@ -1,5 +1,20 @@
 //! Times are stored as UTC seconds and shown in Asia/Shanghai (UTC+8 all year, no DST).
 
+/// The current UTC time in seconds, on the server and in the browser.
+pub fn now_secs() -> i64 {
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default()
+    }
+}
+
 pub const SHANGHAI_OFFSET_SECS: i64 = 8 * 3600;
 
 /// (year, month) of a UTC instant in Asia/Shanghai.
