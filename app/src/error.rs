@@ -80,6 +80,20 @@ pub enum AppError {
     MeetingTimes,
     #[error("not expected at this meeting")]
     NotExpected,
+    #[error("leave asked after the start")]
+    LeaveTooLate,
+    #[error("a reason is required")]
+    ReasonRequired,
+    #[error("meeting already started")]
+    MeetingStarted,
+    #[error("meeting not started yet")]
+    MeetingNotStarted,
+    #[error("already present")]
+    AlreadyPresent,
+    #[error("minutes too long")]
+    MinutesTooLong,
+    #[error("photo unreadable or too large")]
+    PhotoInvalid,
     #[error("internal error")]
     Internal,
     #[error("network: {0}")]
@@ -125,6 +139,13 @@ impl AppError {
             MeetingCancelled => Msg::ErrMeetingCancelled,
             MeetingTimes => Msg::ErrMeetingTimes,
             NotExpected => Msg::ErrNotExpected,
+            LeaveTooLate => Msg::ErrLeaveTooLate,
+            ReasonRequired => Msg::ErrReasonRequired,
+            MeetingStarted => Msg::ErrMeetingStarted,
+            MeetingNotStarted => Msg::ErrMeetingNotStarted,
+            AlreadyPresent => Msg::ErrAlreadyPresent,
+            PhotoInvalid => Msg::ErrPhotoInvalid,
+            MinutesTooLong => Msg::ErrMinutesTooLong,
             Internal => Msg::ErrInternal,
             Network(_) => Msg::ErrNetwork,
         }
@@ -140,7 +161,7 @@ impl AppError {
             NotLoggedIn | WrongCredentials => 401,
             Forbidden => 403,
             NotFound | UserNotFound | InviteNotFound => 404,
-            PhoneTaken | AlreadyMember | InBranchAlready => 409,
+            PhoneTaken | AlreadyMember | InBranchAlready | AlreadyPresent => 409,
             InviteExpired | InviteRevoked => 410,
             RateLimited => 429,
             Internal => 500,

@@ -109,6 +109,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
         settings: settings(&config),
     };
     let app = router(state, config.allowed_origins.clone());
+    tokio::spawn(freeze_started_meetings(pool.clone()));
     let listener = tokio::net::TcpListener::bind(config.address).await?;
     tracing::info!(address = %config.address, "listening on http://{}", config.address);
     axum::serve(
@@ -120,6 +121,17 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// 应到 is fixed when a meeting starts, also when nobody opens the meeting then.
+async fn freeze_started_meetings(pool: sqlx::SqlitePool) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        if let Err(error) = app::meetings::api::service::freeze_started(&pool).await {
+            tracing::warn!(%error, "freezing started meetings failed");
+        }
+    }
 }
 
 async fn shutdown_signal() {

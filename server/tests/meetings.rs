@@ -6,11 +6,21 @@ use axum::body::Body;
 use serde_json::{json, Value};
 
 async fn sync_one(app: &TestApp, cookie: &str, payload: Value) -> Value {
+    sync_op(app, cookie, "meeting.checkin", payload, app::state::now()).await
+}
+
+async fn sync_op(
+    app: &TestApp,
+    cookie: &str,
+    kind: &str,
+    payload: Value,
+    created_at: i64,
+) -> Value {
     let op = json!({
         "op_id": uuid::Uuid::now_v7().to_string(),
-        "kind": "meeting.checkin",
+        "kind": kind,
         "payload": payload,
-        "created_at": app::state::now(),
+        "created_at": created_at,
     });
     let request = http::Request::post("/api/sync")
         .header("content-type", "application/json")
@@ -40,6 +50,7 @@ async fn schedule(
             ("org_id", org),
             ("kind", kind),
             ("title", "十一月主题党日"),
+            ("agenda", "学习党章"),
             ("place", "党群服务中心"),
             ("starts_at", &starts),
             ("ends_at", &ends),
@@ -94,6 +105,7 @@ async fn scheduling_is_the_secretarys_and_checks_its_input() {
                 ("org_id", &branch),
                 ("kind", "theme_day"),
                 ("title", "x"),
+                ("agenda", ""),
                 ("place", ""),
                 ("starts_at", "明天"),
                 ("ends_at", ""),
@@ -270,4 +282,433 @@ async fn the_compliance_calendar_is_for_the_branchs_leaders() {
     // 12 committee + 12 theme days + 12 × 2 groups + 4 + 4 quarterly + 2 yearly.
     assert_eq!(checks.len(), 12 + 12 + 24 + 4 + 4 + 2);
     assert!(checks.iter().all(|c| c["held"] == 0));
+}
+
+/// Seconds of an hour ago and in an hour, to the minute (datetime-local has minutes).
+fn minute(t: i64) -> i64 {
+    t / 60 * 60
+}
+
+async fn sheet(app: &TestApp, cookie: &str, meeting: &str) -> Value {
+    let reply = app
+        .call("meeting_detail", Some(cookie), &[("meeting_id", meeting)])
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    reply.json()
+}
+
+fn line<'a>(detail: &'a Value, user_id: &str) -> &'a Value {
+    detail["sheet"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == user_id)
+        .unwrap_or_else(|| panic!("{user_id} not on the sheet"))
+}
+
+#[tokio::test]
+async fn leave_is_asked_before_the_start_and_decided_by_the_secretary() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let member_id = app.user_id(MEMBER_1).await;
+    let now = app::state::now();
+    let meeting = schedule(
+        &app,
+        &secretary,
+        &branch,
+        "theme_day",
+        minute(now + 7200),
+        minute(now + 10800),
+    )
+    .await
+    .json();
+    let meeting = meeting.as_str().unwrap();
+    let ask = |reason: &str| json!({ "meeting_id": meeting, "kind": "Sick", "reason": reason });
+    assert_eq!(
+        sync_op(&app, &member, "meeting.leave", ask("  "), now).await,
+        json!({ "Rejected": "ReasonRequired" })
+    );
+    assert_eq!(
+        sync_op(&app, &member, "meeting.leave", ask("发烧"), now).await,
+        json!({ "Applied": { "status": "pending" } })
+    );
+    let outsider = app.login(SECRETARY_2, PASSWORD).await;
+    assert_eq!(
+        sync_op(&app, &outsider, "meeting.leave", ask("出差"), now).await,
+        json!({ "Rejected": "NotExpected" })
+    );
+
+    let decide = |cookie: &str, decision: &str, note: &str| {
+        let cookie = cookie.to_string();
+        let fields = [
+            ("meeting_id", meeting.to_string()),
+            ("user_id", member_id.clone()),
+            ("decision", decision.to_string()),
+            ("note", note.to_string()),
+        ];
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call("decide_leave", Some(&cookie), &fields).await
+        }
+    };
+    assert_eq!(decide(&member, "approve", "").await.error(), "Forbidden");
+    assert_eq!(decide(&outsider, "approve", "").await.error(), "Forbidden");
+    assert_eq!(
+        decide(&secretary, "refuse", "").await.error(),
+        "ReasonRequired",
+        "a refusal says why"
+    );
+    assert!(decide(&secretary, "refuse", "本次会议要表决，请尽量参加")
+        .await
+        .status
+        .is_success());
+    let mine = sheet(&app, &member, meeting).await;
+    assert_eq!(mine["my_leave"]["status"], "Refused");
+    assert_eq!(mine["my_leave"]["note"], "本次会议要表决，请尽量参加");
+    assert!(mine["sheet"].is_null(), "members do not get the sheet");
+
+    // Asked again with a better reason, then approved: 请假, and it stays approved.
+    sync_op(&app, &member, "meeting.leave", ask("住院"), now).await;
+    assert!(decide(&secretary, "approve", "").await.status.is_success());
+    assert_eq!(
+        sync_op(&app, &member, "meeting.leave", ask("改主意"), now).await,
+        json!({ "Applied": { "status": "approved" } })
+    );
+    let detail = sheet(&app, &secretary, meeting).await;
+    assert_eq!(line(&detail, &member_id)["presence"], "Leave");
+    assert_eq!(line(&detail, &member_id)["leave"]["reason"], "住院");
+    assert_eq!(detail["sheet"]["totals"]["leave"], 1);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('approve_leave', 'refuse_leave')"
+        )
+        .await,
+        2
+    );
+
+    // Asked after the start (by the phone's recorded time): refused.
+    let started = schedule(
+        &app,
+        &secretary,
+        &branch,
+        "committee",
+        minute(now - 600),
+        minute(now + 3000),
+    )
+    .await
+    .json();
+    let started = started.as_str().unwrap();
+    assert_eq!(
+        sync_op(
+            &app,
+            &secretary,
+            "meeting.leave",
+            json!({ "meeting_id": started, "kind": "Official", "reason": "开会" }),
+            now
+        )
+        .await,
+        json!({ "Rejected": "LeaveTooLate" })
+    );
+}
+
+#[tokio::test]
+async fn corrections_need_a_reason_are_marked_and_audited() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let member_id = app.user_id(MEMBER_1).await;
+    let now = app::state::now();
+    let future = schedule(
+        &app,
+        &secretary,
+        &branch,
+        "theme_day",
+        minute(now + 3600),
+        minute(now + 7200),
+    )
+    .await
+    .json();
+    let correct = |meeting: &str, user: &str, reason: &str, cookie: &str| {
+        let fields = [
+            ("meeting_id", meeting.to_string()),
+            ("user_id", user.to_string()),
+            ("reason", reason.to_string()),
+        ];
+        let cookie = cookie.to_string();
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call("correct_attendance", Some(&cookie), &fields).await
+        }
+    };
+    assert_eq!(
+        correct(future.as_str().unwrap(), &member_id, "手机没电", &secretary)
+            .await
+            .error(),
+        "MeetingNotStarted"
+    );
+    let past = schedule(
+        &app,
+        &secretary,
+        &branch,
+        "theme_day",
+        minute(now - 7200),
+        minute(now - 3600),
+    )
+    .await
+    .json();
+    let past = past.as_str().unwrap();
+    assert_eq!(
+        correct(past, &member_id, " ", &secretary).await.error(),
+        "ReasonRequired"
+    );
+    assert_eq!(
+        correct(past, &member_id, "手机没电", &member).await.error(),
+        "Forbidden"
+    );
+    assert!(
+        correct(past, &member_id, "手机没电，签到表上有签名", &secretary)
+            .await
+            .status
+            .is_success()
+    );
+    assert_eq!(
+        correct(past, &member_id, "再来一次", &secretary)
+            .await
+            .error(),
+        "AlreadyPresent"
+    );
+    let stranger = app.user_id(SECRETARY_2).await;
+    assert_eq!(
+        correct(past, &stranger, "路过", &secretary).await.error(),
+        "NotExpected"
+    );
+
+    let detail = sheet(&app, &secretary, past).await;
+    let row = line(&detail, &member_id);
+    assert_eq!(row["presence"], "Corrected");
+    assert_eq!(row["correction"], "手机没电，签到表上有签名");
+    let totals = &detail["sheet"]["totals"];
+    assert_eq!(totals["corrected"], 1);
+    assert_eq!(totals["present"], 1);
+    assert_eq!(
+        totals["absent"],
+        totals["expected"].as_i64().unwrap() - 1,
+        "the meeting is over"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'correct_attendance' AND detail = '手机没电，签到表上有签名'")
+            .await,
+        1
+    );
+    let mine = app.call("my_meetings", Some(&member), &[]).await.json();
+    let past_line = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == past)
+        .unwrap();
+    assert_eq!(past_line["my_presence"], "Corrected");
+}
+
+#[tokio::test]
+async fn the_expected_list_is_frozen_at_the_start() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let now = app::state::now();
+    let meeting = schedule(
+        &app,
+        &secretary,
+        &branch,
+        "general_meeting",
+        minute(now - 300),
+        minute(now + 3300),
+    )
+    .await
+    .json();
+    let meeting = meeting.as_str().unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM meeting_expected").await, 0);
+    assert_eq!(
+        app::meetings::api::service::freeze_started(&app.pool)
+            .await
+            .unwrap(),
+        1
+    );
+    let frozen = app.count("SELECT COUNT(*) FROM meeting_expected").await;
+    let members = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM memberships WHERE org_id = '{branch}' AND role = 'member'"
+        ))
+        .await;
+    assert_eq!(frozen, members);
+    assert_eq!(
+        app::meetings::api::service::freeze_started(&app.pool)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Someone added to the branch after the start is not expected and cannot check in.
+    let late_joiner = app.user_id(SECRETARY_2).await;
+    sqlx::query(
+        "INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', 0)",
+    )
+    .bind(&late_joiner)
+    .bind(&branch)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let detail = sheet(&app, &secretary, meeting).await;
+    assert_eq!(detail["sheet"]["frozen"], true);
+    assert_eq!(detail["sheet"]["totals"]["expected"].as_i64(), Some(frozen));
+    assert_eq!(
+        detail["sheet"]["totals"]["awaiting"].as_i64(),
+        Some(frozen),
+        "nobody in yet"
+    );
+    let voting = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM memberships ms JOIN users u ON u.id = ms.user_id
+             WHERE ms.org_id = '{branch}' AND ms.role = 'member' AND u.party_status = 'full' AND ms.user_id <> '{late_joiner}'"
+        ))
+        .await;
+    assert_eq!(
+        detail["sheet"]["totals"]["voting_expected"].as_i64(),
+        Some(voting)
+    );
+    let joiner = app.login(SECRETARY_2, PASSWORD).await;
+    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+        .bind(meeting)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let slot = slot_of(now);
+    let code = format_code(code_for_slot(secret.as_bytes(), meeting, slot));
+    assert_eq!(
+        sync_one(
+            &app,
+            &joiner,
+            json!({ "meeting_id": meeting, "slot": slot, "code": code })
+        )
+        .await,
+        json!({ "Rejected": "NotExpected" })
+    );
+}
+
+#[tokio::test]
+async fn committee_meetings_expect_the_committee_and_cancelling_needs_a_reason() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let now = app::state::now();
+    let meeting = schedule(
+        &app,
+        &secretary,
+        &branch,
+        "committee",
+        minute(now + 3600),
+        minute(now + 7200),
+    )
+    .await
+    .json();
+    let meeting = meeting.as_str().unwrap();
+    let detail = sheet(&app, &secretary, meeting).await;
+    let committee = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM memberships WHERE org_id = '{branch}' AND role = 'secretary'"
+        ))
+        .await;
+    assert_eq!(
+        detail["sheet"]["totals"]["expected"].as_i64(),
+        Some(committee)
+    );
+    assert_eq!(detail["sheet"]["frozen"], false);
+    let listed = app.call("my_meetings", Some(&member), &[]).await.json();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] != meeting),
+        "an ordinary member is not expected at a 支委会"
+    );
+    assert!(sheet(&app, &member, meeting).await["expected"] == false);
+    let other_branch = app.login(SECRETARY_2, PASSWORD).await;
+    assert_eq!(
+        app.call(
+            "meeting_detail",
+            Some(&other_branch),
+            &[("meeting_id", meeting)]
+        )
+        .await
+        .error(),
+        "Forbidden"
+    );
+
+    let cancel = |reason: &str| {
+        let reason = reason.to_string();
+        let app = &app;
+        let secretary = secretary.clone();
+        async move {
+            app.call(
+                "cancel_meeting",
+                Some(&secretary),
+                &[("meeting_id", meeting), ("reason", &reason)],
+            )
+            .await
+        }
+    };
+    assert_eq!(cancel("").await.error(), "ReasonRequired");
+    assert!(cancel("书记出差，改期").await.status.is_success());
+    let detail = sheet(&app, &secretary, meeting).await;
+    assert_eq!(detail["cancel_reason"], "书记出差，改期");
+    assert_eq!(detail["summary"]["cancelled"], true);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'cancel_meeting'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn times_cannot_move_once_a_meeting_has_started() {
+    use app::shell::time::format_local_datetime;
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let now = app::state::now();
+    let (starts, ends) = (minute(now - 600), minute(now + 3000));
+    let meeting = schedule(&app, &secretary, &branch, "party_lecture", starts, ends)
+        .await
+        .json();
+    let meeting = meeting.as_str().unwrap();
+    let edit = |starts: i64, reason: &str| {
+        let fields = [
+            ("meeting_id", meeting.to_string()),
+            ("title", "党课：新时代的支部工作".to_string()),
+            ("agenda", "一、学习；二、讨论".to_string()),
+            ("place", "二楼会议室".to_string()),
+            ("starts_at", format_local_datetime(starts)),
+            ("ends_at", format_local_datetime(ends)),
+            ("reason", reason.to_string()),
+        ];
+        let app = &app;
+        let secretary = secretary.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call("edit_meeting", Some(&secretary), &fields).await
+        }
+    };
+    assert_eq!(edit(starts, "").await.error(), "ReasonRequired");
+    assert_eq!(edit(starts + 60, "推迟").await.error(), "MeetingStarted");
+    assert!(edit(starts, "换会议室").await.status.is_success());
+    let detail = sheet(&app, &secretary, meeting).await;
+    assert_eq!(detail["summary"]["place"], "二楼会议室");
+    assert_eq!(detail["agenda"], "一、学习；二、讨论");
 }

@@ -1,7 +1,9 @@
-//! Meeting server functions and the check-in op. Scheduling is the org's secretary's (or,
-//! for 党小组会, the group leader's); checking in is a member's, through the offline outbox.
+//! Meeting server functions and the members' offline ops. Scheduling, leave decisions,
+//! 补录, minutes and cancelling are for whoever may schedule the meeting (the branch's
+//! secretary; the group leader for 党小组会; an admin above); checking in and asking for
+//! leave are a member's, through the offline outbox.
 
-use super::{CodeKey, Compliance, MeetingSummary};
+use super::{CodeKey, Compliance, MeetingDetail, MeetingSummary, SchedulableOrg};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -10,6 +12,7 @@ pub async fn schedule_meeting(
     org_id: String,
     kind: String,
     title: String,
+    agenda: String,
     place: String,
     starts_at: String,
     ends_at: String,
@@ -18,17 +21,91 @@ pub async fn schedule_meeting(
     let (state, actor) = crate::auth::session::require_actor().await?;
     let starts_at = parse_local_datetime(&starts_at).ok_or(AppError::MeetingTimes)?;
     let ends_at = parse_local_datetime(&ends_at).ok_or(AppError::MeetingTimes)?;
-    service::schedule(
-        &state.pool,
-        &actor,
-        &org_id,
-        &kind,
-        &title,
-        &place,
+    let plan = service::Plan {
+        title,
+        agenda,
+        place,
         starts_at,
         ends_at,
-    )
-    .await
+    };
+    service::schedule(&state.pool, &actor, &org_id, &kind, plan).await
+}
+
+#[server(endpoint = "edit_meeting")]
+#[allow(clippy::too_many_arguments)]
+pub async fn edit_meeting(
+    meeting_id: String,
+    title: String,
+    agenda: String,
+    place: String,
+    starts_at: String,
+    ends_at: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::shell::time::parse_local_datetime;
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    let starts_at = parse_local_datetime(&starts_at).ok_or(AppError::MeetingTimes)?;
+    let ends_at = parse_local_datetime(&ends_at).ok_or(AppError::MeetingTimes)?;
+    let plan = service::Plan {
+        title,
+        agenda,
+        place,
+        starts_at,
+        ends_at,
+    };
+    service::edit(&state.pool, &actor, &meeting_id, plan, &reason).await
+}
+
+#[server(endpoint = "cancel_meeting")]
+pub async fn cancel_meeting(meeting_id: String, reason: String) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::cancel(&state.pool, &actor, &meeting_id, &reason).await
+}
+
+#[server(endpoint = "schedulable_orgs")]
+pub async fn fetch_schedulable_orgs() -> Result<Vec<SchedulableOrg>, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::schedulable_orgs(&state.pool, &actor).await
+}
+
+#[server(endpoint = "meeting_detail")]
+pub async fn fetch_meeting(meeting_id: String) -> Result<MeetingDetail, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::detail(&state.pool, &actor, &meeting_id).await
+}
+
+/// `decision` is `approve` or `refuse`; a refusal needs a note the member will read.
+#[server(endpoint = "decide_leave")]
+pub async fn decide_leave(
+    meeting_id: String,
+    user_id: String,
+    decision: String,
+    note: String,
+) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => return Err(AppError::BadPayload),
+    };
+    service::decide_leave(&state.pool, &actor, &meeting_id, &user_id, approve, &note).await
+}
+
+/// 补录: marks an expected member present who could not check in, with a reason.
+#[server(endpoint = "correct_attendance")]
+pub async fn correct_attendance(
+    meeting_id: String,
+    user_id: String,
+    reason: String,
+) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::correct(&state.pool, &actor, &meeting_id, &user_id, &reason).await
+}
+
+#[server(endpoint = "save_minutes")]
+pub async fn save_minutes(meeting_id: String, minutes: String) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::save_minutes(&state.pool, &actor, &meeting_id, &minutes).await
 }
 
 #[server(endpoint = "branch_compliance")]
@@ -52,11 +129,16 @@ pub async fn fetch_my_meetings() -> Result<Vec<MeetingSummary>, AppError> {
 
 #[cfg(feature = "ssr")]
 pub mod service {
-    use super::super::checkin::{verify, CheckinRefusal, Window};
-    use super::super::rules::{compliance as judge, HeldMeeting};
-    use super::super::rules::{MeetingKind, Presence};
-    use super::super::{CheckIn, CodeKey, Compliance, MeetingSummary};
-    use crate::auth::authz::{authorize, Action, Actor};
+    use super::super::checkin::{slot_start, verify, CheckinRefusal, Window};
+    use super::super::rules::{
+        compliance as judge, line_presence, normalize_reason, totals, HeldMeeting, LeaveKind,
+        LeaveStatus, MeetingKind, Presence, SheetLine, MINUTES_MAX,
+    };
+    use super::super::{
+        CheckIn, CodeKey, Compliance, LeaveInfo, MeetingDetail, MeetingFile, MeetingSummary,
+        RequestLeave, SchedulableOrg, Sheet, SheetRow,
+    };
+    use crate::auth::authz::{authorize, can, Action, Actor};
     use crate::auth::session::org_path;
     use crate::error::{AppError, AppResult};
     use crate::offline::api::service::ApplyOp;
@@ -66,16 +148,54 @@ pub mod service {
 
     const MAX_DURATION_SECS: i64 = 12 * 3600;
 
-    #[allow(clippy::too_many_arguments)]
+    /// Who a meeting expects while 应到 is not frozen: the org's members, or for a 支委会 the
+    /// branch committee (its secretaries). `?1` is the meeting's id.
+    const LIVE_AUDIENCE: &str = "SELECT ms.user_id FROM meetings m
+         JOIN memberships ms ON ms.org_id = m.org_id
+          AND ms.role = CASE m.audience WHEN 'committee' THEN 'secretary' ELSE 'member' END
+         WHERE m.id = ?1";
+
+    /// What a schedule or an edit sets.
+    pub struct Plan {
+        pub title: String,
+        pub agenda: String,
+        pub place: String,
+        pub starts_at: i64,
+        pub ends_at: i64,
+    }
+
+    impl Plan {
+        fn checked(self) -> AppResult<Plan> {
+            if self.ends_at <= self.starts_at || self.ends_at - self.starts_at > MAX_DURATION_SECS {
+                return Err(AppError::MeetingTimes);
+            }
+            let agenda = self.agenda.trim().to_string();
+            if agenda.chars().count() > MINUTES_MAX {
+                return Err(AppError::MinutesTooLong);
+            }
+            Ok(Plan {
+                title: crate::auth::rules::normalize_name(&self.title)?,
+                agenda,
+                place: self.place.trim().to_string(),
+                ..self
+            })
+        }
+    }
+
+    fn audience_of(kind: MeetingKind) -> &'static str {
+        if kind == MeetingKind::Committee {
+            "committee"
+        } else {
+            "members"
+        }
+    }
+
     pub async fn schedule(
         pool: &SqlitePool,
         actor: &Actor,
         org_id: &str,
         kind: &str,
-        title: &str,
-        place: &str,
-        starts_at: i64,
-        ends_at: i64,
+        plan: Plan,
     ) -> AppResult<String> {
         let path = org_path(pool, org_id)
             .await
@@ -94,23 +214,22 @@ pub mod service {
         if OrgKind::parse(&org_kind) != Some(expected_org) {
             return Err(AppError::OrgKind);
         }
-        let title = crate::auth::rules::normalize_name(title)?;
-        if ends_at <= starts_at || ends_at - starts_at > MAX_DURATION_SECS {
-            return Err(AppError::MeetingTimes);
-        }
+        let plan = plan.checked()?;
         let id = new_id();
         let mut tx = pool.begin().await?;
         sqlx::query(
-            "INSERT INTO meetings (id, org_id, kind, title, place, starts_at, ends_at, secret, created_by, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO meetings (id, org_id, kind, title, agenda, place, starts_at, ends_at, audience, secret, created_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(org_id)
         .bind(kind.as_str())
-        .bind(&title)
-        .bind(place.trim())
-        .bind(starts_at)
-        .bind(ends_at)
+        .bind(&plan.title)
+        .bind(&plan.agenda)
+        .bind(&plan.place)
+        .bind(plan.starts_at)
+        .bind(plan.ends_at)
+        .bind(audience_of(kind))
         .bind(random_hex32())
         .bind(&actor.user_id)
         .bind(now())
@@ -127,6 +246,531 @@ pub mod service {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct Meeting {
+        id: String,
+        org_id: String,
+        org_name: String,
+        kind: String,
+        title: String,
+        agenda: String,
+        place: String,
+        minutes: String,
+        starts_at: i64,
+        ends_at: i64,
+        cancelled_at: Option<i64>,
+        cancel_reason: Option<String>,
+        frozen_at: Option<i64>,
+    }
+
+    async fn load(pool: &SqlitePool, meeting_id: &str) -> AppResult<Meeting> {
+        sqlx::query_as(
+            "SELECT m.id, m.org_id, o.name AS org_name, m.kind, m.title, m.agenda, m.place, m.minutes,
+                    m.starts_at, m.ends_at, m.cancelled_at, m.cancel_reason, m.frozen_at
+             FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = ?",
+        )
+        .bind(meeting_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)
+    }
+
+    /// The meeting, if the actor may manage it.
+    async fn managed(pool: &SqlitePool, actor: &Actor, meeting_id: &str) -> AppResult<Meeting> {
+        let meeting = load(pool, meeting_id).await?;
+        let path = org_path(pool, &meeting.org_id).await?;
+        authorize(actor, Action::ScheduleMeeting, &path)?;
+        Ok(meeting)
+    }
+
+    pub async fn edit(
+        pool: &SqlitePool,
+        actor: &Actor,
+        meeting_id: &str,
+        plan: Plan,
+        reason: &str,
+    ) -> AppResult<()> {
+        let meeting = managed(pool, actor, meeting_id).await?;
+        if meeting.cancelled_at.is_some() {
+            return Err(AppError::MeetingCancelled);
+        }
+        let reason = normalize_reason(reason)?;
+        let plan = plan.checked()?;
+        let times_changed = plan.starts_at != meeting.starts_at || plan.ends_at != meeting.ends_at;
+        if times_changed && (meeting.starts_at <= now() || plan.starts_at <= now()) {
+            return Err(AppError::MeetingStarted);
+        }
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "UPDATE meetings SET title = ?, agenda = ?, place = ?, starts_at = ?, ends_at = ? WHERE id = ?",
+        )
+        .bind(&plan.title)
+        .bind(&plan.agenda)
+        .bind(&plan.place)
+        .bind(plan.starts_at)
+        .bind(plan.ends_at)
+        .bind(meeting_id)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "edit_meeting",
+            Some(&meeting.org_id),
+            Some(meeting_id),
+            Some(&reason),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn cancel(
+        pool: &SqlitePool,
+        actor: &Actor,
+        meeting_id: &str,
+        reason: &str,
+    ) -> AppResult<()> {
+        let meeting = managed(pool, actor, meeting_id).await?;
+        let reason = normalize_reason(reason)?;
+        if meeting.cancelled_at.is_some() {
+            return Ok(());
+        }
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE meetings SET cancelled_at = ?, cancel_reason = ? WHERE id = ?")
+            .bind(now())
+            .bind(&reason)
+            .bind(meeting_id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "cancel_meeting",
+            Some(&meeting.org_id),
+            Some(meeting_id),
+            Some(&reason),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Branches and groups the actor may schedule for, a branch's groups right after it.
+    pub async fn schedulable_orgs(
+        pool: &SqlitePool,
+        actor: &Actor,
+    ) -> AppResult<Vec<SchedulableOrg>> {
+        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT o.id, o.name, o.kind, o.parent_id FROM orgs o
+             WHERE o.kind IN ('branch', 'group')
+               AND (o.id IN (SELECT org_id FROM memberships WHERE user_id = ?1 AND role IN ('secretary', 'group_leader', 'admin'))
+                 OR o.parent_id IN (SELECT org_id FROM memberships WHERE user_id = ?1 AND role IN ('secretary', 'admin')))
+             ORDER BY COALESCE(CASE o.kind WHEN 'group' THEN o.parent_id END, o.id), o.kind = 'group', o.name",
+        )
+        .bind(&actor.user_id)
+        .fetch_all(pool)
+        .await?;
+        let mut orgs = Vec::new();
+        for (id, name, kind, _) in rows {
+            let path = org_path(pool, &id).await?;
+            if can(actor, Action::ScheduleMeeting, &path) {
+                orgs.push(SchedulableOrg {
+                    id,
+                    name,
+                    is_group: kind == "group",
+                });
+            }
+        }
+        Ok(orgs)
+    }
+
+    /// Fixes 应到 once the meeting has started: the audience of that moment, with who votes.
+    /// Idempotent; the first caller after the start does it.
+    pub async fn freeze_if_started(conn: &mut SqliteConnection, meeting_id: &str) -> AppResult<()> {
+        let at = now();
+        let claimed = sqlx::query(
+            "UPDATE meetings SET frozen_at = ?1 WHERE id = ?2 AND frozen_at IS NULL AND starts_at <= ?1",
+        )
+        .bind(at)
+        .bind(meeting_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if claimed == 1 {
+            sqlx::query(&format!(
+                "INSERT INTO meeting_expected (meeting_id, user_id, voting)
+                 SELECT ?1, u.id, u.party_status = 'full' FROM users u WHERE u.id IN ({LIVE_AUDIENCE})"
+            ))
+            .bind(meeting_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Freezes every meeting that has started since the last call (a timer calls this).
+    pub async fn freeze_started(pool: &SqlitePool) -> AppResult<usize> {
+        let due: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM meetings WHERE frozen_at IS NULL AND starts_at <= ? AND cancelled_at IS NULL",
+        )
+        .bind(now())
+        .fetch_all(pool)
+        .await?;
+        for id in &due {
+            let mut tx = pool.begin().await?;
+            freeze_if_started(&mut tx, id).await?;
+            tx.commit().await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn freeze(pool: &SqlitePool, meeting_id: &str) -> AppResult<()> {
+        let mut tx = pool.begin().await?;
+        freeze_if_started(&mut tx, meeting_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether `user_id` is on the meeting's list: the frozen one once it has started.
+    async fn is_expected(
+        conn: &mut SqliteConnection,
+        meeting_id: &str,
+        user_id: &str,
+    ) -> AppResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT 1 FROM meetings m WHERE m.id = ?1 AND CASE WHEN m.frozen_at IS NOT NULL
+               THEN EXISTS (SELECT 1 FROM meeting_expected e WHERE e.meeting_id = ?1 AND e.user_id = ?2)
+               ELSE ?2 IN ({LIVE_AUDIENCE}) END"
+        ))
+        .bind(meeting_id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct SheetQueryRow {
+        user_id: String,
+        name: String,
+        voting: bool,
+        presence: Option<String>,
+        correction: Option<String>,
+        leave_kind: Option<String>,
+        leave_reason: Option<String>,
+        leave_status: Option<String>,
+        leave_note: Option<String>,
+    }
+
+    fn leave_info(
+        kind: Option<String>,
+        reason: Option<String>,
+        status: Option<String>,
+        note: Option<String>,
+    ) -> Option<LeaveInfo> {
+        Some(LeaveInfo {
+            kind: LeaveKind::parse(&kind?)?,
+            reason: reason?,
+            status: LeaveStatus::parse(&status?)?,
+            note,
+        })
+    }
+
+    async fn sheet(pool: &SqlitePool, meeting: &Meeting, ended: bool) -> AppResult<Sheet> {
+        let expected = if meeting.frozen_at.is_some() {
+            "SELECT user_id, voting FROM meeting_expected WHERE meeting_id = ?1".to_string()
+        } else {
+            format!(
+                "SELECT u.id AS user_id, u.party_status = 'full' AS voting FROM users u
+                 WHERE u.id IN ({LIVE_AUDIENCE})"
+            )
+        };
+        let rows: Vec<SheetQueryRow> = sqlx::query_as(&format!(
+            "SELECT u.id AS user_id, u.name, e.voting, a.presence, a.reason AS correction,
+                    l.kind AS leave_kind, l.reason AS leave_reason, l.status AS leave_status,
+                    l.decision_note AS leave_note
+             FROM ({expected}) e JOIN users u ON u.id = e.user_id
+             LEFT JOIN attendance a ON a.meeting_id = ?1 AND a.user_id = u.id
+             LEFT JOIN leave_requests l ON l.meeting_id = ?1 AND l.user_id = u.id
+             ORDER BY u.name, u.id"
+        ))
+        .bind(&meeting.id)
+        .fetch_all(pool)
+        .await?;
+        let rows: Vec<SheetRow> = rows
+            .into_iter()
+            .map(|r| {
+                let leave = leave_info(r.leave_kind, r.leave_reason, r.leave_status, r.leave_note);
+                let recorded = r.presence.as_deref().and_then(Presence::parse);
+                let presence = line_presence(recorded, leave.as_ref().map(|l| l.status), ended);
+                SheetRow {
+                    user_id: r.user_id,
+                    name: r.name,
+                    voting: r.voting,
+                    correction: (presence == Some(Presence::Corrected))
+                        .then_some(r.correction)
+                        .flatten(),
+                    presence,
+                    leave,
+                }
+            })
+            .collect();
+        let lines: Vec<SheetLine> = rows
+            .iter()
+            .map(|r| SheetLine {
+                presence: r.presence,
+                voting: r.voting,
+            })
+            .collect();
+        Ok(Sheet {
+            frozen: meeting.frozen_at.is_some(),
+            totals: totals(&lines),
+            rows,
+        })
+    }
+
+    /// The meeting's page. Expected members and everyone in the meeting's branch see it;
+    /// the sheet is for those who manage the meeting.
+    pub async fn detail(
+        pool: &SqlitePool,
+        actor: &Actor,
+        meeting_id: &str,
+    ) -> AppResult<MeetingDetail> {
+        freeze(pool, meeting_id).await?;
+        let meeting = load(pool, meeting_id).await?;
+        let path = org_path(pool, &meeting.org_id).await?;
+        let can_manage = can(actor, Action::ScheduleMeeting, &path);
+        let mut conn = pool.acquire().await?;
+        let expected = is_expected(&mut conn, meeting_id, &actor.user_id).await?;
+        drop(conn);
+        // The branch is the meeting's org, or the branch above a group.
+        let branch_index = if path.len() >= 2
+            && OrgKind::parse(
+                &sqlx::query_scalar::<_, String>("SELECT kind FROM orgs WHERE id = ?")
+                    .bind(&meeting.org_id)
+                    .fetch_one(pool)
+                    .await?,
+            ) == Some(OrgKind::Group)
+        {
+            path.len() - 2
+        } else {
+            path.len() - 1
+        };
+        let in_branch = actor.grants.iter().any(|g| g.org_id == path[branch_index]);
+        if !(can_manage || expected || in_branch || can(actor, Action::ViewMembers, &path)) {
+            return Err(AppError::Forbidden);
+        }
+        let at = now();
+        let ended = meeting.ends_at <= at;
+        let mine: Option<(
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT a.presence, l.kind, l.reason, l.status, l.decision_note
+                 FROM (SELECT 1) LEFT JOIN attendance a ON a.meeting_id = ?1 AND a.user_id = ?2
+                 LEFT JOIN leave_requests l ON l.meeting_id = ?1 AND l.user_id = ?2",
+        )
+        .bind(meeting_id)
+        .bind(&actor.user_id)
+        .fetch_optional(pool)
+        .await?;
+        let (presence, kind, reason, status, note) = mine.unwrap_or_default();
+        let my_leave = leave_info(kind, reason, status, note);
+        let my_presence = expected
+            .then(|| {
+                line_presence(
+                    presence.as_deref().and_then(Presence::parse),
+                    my_leave.as_ref().map(|l| l.status),
+                    ended,
+                )
+            })
+            .flatten();
+        let sheet = if can_manage {
+            Some(sheet(pool, &meeting, ended).await?)
+        } else {
+            None
+        };
+        let files = sqlx::query_as::<_, (String, String, i64, i64)>(
+            "SELECT id, kind, width, height FROM meeting_files WHERE meeting_id = ? ORDER BY created_at, id",
+        )
+        .bind(meeting_id)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(id, kind, width, height)| MeetingFile {
+            id,
+            kind,
+            width,
+            height,
+        })
+        .collect();
+        let kind = MeetingKind::parse(&meeting.kind).ok_or(AppError::Internal)?;
+        Ok(MeetingDetail {
+            summary: MeetingSummary {
+                id: meeting.id,
+                org_id: meeting.org_id,
+                kind,
+                title: meeting.title,
+                place: meeting.place,
+                starts_at: meeting.starts_at,
+                ends_at: meeting.ends_at,
+                cancelled: meeting.cancelled_at.is_some(),
+                my_presence,
+                my_leave: my_leave.as_ref().map(|l| l.status),
+            },
+            org_name: meeting.org_name,
+            agenda: meeting.agenda,
+            minutes: meeting.minutes,
+            cancel_reason: meeting.cancel_reason,
+            started: meeting.starts_at <= at,
+            ended,
+            expected,
+            can_manage,
+            my_leave,
+            sheet,
+            files,
+            fetched_at: at,
+        })
+    }
+
+    pub async fn decide_leave(
+        pool: &SqlitePool,
+        actor: &Actor,
+        meeting_id: &str,
+        user_id: &str,
+        approve: bool,
+        note: &str,
+    ) -> AppResult<()> {
+        let meeting = managed(pool, actor, meeting_id).await?;
+        let note = if approve {
+            Some(note.trim().to_string()).filter(|n| !n.is_empty())
+        } else {
+            Some(normalize_reason(note)?)
+        };
+        let status = if approve {
+            LeaveStatus::Approved
+        } else {
+            LeaveStatus::Refused
+        };
+        let mut tx = pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE leave_requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ?
+             WHERE meeting_id = ? AND user_id = ?",
+        )
+        .bind(status.as_str())
+        .bind(&actor.user_id)
+        .bind(now())
+        .bind(&note)
+        .bind(meeting_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            if approve {
+                "approve_leave"
+            } else {
+                "refuse_leave"
+            },
+            Some(&meeting.org_id),
+            Some(&format!("{meeting_id}/{user_id}")),
+            note.as_deref(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// 补录: never silent (a reason, the corrector and the audit log) and never overwrites
+    /// a proven check-in.
+    pub async fn correct(
+        pool: &SqlitePool,
+        actor: &Actor,
+        meeting_id: &str,
+        user_id: &str,
+        reason: &str,
+    ) -> AppResult<()> {
+        let meeting = managed(pool, actor, meeting_id).await?;
+        let reason = normalize_reason(reason)?;
+        if meeting.cancelled_at.is_some() {
+            return Err(AppError::MeetingCancelled);
+        }
+        if meeting.starts_at > now() {
+            return Err(AppError::MeetingNotStarted);
+        }
+        let mut tx = pool.begin().await?;
+        freeze_if_started(&mut tx, meeting_id).await?;
+        if !is_expected(&mut tx, meeting_id, user_id).await? {
+            return Err(AppError::NotExpected);
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO attendance (meeting_id, user_id, presence, slot, recorded_at, corrected_by, reason)
+             VALUES (?, ?, 'corrected', NULL, ?, ?, ?)
+             ON CONFLICT (meeting_id, user_id) DO NOTHING",
+        )
+        .bind(meeting_id)
+        .bind(user_id)
+        .bind(now())
+        .bind(&actor.user_id)
+        .bind(&reason)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Err(AppError::AlreadyPresent);
+        }
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "correct_attendance",
+            Some(&meeting.org_id),
+            Some(&format!("{meeting_id}/{user_id}")),
+            Some(&reason),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn save_minutes(
+        pool: &SqlitePool,
+        actor: &Actor,
+        meeting_id: &str,
+        minutes: &str,
+    ) -> AppResult<()> {
+        let meeting = managed(pool, actor, meeting_id).await?;
+        let minutes = minutes.trim();
+        if minutes.chars().count() > MINUTES_MAX {
+            return Err(AppError::MinutesTooLong);
+        }
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE meetings SET minutes = ? WHERE id = ?")
+            .bind(minutes)
+            .bind(meeting_id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "save_minutes",
+            Some(&meeting.org_id),
+            Some(meeting_id),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The branch's calendar for `year`: held meetings (not cancelled, already started) of the
@@ -216,16 +860,24 @@ pub mod service {
         ends_at: i64,
         cancelled_at: Option<i64>,
         presence: Option<String>,
+        leave_status: Option<String>,
     }
 
-    /// Meetings of the orgs the user is a member of, newest first, with their own attendance.
+    /// Meetings the user is expected at or manages, newest first, with their own line.
     pub async fn mine(pool: &SqlitePool, user_id: &str) -> AppResult<Vec<MeetingSummary>> {
+        let at = now();
         let rows: Vec<MeetingRow> = sqlx::query_as(
             "SELECT m.id, m.org_id, m.kind, m.title, m.place, m.starts_at, m.ends_at, m.cancelled_at,
-                    a.presence
+                    a.presence, l.status AS leave_status
              FROM meetings m
-             JOIN memberships ms ON ms.org_id = m.org_id AND ms.user_id = ? AND ms.role = 'member'
-             LEFT JOIN attendance a ON a.meeting_id = m.id AND a.user_id = ms.user_id
+             LEFT JOIN attendance a ON a.meeting_id = m.id AND a.user_id = ?1
+             LEFT JOIN leave_requests l ON l.meeting_id = m.id AND l.user_id = ?1
+             WHERE m.created_by = ?1
+                OR CASE WHEN m.frozen_at IS NOT NULL
+                     THEN EXISTS (SELECT 1 FROM meeting_expected e WHERE e.meeting_id = m.id AND e.user_id = ?1)
+                     ELSE EXISTS (SELECT 1 FROM memberships ms WHERE ms.org_id = m.org_id AND ms.user_id = ?1
+                                  AND ms.role = CASE m.audience WHEN 'committee' THEN 'secretary' ELSE 'member' END)
+                   END
              ORDER BY m.starts_at DESC LIMIT 200",
         )
         .bind(user_id)
@@ -234,8 +886,13 @@ pub mod service {
         Ok(rows
             .into_iter()
             .filter_map(|r| {
+                let my_leave = r.leave_status.as_deref().and_then(LeaveStatus::parse);
+                let recorded = r.presence.as_deref().and_then(Presence::parse);
                 Some(MeetingSummary {
                     kind: MeetingKind::parse(&r.kind)?,
+                    my_presence: line_presence(recorded, my_leave, r.ends_at <= at)
+                        .filter(|_| r.cancelled_at.is_none()),
+                    my_leave,
                     id: r.id,
                     org_id: r.org_id,
                     title: r.title,
@@ -243,7 +900,6 @@ pub mod service {
                     starts_at: r.starts_at,
                     ends_at: r.ends_at,
                     cancelled: r.cancelled_at.is_some(),
-                    my_presence: r.presence.as_deref().and_then(Presence::parse),
                 })
             })
             .collect())
@@ -264,19 +920,13 @@ pub mod service {
             .bind(&self.meeting_id)
             .fetch_optional(&mut *conn)
             .await?;
-            let (org_id, secret, starts_at, ends_at, opens_before, cancelled_at) =
+            let (_org_id, secret, starts_at, ends_at, opens_before, cancelled_at) =
                 meeting.ok_or(AppError::NotFound)?;
             if cancelled_at.is_some() {
                 return Err(AppError::MeetingCancelled);
             }
-            let member: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM memberships WHERE user_id = ? AND org_id = ? AND role = 'member'",
-            )
-            .bind(&actor.user_id)
-            .bind(&org_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-            if member.is_none() {
+            freeze_if_started(&mut *conn, &self.meeting_id).await?;
+            if !is_expected(&mut *conn, &self.meeting_id, &actor.user_id).await? {
                 return Err(AppError::NotExpected);
             }
             let window = Window::for_meeting(starts_at, ends_at, opens_before);
@@ -292,7 +942,7 @@ pub mod service {
                 CheckinRefusal::OutsideWindow => AppError::CheckinOutsideWindow,
                 CheckinRefusal::WrongCode => AppError::CheckinWrongCode,
             })?;
-            let presence = if super::super::checkin::slot_start(slot) > starts_at {
+            let presence = if slot_start(slot) > starts_at {
                 Presence::Late
             } else {
                 Presence::OnTime
@@ -316,6 +966,59 @@ pub mod service {
             .fetch_one(&mut *conn)
             .await?;
             Ok(serde_json::json!({ "presence": stored, "slot": stored_slot }))
+        }
+    }
+
+    impl ApplyOp for RequestLeave {
+        /// Asked before the start (by the time the phone recorded, clamped by the sync
+        /// protocol); asking again replaces a pending or refused request, never an approval.
+        async fn apply(
+            self,
+            actor: &Actor,
+            created_at: i64,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            let meeting: Option<(i64, Option<i64>)> =
+                sqlx::query_as("SELECT starts_at, cancelled_at FROM meetings WHERE id = ?")
+                    .bind(&self.meeting_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let (starts_at, cancelled_at) = meeting.ok_or(AppError::NotFound)?;
+            if cancelled_at.is_some() {
+                return Err(AppError::MeetingCancelled);
+            }
+            let asked_at = crate::offline::rules::effective_time(created_at, now());
+            if asked_at >= starts_at {
+                return Err(AppError::LeaveTooLate);
+            }
+            if !is_expected(&mut *conn, &self.meeting_id, &actor.user_id).await? {
+                return Err(AppError::NotExpected);
+            }
+            let reason = normalize_reason(&self.reason)?;
+            sqlx::query(
+                "INSERT INTO leave_requests (meeting_id, user_id, kind, reason, status, requested_at)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5)
+                 ON CONFLICT (meeting_id, user_id) DO UPDATE SET
+                   kind = excluded.kind, reason = excluded.reason, status = 'pending',
+                   requested_at = excluded.requested_at, decided_by = NULL, decided_at = NULL,
+                   decision_note = NULL
+                 WHERE leave_requests.status <> 'approved'",
+            )
+            .bind(&self.meeting_id)
+            .bind(&actor.user_id)
+            .bind(self.kind.as_str())
+            .bind(&reason)
+            .bind(asked_at)
+            .execute(&mut *conn)
+            .await?;
+            let status: String = sqlx::query_scalar(
+                "SELECT status FROM leave_requests WHERE meeting_id = ? AND user_id = ?",
+            )
+            .bind(&self.meeting_id)
+            .bind(&actor.user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(serde_json::json!({ "status": status }))
         }
     }
 }

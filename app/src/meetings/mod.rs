@@ -1,5 +1,6 @@
-//! 三会一课 meetings: check-in codes and QR, attendance arithmetic, the compliance calendar,
-//! scheduling and the offline check-in op. Views come next (issue 4).
+//! 三会一课 meetings: scheduling, check-in codes and QR, leave, the attendance sheet with
+//! 补录, minutes and photos, and the compliance calendar. Members' writes (check-in, leave,
+//! photos) are offline ops.
 
 pub mod api;
 pub mod checkin;
@@ -8,7 +9,7 @@ pub mod rules;
 pub mod views;
 
 use crate::offline::OfflineOp;
-use rules::{MeetingKind, Presence};
+use rules::{LeaveKind, LeaveStatus, MeetingKind, Presence, SheetTotals};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +23,71 @@ pub struct MeetingSummary {
     pub ends_at: i64,
     pub cancelled: bool,
     pub my_presence: Option<Presence>,
+    pub my_leave: Option<LeaveStatus>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaveInfo {
+    pub kind: LeaveKind,
+    pub reason: String,
+    pub status: LeaveStatus,
+    /// The secretary's note (a refusal always has one).
+    pub note: Option<String>,
+}
+
+/// One expected member on the attendance sheet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetRow {
+    pub user_id: String,
+    pub name: String,
+    /// 正式党员
+    pub voting: bool,
+    pub presence: Option<Presence>,
+    pub leave: Option<LeaveInfo>,
+    /// Why a secretary recorded 补录.
+    pub correction: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sheet {
+    /// 应到 is frozen (the meeting has started); before that it follows the membership.
+    pub frozen: bool,
+    pub rows: Vec<SheetRow>,
+    pub totals: SheetTotals,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingFile {
+    pub id: String,
+    pub kind: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+/// A meeting as its page shows it; `sheet` only for those who manage the meeting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingDetail {
+    pub summary: MeetingSummary,
+    pub org_name: String,
+    pub agenda: String,
+    pub minutes: String,
+    pub cancel_reason: Option<String>,
+    pub started: bool,
+    pub ended: bool,
+    pub expected: bool,
+    pub can_manage: bool,
+    pub my_leave: Option<LeaveInfo>,
+    pub sheet: Option<Sheet>,
+    pub files: Vec<MeetingFile>,
+    pub fetched_at: i64,
+}
+
+/// An org the user may schedule meetings for: a branch, or a group (党小组会 only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchedulableOrg {
+    pub id: String,
+    pub name: String,
+    pub is_group: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,5 +123,22 @@ impl OfflineOp for CheckIn {
 
     fn summary(&self) -> String {
         format!("签到 {}", self.code)
+    }
+}
+
+/// 请假, asked before the meeting; queued offline like a check-in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestLeave {
+    pub meeting_id: String,
+    pub kind: LeaveKind,
+    pub reason: String,
+}
+
+impl OfflineOp for RequestLeave {
+    const KIND: &'static str = "meeting.leave";
+
+    fn summary(&self) -> String {
+        let reason: String = self.reason.chars().take(40).collect();
+        format!("{} {}", self.kind.label_zh(), reason)
     }
 }

@@ -215,11 +215,20 @@ impl Presence {
     pub fn parse(s: &str) -> Option<Self> {
         Presence::ALL.into_iter().find(|p| p.as_str() == s)
     }
+
+    /// 实到 counts on time, late and 补录.
+    pub fn is_present(self) -> bool {
+        matches!(
+            self,
+            Presence::OnTime | Presence::Late | Presence::Corrected
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetLine {
-    pub presence: Presence,
+    /// `None` while the meeting runs and the member has not checked in yet.
+    pub presence: Option<Presence>,
     /// 正式党员 (may vote) or 预备党员.
     pub voting: bool,
 }
@@ -234,6 +243,8 @@ pub struct SheetTotals {
     pub leave: u32,
     pub absent: u32,
     pub corrected: u32,
+    /// Not checked in yet, the meeting still running.
+    pub awaiting: u32,
     pub voting_expected: u32,
     pub voting_present: u32,
 }
@@ -251,21 +262,106 @@ pub fn totals(lines: &[SheetLine]) -> SheetTotals {
     for line in lines {
         t.expected += 1;
         t.voting_expected += u32::from(line.voting);
-        let present = matches!(
-            line.presence,
-            Presence::OnTime | Presence::Late | Presence::Corrected
-        );
+        let present = line.presence.is_some_and(Presence::is_present);
         t.present += u32::from(present);
         t.voting_present += u32::from(present && line.voting);
         match line.presence {
-            Presence::Late => t.late += 1,
-            Presence::Leave => t.leave += 1,
-            Presence::Absent => t.absent += 1,
-            Presence::Corrected => t.corrected += 1,
-            Presence::OnTime => {}
+            Some(Presence::Late) => t.late += 1,
+            Some(Presence::Leave) => t.leave += 1,
+            Some(Presence::Absent) => t.absent += 1,
+            Some(Presence::Corrected) => t.corrected += 1,
+            Some(Presence::OnTime) => {}
+            None => t.awaiting += 1,
         }
     }
     t
+}
+
+pub const REASON_MAX: usize = 200;
+pub const MINUTES_MAX: usize = 20_000;
+
+/// Cancellations, edits, refusals and 补录 always carry a reason.
+pub fn normalize_reason(reason: &str) -> Result<String, crate::error::AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX {
+        return Err(crate::error::AppError::ReasonRequired);
+    }
+    Ok(reason.to_string())
+}
+
+/// 请假 of a kind (DESIGN: 病假, 事假, 公假).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeaveKind {
+    Sick,
+    Personal,
+    Official,
+}
+
+impl LeaveKind {
+    pub const ALL: [LeaveKind; 3] = [LeaveKind::Sick, LeaveKind::Personal, LeaveKind::Official];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeaveKind::Sick => "sick",
+            LeaveKind::Personal => "personal",
+            LeaveKind::Official => "official",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        LeaveKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LeaveKind::Sick => "病假",
+            LeaveKind::Personal => "事假",
+            LeaveKind::Official => "公假",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeaveStatus {
+    Pending,
+    Approved,
+    Refused,
+}
+
+impl LeaveStatus {
+    pub const ALL: [LeaveStatus; 3] = [
+        LeaveStatus::Pending,
+        LeaveStatus::Approved,
+        LeaveStatus::Refused,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeaveStatus::Pending => "pending",
+            LeaveStatus::Approved => "approved",
+            LeaveStatus::Refused => "refused",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        LeaveStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A member's line on the sheet. Being there wins over leave (someone on leave who came
+/// anyway was present); approved leave is 请假; nothing else is 缺席 once the meeting is
+/// over, and still open while it runs.
+pub fn line_presence(
+    recorded: Option<Presence>,
+    leave: Option<LeaveStatus>,
+    ended: bool,
+) -> Option<Presence> {
+    match recorded {
+        Some(p) if p.is_present() => Some(p),
+        _ if leave == Some(LeaveStatus::Approved) => Some(Presence::Leave),
+        _ if ended => Some(Presence::Absent),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -386,7 +482,10 @@ mod tests {
     #[test]
     fn sheet_totals_and_quorum() {
         use Presence::*;
-        let line = |presence, voting| SheetLine { presence, voting };
+        let line = |presence, voting| SheetLine {
+            presence: Some(presence),
+            voting,
+        };
         let lines = [
             line(OnTime, true),
             line(Late, true),
@@ -417,5 +516,50 @@ mod tests {
             "预备党员 do not count towards the quorum"
         );
         assert_eq!(totals(&[]), SheetTotals::default());
+        let running = totals(&[
+            SheetLine {
+                presence: None,
+                voting: true,
+            },
+            line(OnTime, true),
+        ]);
+        assert_eq!((running.awaiting, running.present), (1, 1));
+    }
+
+    #[test]
+    fn presence_of_a_line() {
+        use LeaveStatus::*;
+        use Presence::*;
+        assert_eq!(line_presence(Some(Late), Some(Approved), true), Some(Late));
+        assert_eq!(line_presence(None, Some(Approved), false), Some(Leave));
+        assert_eq!(line_presence(None, Some(Approved), true), Some(Leave));
+        assert_eq!(line_presence(None, Some(Refused), true), Some(Absent));
+        assert_eq!(line_presence(None, Some(Pending), true), Some(Absent));
+        assert_eq!(line_presence(None, Some(Pending), false), None);
+        assert_eq!(line_presence(None, None, false), None);
+        assert_eq!(line_presence(Some(Corrected), None, true), Some(Corrected));
+    }
+
+    #[test]
+    fn reasons_are_required_and_bounded() {
+        use crate::error::AppError;
+        assert_eq!(normalize_reason("  手机没电 "), Ok("手机没电".into()));
+        assert_eq!(normalize_reason(" \n "), Err(AppError::ReasonRequired));
+        assert!(normalize_reason(&"因".repeat(REASON_MAX)).is_ok());
+        assert_eq!(
+            normalize_reason(&"因".repeat(REASON_MAX + 1)),
+            Err(AppError::ReasonRequired)
+        );
+    }
+
+    #[test]
+    fn leave_names_round_trip() {
+        for kind in LeaveKind::ALL {
+            assert_eq!(LeaveKind::parse(kind.as_str()), Some(kind));
+        }
+        for status in LeaveStatus::ALL {
+            assert_eq!(LeaveStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(LeaveKind::parse("holiday"), None);
     }
 }

@@ -46,11 +46,12 @@ pub mod service {
         actor: &Actor,
         conn: &mut SqliteConnection,
     ) -> AppResult<serde_json::Value> {
-        use crate::meetings::CheckIn;
+        use crate::meetings::{CheckIn, RequestLeave};
         use crate::suggestions::SubmitSuggestion;
         match envelope.kind.as_str() {
             SubmitSuggestion::KIND => run::<SubmitSuggestion>(envelope, actor, conn).await,
             CheckIn::KIND => run::<CheckIn>(envelope, actor, conn).await,
+            RequestLeave::KIND => run::<RequestLeave>(envelope, actor, conn).await,
             _ => Err(AppError::UnknownOp),
         }
     }
