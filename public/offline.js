@@ -7,6 +7,8 @@
   const DB_NAME = "zhibu";
   const STORE = "outbox";
   const BATCH = 50;
+  // Photos travel inside their ops: keep one request well under the server's body limit.
+  const BATCH_BYTES = 3 * 1024 * 1024;
   const CHANGED = "zhibu-outbox-changed";
   const BASE_DELAY_MS = 2000;
   const MAX_DELAY_MS = 5 * 60 * 1000;
@@ -100,6 +102,19 @@
     return updateWhere(opId, () => null).then(changed);
   }
 
+  /** The next ops to send, in order: at most `maxOps`, and `maxBytes` unless one op alone is larger. */
+  function takeBatch(ops, maxOps, maxBytes) {
+    const batch = [];
+    let bytes = 0;
+    for (const op of ops) {
+      const size = JSON.stringify(op.payload).length;
+      if (batch.length === maxOps || (batch.length > 0 && bytes + size > maxBytes)) break;
+      batch.push(op);
+      bytes += size;
+    }
+    return batch;
+  }
+
   /**
    * Sends pending ops in order, a batch at a time. Resolves with the number of ops the
    * server answered; rejects on a network or server failure, leaving the rest queued.
@@ -108,7 +123,7 @@
     const run = async () => {
       let answered = 0;
       for (;;) {
-        const batch = sendable(await list()).slice(0, BATCH);
+        const batch = takeBatch(sendable(await list()), BATCH, BATCH_BYTES);
         if (batch.length === 0) return answered;
         const response = await fetch("/api/sync", {
           method: "POST",
@@ -223,6 +238,24 @@
     }
   }
 
+  /**
+   * Shrinks a chosen photo on the phone before it is queued: longest side `maxSide`, JPEG.
+   * Drawing applies the EXIF orientation and drops the rest of EXIF (the server re-encodes
+   * anyway). Resolves with a data URL.
+   */
+  async function resizePhoto(file, maxSide = 1600, quality = 0.8) {
+    const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, width, height);
+    bitmap.close();
+    return canvas.toDataURL("image/jpeg", quality);
+  }
+
   function hasServiceWorker() {
     return typeof navigator !== "undefined" && "serviceWorker" in navigator;
   }
@@ -238,6 +271,8 @@
     applyUpdate,
     forgetUser,
     hasServiceWorker,
+    resizePhoto,
+    takeBatch,
     backoffDelay,
     sendable,
   };

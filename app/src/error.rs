@@ -180,6 +180,14 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<std::io::Error> for AppError {
+    fn from(err: std::io::Error) -> Self {
+        tracing::error!(error = %err, "file error");
+        AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         tracing::error!(error = %err, "database error");

@@ -11,6 +11,7 @@ pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod suggestions;
+pub mod uploads;
 
 pub use shell::{shell, App};
 

@@ -30,3 +30,14 @@ test("ops are sent in the order they were made, rejected ones are held back", ()
   );
   assert.deepEqual(offline.sendable([]), []);
 });
+
+test("a batch stops at its op count or its byte budget, never empty", () => {
+  const op = (id, size) => ({ op_id: id, payload: { data: "x".repeat(size) } });
+  const ids = (batch) => batch.map((o) => o.op_id);
+  const small = [op("a", 10), op("b", 10), op("c", 10)];
+  assert.deepEqual(ids(offline.takeBatch(small, 2, 1000)), ["a", "b"]);
+  const photos = [op("p1", 600), op("p2", 600), op("p3", 10)];
+  assert.deepEqual(ids(offline.takeBatch(photos, 50, 1000)), ["p1"], "the second photo waits");
+  assert.deepEqual(ids(offline.takeBatch([op("huge", 5000), op("b", 1)], 50, 1000)), ["huge"]);
+  assert.deepEqual(offline.takeBatch([], 50, 1000), []);
+});

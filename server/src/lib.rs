@@ -37,6 +37,7 @@ pub fn settings(config: &config::Config) -> Settings {
     Settings {
         secure_cookies: config.secure_cookies,
         service_worker: config.service_worker,
+        uploads_dir: config.data_dir.join("uploads"),
         ..Settings::default()
     }
 }
@@ -166,9 +167,13 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
         .with_state(build.clone());
     Router::new()
         .route("/healthz", get(health))
+        .route("/media/{file}", get(app::uploads::store::serve))
         .merge(sw)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Photos travel inside synced ops (the phone keeps a batch under 3 MB; one photo may
+        // reach 8 MB as base64 before the server refuses it itself).
+        .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024))
         .layer(middleware::from_fn(error_status))
         .layer(middleware::from_fn_with_state(build, build_header))
         .layer(middleware::from_fn_with_state(Arc::new(allowed_origins), origin_guard))

@@ -87,7 +87,7 @@ fn request_parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
-fn session_token(parts: &Parts) -> Option<String> {
+pub fn session_token(parts: &Parts) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -155,7 +155,10 @@ pub async fn require_actor() -> AppResult<(AppState, Actor)> {
 }
 
 /// An org and its ancestors, root first: what [`super::authz::can`] judges against.
-pub async fn org_path(pool: &SqlitePool, org_id: &str) -> AppResult<Vec<String>> {
+pub async fn org_path<'e, E: sqlx::SqliteExecutor<'e>>(
+    executor: E,
+    org_id: &str,
+) -> AppResult<Vec<String>> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "WITH RECURSIVE up(id, parent_id, depth) AS (
              SELECT id, parent_id, 0 FROM orgs WHERE id = ?
@@ -166,7 +169,7 @@ pub async fn org_path(pool: &SqlitePool, org_id: &str) -> AppResult<Vec<String>>
          SELECT id, depth FROM up ORDER BY depth DESC",
     )
     .bind(org_id)
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     if rows.is_empty() {
         return Err(AppError::NotFound);

@@ -135,13 +135,13 @@ pub mod service {
         LeaveStatus, MeetingKind, Presence, SheetLine, MINUTES_MAX,
     };
     use super::super::{
-        CheckIn, CodeKey, Compliance, LeaveInfo, MeetingDetail, MeetingFile, MeetingSummary,
-        RequestLeave, SchedulableOrg, Sheet, SheetRow,
+        AddMeetingPhoto, CheckIn, CodeKey, Compliance, LeaveInfo, MeetingDetail, MeetingFile,
+        MeetingSummary, RequestLeave, SchedulableOrg, Sheet, SheetRow,
     };
     use crate::auth::authz::{authorize, can, Action, Actor};
     use crate::auth::session::org_path;
     use crate::error::{AppError, AppResult};
-    use crate::offline::api::service::ApplyOp;
+    use crate::offline::api::service::{ApplyOp, OpContext};
     use crate::orgs::rules::OrgKind;
     use crate::state::{audit, new_id, now, random_hex32};
     use sqlx::{SqliteConnection, SqlitePool};
@@ -541,28 +541,10 @@ pub mod service {
     ) -> AppResult<MeetingDetail> {
         freeze(pool, meeting_id).await?;
         let meeting = load(pool, meeting_id).await?;
-        let path = org_path(pool, &meeting.org_id).await?;
-        let can_manage = can(actor, Action::ScheduleMeeting, &path);
-        let mut conn = pool.acquire().await?;
-        let expected = is_expected(&mut conn, meeting_id, &actor.user_id).await?;
-        drop(conn);
-        // The branch is the meeting's org, or the branch above a group.
-        let branch_index = if path.len() >= 2
-            && OrgKind::parse(
-                &sqlx::query_scalar::<_, String>("SELECT kind FROM orgs WHERE id = ?")
-                    .bind(&meeting.org_id)
-                    .fetch_one(pool)
-                    .await?,
-            ) == Some(OrgKind::Group)
-        {
-            path.len() - 2
-        } else {
-            path.len() - 1
-        };
-        let in_branch = actor.grants.iter().any(|g| g.org_id == path[branch_index]);
-        if !(can_manage || expected || in_branch || can(actor, Action::ViewMembers, &path)) {
-            return Err(AppError::Forbidden);
-        }
+        let Access {
+            can_manage,
+            expected,
+        } = may_view(pool, actor, &meeting.org_id, meeting_id).await?;
         let at = now();
         let ended = meeting.ends_at <= at;
         let mine: Option<(
@@ -637,6 +619,44 @@ pub mod service {
             files,
             fetched_at: at,
         })
+    }
+
+    pub struct Access {
+        pub can_manage: bool,
+        pub expected: bool,
+    }
+
+    /// Who sees a meeting (its page, minutes and photos): those who manage it, those it
+    /// expects, and everyone in its branch (the branch above, for a group's meeting).
+    pub async fn may_view(
+        pool: &SqlitePool,
+        actor: &Actor,
+        org_id: &str,
+        meeting_id: &str,
+    ) -> AppResult<Access> {
+        let path = org_path(pool, org_id).await?;
+        let can_manage = can(actor, Action::ScheduleMeeting, &path);
+        let mut conn = pool.acquire().await?;
+        let expected = is_expected(&mut conn, meeting_id, &actor.user_id).await?;
+        drop(conn);
+        let org_kind: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = ?")
+            .bind(org_id)
+            .fetch_one(pool)
+            .await?;
+        let branch = if OrgKind::parse(&org_kind) == Some(OrgKind::Group) && path.len() >= 2 {
+            &path[path.len() - 2]
+        } else {
+            &path[path.len() - 1]
+        };
+        let in_branch = actor.grants.iter().any(|g| &g.org_id == branch);
+        if can_manage || expected || in_branch || can(actor, Action::ViewMembers, &path) {
+            Ok(Access {
+                can_manage,
+                expected,
+            })
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub async fn decide_leave(
@@ -910,10 +930,10 @@ pub mod service {
         /// count. A second check-in of the same member answers with the first.
         async fn apply(
             self,
-            actor: &Actor,
-            _created_at: i64,
+            ctx: &OpContext<'_>,
             conn: &mut SqliteConnection,
         ) -> AppResult<serde_json::Value> {
+            let actor = ctx.actor;
             let meeting: Option<(String, String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
                 "SELECT org_id, secret, starts_at, ends_at, opens_before, cancelled_at FROM meetings WHERE id = ?",
             )
@@ -974,10 +994,10 @@ pub mod service {
         /// protocol); asking again replaces a pending or refused request, never an approval.
         async fn apply(
             self,
-            actor: &Actor,
-            created_at: i64,
+            ctx: &OpContext<'_>,
             conn: &mut SqliteConnection,
         ) -> AppResult<serde_json::Value> {
+            let (actor, created_at) = (ctx.actor, ctx.created_at);
             let meeting: Option<(i64, Option<i64>)> =
                 sqlx::query_as("SELECT starts_at, cancelled_at FROM meetings WHERE id = ?")
                     .bind(&self.meeting_id)
@@ -1019,6 +1039,60 @@ pub mod service {
             .fetch_one(&mut *conn)
             .await?;
             Ok(serde_json::json!({ "status": status }))
+        }
+    }
+
+    impl ApplyOp for AddMeetingPhoto {
+        /// For those who manage the meeting. The photo is re-encoded before it is stored.
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            use crate::uploads::store;
+            if !matches!(self.kind.as_str(), "photo" | "sheet") {
+                return Err(AppError::BadPayload);
+            }
+            let org_id: String = sqlx::query_scalar("SELECT org_id FROM meetings WHERE id = ?")
+                .bind(&self.meeting_id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let path = org_path(&mut *conn, &org_id).await?;
+            authorize(ctx.actor, Action::ScheduleMeeting, &path)?;
+            store::path_of(ctx.uploads, &self.id)?;
+            let existing: Option<String> =
+                sqlx::query_scalar("SELECT meeting_id FROM meeting_files WHERE id = ?")
+                    .bind(&self.id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if let Some(meeting_id) = existing {
+                return if meeting_id == self.meeting_id {
+                    Ok(serde_json::json!({ "id": self.id }))
+                } else {
+                    Err(AppError::BadPayload)
+                };
+            }
+            let bytes = store::decode_base64(&self.data)?;
+            let clean = tokio::task::spawn_blocking(move || store::reencode(&bytes))
+                .await
+                .map_err(|_| AppError::Internal)??;
+            store::save(ctx.uploads, &self.id, &clean.jpeg).await?;
+            sqlx::query(
+                "INSERT INTO meeting_files (id, meeting_id, kind, width, height, bytes, uploaded_by, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&self.id)
+            .bind(&self.meeting_id)
+            .bind(&self.kind)
+            .bind(clean.width)
+            .bind(clean.height)
+            .bind(clean.jpeg.len() as i64)
+            .bind(&ctx.actor.user_id)
+            .bind(now())
+            .execute(&mut *conn)
+            .await?;
+            Ok(serde_json::json!({ "id": self.id }))
         }
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod checkin;
+pub mod detail;
+pub mod photos;
 pub mod qr;
 pub mod rules;
 pub mod views;
@@ -140,5 +142,28 @@ impl OfflineOp for RequestLeave {
     fn summary(&self) -> String {
         let reason: String = self.reason.chars().take(40).collect();
         format!("{} {}", self.kind.label_zh(), reason)
+    }
+}
+
+/// A photo or a scanned sign-in sheet of a meeting, resized on the phone and queued with its
+/// JPEG as a data URL; the id is made on the phone, so a replay stores it once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddMeetingPhoto {
+    pub id: String,
+    pub meeting_id: String,
+    /// `photo` or `sheet`.
+    pub kind: String,
+    pub data: String,
+}
+
+impl OfflineOp for AddMeetingPhoto {
+    const KIND: &'static str = "meeting.photo";
+
+    fn summary(&self) -> String {
+        if self.kind == "sheet" {
+            "签到表扫描件".to_string()
+        } else {
+            "会议照片".to_string()
+        }
     }
 }

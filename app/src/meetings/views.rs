@@ -1,9 +1,8 @@
-use super::api::{fetch_code_key, fetch_my_meetings, ScheduleMeeting};
+use super::api::{fetch_code_key, fetch_my_meetings, fetch_schedulable_orgs, ScheduleMeeting};
 use super::checkin::{code_for_slot, format_code, slot_of};
 use super::qr::{checkin_url, qr_svg};
 use super::rules::{MeetingKind, Presence};
 use super::CheckIn;
-use crate::auth::authz::Role;
 use crate::auth::views::SubmitButton;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
@@ -15,7 +14,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-fn presence_label(presence: Presence) -> Msg {
+pub(super) fn presence_label(presence: Presence) -> Msg {
     match presence {
         Presence::OnTime => Msg::PresenceOnTime,
         Presence::Late => Msg::PresenceLate,
@@ -35,30 +34,84 @@ pub fn MeetingsPage() -> impl IntoView {
     );
     view! {
         <PageHeader title=Msg::TabMeetings/>
-        <WithUser view=move |me| {
-            let branches: Vec<(String, String)> = me
-                .orgs_with(Role::Secretary)
-                .map(|r| (r.org_id.clone(), r.org_name.clone()))
-                .collect();
-            let scheduler = !branches.is_empty();
-            view! {
-                {scheduler.then(|| view! {
-                    <details class="card">
+        <WithUser view=move |_| view! {
+            <ScheduleForm schedule/>
+            <Transition fallback=Loading>
+                {move || meetings.get().map(|result| match result {
+                    Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <div class="card"><Empty msg=Msg::MeetingsEmpty/></div> }.into_any(),
+                    Ok(list) => {
+                        let now = now_secs();
+                        let (upcoming, past): (Vec<_>, Vec<_>) = list.into_iter().partition(|m| m.ends_at > now);
+                        view! {
+                            {(!upcoming.is_empty()).then(|| view! { <h2 class="section">{tr(Msg::Upcoming)}</h2> })}
+                            <ul class="meeting-list">{upcoming.into_iter().rev().map(meeting_card).collect_view()}</ul>
+                            {(!past.is_empty()).then(|| view! { <h2 class="section">{tr(Msg::Past)}</h2> })}
+                            <ul class="meeting-list">{past.into_iter().map(meeting_card).collect_view()}</ul>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        }/>
+    }
+}
+
+fn meeting_card(m: super::MeetingSummary) -> impl IntoView {
+    let href = format!("/meetings/{}", m.id);
+    view! {
+        <li class="card meeting" data-meeting=m.id.clone()>
+            <A href=href attr:class="meeting-link">
+                <div class="member-head">
+                    <strong>{m.title.clone()}</strong>
+                    <span class="badge">{m.kind.label_zh()}</span>
+                    {m.my_presence.map(|p| view! { <span class="badge green presence">{tr(presence_label(p))}</span> })}
+                    {m.cancelled.then(|| view! { <span class="badge red">{tr(Msg::Cancelled)}</span> })}
+                </div>
+                <p class="muted">{format_datetime(m.starts_at)} " · " {m.place.clone()}</p>
+            </A>
+        </li>
+    }
+}
+
+/// Shown to whoever may schedule for some branch or group; a group gets 党小组会 only.
+#[component]
+fn ScheduleForm(schedule: ServerAction<ScheduleMeeting>) -> impl IntoView {
+    let orgs = Resource::new(|| (), |_| fetch_schedulable_orgs());
+    let chosen = RwSignal::new(None::<String>);
+    view! {
+        <Transition fallback=|| ()>
+            {move || orgs.get().and_then(Result::ok).filter(|o| !o.is_empty()).map(|orgs| {
+                let orgs = StoredValue::new(orgs);
+                let is_group = move || orgs.with_value(|orgs| {
+                    let id = chosen.get();
+                    orgs.iter().find(|o| Some(&o.id) == id.as_ref()).or(orgs.first()).is_some_and(|o| o.is_group)
+                });
+                view! {
+                    <details class="card schedule">
                         <summary>{tr(Msg::ScheduleMeeting)}</summary>
                         <ActionForm action=schedule>
-                            <label>{tr(Msg::KindBranch)}
-                                <select name="org_id">
-                                    {branches.iter().cloned().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
-                                </select>
-                            </label>
-                            <label>{tr(Msg::MeetingKind)}
-                                <select name="kind">
-                                    {MeetingKind::ALL.into_iter().filter(|k| *k != MeetingKind::GroupMeeting).map(|k| view! {
-                                        <option value=k.as_str()>{k.label_zh()}</option>
+                            <label>{tr(Msg::MeetingOrg)}
+                                <select name="org_id" on:change=move |ev| chosen.set(Some(event_target_value(&ev)))>
+                                    {orgs.get_value().into_iter().map(|o| view! {
+                                        <option value=o.id.clone()>{if o.is_group { format!("　{}", o.name) } else { o.name.clone() }}</option>
                                     }).collect_view()}
                                 </select>
                             </label>
+                            {move || if is_group() {
+                                view! { <input type="hidden" name="kind" value=MeetingKind::GroupMeeting.as_str()/> }.into_any()
+                            } else {
+                                view! {
+                                    <label>{tr(Msg::MeetingKind)}
+                                        <select name="kind">
+                                            {MeetingKind::ALL.into_iter().filter(|k| *k != MeetingKind::GroupMeeting).map(|k| view! {
+                                                <option value=k.as_str()>{k.label_zh()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    </label>
+                                }.into_any()
+                            }}
                             <label>{tr(Msg::MeetingTitle)}<input name="title"/></label>
+                            <label>{tr(Msg::MeetingAgenda)}<textarea name="agenda" rows="3"></textarea></label>
                             <label>{tr(Msg::MeetingPlace)}<input name="place"/></label>
                             <label>{tr(Msg::StartsAt)}<input name="starts_at" type="datetime-local"/></label>
                             <label>{tr(Msg::EndsAt)}<input name="ends_at" type="datetime-local"/></label>
@@ -66,38 +119,9 @@ pub fn MeetingsPage() -> impl IntoView {
                             <SubmitButton pending=schedule.pending().into() label=Msg::ScheduleMeeting busy=Msg::Saving/>
                         </ActionForm>
                     </details>
-                })}
-                <Transition fallback=Loading>
-                    {move || meetings.get().map(|result| match result {
-                        Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <div class="card"><Empty msg=Msg::MeetingsEmpty/></div> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="meeting-list">
-                                {list.into_iter().map(|m| {
-                                    let checkin = format!("/checkin/{}", m.id);
-                                    let code = format!("/meetings/{}/code", m.id);
-                                    view! {
-                                        <li class="card meeting" data-meeting=m.id.clone()>
-                                            <div class="member-head">
-                                                <strong>{m.title.clone()}</strong>
-                                                <span class="badge">{m.kind.label_zh()}</span>
-                                                {m.my_presence.map(|p| view! { <span class="badge green presence">{tr(presence_label(p))}</span> })}
-                                                {m.cancelled.then(|| view! { <span class="badge">{tr(Msg::Cancelled)}</span> })}
-                                            </div>
-                                            <p class="muted">{format_datetime(m.starts_at)} " · " {m.place.clone()}</p>
-                                            <div class="row">
-                                                <A href=checkin attr:class="chip">{tr(Msg::CheckIn)}</A>
-                                                {scheduler.then(|| view! { <A href=code attr:class="chip">{tr(Msg::ShowCode)}</A> })}
-                                            </div>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                    })}
-                </Transition>
-            }
-        }/>
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -8,7 +8,7 @@ use leptos::server_fn::codec::Json;
 #[server(endpoint = "sync", input = Json)]
 pub async fn sync_ops(ops: Vec<OpEnvelope>) -> Result<Vec<OpReply>, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
-    service::apply_batch(&state.pool, &actor, ops).await
+    service::apply_batch(&state.pool, &actor, &state.settings.uploads_dir, ops).await
 }
 
 #[cfg(feature = "ssr")]
@@ -19,39 +19,49 @@ pub mod service {
     use crate::error::{AppError, AppResult};
     use crate::state::now;
     use sqlx::{SqliteConnection, SqlitePool};
+    use std::path::Path;
+
+    /// What an op is applied with besides its payload.
+    pub struct OpContext<'a> {
+        pub actor: &'a Actor,
+        /// When the phone made the op (its clock: clamp before trusting it).
+        pub created_at: i64,
+        /// Where uploaded photos are stored.
+        pub uploads: &'a Path,
+    }
 
     /// How the server applies one kind of op, inside the transaction that records it.
     pub trait ApplyOp: OfflineOp {
         fn apply(
             self,
-            actor: &Actor,
-            created_at: i64,
+            ctx: &OpContext<'_>,
             conn: &mut SqliteConnection,
         ) -> impl std::future::Future<Output = AppResult<serde_json::Value>> + Send;
     }
 
     async fn run<O: ApplyOp>(
         envelope: &OpEnvelope,
-        actor: &Actor,
+        ctx: &OpContext<'_>,
         conn: &mut SqliteConnection,
     ) -> AppResult<serde_json::Value> {
         let op: O =
             serde_json::from_value(envelope.payload.clone()).map_err(|_| AppError::BadPayload)?;
-        op.apply(actor, envelope.created_at, conn).await
+        op.apply(ctx, conn).await
     }
 
     /// Every offline-capable op kind, one line per capability.
     async fn dispatch(
         envelope: &OpEnvelope,
-        actor: &Actor,
+        ctx: &OpContext<'_>,
         conn: &mut SqliteConnection,
     ) -> AppResult<serde_json::Value> {
-        use crate::meetings::{CheckIn, RequestLeave};
+        use crate::meetings::{AddMeetingPhoto, CheckIn, RequestLeave};
         use crate::suggestions::SubmitSuggestion;
         match envelope.kind.as_str() {
-            SubmitSuggestion::KIND => run::<SubmitSuggestion>(envelope, actor, conn).await,
-            CheckIn::KIND => run::<CheckIn>(envelope, actor, conn).await,
-            RequestLeave::KIND => run::<RequestLeave>(envelope, actor, conn).await,
+            SubmitSuggestion::KIND => run::<SubmitSuggestion>(envelope, ctx, conn).await,
+            CheckIn::KIND => run::<CheckIn>(envelope, ctx, conn).await,
+            RequestLeave::KIND => run::<RequestLeave>(envelope, ctx, conn).await,
+            AddMeetingPhoto::KIND => run::<AddMeetingPhoto>(envelope, ctx, conn).await,
             _ => Err(AppError::UnknownOp),
         }
     }
@@ -62,6 +72,7 @@ pub mod service {
     pub async fn apply_once(
         pool: &SqlitePool,
         actor: &Actor,
+        uploads: &Path,
         envelope: &OpEnvelope,
     ) -> AppResult<OpOutcome> {
         if uuid::Uuid::parse_str(&envelope.op_id).is_err() {
@@ -85,7 +96,12 @@ pub mod service {
         }
         // A savepoint: a rejected op's effects are undone, its recorded answer is kept.
         let mut effects = sqlx::Acquire::begin(&mut *tx).await?;
-        let outcome = match dispatch(envelope, actor, &mut effects).await {
+        let ctx = OpContext {
+            actor,
+            created_at: envelope.created_at,
+            uploads,
+        };
+        let outcome = match dispatch(envelope, &ctx, &mut effects).await {
             Ok(value) => {
                 effects.commit().await?;
                 OpOutcome::Applied(value)
@@ -131,11 +147,12 @@ pub mod service {
     pub async fn apply_batch(
         pool: &SqlitePool,
         actor: &Actor,
+        uploads: &Path,
         ops: Vec<OpEnvelope>,
     ) -> AppResult<Vec<OpReply>> {
         let mut replies = Vec::with_capacity(ops.len().min(MAX_BATCH));
         for envelope in ops.into_iter().take(MAX_BATCH) {
-            let outcome = match apply_once(pool, actor, &envelope).await {
+            let outcome = match apply_once(pool, actor, uploads, &envelope).await {
                 Ok(outcome) => outcome,
                 Err(error) => OpOutcome::Retry(error),
             };

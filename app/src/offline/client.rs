@@ -26,6 +26,17 @@ extern "C" {
     fn js_forget_user() -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = hasServiceWorker, catch)]
     fn js_has_service_worker() -> Result<bool, JsValue>;
+    #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = resizePhoto, catch)]
+    async fn js_resize_photo(file: web_sys::File) -> Result<JsValue, JsValue>;
+}
+
+/// The chosen photo, shrunk on the phone to a JPEG data URL ready to queue.
+pub async fn resize_photo(file: web_sys::File) -> Result<String, AppError> {
+    js_resize_photo(file)
+        .await
+        .ok()
+        .and_then(|url| url.as_string())
+        .ok_or(AppError::PhotoInvalid)
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, AppError> {

@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=pages::NotFound>
                         <Route path=path!("/") view=pages::Home/>
                         <Route path=path!("/meetings") view=crate::meetings::views::MeetingsPage/>
+                        <Route path=path!("/meetings/:id") view=crate::meetings::detail::MeetingPage/>
                         <Route path=path!("/meetings/:id/code") view=crate::meetings::views::CodeScreen/>
                         <Route path=path!("/checkin/:id") view=crate::meetings::views::CheckinPage/>
                         <Route path=path!("/points") view=pages::Points/>

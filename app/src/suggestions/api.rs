@@ -11,9 +11,9 @@ pub async fn fetch_my_suggestions() -> Result<MySuggestions, AppError> {
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::super::{normalize_body, MySuggestions, SubmitSuggestion, SuggestionRow};
-    use crate::auth::authz::{Actor, Role};
+    use crate::auth::authz::Role;
     use crate::error::{AppError, AppResult};
-    use crate::offline::api::service::ApplyOp;
+    use crate::offline::api::service::{ApplyOp, OpContext};
     use crate::offline::rules::effective_time;
     use crate::state::now;
     use sqlx::{SqliteConnection, SqlitePool};
@@ -41,10 +41,10 @@ pub mod service {
     impl ApplyOp for SubmitSuggestion {
         async fn apply(
             self,
-            actor: &Actor,
-            created_at: i64,
+            ctx: &OpContext<'_>,
             conn: &mut SqliteConnection,
         ) -> AppResult<serde_json::Value> {
+            let (actor, created_at) = (ctx.actor, ctx.created_at);
             let body = normalize_body(&self.body)?;
             uuid::Uuid::parse_str(&self.id).map_err(|_| AppError::BadPayload)?;
             let branch: Option<String> = sqlx::query_scalar(

@@ -51,7 +51,10 @@ pub async fn app() -> TestApp {
     let state = AppState {
         leptos_options: server::leptos_options(&config),
         pool: pool.clone(),
-        settings: Settings::default(),
+        settings: Settings {
+            uploads_dir: dir.join("uploads"),
+            ..Settings::default()
+        },
     };
     TestApp {
         router: server::router(state, Vec::new()),

@@ -1,0 +1,209 @@
+//! Photos: phones shrink them before they are queued (`ZhibuOffline.resizePhoto`); the
+//! server trusts nothing of that. It sniffs the type from the bytes, decodes within
+//! limits, re-encodes as JPEG (so EXIF, GPS included, is gone) and stores the file under
+//! the photo's id. Meetings now; points claims and wishes next.
+
+/// What a phone uploads at most, before base64 (the phone sends ~200 KB).
+pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+/// The longest side kept on the server.
+pub const MAX_SIDE: u32 = 1600;
+
+#[cfg(feature = "ssr")]
+pub mod store {
+    use super::{MAX_SIDE, MAX_UPLOAD_BYTES};
+    use crate::error::{AppError, AppResult};
+    use std::path::{Path, PathBuf};
+
+    pub struct Reencoded {
+        pub jpeg: Vec<u8>,
+        pub width: u32,
+        pub height: u32,
+    }
+
+    /// Decodes JPEG, PNG or WebP (by content, not by name) and writes a clean JPEG.
+    pub fn reencode(bytes: &[u8]) -> AppResult<Reencoded> {
+        use image::{ImageFormat, ImageReader, Limits};
+        if bytes.len() > MAX_UPLOAD_BYTES {
+            return Err(AppError::PhotoInvalid);
+        }
+        let format = image::guess_format(bytes).map_err(|_| AppError::PhotoInvalid)?;
+        if !matches!(
+            format,
+            ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP
+        ) {
+            return Err(AppError::PhotoInvalid);
+        }
+        let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+        let mut limits = Limits::default();
+        limits.max_image_width = Some(12_000);
+        limits.max_image_height = Some(12_000);
+        limits.max_alloc = Some(256 * 1024 * 1024);
+        reader.limits(limits);
+        let image = reader.decode().map_err(|_| AppError::PhotoInvalid)?;
+        let image = if image.width().max(image.height()) > MAX_SIDE {
+            image.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle)
+        } else {
+            image
+        };
+        let rgb = image.to_rgb8();
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 82)
+            .encode_image(&rgb)
+            .map_err(|_| AppError::Internal)?;
+        Ok(Reencoded {
+            jpeg,
+            width: rgb.width(),
+            height: rgb.height(),
+        })
+    }
+
+    /// The file of photo `id`; ids are UUIDs, so nothing else can be named.
+    pub fn path_of(dir: &Path, id: &str) -> AppResult<PathBuf> {
+        let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::BadPayload)?;
+        Ok(dir.join(format!("{}.jpg", id.hyphenated())))
+    }
+
+    /// Writes atomically (temporary file, then rename), so a crash never leaves half a photo.
+    pub async fn save(dir: &Path, id: &str, jpeg: &[u8]) -> AppResult<()> {
+        let target = path_of(dir, id)?;
+        tokio::fs::create_dir_all(dir).await?;
+        let partial = target.with_extension(format!("{}.part", crate::state::random_hex32()));
+        tokio::fs::write(&partial, jpeg).await?;
+        tokio::fs::rename(&partial, &target).await?;
+        Ok(())
+    }
+
+    /// `GET /media/{id}.jpg`: the photo, for whoever may see what it belongs to.
+    pub async fn serve(
+        axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+        axum::extract::Path(file): axum::extract::Path<String>,
+        request: axum::extract::Request,
+    ) -> axum::response::Response {
+        use axum::http::{header, StatusCode};
+        use axum::response::IntoResponse;
+        let (parts, _) = request.into_parts();
+        let result: AppResult<Vec<u8>> = async {
+            let token =
+                crate::auth::session::session_token(&parts).ok_or(AppError::NotLoggedIn)?;
+            let user_id = crate::auth::session::user_id_for_token(&state.pool, &token)
+                .await?
+                .ok_or(AppError::NotLoggedIn)?;
+            let actor = crate::auth::session::load_actor(&state.pool, &user_id).await?;
+            let id = file.strip_suffix(".jpg").ok_or(AppError::NotFound)?;
+            let path = path_of(&state.settings.uploads_dir, id).map_err(|_| AppError::NotFound)?;
+            let owner: Option<(String, String)> = sqlx::query_as(
+                "SELECT m.id, m.org_id FROM meeting_files f JOIN meetings m ON m.id = f.meeting_id WHERE f.id = ?",
+            )
+            .bind(id)
+            .fetch_optional(&state.pool)
+            .await?;
+            let (meeting_id, org_id) = owner.ok_or(AppError::NotFound)?;
+            crate::meetings::api::service::may_view(&state.pool, &actor, &org_id, &meeting_id)
+                .await?;
+            Ok(tokio::fs::read(path).await?)
+        }
+        .await;
+        match result {
+            Ok(bytes) => (
+                [
+                    (header::CONTENT_TYPE, "image/jpeg"),
+                    // A photo's id never names other bytes.
+                    (
+                        header::CACHE_CONTROL,
+                        "private, max-age=31536000, immutable",
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+            Err(error) => StatusCode::from_u16(error.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response(),
+        }
+    }
+
+    pub fn decode_base64(data: &str) -> AppResult<Vec<u8>> {
+        use base64::Engine;
+        // A data URL from the phone's canvas, or bare base64.
+        let data = data.split_once(',').map_or(data, |(_, rest)| rest);
+        if data.len() > MAX_UPLOAD_BYTES / 3 * 4 + 4 {
+            return Err(AppError::PhotoInvalid);
+        }
+        base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .map_err(|_| AppError::PhotoInvalid)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn jpeg_with_exif(width: u32, height: u32) -> Vec<u8> {
+            let image = image::RgbImage::from_fn(width, height, |x, y| {
+                image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+            });
+            let mut plain = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
+                .encode_image(&image)
+                .unwrap();
+            // An APP1 Exif segment with a GPS marker, right after SOI, as cameras write it.
+            let payload = b"Exif\0\0MM\0*\0\0\0\x08GPS 31.2304N 121.4737E";
+            let length = (payload.len() + 2) as u16;
+            let mut with_exif = plain[..2].to_vec();
+            with_exif.extend_from_slice(&[0xFF, 0xE1]);
+            with_exif.extend_from_slice(&length.to_be_bytes());
+            with_exif.extend_from_slice(payload);
+            with_exif.extend_from_slice(&plain[2..]);
+            with_exif
+        }
+
+        fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+            haystack.windows(needle.len()).any(|w| w == needle)
+        }
+
+        #[test]
+        fn exif_does_not_survive_and_large_photos_shrink() {
+            let original = jpeg_with_exif(2400, 1200);
+            assert!(contains(&original, b"Exif"));
+            let clean = reencode(&original).unwrap();
+            assert!(!contains(&clean.jpeg, b"Exif"));
+            assert!(!contains(&clean.jpeg, b"GPS"));
+            assert_eq!((clean.width, clean.height), (1600, 800));
+            let decoded = image::load_from_memory(&clean.jpeg).unwrap();
+            assert_eq!((decoded.width(), decoded.height()), (1600, 800));
+        }
+
+        #[test]
+        fn only_images_are_accepted() {
+            assert_eq!(
+                reencode(b"<svg onload=alert(1)>").err(),
+                Some(AppError::PhotoInvalid)
+            );
+            let mut truncated = jpeg_with_exif(64, 64);
+            truncated.truncate(300);
+            assert_eq!(reencode(&truncated).err(), Some(AppError::PhotoInvalid));
+            let small = reencode(&jpeg_with_exif(64, 48)).unwrap();
+            assert_eq!(
+                (small.width, small.height),
+                (64, 48),
+                "small photos keep their size"
+            );
+        }
+
+        #[test]
+        fn data_urls_and_ids_are_checked() {
+            assert_eq!(
+                decode_base64("data:image/jpeg;base64,AQID").unwrap(),
+                [1, 2, 3]
+            );
+            assert_eq!(decode_base64("AQID").unwrap(), [1, 2, 3]);
+            assert!(decode_base64("***").is_err());
+            assert!(path_of(Path::new("/u"), "../../etc/passwd").is_err());
+            let id = "0192f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f";
+            assert_eq!(
+                path_of(Path::new("/u"), id).unwrap(),
+                Path::new("/u").join(format!("{id}.jpg"))
+            );
+        }
+    }
+}
