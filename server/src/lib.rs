@@ -168,6 +168,10 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/media/{file}", get(app::uploads::store::serve))
+        .route(
+            "/branch/{id}/meetings.csv",
+            get(app::meetings::api::service::export_csv),
+        )
         .merge(sw)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -712,3 +712,122 @@ async fn times_cannot_move_once_a_meeting_has_started() {
     assert_eq!(detail["summary"]["place"], "二楼会议室");
     assert_eq!(detail["agenda"], "一、学习；二、讨论");
 }
+
+async fn download(app: &TestApp, cookie: Option<&str>, path: &str) -> Reply {
+    let mut request = http::Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    app.request(request.body(Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn the_csv_export_lists_every_expected_member_for_the_branchs_leaders() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let other = app.login(SECRETARY_2, PASSWORD).await;
+    let member_id = app.user_id(MEMBER_1).await;
+    let now = app::state::now();
+    let meeting = schedule(
+        &app,
+        &secretary,
+        &branch,
+        "theme_day",
+        minute(now - 7200),
+        minute(now - 3600),
+    )
+    .await
+    .json();
+    let meeting = meeting.as_str().unwrap();
+    app.call(
+        "correct_attendance",
+        Some(&secretary),
+        &[
+            ("meeting_id", meeting),
+            ("user_id", &member_id),
+            ("reason", "=手机没电, 有签名"),
+        ],
+    )
+    .await;
+    let year = app::shell::time::shanghai_year_month(minute(now - 7200)).0;
+    let path = format!("/branch/{branch}/meetings.csv?year={year}");
+    let csv = download(&app, Some(&secretary), &path).await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let lines: Vec<&str> = csv.body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert!(lines[0].starts_with("\u{feff}开始,结束,会议类型"));
+    let expected = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM meeting_expected WHERE meeting_id = '{meeting}'"
+        ))
+        .await;
+    assert_eq!(
+        lines.len() as i64,
+        1 + expected,
+        "one line per expected member"
+    );
+    let corrected: Vec<&&str> = lines.iter().filter(|l| l.contains(",补录,")).collect();
+    assert_eq!(corrected.len(), 1);
+    assert!(
+        corrected[0].ends_with(",\"'=手机没电, 有签名\""),
+        "quoted and defused: {}",
+        corrected[0]
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.contains(",缺席,")).count() as i64,
+        expected - 1
+    );
+    let other_year = download(
+        &app,
+        Some(&secretary),
+        &format!("/branch/{branch}/meetings.csv?year={}", year - 1),
+    )
+    .await;
+    assert_eq!(
+        other_year
+            .body
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+            .count(),
+        1,
+        "header only"
+    );
+
+    assert_eq!(download(&app, Some(&member), &path).await.status, 403);
+    assert_eq!(download(&app, Some(&other), &path).await.status, 403);
+    assert_eq!(download(&app, None, &path).await.status, 401);
+}
+
+#[tokio::test]
+async fn the_admin_sees_every_branch_of_the_subtree() {
+    let app = app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let years = app
+        .call("subtree_compliance", Some(&admin), &[("year", "2025")])
+        .await
+        .json();
+    let names: Vec<&str> = years
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["branch"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.contains("党支部")));
+    for year in years.as_array().unwrap() {
+        assert_eq!(year["until_month"], 12);
+        assert_eq!(
+            year["short_months"].as_array().unwrap().len(),
+            12,
+            "nothing held in 2025"
+        );
+    }
+    assert_eq!(
+        app.call("subtree_compliance", Some(&secretary), &[("year", "2025")])
+            .await
+            .error(),
+        "Forbidden"
+    );
+}

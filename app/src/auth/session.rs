@@ -43,7 +43,7 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
@@ -119,6 +119,15 @@ pub async fn user_id_for_token(pool: &SqlitePool, token: &str) -> AppResult<Opti
             .fetch_optional(pool)
             .await?,
     )
+}
+
+/// The caller of a plain axum route (a download, a photo), from its session cookie.
+pub async fn actor_from_parts(pool: &SqlitePool, parts: &Parts) -> AppResult<Actor> {
+    let token = session_token(parts).ok_or(AppError::NotLoggedIn)?;
+    let user_id = user_id_for_token(pool, &token)
+        .await?
+        .ok_or(AppError::NotLoggedIn)?;
+    load_actor(pool, &user_id).await
 }
 
 /// The logged-in user's id, if the request carries a live session.

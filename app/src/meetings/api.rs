@@ -3,7 +3,7 @@
 //! secretary; the group leader for 党小组会; an admin above); checking in and asking for
 //! leave are a member's, through the offline outbox.
 
-use super::{CodeKey, Compliance, MeetingDetail, MeetingSummary, SchedulableOrg};
+use super::{BranchYear, CodeKey, Compliance, MeetingDetail, MeetingSummary, SchedulableOrg};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -114,6 +114,13 @@ pub async fn fetch_compliance(branch_id: String, year: i64) -> Result<Compliance
     service::compliance(&state.pool, &actor, &branch_id, year).await
 }
 
+/// Every branch below the orgs the caller administers, with its red months.
+#[server(endpoint = "subtree_compliance")]
+pub async fn fetch_subtree_compliance(year: i64) -> Result<Vec<BranchYear>, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::subtree_compliance(&state.pool, &actor, year).await
+}
+
 /// What the secretary's phone needs to show the rotating code, also with no signal.
 #[server(endpoint = "meeting_code_key")]
 pub async fn fetch_code_key(meeting_id: String) -> Result<CodeKey, AppError> {
@@ -135,8 +142,8 @@ pub mod service {
         LeaveStatus, MeetingKind, Presence, SheetLine, MINUTES_MAX,
     };
     use super::super::{
-        AddMeetingPhoto, CheckIn, CodeKey, Compliance, LeaveInfo, MeetingDetail, MeetingFile,
-        MeetingSummary, RequestLeave, SchedulableOrg, Sheet, SheetRow,
+        AddMeetingPhoto, BranchYear, CheckIn, CodeKey, Compliance, LeaveInfo, MeetingDetail,
+        MeetingFile, MeetingSummary, RequestLeave, SchedulableOrg, Sheet, SheetRow,
     };
     use crate::auth::authz::{authorize, can, Action, Actor};
     use crate::auth::session::org_path;
@@ -841,6 +848,180 @@ pub mod service {
             checks: judge(year, until_month, &held, &group_ids),
             groups,
         })
+    }
+
+    pub async fn subtree_compliance(
+        pool: &SqlitePool,
+        actor: &Actor,
+        year: i64,
+    ) -> AppResult<Vec<BranchYear>> {
+        let roots: Vec<&str> = actor
+            .grants
+            .iter()
+            .filter(|g| g.role == crate::auth::authz::Role::Admin)
+            .map(|g| g.org_id.as_str())
+            .collect();
+        if roots.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        let mut years = Vec::new();
+        for root in roots {
+            let branches: Vec<(String, String)> = sqlx::query_as(
+                "WITH RECURSIVE down(id, depth) AS (
+                     SELECT id, 0 FROM orgs WHERE id = ?
+                     UNION ALL
+                     SELECT o.id, down.depth + 1 FROM orgs o JOIN down ON o.parent_id = down.id
+                     WHERE down.depth < 16
+                 )
+                 SELECT o.id, o.name FROM orgs o JOIN down ON down.id = o.id
+                 WHERE o.kind = 'branch' ORDER BY o.name",
+            )
+            .bind(root)
+            .fetch_all(pool)
+            .await?;
+            for (id, name) in branches {
+                if years.iter().any(|y: &BranchYear| y.branch.id == id) {
+                    continue;
+                }
+                let calendar = compliance(pool, actor, &id, year).await?;
+                years.push(BranchYear {
+                    branch: crate::auth::NamedRef { id, name },
+                    until_month: calendar.until_month,
+                    short_months: super::super::rules::short_months(&calendar.checks),
+                });
+            }
+        }
+        Ok(years)
+    }
+
+    /// `GET /branch/{id}/meetings.csv?year=`: every meeting of the branch and its groups in
+    /// the year, one line per expected member (a meeting nobody was expected at has one
+    /// line of its own), for the branch's leaders.
+    pub async fn export_csv(
+        axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+        axum::extract::Path(branch_id): axum::extract::Path<String>,
+        axum::extract::Query(query): axum::extract::Query<
+            std::collections::HashMap<String, String>,
+        >,
+        request: axum::extract::Request,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let (parts, _) = request.into_parts();
+        let year = query
+            .get("year")
+            .and_then(|y| y.parse::<i64>().ok())
+            .unwrap_or_else(|| crate::shell::time::shanghai_year_month(now()).0);
+        match meetings_csv(&state.pool, &parts, &branch_id, year).await {
+            Ok(csv) => (
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/csv; charset=utf-8".to_string(),
+                    ),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"meetings-{year}.csv\""),
+                    ),
+                ],
+                csv,
+            )
+                .into_response(),
+            Err(error) => crate::uploads::store::error_response(error),
+        }
+    }
+
+    async fn meetings_csv(
+        pool: &SqlitePool,
+        parts: &http::request::Parts,
+        branch_id: &str,
+        year: i64,
+    ) -> AppResult<String> {
+        use crate::shell::time::format_datetime;
+        let actor = crate::auth::session::actor_from_parts(pool, parts).await?;
+        let path = org_path(pool, branch_id)
+            .await
+            .map_err(|_| AppError::Forbidden)?;
+        authorize(&actor, Action::ViewMembers, &path)?;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM meetings
+             WHERE (org_id = ?1 OR org_id IN (SELECT id FROM orgs WHERE parent_id = ?1 AND kind = 'group'))
+             ORDER BY starts_at, id",
+        )
+        .bind(branch_id)
+        .fetch_all(pool)
+        .await?;
+        let at = now();
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        for id in ids {
+            let meeting = load(pool, &id).await?;
+            if crate::shell::time::shanghai_year_month(meeting.starts_at).0 != year {
+                continue;
+            }
+            freeze(pool, &id).await?;
+            let meeting = load(pool, &id).await?;
+            let kind = MeetingKind::parse(&meeting.kind)
+                .map(MeetingKind::label_zh)
+                .unwrap_or_default();
+            let status = match (&meeting.cancel_reason, meeting.cancelled_at) {
+                (Some(reason), Some(_)) => format!("已取消：{reason}"),
+                _ => String::new(),
+            };
+            let head = vec![
+                format_datetime(meeting.starts_at),
+                format_datetime(meeting.ends_at),
+                kind.to_string(),
+                meeting.title.clone(),
+                meeting.org_name.clone(),
+                meeting.place.clone(),
+                status,
+            ];
+            let sheet = sheet(pool, &meeting, meeting.ends_at <= at).await?;
+            if sheet.rows.is_empty() {
+                let mut row = head.clone();
+                row.extend(std::iter::repeat_n(String::new(), 6));
+                rows.push(row);
+            }
+            for line in sheet.rows {
+                let mut row = head.clone();
+                row.push(line.name);
+                row.push(if line.voting { "正式" } else { "预备" }.to_string());
+                row.push(
+                    line.presence
+                        .map(|p| {
+                            super::super::views::presence_label(p).text(crate::i18n::Locale::Zh)
+                        })
+                        .unwrap_or("未签到")
+                        .to_string(),
+                );
+                let leave = line.leave.as_ref();
+                row.push(
+                    leave
+                        .map(|l| l.kind.label_zh().to_string())
+                        .unwrap_or_default(),
+                );
+                row.push(leave.map(|l| l.reason.clone()).unwrap_or_default());
+                row.push(line.correction.unwrap_or_default());
+                rows.push(row);
+            }
+        }
+        Ok(crate::shell::csv::document(
+            &[
+                "开始",
+                "结束",
+                "会议类型",
+                "主题",
+                "组织",
+                "地点",
+                "状态",
+                "姓名",
+                "党员类别",
+                "出勤",
+                "请假类型",
+                "请假原因",
+                "补录原因",
+            ],
+            &rows,
+        ))
     }
 
     /// The meeting's key, for the people who may schedule it (and so show its code) only.

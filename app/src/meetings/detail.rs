@@ -117,7 +117,8 @@ fn meeting_view(d: MeetingDetail, actions: Actions) -> impl IntoView {
     .into_any();
     view! {
         {head}
-        {d.expected.then(|| my_line(&d).into_any())}
+        {(d.expected && (d.summary.my_presence.is_some() || d.my_leave.is_some() || !d.started))
+            .then(|| my_line(&d).into_any())}
         {d.sheet.clone().map(|sheet| sheet_view(d.summary.id.clone(), d.summary.kind, d.started, sheet, actions).into_any())}
         {minutes_view(&d, actions.minutes).into_any()}
         {view! { <super::photos::PhotosSection meeting_id=d.summary.id.clone() files=d.files.clone() can_add=d.can_manage/> }.into_any()}

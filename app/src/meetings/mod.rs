@@ -101,6 +101,14 @@ pub struct Compliance {
     pub groups: Vec<crate::auth::NamedRef>,
 }
 
+/// One branch's year at a glance, for the admin's view of the subtree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchYear {
+    pub branch: crate::auth::NamedRef,
+    pub until_month: u32,
+    pub short_months: Vec<u32>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeKey {
     pub meeting_id: String,

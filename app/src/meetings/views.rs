@@ -293,9 +293,11 @@ pub fn CompliancePage() -> impl IntoView {
                         }
                     }
                     let short = super::rules::short_months(&c.checks);
+                    let csv = format!("/branch/{}/meetings.csv?year={}", branch.get_untracked(), c.year);
                     view! {
                         <section class="card">
                             <h2>{c.year} " · " {tr(Msg::ComplianceLead)}</h2>
+                            <p><a href=csv download rel="external" class="chip" data-testid="export-csv">{tr(Msg::ExportCsv)}</a></p>
                             <div class="months">
                                 {(1..=12u32).map(|m| {
                                     let class = if m > c.until_month { "month pending" } else if short.contains(&m) { "month short" } else { "month ok" };
@@ -327,6 +329,49 @@ pub fn CompliancePage() -> impl IntoView {
                         </section>
                     }.into_any()
                 }
+            })}
+        </Transition>
+    }
+}
+
+/// The admin's view: every branch below, its year in twelve chips, each linking to its
+/// calendar.
+#[component]
+pub fn SubtreeCompliancePage() -> impl IntoView {
+    let query = use_query_map();
+    let year = Memo::new(move |_| {
+        query
+            .read()
+            .get("year")
+            .and_then(|y| y.parse::<i64>().ok())
+            .unwrap_or_else(|| crate::shell::time::shanghai_year_month(now_secs()).0)
+    });
+    let data = Resource::new(move || year.get(), super::api::fetch_subtree_compliance);
+    view! {
+        <PageHeader title=Msg::SubtreeCompliance back="/"/>
+        <Transition fallback=Loading>
+            {move || data.get().map(|result| match result {
+                Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <div class="card"><Empty msg=Msg::ComplianceNothingYet/></div> }.into_any(),
+                Ok(list) => view! {
+                    <p class="muted">{year.get()} " · " {tr(Msg::ComplianceLead)}</p>
+                    <ul class="plain">
+                        {list.into_iter().map(|b| {
+                            let href = format!("/branch/{}/compliance?year={}", b.branch.id, year.get_untracked());
+                            view! {
+                                <li class="card" data-branch=b.branch.id.clone() data-short=b.short_months.len()>
+                                    <A href=href><strong>{b.branch.name.clone()}</strong></A>
+                                    <div class="months">
+                                        {(1..=12u32).map(|m| {
+                                            let class = if m > b.until_month { "month pending" } else if b.short_months.contains(&m) { "month short" } else { "month ok" };
+                                            view! { <span class=class data-month=m>{m}</span> }
+                                        }).collect_view()}
+                                    </div>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
             })}
         </Transition>
     }

@@ -1,6 +1,7 @@
 //! The app shell: the HTML document, the router, the bottom tab bar and the small
 //! pieces every page uses (loading, empty and error states, a way back).
 
+pub mod csv;
 pub mod pages;
 pub mod time;
 
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/branch/:id/invites") view=crate::orgs::views::InvitesPage/>
                         <Route path=path!("/branch/:id/compliance") view=crate::meetings::views::CompliancePage/>
                         <Route path=path!("/admin") view=crate::orgs::views::AdminPage/>
+                        <Route path=path!("/admin/compliance") view=crate::meetings::views::SubtreeCompliancePage/>
                         <Route path=path!("/outbox") view=crate::offline::views::OutboxPage/>
                         <Route path=path!("/suggestions") view=crate::suggestions::views::SuggestionsPage/>
                     </Routes>

@@ -72,6 +72,7 @@ pub fn Home() -> impl IntoView {
                                     <h2>{tr(Msg::AdminTools)}</h2>
                                     <div class="link-grid">
                                         <A href="/admin" attr:class="tile">{tr(Msg::OrgTree)}</A>
+                                        <A href="/admin/compliance" attr:class="tile">{tr(Msg::SubtreeCompliance)}</A>
                                     </div>
                                 </section>
                             })}

@@ -79,16 +79,11 @@ pub mod store {
         axum::extract::Path(file): axum::extract::Path<String>,
         request: axum::extract::Request,
     ) -> axum::response::Response {
-        use axum::http::{header, StatusCode};
+        use axum::http::header;
         use axum::response::IntoResponse;
         let (parts, _) = request.into_parts();
         let result: AppResult<Vec<u8>> = async {
-            let token =
-                crate::auth::session::session_token(&parts).ok_or(AppError::NotLoggedIn)?;
-            let user_id = crate::auth::session::user_id_for_token(&state.pool, &token)
-                .await?
-                .ok_or(AppError::NotLoggedIn)?;
-            let actor = crate::auth::session::load_actor(&state.pool, &user_id).await?;
+            let actor = crate::auth::session::actor_from_parts(&state.pool, &parts).await?;
             let id = file.strip_suffix(".jpg").ok_or(AppError::NotFound)?;
             let path = path_of(&state.settings.uploads_dir, id).map_err(|_| AppError::NotFound)?;
             let owner: Option<(String, String)> = sqlx::query_as(
@@ -116,10 +111,16 @@ pub mod store {
                 bytes,
             )
                 .into_response(),
-            Err(error) => StatusCode::from_u16(error.status_code())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-                .into_response(),
+            Err(error) => error_response(error),
         }
+    }
+
+    /// A plain route's refusal: the status only, like a server function's.
+    pub fn error_response(error: AppError) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        axum::http::StatusCode::from_u16(error.status_code())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response()
     }
 
     pub fn decode_base64(data: &str) -> AppResult<Vec<u8>> {
