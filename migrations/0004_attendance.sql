@@ -42,3 +42,6 @@ CREATE TABLE meeting_files (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX meeting_files_meeting ON meeting_files(meeting_id, created_at);
+
+-- Wrong check-in codes are counted per member over the last minutes (guessing is slowed).
+CREATE INDEX applied_ops_user ON applied_ops(user_id, kind, applied_at);

@@ -256,6 +256,54 @@
     return canvas.toDataURL("image/jpeg", quality);
   }
 
+  /** Opens the back camera into `video`; resolves with a function that closes it again. */
+  async function startCamera(video) {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "environment" },
+      audio: false,
+    });
+    video.srcObject = stream;
+    video.muted = true;
+    video.setAttribute("playsinline", "");
+    await video.play();
+    return () => stream.getTracks().forEach((track) => track.stop());
+  }
+
+  let qrDetector;
+  /**
+   * The QR text in the video's current frame by the browser's own BarcodeDetector: null when
+   * there is none in view, undefined where the browser cannot detect QR codes (the wasm
+   * decoder takes over).
+   */
+  async function detectQr(video) {
+    if (qrDetector === undefined) {
+      const formats = "BarcodeDetector" in globalThis ? await BarcodeDetector.getSupportedFormats() : [];
+      qrDetector = formats.includes("qr_code") ? new BarcodeDetector({ formats: ["qr_code"] }) : null;
+    }
+    if (!qrDetector) return undefined;
+    const codes = await qrDetector.detect(video);
+    return codes.length > 0 ? codes[0].rawValue : null;
+  }
+
+  /** The video's current frame as luminance bytes (at most `maxSide` wide or high). */
+  function grabLuma(video, maxSide = 640) {
+    const scale = Math.min(1, maxSide / Math.max(video.videoWidth, video.videoHeight));
+    const width = Math.round(video.videoWidth * scale);
+    const height = Math.round(video.videoHeight * scale);
+    if (width === 0 || height === 0) return null;
+    const canvas = (grabLuma.canvas ??= document.createElement("canvas"));
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(video, 0, 0, width, height);
+    const rgba = context.getImageData(0, 0, width, height).data;
+    const luma = new Uint8Array(width * height);
+    for (let i = 0; i < luma.length; i += 1) {
+      luma[i] = (rgba[4 * i] * 77 + rgba[4 * i + 1] * 150 + rgba[4 * i + 2] * 29) >> 8;
+    }
+    return { width, height, luma };
+  }
+
   function hasServiceWorker() {
     return typeof navigator !== "undefined" && "serviceWorker" in navigator;
   }
@@ -272,6 +320,9 @@
     forgetUser,
     hasServiceWorker,
     resizePhoto,
+    startCamera,
+    detectQr,
+    grabLuma,
     takeBatch,
     backoffDelay,
     sendable,

@@ -22,6 +22,8 @@ const CACHED_READS = new Set([
   "/api/communities",
   "/api/my_suggestions",
   "/api/my_meetings",
+  "/api/meeting_detail",
+  "/api/schedulable_orgs",
   "/api/meeting_code_key",
 ]);
 

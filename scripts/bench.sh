@@ -5,6 +5,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" --browser
 cd "$ROOT"
+say "check-in crowd benchmark"
+timeout 2400 cargo bench -p server --bench checkin
 say "release build"
 timeout 2400 cargo leptos build --release
 cd end2end

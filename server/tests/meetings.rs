@@ -831,3 +831,65 @@ async fn the_admin_sees_every_branch_of_the_subtree() {
         "Forbidden"
     );
 }
+
+#[tokio::test]
+async fn guessing_codes_is_slowed_down() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let now = app::state::now();
+    let meeting = schedule(
+        &app,
+        &secretary,
+        &branch,
+        "theme_day",
+        minute(now - 300),
+        minute(now + 3300),
+    )
+    .await
+    .json();
+    let meeting = meeting.as_str().unwrap();
+    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+        .bind(meeting)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let slot = slot_of(now);
+    let right = code_for_slot(secret.as_bytes(), meeting, slot);
+    for guess in 1..=10 {
+        let wrong = format_code((right + guess) % 1_000_000);
+        assert_eq!(
+            sync_one(
+                &app,
+                &member,
+                json!({ "meeting_id": meeting, "slot": slot, "code": wrong })
+            )
+            .await,
+            json!({ "Rejected": "CheckinWrongCode" })
+        );
+    }
+    let honest = sync_one(
+        &app,
+        &member,
+        json!({ "meeting_id": meeting, "slot": slot, "code": format_code(right) }),
+    )
+    .await;
+    assert_eq!(
+        honest,
+        json!({ "Retry": "RateLimited" }),
+        "kept in the outbox for later"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM attendance").await, 0);
+    let other = app.login("13800000007", PASSWORD).await;
+    assert_eq!(
+        sync_one(
+            &app,
+            &other,
+            json!({ "meeting_id": meeting, "slot": slot, "code": format_code(right) })
+        )
+        .await,
+        json!({ "Applied": { "presence": "late", "slot": slot } }),
+        "one member's guessing does not block the others"
+    );
+}

@@ -231,6 +231,11 @@ messages! {
     Upcoming => "即将召开", "Upcoming";
     Past => "已召开", "Past";
     ExportCsv => "导出 CSV", "Export CSV";
+    ScanToCheckIn => "扫码签到", "Scan to check in";
+    ScanHint => "把手机对准屏幕上的签到二维码", "Point the phone at the check-in code on the screen";
+    ScanStop => "停止扫码", "Stop scanning";
+    ScanNoCamera => "无法打开相机：请允许使用相机，或用手机相机扫码、输入 6 位签到码", "The camera cannot be opened: allow it, or scan with the phone's camera, or type the 6 digits";
+    ScanNotCheckin => "这不是支部通的签到二维码", "That is not a Zhibu check-in code";
     SubtreeCompliance => "下级支部三会一课", "Branches' meetings";
     MeetingKind => "会议类型", "Kind of meeting";
     MeetingTitle => "会议主题", "Title";

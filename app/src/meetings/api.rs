@@ -154,6 +154,8 @@ pub mod service {
     use sqlx::{SqliteConnection, SqlitePool};
 
     const MAX_DURATION_SECS: i64 = 12 * 3600;
+    const MAX_WRONG_CODES: i64 = 10;
+    const GUESS_WINDOW_SECS: i64 = 600;
 
     /// Who a meeting expects while 应到 is not frozen: the org's members, or for a 支委会 the
     /// branch committee (its secretaries). `?1` is the meeting's id.
@@ -1129,6 +1131,20 @@ pub mod service {
             freeze_if_started(&mut *conn, &self.meeting_id).await?;
             if !is_expected(&mut *conn, &self.meeting_id, &actor.user_id).await? {
                 return Err(AppError::NotExpected);
+            }
+            // Six digits, two valid at a time: ten wrong tries in ten minutes and the
+            // member's next ones wait (the outbox retries them later).
+            let wrong_lately: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM applied_ops WHERE user_id = ? AND kind = ? AND applied_at > ?
+                 AND outcome LIKE '%CheckinWrongCode%'",
+            )
+            .bind(&actor.user_id)
+            .bind(<CheckIn as crate::offline::OfflineOp>::KIND)
+            .bind(now() - GUESS_WINDOW_SECS)
+            .fetch_one(&mut *conn)
+            .await?;
+            if wrong_lately >= MAX_WRONG_CODES {
+                return Err(AppError::RateLimited);
             }
             let window = Window::for_meeting(starts_at, ends_at, opens_before);
             let slot = verify(

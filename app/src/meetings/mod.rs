@@ -8,6 +8,7 @@ pub mod detail;
 pub mod photos;
 pub mod qr;
 pub mod rules;
+pub mod scan;
 pub mod views;
 
 use crate::offline::OfflineOp;

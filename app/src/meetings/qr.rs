@@ -7,6 +7,41 @@ pub fn checkin_url(origin: &str, meeting_id: &str, slot: i64, code: &str) -> Str
     format!("{origin}/checkin/{meeting_id}?s={slot}&c={code}")
 }
 
+/// The app path a scanned text leads to, if it is a check-in QR (of any Zhibu server: the
+/// meeting id decides the rest): `/checkin/{meeting}?s={slot}&c={code}`.
+pub fn parse_checkin_url(text: &str) -> Option<String> {
+    let (_, rest) = text.trim().split_once("/checkin/")?;
+    let (meeting, query) = rest.split_once('?')?;
+    let well_formed_id = !meeting.is_empty()
+        && meeting.len() <= 64
+        && meeting
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+    };
+    let slot: i64 = param("s")?.parse().ok()?;
+    let code = param("c")?;
+    (well_formed_id && super::checkin::is_well_formed(code))
+        .then(|| format!("/checkin/{meeting}?s={slot}&c={code}"))
+}
+
+/// The text of the first QR code found in a greyscale frame (the camera's, in the browser
+/// that has no BarcodeDetector).
+pub fn decode_luma(width: usize, height: usize, luma: &[u8]) -> Option<String> {
+    if luma.len() < width * height {
+        return None;
+    }
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| luma[y * width + x]);
+    image
+        .detect_grids()
+        .into_iter()
+        .find_map(|grid| grid.decode().ok().map(|(_, text)| text))
+}
+
 /// The QR code as an SVG document. Medium error correction survives a glare on a projector.
 pub fn qr_svg(text: &str) -> Option<String> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
@@ -94,6 +129,63 @@ mod tests {
             verify(secret, meeting, window, scanned_slot, &param("c")),
             Ok(slot)
         );
+    }
+
+    #[test]
+    fn the_wasm_decoder_reads_a_camera_like_frame() {
+        let url = checkin_url(
+            "https://zhibu.example",
+            "0192f0c4-7b1e-7cc0-8000-000000000001",
+            59_847_720,
+            "042137",
+        );
+        let (width, modules) = qr_modules(&url).unwrap();
+        let pgm = to_pgm(width, &modules, 5);
+        // Skip the PGM header; grey it down like a photographed screen: dark 40, light 200.
+        let header_end = pgm.len() - (width + 8) * 5 * (width + 8) * 5;
+        let side = (width + 8) * 5;
+        let frame: Vec<u8> = pgm[header_end..]
+            .iter()
+            .map(|&v| if v == 0 { 40 } else { 200 })
+            .collect();
+        assert_eq!(
+            decode_luma(side, side, &frame).as_deref(),
+            Some(url.as_str())
+        );
+        assert_eq!(decode_luma(side, side, &vec![255; side * side]), None);
+        assert_eq!(
+            decode_luma(side, side, &frame[..10]),
+            None,
+            "short frames are refused"
+        );
+    }
+
+    #[test]
+    fn only_check_in_urls_lead_anywhere() {
+        let url = checkin_url(
+            "https://zhibu.example",
+            "0192f0c4-7b1e-7cc0-8000-000000000001",
+            59_847_720,
+            "042137",
+        );
+        assert_eq!(
+            parse_checkin_url(&url).as_deref(),
+            Some("/checkin/0192f0c4-7b1e-7cc0-8000-000000000001?s=59847720&c=042137")
+        );
+        assert_eq!(
+            parse_checkin_url("https://example.com/pay?s=1&c=123456"),
+            None
+        );
+        assert_eq!(
+            parse_checkin_url("https://x/checkin/abc?s=1&c=12ab56"),
+            None
+        );
+        assert_eq!(parse_checkin_url("https://x/checkin/abc?c=123456"), None);
+        assert_eq!(
+            parse_checkin_url("https://x/checkin/a/../../admin?s=1&c=123456"),
+            None
+        );
+        assert_eq!(parse_checkin_url("WIFI:S:branch;P:secret;;"), None);
     }
 
     #[test]

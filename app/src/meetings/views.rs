@@ -35,6 +35,7 @@ pub fn MeetingsPage() -> impl IntoView {
     view! {
         <PageHeader title=Msg::TabMeetings/>
         <WithUser view=move |_| view! {
+            <div class="card"><super::scan::ScanButton/></div>
             <ScheduleForm schedule/>
             <Transition fallback=Loading>
                 {move || meetings.get().map(|result| match result {
@@ -251,6 +252,7 @@ pub fn CheckinPage() -> impl IntoView {
                     {move || error.get().map(|error| view! { <ErrorNote error/> })}
                     <button type="submit">{tr(Msg::CheckIn)}</button>
                 </form>
+                <super::scan::ScanButton/>
             </section>
         }/>
     }
