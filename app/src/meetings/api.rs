@@ -436,11 +436,17 @@ pub mod service {
         Ok(due.len())
     }
 
-    async fn freeze(pool: &SqlitePool, meeting_id: &str) -> AppResult<()> {
+    /// The meeting with 应到 frozen if it is due; reading a page takes the write lock only
+    /// the first time after the start.
+    async fn load_frozen(pool: &SqlitePool, meeting_id: &str) -> AppResult<Meeting> {
+        let meeting = load(pool, meeting_id).await?;
+        if meeting.frozen_at.is_some() || meeting.starts_at > now() {
+            return Ok(meeting);
+        }
         let mut tx = pool.begin().await?;
         freeze_if_started(&mut tx, meeting_id).await?;
         tx.commit().await?;
-        Ok(())
+        load(pool, meeting_id).await
     }
 
     /// Whether `user_id` is on the meeting's list: the frozen one once it has started.
@@ -541,6 +547,15 @@ pub mod service {
         })
     }
 
+    #[derive(sqlx::FromRow)]
+    struct MyLine {
+        presence: Option<String>,
+        leave_kind: Option<String>,
+        leave_reason: Option<String>,
+        leave_status: Option<String>,
+        leave_note: Option<String>,
+    }
+
     /// The meeting's page. Expected members and everyone in the meeting's branch see it;
     /// the sheet is for those who manage the meeting.
     pub async fn detail(
@@ -548,31 +563,30 @@ pub mod service {
         actor: &Actor,
         meeting_id: &str,
     ) -> AppResult<MeetingDetail> {
-        freeze(pool, meeting_id).await?;
-        let meeting = load(pool, meeting_id).await?;
+        let meeting = load_frozen(pool, meeting_id).await?;
         let Access {
             can_manage,
             expected,
         } = may_view(pool, actor, &meeting.org_id, meeting_id).await?;
         let at = now();
         let ended = meeting.ends_at <= at;
-        let mine: Option<(
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        )> = sqlx::query_as(
-            "SELECT a.presence, l.kind, l.reason, l.status, l.decision_note
-                 FROM (SELECT 1) LEFT JOIN attendance a ON a.meeting_id = ?1 AND a.user_id = ?2
-                 LEFT JOIN leave_requests l ON l.meeting_id = ?1 AND l.user_id = ?2",
+        let mine: MyLine = sqlx::query_as(
+            "SELECT a.presence, l.kind AS leave_kind, l.reason AS leave_reason,
+                    l.status AS leave_status, l.decision_note AS leave_note
+             FROM (SELECT 1) LEFT JOIN attendance a ON a.meeting_id = ?1 AND a.user_id = ?2
+             LEFT JOIN leave_requests l ON l.meeting_id = ?1 AND l.user_id = ?2",
         )
         .bind(meeting_id)
         .bind(&actor.user_id)
-        .fetch_optional(pool)
+        .fetch_one(pool)
         .await?;
-        let (presence, kind, reason, status, note) = mine.unwrap_or_default();
-        let my_leave = leave_info(kind, reason, status, note);
+        let presence = mine.presence;
+        let my_leave = leave_info(
+            mine.leave_kind,
+            mine.leave_reason,
+            mine.leave_status,
+            mine.leave_note,
+        );
         let my_presence = expected
             .then(|| {
                 line_presence(
@@ -955,12 +969,10 @@ pub mod service {
         let at = now();
         let mut rows: Vec<Vec<String>> = Vec::new();
         for id in ids {
-            let meeting = load(pool, &id).await?;
+            let meeting = load_frozen(pool, &id).await?;
             if crate::shell::time::shanghai_year_month(meeting.starts_at).0 != year {
                 continue;
             }
-            freeze(pool, &id).await?;
-            let meeting = load(pool, &id).await?;
             let kind = MeetingKind::parse(&meeting.kind)
                 .map(MeetingKind::label_zh)
                 .unwrap_or_default();
