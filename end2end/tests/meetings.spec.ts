@@ -53,7 +53,7 @@ test("a meeting is scheduled, its code shown, and members check in by QR, digits
   const byDigits = await memberPage(browser, "13800000008");
   await goto(byDigits, `/checkin/${meeting}`);
   await byDigits.getByLabel("输入屏幕上的 6 位签到码").fill((await code.textContent())!);
-  await byDigits.getByRole("button", { name: "签到" }).click();
+  await byDigits.getByRole("button", { name: "签到", exact: true }).click();
   await expect.poll(() => attendance(meeting, "13800000008"), { timeout: 15_000 }).toBe("late");
 
   // Offline: queued on the phone, judged by its slot once synced, counted once.
@@ -61,7 +61,7 @@ test("a meeting is scheduled, its code shown, and members check in by QR, digits
   await goto(offline, `/checkin/${meeting}`);
   await offline.context().setOffline(true);
   await offline.getByLabel("输入屏幕上的 6 位签到码").fill((await code.textContent())!);
-  await offline.getByRole("button", { name: "签到" }).click();
+  await offline.getByRole("button", { name: "签到", exact: true }).click();
   await expect(offline.getByTestId("outbox-count")).toHaveText("1");
   expect(attendance(meeting, "13800000009")).toBe("");
   await offline.context().setOffline(false);
