@@ -90,6 +90,22 @@ pub enum AppError {
     MeetingNotStarted,
     #[error("already present")]
     AlreadyPresent,
+    #[error("task invalid")]
+    TaskInvalid,
+    #[error("already decided")]
+    AlreadyDecided,
+    #[error("own claim")]
+    OwnClaim,
+    #[error("points invalid")]
+    PointsInvalid,
+    #[error("ranking off")]
+    RankingOff,
+    #[error("task closed")]
+    TaskClosed,
+    #[error("task full")]
+    TaskFull,
+    #[error("task not signed up")]
+    TaskNotSigned,
     #[error("minutes too long")]
     MinutesTooLong,
     #[error("photo unreadable or too large")]
@@ -146,6 +162,14 @@ impl AppError {
             AlreadyPresent => Msg::ErrAlreadyPresent,
             PhotoInvalid => Msg::ErrPhotoInvalid,
             MinutesTooLong => Msg::ErrMinutesTooLong,
+            TaskInvalid => Msg::ErrTaskInvalid,
+            AlreadyDecided => Msg::ErrAlreadyDecided,
+            OwnClaim => Msg::ErrOwnClaim,
+            PointsInvalid => Msg::ErrPointsInvalid,
+            RankingOff => Msg::ErrRankingOff,
+            TaskClosed => Msg::ErrTaskClosed,
+            TaskFull => Msg::ErrTaskFull,
+            TaskNotSigned => Msg::ErrTaskNotSigned,
             Internal => Msg::ErrInternal,
             Network(_) => Msg::ErrNetwork,
         }
@@ -159,9 +183,10 @@ impl AppError {
         use AppError::*;
         match self {
             NotLoggedIn | WrongCredentials => 401,
-            Forbidden => 403,
+            Forbidden | OwnClaim => 403,
             NotFound | UserNotFound | InviteNotFound => 404,
-            PhoneTaken | AlreadyMember | InBranchAlready | AlreadyPresent => 409,
+            PhoneTaken | AlreadyMember | InBranchAlready | AlreadyPresent | AlreadyDecided
+            | TaskFull => 409,
             InviteExpired | InviteRevoked => 410,
             RateLimited => 429,
             Internal => 500,

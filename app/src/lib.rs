@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod meetings;
 pub mod offline;
 pub mod orgs;
+pub mod points;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -109,7 +109,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
         settings: settings(&config),
     };
     let app = router(state, config.allowed_origins.clone());
-    tokio::spawn(freeze_started_meetings(pool.clone()));
+    tokio::spawn(meeting_timers(pool.clone()));
     let listener = tokio::net::TcpListener::bind(config.address).await?;
     tracing::info!(address = %config.address, "listening on http://{}", config.address);
     axum::serve(
@@ -123,13 +123,17 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// 应到 is fixed when a meeting starts, also when nobody opens the meeting then.
-async fn freeze_started_meetings(pool: sqlx::SqlitePool) {
+/// 应到 is fixed when a meeting starts, also when nobody opens the meeting then; attendance
+/// points are given once it has ended.
+async fn meeting_timers(pool: sqlx::SqlitePool) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
     loop {
         tick.tick().await;
         if let Err(error) = app::meetings::api::service::freeze_started(&pool).await {
             tracing::warn!(%error, "freezing started meetings failed");
+        }
+        if let Err(error) = app::points::api::service::award_ended_meetings(&pool).await {
+            tracing::warn!(%error, "attendance points failed");
         }
     }
 }

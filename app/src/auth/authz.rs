@@ -58,6 +58,8 @@ pub enum Action {
     PairCommunity,
     /// Schedule, edit and cancel meetings of the org (a branch, or a group for 党小组会).
     ScheduleMeeting,
+    /// Approve or reject points, publish tasks, correct the ledger of a branch.
+    ApprovePoints,
 }
 
 /// `target_path` is the target org and its ancestors, root first, target last.
@@ -87,7 +89,7 @@ pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
         Action::ManageGroupMembers => {
             admin_over_target || secretary_of_target || secretary_of_parent
         }
-        Action::PairCommunity => admin_over_target || secretary_of_target,
+        Action::PairCommunity | Action::ApprovePoints => admin_over_target || secretary_of_target,
         Action::ScheduleMeeting => {
             admin_over_target
                 || secretary_of_target

@@ -718,6 +718,15 @@ pub mod service {
         if changed == 0 {
             return Err(AppError::NotFound);
         }
+        if approve {
+            crate::points::api::service::absence_excused(
+                &mut tx,
+                meeting_id,
+                user_id,
+                "请假已批准",
+            )
+            .await?;
+        }
         audit(
             &mut *tx,
             &actor.user_id,
@@ -773,6 +782,7 @@ pub mod service {
         if inserted == 0 {
             return Err(AppError::AlreadyPresent);
         }
+        crate::points::api::service::absence_excused(&mut tx, meeting_id, user_id, "补录").await?;
         audit(
             &mut *tx,
             &actor.user_id,

@@ -56,12 +56,16 @@ pub mod service {
         conn: &mut SqliteConnection,
     ) -> AppResult<serde_json::Value> {
         use crate::meetings::{AddMeetingPhoto, CheckIn, RequestLeave};
+        use crate::points::{ClaimPoints, SignUpTask, SubmitTask};
         use crate::suggestions::SubmitSuggestion;
         match envelope.kind.as_str() {
             SubmitSuggestion::KIND => run::<SubmitSuggestion>(envelope, ctx, conn).await,
             CheckIn::KIND => run::<CheckIn>(envelope, ctx, conn).await,
             RequestLeave::KIND => run::<RequestLeave>(envelope, ctx, conn).await,
             AddMeetingPhoto::KIND => run::<AddMeetingPhoto>(envelope, ctx, conn).await,
+            ClaimPoints::KIND => run::<ClaimPoints>(envelope, ctx, conn).await,
+            SignUpTask::KIND => run::<SignUpTask>(envelope, ctx, conn).await,
+            SubmitTask::KIND => run::<SubmitTask>(envelope, ctx, conn).await,
             _ => Err(AppError::UnknownOp),
         }
     }

@@ -80,7 +80,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/meetings/:id") view=crate::meetings::detail::MeetingPage/>
                         <Route path=path!("/meetings/:id/code") view=crate::meetings::views::CodeScreen/>
                         <Route path=path!("/checkin/:id") view=crate::meetings::views::CheckinPage/>
-                        <Route path=path!("/points") view=pages::Points/>
+                        <Route path=path!("/points") view=crate::points::views::PointsPage/>
+                        <Route path=path!("/branch/:id/points") view=crate::points::views::ApprovalsPage/>
                         <Route path=path!("/wishes") view=pages::Wishes/>
                         <Route path=path!("/me") view=crate::auth::views::MePage/>
                         <Route path=path!("/login") view=crate::auth::views::LoginPage/>

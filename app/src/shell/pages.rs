@@ -105,11 +105,6 @@ fn TabPlaceholder(title: Msg, empty: Msg) -> impl IntoView {
 }
 
 #[component]
-pub fn Points() -> impl IntoView {
-    view! { <TabPlaceholder title=Msg::TabPoints empty=Msg::PointsEmpty/> }
-}
-
-#[component]
 pub fn Wishes() -> impl IntoView {
     view! { <TabPlaceholder title=Msg::TabWishes empty=Msg::WishesEmpty/> }
 }

@@ -86,15 +86,36 @@ pub mod store {
             let actor = crate::auth::session::actor_from_parts(&state.pool, &parts).await?;
             let id = file.strip_suffix(".jpg").ok_or(AppError::NotFound)?;
             let path = path_of(&state.settings.uploads_dir, id).map_err(|_| AppError::NotFound)?;
-            let owner: Option<(String, String)> = sqlx::query_as(
+            let meeting: Option<(String, String)> = sqlx::query_as(
                 "SELECT m.id, m.org_id FROM meeting_files f JOIN meetings m ON m.id = f.meeting_id WHERE f.id = ?",
             )
             .bind(id)
             .fetch_optional(&state.pool)
             .await?;
-            let (meeting_id, org_id) = owner.ok_or(AppError::NotFound)?;
-            crate::meetings::api::service::may_view(&state.pool, &actor, &org_id, &meeting_id)
-                .await?;
+            match meeting {
+                Some((meeting_id, org_id)) => {
+                    crate::meetings::api::service::may_view(&state.pool, &actor, &org_id, &meeting_id)
+                        .await?;
+                }
+                None => {
+                    // Evidence of a claim or task: its member and the branch's approvers.
+                    let (branch_id, user_id): (String, String) = sqlx::query_as(
+                        "SELECT c.branch_id, c.user_id FROM point_photos p JOIN point_claims c ON c.id = p.owner_id
+                         WHERE p.id = ?1 AND p.owner_kind = 'claim'
+                         UNION ALL
+                         SELECT t.branch_id, e.user_id FROM point_photos p JOIN task_entries e ON e.id = p.owner_id
+                         JOIN point_tasks t ON t.id = e.task_id WHERE p.id = ?1 AND p.owner_kind = 'task'",
+                    )
+                    .bind(id)
+                    .fetch_optional(&state.pool)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                    if user_id != actor.user_id {
+                        let path = crate::auth::session::org_path(&state.pool, &branch_id).await?;
+                        crate::auth::authz::authorize(&actor, crate::auth::authz::Action::ApprovePoints, &path)?;
+                    }
+                }
+            }
             Ok(tokio::fs::read(path).await?)
         }
         .await;

@@ -1,0 +1,1108 @@
+//! Points server functions and the members' offline ops. Approving, rejecting, publishing
+//! tasks and correcting the ledger are the branch secretary's (or an admin's above);
+//! nobody approves their own claim.
+
+use super::{Leaderboard, PointsHome, QueueItem};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[server(endpoint = "points_home")]
+pub async fn fetch_points_home() -> Result<PointsHome, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::home(&state.pool, &actor).await
+}
+
+#[server(endpoint = "points_queue")]
+pub async fn fetch_queue(
+    branch_id: String,
+    oldest_first: bool,
+) -> Result<Vec<QueueItem>, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::queue(&state.pool, &actor, &branch_id, oldest_first).await
+}
+
+/// Approves queue items in one go; `points` (one item only) gives fewer than asked.
+#[server(endpoint = "approve_points", input = Json)]
+pub async fn approve_points(keys: Vec<String>, points: Option<i64>) -> Result<usize, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::approve(&state.pool, &actor, &keys, points).await
+}
+
+#[server(endpoint = "reject_points")]
+pub async fn reject_points(key: String, reason: String) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::reject(&state.pool, &actor, &key, &reason).await
+}
+
+#[server(endpoint = "publish_task")]
+pub async fn publish_task(
+    branch_id: String,
+    title: String,
+    description: String,
+    points: i64,
+    places: i64,
+    deadline: String,
+) -> Result<String, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    let deadline =
+        crate::shell::time::parse_local_datetime(&deadline).ok_or(AppError::TaskInvalid)?;
+    let task = service::NewTask {
+        title,
+        description,
+        points,
+        places,
+        deadline,
+    };
+    service::publish_task(&state.pool, &actor, &branch_id, task).await
+}
+
+#[server(endpoint = "points_board")]
+pub async fn fetch_leaderboard(branch_id: String, period: String) -> Result<Leaderboard, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::leaderboard(&state.pool, &actor, &branch_id, &period).await
+}
+
+/// A correction: a new entry reversing `entry_id`, with a reason, in the audit log.
+#[server(endpoint = "reverse_entry")]
+pub async fn reverse_entry(entry_id: String, reason: String) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::correct(&state.pool, &actor, &entry_id, &reason).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use super::super::rules::{
+        attendance_sources, capped, default_catalogue, rank_of, AutoSource, CapPeriod, Category,
+    };
+    use super::super::{
+        normalize_note, BoardRow, ClaimPoints, EntryView, Leaderboard, MyRequest, PointsHome,
+        QueueItem, RuleView, SignUpTask, SubmitTask, TaskView, PHOTOS_MAX,
+    };
+    use crate::auth::authz::{authorize, can, Action, Actor};
+    use crate::auth::session::org_path;
+    use crate::error::{AppError, AppResult};
+    use crate::meetings::rules::{MeetingKind, Presence};
+    use crate::offline::api::service::{ApplyOp, OpContext};
+    use crate::state::{audit, new_id, now};
+    use sqlx::{SqliteConnection, SqlitePool};
+
+    /// The branch a member belongs to (points live in the branch).
+    pub async fn member_branch(
+        conn: &mut SqliteConnection,
+        user_id: &str,
+    ) -> AppResult<(String, String)> {
+        sqlx::query_as(
+            "SELECT o.id, o.name FROM memberships m JOIN orgs o ON o.id = m.org_id
+             WHERE m.user_id = ? AND m.role = 'member' AND o.kind = 'branch' LIMIT 1",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotInBranch)
+    }
+
+    /// Gives a branch the default catalogue the first time its rules are needed.
+    pub async fn ensure_catalogue(conn: &mut SqliteConnection, branch_id: &str) -> AppResult<()> {
+        let has: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM point_rules WHERE branch_id = ? LIMIT 1")
+                .bind(branch_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if has.is_some() {
+            return Ok(());
+        }
+        let at = now();
+        for rule in default_catalogue() {
+            sqlx::query(
+                "INSERT INTO point_rules (id, branch_id, name, points, category, cap_period, cap_points, auto_source, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(new_id())
+            .bind(branch_id)
+            .bind(&rule.name)
+            .bind(rule.points)
+            .bind(rule.category.as_str())
+            .bind(rule.cap.map(|(p, _)| p.as_str()))
+            .bind(rule.cap.map(|(_, n)| n))
+            .bind(rule.auto.map(AutoSource::key))
+            .bind(at)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    #[derive(sqlx::FromRow, Clone)]
+    struct RuleRow {
+        id: String,
+        branch_id: String,
+        name: String,
+        points: i64,
+        category: String,
+        cap_period: Option<String>,
+        cap_points: Option<i64>,
+        auto_source: Option<String>,
+    }
+
+    impl RuleRow {
+        fn cap(&self) -> Option<(CapPeriod, i64)> {
+            Some((
+                CapPeriod::parse(self.cap_period.as_deref()?)?,
+                self.cap_points?,
+            ))
+        }
+
+        fn view(&self) -> Option<RuleView> {
+            Some(RuleView {
+                id: self.id.clone(),
+                name: self.name.clone(),
+                points: self.points,
+                category: Category::parse(&self.category)?,
+                cap: self.cap(),
+                auto: self.auto_source.as_deref().and_then(AutoSource::parse),
+            })
+        }
+    }
+
+    const RULE_COLUMNS: &str =
+        "id, branch_id, name, points, category, cap_period, cap_points, auto_source";
+
+    async fn rule_by_id(conn: &mut SqliteConnection, rule_id: &str) -> AppResult<RuleRow> {
+        sqlx::query_as(&format!(
+            "SELECT {RULE_COLUMNS} FROM point_rules WHERE id = ? AND active = 1"
+        ))
+        .bind(rule_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)
+    }
+
+    async fn auto_rule(
+        conn: &mut SqliteConnection,
+        branch_id: &str,
+        source: AutoSource,
+    ) -> AppResult<Option<RuleRow>> {
+        ensure_catalogue(conn, branch_id).await?;
+        Ok(sqlx::query_as(&format!(
+            "SELECT {RULE_COLUMNS} FROM point_rules WHERE branch_id = ? AND auto_source = ? AND active = 1
+             ORDER BY updated_at DESC LIMIT 1"
+        ))
+        .bind(branch_id)
+        .bind(source.key())
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+
+    /// One ledger entry to make.
+    pub struct Award<'a> {
+        pub branch_id: &'a str,
+        pub user_id: &'a str,
+        pub points: i64,
+        pub title: &'a str,
+        pub category: Category,
+        pub source_kind: &'static str,
+        pub source_id: Option<&'a str>,
+        pub award_key: Option<String>,
+        pub created_by: Option<&'a str>,
+    }
+
+    /// Writes an entry under `rule` (its cap enforced now, against what the member already
+    /// has under it this month or year). Returns the points given; nothing is written when
+    /// the cap leaves nothing, or when `award_key` was awarded before.
+    async fn award(
+        conn: &mut SqliteConnection,
+        rule: Option<&RuleRow>,
+        award: Award<'_>,
+    ) -> AppResult<i64> {
+        let at = now();
+        let points = match rule.and_then(RuleRow::cap) {
+            Some((period, cap)) => {
+                let (start, end) = period.range(at);
+                let already: i64 = sqlx::query_scalar(
+                    "SELECT COALESCE(SUM(points), 0) FROM point_entries
+                     WHERE rule_id = ? AND user_id = ? AND created_at >= ? AND created_at < ?",
+                )
+                .bind(rule.map(|r| r.id.as_str()))
+                .bind(award.user_id)
+                .bind(start)
+                .bind(end)
+                .fetch_one(&mut *conn)
+                .await?;
+                capped(award.points, Some(cap), already)
+            }
+            None => award.points,
+        };
+        if points == 0 {
+            return Ok(0);
+        }
+        let written = sqlx::query(
+            "INSERT INTO point_entries (id, branch_id, user_id, points, rule_id, title, category, source_kind, source_id, award_key, created_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (award_key) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(award.branch_id)
+        .bind(award.user_id)
+        .bind(points)
+        .bind(rule.map(|r| r.id.as_str()))
+        .bind(award.title)
+        .bind(award.category.as_str())
+        .bind(award.source_kind)
+        .bind(award.source_id)
+        .bind(&award.award_key)
+        .bind(award.created_by)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok(if written == 1 { points } else { 0 })
+    }
+
+    /// A reversing entry for `entry_id` (once: a second reversal is refused by the index).
+    async fn reverse(
+        conn: &mut SqliteConnection,
+        entry_id: &str,
+        reason: &str,
+        by: Option<&str>,
+    ) -> AppResult<bool> {
+        let written = sqlx::query(
+            "INSERT INTO point_entries (id, branch_id, user_id, points, rule_id, title, category, source_kind, source_id, reverses, reason, created_by, created_at)
+             SELECT ?, branch_id, user_id, -points, rule_id, title, category, 'correction', source_id, id, ?, ?, ?
+             FROM point_entries WHERE id = ? AND reverses IS NULL
+             ON CONFLICT (reverses) WHERE reverses IS NOT NULL DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(reason)
+        .bind(by)
+        .bind(now())
+        .bind(entry_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        Ok(written == 1)
+    }
+
+    /// The branch whose points a meeting's attendance counts in (a group's is its parent's).
+    async fn meeting_branch(
+        conn: &mut SqliteConnection,
+        meeting_id: &str,
+    ) -> AppResult<(String, MeetingKind)> {
+        let (org_id, org_kind, parent, kind): (String, String, Option<String>, String) = sqlx::query_as(
+            "SELECT m.org_id, o.kind, o.parent_id, m.kind FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = ?",
+        )
+        .bind(meeting_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let branch = if org_kind == "group" {
+            parent.unwrap_or(org_id)
+        } else {
+            org_id
+        };
+        Ok((branch, MeetingKind::parse(&kind).ok_or(AppError::Internal)?))
+    }
+
+    /// Attendance points of a finished meeting, given once per member and source (the key
+    /// makes a replay or a second timer harmless).
+    pub async fn award_meeting(conn: &mut SqliteConnection, meeting_id: &str) -> AppResult<()> {
+        let (branch, kind) = meeting_branch(conn, meeting_id).await?;
+        let lines: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT e.user_id, a.presence, l.status FROM meeting_expected e
+             LEFT JOIN attendance a ON a.meeting_id = e.meeting_id AND a.user_id = e.user_id
+             LEFT JOIN leave_requests l ON l.meeting_id = e.meeting_id AND l.user_id = e.user_id
+             WHERE e.meeting_id = ?",
+        )
+        .bind(meeting_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (user_id, presence, leave) in lines {
+            let presence = crate::meetings::rules::line_presence(
+                presence.as_deref().and_then(Presence::parse),
+                leave
+                    .as_deref()
+                    .and_then(crate::meetings::rules::LeaveStatus::parse),
+                true,
+            );
+            for source in presence
+                .map(|p| attendance_sources(kind, p))
+                .unwrap_or_default()
+            {
+                let Some(rule) = auto_rule(conn, &branch, source).await? else {
+                    continue;
+                };
+                let category = Category::parse(&rule.category).unwrap_or(Category::OrgLife);
+                award(
+                    conn,
+                    Some(&rule),
+                    Award {
+                        branch_id: &branch,
+                        user_id: &user_id,
+                        points: rule.points,
+                        title: &rule.name,
+                        category,
+                        source_kind: "meeting",
+                        source_id: Some(meeting_id),
+                        award_key: Some(format!("meeting:{meeting_id}:{user_id}:{}", source.key())),
+                        created_by: None,
+                    },
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A 补录 or a leave approved after the meeting ended: the member's absence deduction no
+    /// longer holds and is reversed (the correction itself earns nothing).
+    pub async fn absence_excused(
+        conn: &mut SqliteConnection,
+        meeting_id: &str,
+        user_id: &str,
+        reason: &str,
+    ) -> AppResult<()> {
+        let key = format!(
+            "meeting:{meeting_id}:{user_id}:{}",
+            AutoSource::AbsentWithoutLeave.key()
+        );
+        let entry: Option<String> =
+            sqlx::query_scalar("SELECT id FROM point_entries WHERE award_key = ?")
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if let Some(entry) = entry {
+            reverse(conn, &entry, reason, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Gives out the attendance points of every meeting that has ended (a timer calls this).
+    pub async fn award_ended_meetings(pool: &SqlitePool) -> AppResult<usize> {
+        let due: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM meetings WHERE points_at IS NULL AND ends_at <= ? AND cancelled_at IS NULL",
+        )
+        .bind(now())
+        .fetch_all(pool)
+        .await?;
+        for id in &due {
+            let mut tx = pool.begin().await?;
+            crate::meetings::api::service::freeze_if_started(&mut tx, id).await?;
+            award_meeting(&mut tx, id).await?;
+            sqlx::query("UPDATE meetings SET points_at = ? WHERE id = ?")
+                .bind(now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(due.len())
+    }
+
+    /// The hook for 微心愿: a confirmed fulfilment gives the claimer the branch's wish rule,
+    /// once per wish and claimer.
+    pub async fn award_for_wish(
+        conn: &mut SqliteConnection,
+        user_id: &str,
+        wish_id: &str,
+        wish_title: &str,
+    ) -> AppResult<i64> {
+        let (branch, _) = member_branch(conn, user_id).await?;
+        let Some(rule) = auto_rule(conn, &branch, AutoSource::WishFulfilled).await? else {
+            return Ok(0);
+        };
+        let title = format!("{}：{wish_title}", rule.name);
+        award(
+            conn,
+            Some(&rule),
+            Award {
+                branch_id: &branch,
+                user_id,
+                points: rule.points,
+                title: &title,
+                category: Category::parse(&rule.category).unwrap_or(Category::Volunteer),
+                source_kind: "wish",
+                source_id: Some(wish_id),
+                award_key: Some(format!("wish:{wish_id}:{user_id}")),
+                created_by: None,
+            },
+        )
+        .await
+    }
+
+    async fn approver_of(pool: &SqlitePool, actor: &Actor, branch_id: &str) -> AppResult<()> {
+        let path = org_path(pool, branch_id)
+            .await
+            .map_err(|_| AppError::Forbidden)?;
+        authorize(actor, Action::ApprovePoints, &path)
+    }
+
+    pub async fn home(pool: &SqlitePool, actor: &Actor) -> AppResult<PointsHome> {
+        let mut conn = pool.acquire().await?;
+        let (branch_id, branch_name) = member_branch(&mut conn, &actor.user_id).await?;
+        drop(conn);
+        let mut tx = pool.begin().await?;
+        ensure_catalogue(&mut tx, &branch_id).await?;
+        tx.commit().await?;
+        let at = now();
+        let (month_start, _) = CapPeriod::Month.range(at);
+        let (year_start, _) = CapPeriod::Year.range(at);
+        let (balance, this_month, this_year): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COALESCE(SUM(points), 0),
+                    COALESCE(SUM(CASE WHEN created_at >= ?2 THEN points END), 0),
+                    COALESCE(SUM(CASE WHEN created_at >= ?3 THEN points END), 0)
+             FROM point_entries WHERE user_id = ?1 AND branch_id = ?4",
+        )
+        .bind(&actor.user_id)
+        .bind(month_start)
+        .bind(year_start)
+        .bind(&branch_id)
+        .fetch_one(pool)
+        .await?;
+        let balances: Vec<i64> = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(p.points), 0) FROM memberships m
+             LEFT JOIN point_entries p ON p.user_id = m.user_id AND p.branch_id = m.org_id
+             WHERE m.org_id = ? AND m.role = 'member' GROUP BY m.user_id",
+        )
+        .bind(&branch_id)
+        .fetch_all(pool)
+        .await?;
+        let ranking: bool = ranking_enabled(pool, &branch_id).await?;
+        let entries = sqlx::query_as::<
+            _,
+            (
+                String,
+                i64,
+                String,
+                String,
+                String,
+                Option<String>,
+                bool,
+                i64,
+            ),
+        >(
+            "SELECT e.id, e.points, e.title, e.category, e.source_kind, e.reason,
+                    EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id), e.created_at
+             FROM point_entries e WHERE e.user_id = ? AND e.branch_id = ?
+             ORDER BY e.created_at DESC, e.id DESC LIMIT 200",
+        )
+        .bind(&actor.user_id)
+        .bind(&branch_id)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(
+            |(id, points, title, category, source_kind, reason, reversed, created_at)| EntryView {
+                id,
+                points,
+                title,
+                category: Category::parse(&category).unwrap_or(Category::OrgLife),
+                source_kind,
+                reason,
+                reversed,
+                created_at,
+            },
+        )
+        .collect();
+        let requests = sqlx::query_as::<_, (String, String, Option<String>, i64)>(
+            "SELECT r.name, c.status, c.decision_reason, c.created_at FROM point_claims c
+             JOIN point_rules r ON r.id = c.rule_id
+             WHERE c.user_id = ?1 AND c.status <> 'approved'
+             UNION ALL
+             SELECT t.title, e.status, e.decision_reason, COALESCE(e.submitted_at, e.signed_at) FROM task_entries e
+             JOIN point_tasks t ON t.id = e.task_id
+             WHERE e.user_id = ?1 AND e.status IN ('submitted', 'rejected')
+             ORDER BY 4 DESC LIMIT 50",
+        )
+        .bind(&actor.user_id)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(title, status, reason, created_at)| MyRequest {
+            title,
+            status,
+            reason,
+            created_at,
+        })
+        .collect();
+        let claimable = sqlx::query_as::<_, RuleRow>(&format!(
+            "SELECT {RULE_COLUMNS} FROM point_rules WHERE branch_id = ? AND active = 1 AND auto_source IS NULL ORDER BY category, name"
+        ))
+        .bind(&branch_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .filter_map(RuleRow::view)
+        .collect();
+        let tasks = sqlx::query_as::<_, (String, String, String, i64, i64, i64, i64, Option<String>)>(
+            "SELECT t.id, t.title, t.description, t.points, t.places,
+                    (SELECT COUNT(*) FROM task_entries e WHERE e.task_id = t.id AND e.status <> 'rejected'),
+                    t.deadline,
+                    (SELECT e.status FROM task_entries e WHERE e.task_id = t.id AND e.user_id = ?2)
+             FROM point_tasks t WHERE t.branch_id = ?1 AND t.deadline > ?3 - 30 * 86400
+             ORDER BY t.deadline LIMIT 50",
+        )
+        .bind(&branch_id)
+        .bind(&actor.user_id)
+        .bind(at)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(id, title, description, points, places, taken, deadline, my_status)| TaskView {
+            id,
+            title,
+            description,
+            points,
+            places,
+            taken,
+            deadline,
+            my_status,
+        })
+        .collect();
+        let path = org_path(pool, &branch_id).await?;
+        Ok(PointsHome {
+            rank: ranking.then(|| rank_of(&balances, balance)),
+            members: balances.len(),
+            can_approve: can(actor, Action::ApprovePoints, &path),
+            branch_id,
+            branch_name,
+            balance,
+            this_month,
+            this_year,
+            entries,
+            requests,
+            claimable,
+            tasks,
+            fetched_at: at,
+        })
+    }
+
+    async fn ranking_enabled(pool: &SqlitePool, branch_id: &str) -> AppResult<bool> {
+        let enabled: Option<bool> =
+            sqlx::query_scalar("SELECT ranking_enabled FROM branch_settings WHERE branch_id = ?")
+                .bind(branch_id)
+                .fetch_optional(pool)
+                .await?;
+        Ok(enabled.unwrap_or(true))
+    }
+
+    async fn photo_urls(
+        pool: &SqlitePool,
+        owner_kind: &str,
+        owner_id: &str,
+    ) -> AppResult<Vec<String>> {
+        Ok(sqlx::query_scalar::<_, String>(
+            "SELECT id FROM point_photos WHERE owner_kind = ? AND owner_id = ? ORDER BY created_at, id",
+        )
+        .bind(owner_kind)
+        .bind(owner_id)
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|id| format!("/media/{id}.jpg"))
+        .collect())
+    }
+
+    pub async fn queue(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+        oldest_first: bool,
+    ) -> AppResult<Vec<QueueItem>> {
+        approver_of(pool, actor, branch_id).await?;
+        let order = if oldest_first { "ASC" } else { "DESC" };
+        let rows: Vec<(String, String, String, String, i64, String, i64)> = sqlx::query_as(&format!(
+            "SELECT 'claim', c.id, u.name, r.name, r.points, c.note, c.created_at FROM point_claims c
+             JOIN users u ON u.id = c.user_id JOIN point_rules r ON r.id = c.rule_id
+             WHERE c.branch_id = ?1 AND c.status = 'pending'
+             UNION ALL
+             SELECT 'task', e.id, u.name, t.title, t.points, COALESCE(e.note, ''), e.submitted_at FROM task_entries e
+             JOIN point_tasks t ON t.id = e.task_id JOIN users u ON u.id = e.user_id
+             WHERE t.branch_id = ?1 AND e.status = 'submitted'
+             ORDER BY 7 {order}, 2 {order} LIMIT 500"
+        ))
+        .bind(branch_id)
+        .fetch_all(pool)
+        .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for (kind, id, member, title, points, note, submitted_at) in rows {
+            items.push(QueueItem {
+                photos: photo_urls(pool, &kind, &id).await?,
+                key: format!("{kind}:{id}"),
+                member,
+                title,
+                points,
+                note,
+                submitted_at,
+            });
+        }
+        Ok(items)
+    }
+
+    /// What one queue item is: its branch, member and what approving it gives.
+    struct Pending {
+        kind: &'static str,
+        id: String,
+        branch_id: String,
+        user_id: String,
+        title: String,
+        points: i64,
+        rule: Option<RuleRow>,
+    }
+
+    async fn pending(conn: &mut SqliteConnection, key: &str) -> AppResult<Pending> {
+        let (kind, id) = key.split_once(':').ok_or(AppError::BadPayload)?;
+        match kind {
+            "claim" => {
+                let (branch_id, user_id, rule_id): (String, String, String) = sqlx::query_as(
+                    "SELECT branch_id, user_id, rule_id FROM point_claims WHERE id = ? AND status = 'pending'",
+                )
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(AppError::AlreadyDecided)?;
+                let rule = sqlx::query_as::<_, RuleRow>(&format!(
+                    "SELECT {RULE_COLUMNS} FROM point_rules WHERE id = ?"
+                ))
+                .bind(&rule_id)
+                .fetch_one(&mut *conn)
+                .await?;
+                Ok(Pending {
+                    kind: "claim",
+                    id: id.to_string(),
+                    branch_id,
+                    user_id,
+                    title: rule.name.clone(),
+                    points: rule.points,
+                    rule: Some(rule),
+                })
+            }
+            "task" => {
+                let (branch_id, user_id, title, points): (String, String, String, i64) = sqlx::query_as(
+                    "SELECT t.branch_id, e.user_id, t.title, t.points FROM task_entries e
+                     JOIN point_tasks t ON t.id = e.task_id WHERE e.id = ? AND e.status = 'submitted'",
+                )
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(AppError::AlreadyDecided)?;
+                Ok(Pending {
+                    kind: "task",
+                    id: id.to_string(),
+                    branch_id,
+                    user_id,
+                    title,
+                    points,
+                    rule: None,
+                })
+            }
+            _ => Err(AppError::BadPayload),
+        }
+    }
+
+    /// Approves every item or none: a batch is one transaction.
+    pub async fn approve(
+        pool: &SqlitePool,
+        actor: &Actor,
+        keys: &[String],
+        fewer: Option<i64>,
+    ) -> AppResult<usize> {
+        if keys.is_empty() || keys.len() > 200 || (fewer.is_some() && keys.len() != 1) {
+            return Err(AppError::BadPayload);
+        }
+        let mut tx = pool.begin().await?;
+        for key in keys {
+            let item = pending(&mut tx, key).await?;
+            let path = org_path(&mut *tx, &item.branch_id).await?;
+            authorize(actor, Action::ApprovePoints, &path)?;
+            if item.user_id == actor.user_id {
+                return Err(AppError::OwnClaim);
+            }
+            let points = match fewer {
+                Some(p) if p < 0 || p > item.points => return Err(AppError::PointsInvalid),
+                Some(p) => p,
+                None => item.points,
+            };
+            let category = item
+                .rule
+                .as_ref()
+                .and_then(|r| Category::parse(&r.category))
+                .unwrap_or(Category::Volunteer);
+            let given = award(
+                &mut tx,
+                item.rule.as_ref(),
+                Award {
+                    branch_id: &item.branch_id,
+                    user_id: &item.user_id,
+                    points,
+                    title: &item.title,
+                    category,
+                    source_kind: item.kind,
+                    source_id: Some(&item.id),
+                    award_key: Some(format!("{}:{}", item.kind, item.id)),
+                    created_by: Some(&actor.user_id),
+                },
+            )
+            .await?;
+            let table = if item.kind == "claim" {
+                "point_claims"
+            } else {
+                "task_entries"
+            };
+            sqlx::query(&format!(
+                "UPDATE {table} SET status = 'approved', awarded = ?, decided_by = ?, decided_at = ? WHERE id = ?"
+            ))
+            .bind(given)
+            .bind(&actor.user_id)
+            .bind(now())
+            .bind(&item.id)
+            .execute(&mut *tx)
+            .await?;
+            audit(
+                &mut *tx,
+                &actor.user_id,
+                "approve_points",
+                Some(&item.branch_id),
+                Some(key),
+                Some(&given.to_string()),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(keys.len())
+    }
+
+    pub async fn reject(
+        pool: &SqlitePool,
+        actor: &Actor,
+        key: &str,
+        reason: &str,
+    ) -> AppResult<()> {
+        let reason = crate::meetings::rules::normalize_reason(reason)?;
+        let mut tx = pool.begin().await?;
+        let item = pending(&mut tx, key).await?;
+        let path = org_path(&mut *tx, &item.branch_id).await?;
+        authorize(actor, Action::ApprovePoints, &path)?;
+        if item.user_id == actor.user_id {
+            return Err(AppError::OwnClaim);
+        }
+        let table = if item.kind == "claim" {
+            "point_claims"
+        } else {
+            "task_entries"
+        };
+        sqlx::query(&format!(
+            "UPDATE {table} SET status = 'rejected', decided_by = ?, decided_at = ?, decision_reason = ? WHERE id = ?"
+        ))
+        .bind(&actor.user_id)
+        .bind(now())
+        .bind(&reason)
+        .bind(&item.id)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "reject_points",
+            Some(&item.branch_id),
+            Some(key),
+            Some(&reason),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub struct NewTask {
+        pub title: String,
+        pub description: String,
+        pub points: i64,
+        pub places: i64,
+        pub deadline: i64,
+    }
+
+    pub async fn publish_task(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+        task: NewTask,
+    ) -> AppResult<String> {
+        approver_of(pool, actor, branch_id).await?;
+        let title = crate::auth::rules::normalize_name(&task.title)?;
+        let description = task.description.trim().to_string();
+        if !(1..=100).contains(&task.points)
+            || !(1..=1000).contains(&task.places)
+            || task.deadline <= now()
+            || description.chars().count() > super::super::NOTE_MAX
+        {
+            return Err(AppError::TaskInvalid);
+        }
+        let id = new_id();
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO point_tasks (id, branch_id, title, description, points, places, deadline, created_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(branch_id)
+        .bind(&title)
+        .bind(&description)
+        .bind(task.points)
+        .bind(task.places)
+        .bind(task.deadline)
+        .bind(&actor.user_id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "publish_task",
+            Some(branch_id),
+            Some(&id),
+            Some(&title),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// `month`, `quarter` or `year` (the current one, Shanghai time).
+    pub async fn leaderboard(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+        period: &str,
+    ) -> AppResult<Leaderboard> {
+        let path = org_path(pool, branch_id)
+            .await
+            .map_err(|_| AppError::Forbidden)?;
+        let member = actor.grants.iter().any(|g| g.org_id == branch_id);
+        if !member && !can(actor, Action::ViewMembers, &path) {
+            return Err(AppError::Forbidden);
+        }
+        if !ranking_enabled(pool, branch_id).await? {
+            return Err(AppError::RankingOff);
+        }
+        let at = now();
+        let start = match period {
+            "month" => CapPeriod::Month.range(at).0,
+            "year" => CapPeriod::Year.range(at).0,
+            "quarter" => {
+                let (year, month) = crate::shell::time::shanghai_year_month(at);
+                let first = (month - 1) / 3 * 3 + 1;
+                crate::shell::time::days_from_civil(year, first, 1) * 86_400 - 8 * 3600
+            }
+            _ => return Err(AppError::BadPayload),
+        };
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT u.id, u.name, COALESCE(SUM(p.points), 0) AS total FROM memberships m
+             JOIN users u ON u.id = m.user_id
+             LEFT JOIN point_entries p ON p.user_id = m.user_id AND p.branch_id = m.org_id AND p.created_at >= ?2
+             WHERE m.org_id = ?1 AND m.role = 'member'
+             GROUP BY u.id ORDER BY total DESC, u.name",
+        )
+        .bind(branch_id)
+        .bind(start)
+        .fetch_all(pool)
+        .await?;
+        let totals: Vec<i64> = rows.iter().map(|r| r.2).collect();
+        let row = |(id, name, points): &(String, String, i64)| BoardRow {
+            rank: rank_of(&totals, *points),
+            name: name.clone(),
+            points: *points,
+            me: *id == actor.user_id,
+        };
+        Ok(Leaderboard {
+            period: period.to_string(),
+            top: rows.iter().take(10).map(row).collect(),
+            mine: rows.iter().find(|r| r.0 == actor.user_id).map(row),
+        })
+    }
+
+    pub async fn correct(
+        pool: &SqlitePool,
+        actor: &Actor,
+        entry_id: &str,
+        reason: &str,
+    ) -> AppResult<()> {
+        let reason = crate::meetings::rules::normalize_reason(reason)?;
+        let branch: String = sqlx::query_scalar("SELECT branch_id FROM point_entries WHERE id = ?")
+            .bind(entry_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        approver_of(pool, actor, &branch).await?;
+        let mut tx = pool.begin().await?;
+        if !reverse(&mut tx, entry_id, &reason, Some(&actor.user_id)).await? {
+            return Err(AppError::AlreadyDecided);
+        }
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "reverse_points",
+            Some(&branch),
+            Some(entry_id),
+            Some(&reason),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Re-encodes and stores each photo of a claim or task completion.
+    async fn store_photos(
+        ctx: &OpContext<'_>,
+        conn: &mut SqliteConnection,
+        owner_kind: &str,
+        owner_id: &str,
+        photos: &[String],
+    ) -> AppResult<()> {
+        use crate::uploads::store;
+        if photos.len() > PHOTOS_MAX {
+            return Err(AppError::PhotoInvalid);
+        }
+        for (index, data) in photos.iter().enumerate() {
+            // The photo's id comes from the owner's, so a replay writes the same file.
+            let id = uuid::Uuid::new_v5(
+                &uuid::Uuid::NAMESPACE_OID,
+                format!("{owner_id}/{index}").as_bytes(),
+            )
+            .to_string();
+            let bytes = store::decode_base64(data)?;
+            let clean = tokio::task::spawn_blocking(move || store::reencode(&bytes))
+                .await
+                .map_err(|_| AppError::Internal)??;
+            store::save(ctx.uploads, &id, &clean.jpeg).await?;
+            sqlx::query(
+                "INSERT INTO point_photos (id, owner_kind, owner_id, width, height, bytes, uploaded_by, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&id)
+            .bind(owner_kind)
+            .bind(owner_id)
+            .bind(clean.width)
+            .bind(clean.height)
+            .bind(clean.jpeg.len() as i64)
+            .bind(&ctx.actor.user_id)
+            .bind(now())
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    impl ApplyOp for ClaimPoints {
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            uuid::Uuid::parse_str(&self.id).map_err(|_| AppError::BadPayload)?;
+            let note = normalize_note(&self.note)?;
+            let (branch, _) = member_branch(conn, &ctx.actor.user_id).await?;
+            let rule = rule_by_id(conn, &self.rule_id).await?;
+            if rule.branch_id != branch || rule.auto_source.is_some() {
+                return Err(AppError::NotFound);
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO point_claims (id, branch_id, user_id, rule_id, note, status, created_at)
+                 VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&self.id)
+            .bind(&branch)
+            .bind(&ctx.actor.user_id)
+            .bind(&rule.id)
+            .bind(&note)
+            .bind(crate::offline::rules::effective_time(ctx.created_at, now()))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Err(AppError::BadPayload);
+            }
+            store_photos(ctx, conn, "claim", &self.id, &self.photos).await?;
+            Ok(serde_json::json!({ "claim": self.id }))
+        }
+    }
+
+    impl ApplyOp for SignUpTask {
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            let (branch, _) = member_branch(conn, &ctx.actor.user_id).await?;
+            let task: (String, i64, i64) =
+                sqlx::query_as("SELECT branch_id, places, deadline FROM point_tasks WHERE id = ?")
+                    .bind(&self.task_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+            let (task_branch, places, deadline) = task;
+            if task_branch != branch {
+                return Err(AppError::NotFound);
+            }
+            if deadline <= now() {
+                return Err(AppError::TaskClosed);
+            }
+            let mine: Option<String> = sqlx::query_scalar(
+                "SELECT status FROM task_entries WHERE task_id = ? AND user_id = ?",
+            )
+            .bind(&self.task_id)
+            .bind(&ctx.actor.user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some(status) = mine {
+                return Ok(serde_json::json!({ "status": status }));
+            }
+            let taken: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM task_entries WHERE task_id = ? AND status <> 'rejected'",
+            )
+            .bind(&self.task_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            if taken >= places {
+                return Err(AppError::TaskFull);
+            }
+            sqlx::query("INSERT INTO task_entries (id, task_id, user_id, status, signed_at) VALUES (?, ?, ?, 'signed', ?)")
+                .bind(new_id())
+                .bind(&self.task_id)
+                .bind(&ctx.actor.user_id)
+                .bind(now())
+                .execute(&mut *conn)
+                .await?;
+            Ok(serde_json::json!({ "status": "signed" }))
+        }
+    }
+
+    impl ApplyOp for SubmitTask {
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            let note = normalize_note(&self.note)?;
+            let entry: Option<(String, String)> = sqlx::query_as(
+                "SELECT id, status FROM task_entries WHERE task_id = ? AND user_id = ?",
+            )
+            .bind(&self.task_id)
+            .bind(&ctx.actor.user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let (entry_id, status) = entry.ok_or(AppError::TaskNotSigned)?;
+            match status.as_str() {
+                "signed" => {}
+                "submitted" | "approved" => return Ok(serde_json::json!({ "status": status })),
+                _ => return Err(AppError::AlreadyDecided),
+            }
+            sqlx::query("UPDATE task_entries SET status = 'submitted', note = ?, submitted_at = ? WHERE id = ?")
+                .bind(&note)
+                .bind(crate::offline::rules::effective_time(ctx.created_at, now()))
+                .bind(&entry_id)
+                .execute(&mut *conn)
+                .await?;
+            store_photos(ctx, conn, "task", &entry_id, &self.photos).await?;
+            Ok(serde_json::json!({ "status": "submitted" }))
+        }
+    }
+}

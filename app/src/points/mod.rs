@@ -1,0 +1,170 @@
+//! 积分制: a branch's catalogue of rules, points given automatically for attendance (and,
+//! through a hook, for fulfilled wishes), claims and tasks a secretary approves, and an
+//! append-only ledger whose sums are the balances. Members' writes are offline ops.
+
+pub mod api;
+pub mod rules;
+pub mod views;
+
+use crate::offline::OfflineOp;
+use rules::{AutoSource, CapPeriod, Category};
+use serde::{Deserialize, Serialize};
+
+pub const NOTE_MAX: usize = 500;
+pub const PHOTOS_MAX: usize = 3;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleView {
+    pub id: String,
+    pub name: String,
+    pub points: i64,
+    pub category: Category,
+    pub cap: Option<(CapPeriod, i64)>,
+    pub auto: Option<AutoSource>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryView {
+    pub id: String,
+    pub points: i64,
+    pub title: String,
+    pub category: Category,
+    /// `meeting`, `claim`, `task`, `wish` or `correction`.
+    pub source_kind: String,
+    pub reason: Option<String>,
+    /// A later entry reversed this one.
+    pub reversed: bool,
+    pub created_at: i64,
+}
+
+/// A claim or task completion the member is still waiting on, or that was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyRequest {
+    pub title: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub points: i64,
+    pub places: i64,
+    pub taken: i64,
+    pub deadline: i64,
+    /// `signed`, `submitted`, `approved` or `rejected` for the asking member.
+    pub my_status: Option<String>,
+}
+
+/// Everything the 积分 tab shows a member, in one answer (cached for offline reading).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsHome {
+    pub branch_id: String,
+    pub branch_name: String,
+    pub balance: i64,
+    pub this_month: i64,
+    pub this_year: i64,
+    /// `None` where the branch has turned rankings off.
+    pub rank: Option<usize>,
+    pub members: usize,
+    pub entries: Vec<EntryView>,
+    pub requests: Vec<MyRequest>,
+    pub claimable: Vec<RuleView>,
+    pub tasks: Vec<TaskView>,
+    pub can_approve: bool,
+    pub fetched_at: i64,
+}
+
+/// One item of the approval queue: `claim:<id>` or `task:<entry id>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub key: String,
+    pub member: String,
+    pub title: String,
+    pub points: i64,
+    pub note: String,
+    pub photos: Vec<String>,
+    pub submitted_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardRow {
+    pub rank: usize,
+    pub name: String,
+    pub points: i64,
+    pub me: bool,
+}
+
+/// The top of the board and the asker's own place, never a bottom list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leaderboard {
+    pub period: String,
+    pub top: Vec<BoardRow>,
+    pub mine: Option<BoardRow>,
+}
+
+pub fn normalize_note(note: &str) -> Result<String, crate::error::AppError> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(crate::error::AppError::TextRequired);
+    }
+    if note.chars().count() > NOTE_MAX {
+        return Err(crate::error::AppError::TextTooLong);
+    }
+    Ok(note.to_string())
+}
+
+/// A member claims points under a claimed rule, with a note and photos (data URLs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClaimPoints {
+    pub id: String,
+    pub rule_id: String,
+    pub note: String,
+    pub photos: Vec<String>,
+}
+
+impl OfflineOp for ClaimPoints {
+    const KIND: &'static str = "points.claim";
+
+    fn summary(&self) -> String {
+        format!(
+            "积分申报 {}",
+            self.note.chars().take(40).collect::<String>()
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignUpTask {
+    pub task_id: String,
+}
+
+impl OfflineOp for SignUpTask {
+    const KIND: &'static str = "points.signup";
+
+    fn summary(&self) -> String {
+        "报名积分任务".to_string()
+    }
+}
+
+/// A member hands in a task they signed up for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubmitTask {
+    pub task_id: String,
+    pub note: String,
+    pub photos: Vec<String>,
+}
+
+impl OfflineOp for SubmitTask {
+    const KIND: &'static str = "points.submit";
+
+    fn summary(&self) -> String {
+        format!(
+            "提交任务 {}",
+            self.note.chars().take(40).collect::<String>()
+        )
+    }
+}

@@ -1,0 +1,343 @@
+//! 积分制 rules without I/O: categories, caps per month or year (Shanghai calendar), what a
+//! meeting's attendance earns, balances, reversals and ranks.
+
+use crate::meetings::rules::{MeetingKind, Presence};
+use crate::shell::time::{days_from_civil, shanghai_year_month};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Category {
+    /// 组织生活
+    OrgLife,
+    /// 志愿服务
+    Volunteer,
+    /// 学习
+    Study,
+    /// 先锋作用
+    Vanguard,
+    /// 扣分
+    Deduction,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::OrgLife,
+        Category::Volunteer,
+        Category::Study,
+        Category::Vanguard,
+        Category::Deduction,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::OrgLife => "org_life",
+            Category::Volunteer => "volunteer",
+            Category::Study => "study",
+            Category::Vanguard => "vanguard",
+            Category::Deduction => "deduction",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Category::OrgLife => "组织生活",
+            Category::Volunteer => "志愿服务",
+            Category::Study => "学习",
+            Category::Vanguard => "先锋作用",
+            Category::Deduction => "扣分",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CapPeriod {
+    Month,
+    Year,
+}
+
+impl CapPeriod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapPeriod::Month => "month",
+            CapPeriod::Year => "year",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "month" => Some(CapPeriod::Month),
+            "year" => Some(CapPeriod::Year),
+            _ => None,
+        }
+    }
+
+    /// The UTC second range `[start, end)` of the Shanghai month or year holding `at`.
+    pub fn range(self, at: i64) -> (i64, i64) {
+        let (year, month) = shanghai_year_month(at);
+        let start_of = |y: i64, m: u32| days_from_civil(y, m, 1) * 86_400 - 8 * 3600;
+        match self {
+            CapPeriod::Month => {
+                let (ny, nm) = if month == 12 {
+                    (year + 1, 1)
+                } else {
+                    (year, month + 1)
+                };
+                (start_of(year, month), start_of(ny, nm))
+            }
+            CapPeriod::Year => (start_of(year, 1), start_of(year + 1, 1)),
+        }
+    }
+}
+
+/// What the rule may still give when `already` (signed) was given under it in the cap's
+/// period: a cap bounds the size of the total, for awards and deductions alike.
+pub fn capped(points: i64, cap: Option<i64>, already: i64) -> i64 {
+    match cap {
+        None => points,
+        Some(cap) => {
+            let room = (cap - already.abs()).max(0);
+            points.signum() * points.abs().min(room)
+        }
+    }
+}
+
+/// What an automatic rule is keyed to: the source of points it awards by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AutoSource {
+    Attend(MeetingKind),
+    Late,
+    AbsentWithoutLeave,
+    /// A 微心愿 fulfilled and confirmed (the wishes capability calls the hook).
+    WishFulfilled,
+}
+
+impl AutoSource {
+    pub fn key(self) -> String {
+        match self {
+            AutoSource::Attend(kind) => format!("attend:{}", kind.as_str()),
+            AutoSource::Late => "late".into(),
+            AutoSource::AbsentWithoutLeave => "absent".into(),
+            AutoSource::WishFulfilled => "wish".into(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "late" => Some(AutoSource::Late),
+            "absent" => Some(AutoSource::AbsentWithoutLeave),
+            "wish" => Some(AutoSource::WishFulfilled),
+            _ => MeetingKind::parse(s.strip_prefix("attend:")?).map(AutoSource::Attend),
+        }
+    }
+}
+
+/// The automatic sources a member's line on a finished meeting triggers. A 补录 earns
+/// nothing (paper never pays); leave neither earns nor costs.
+pub fn attendance_sources(kind: MeetingKind, presence: Presence) -> Vec<AutoSource> {
+    match presence {
+        Presence::OnTime => vec![AutoSource::Attend(kind)],
+        Presence::Late => vec![AutoSource::Attend(kind), AutoSource::Late],
+        Presence::Absent => vec![AutoSource::AbsentWithoutLeave],
+        Presence::Leave | Presence::Corrected => vec![],
+    }
+}
+
+/// A rule as a branch keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSpec {
+    pub name: String,
+    pub points: i64,
+    pub category: Category,
+    pub cap: Option<(CapPeriod, i64)>,
+    /// `None` for rules members claim.
+    pub auto: Option<AutoSource>,
+}
+
+/// The catalogue a branch starts with; the secretary edits it from there.
+pub fn default_catalogue() -> Vec<RuleSpec> {
+    use MeetingKind::*;
+    let rule = |name: &str, points, category, cap, auto| RuleSpec {
+        name: name.to_string(),
+        points,
+        category,
+        cap,
+        auto,
+    };
+    let attend = |kind: MeetingKind, points| {
+        rule(
+            &format!("参加{}", kind.label_zh()),
+            points,
+            Category::OrgLife,
+            None,
+            Some(AutoSource::Attend(kind)),
+        )
+    };
+    vec![
+        attend(GeneralMeeting, 5),
+        attend(Committee, 3),
+        attend(GroupMeeting, 3),
+        attend(PartyLecture, 3),
+        attend(ThemeDay, 5),
+        attend(OrgLifeMeeting, 5),
+        attend(MemberReview, 5),
+        rule(
+            "会议迟到",
+            -1,
+            Category::Deduction,
+            None,
+            Some(AutoSource::Late),
+        ),
+        rule(
+            "无故缺席",
+            -3,
+            Category::Deduction,
+            None,
+            Some(AutoSource::AbsentWithoutLeave),
+        ),
+        rule(
+            "完成微心愿",
+            5,
+            Category::Volunteer,
+            Some((CapPeriod::Month, 20)),
+            Some(AutoSource::WishFulfilled),
+        ),
+        rule(
+            "社区志愿服务（每次）",
+            2,
+            Category::Volunteer,
+            Some((CapPeriod::Month, 10)),
+            None,
+        ),
+        rule(
+            "参加理论学习",
+            1,
+            Category::Study,
+            Some((CapPeriod::Month, 5)),
+            None,
+        ),
+        rule(
+            "先锋模范事迹",
+            5,
+            Category::Vanguard,
+            Some((CapPeriod::Year, 20)),
+            None,
+        ),
+    ]
+}
+
+/// Standard competition rank ("1224"): one more than the number of higher balances.
+pub fn rank_of(balances: &[i64], mine: i64) -> usize {
+    1 + balances.iter().filter(|&&b| b > mine).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unix seconds of a Shanghai wall-clock time.
+    fn shanghai(y: i64, m: u32, d: u32, h: i64) -> i64 {
+        days_from_civil(y, m, d) * 86_400 + (h - 8) * 3600
+    }
+
+    #[test]
+    fn caps_stop_exactly_at_the_edge() {
+        assert_eq!(capped(2, Some(10), 0), 2);
+        assert_eq!(capped(2, Some(10), 8), 2, "reaching the cap is allowed");
+        assert_eq!(capped(2, Some(10), 9), 1, "only what is left");
+        assert_eq!(capped(2, Some(10), 10), 0);
+        assert_eq!(
+            capped(2, Some(10), 14),
+            0,
+            "over the cap after a rule change: nothing"
+        );
+        assert_eq!(capped(5, None, 1_000), 5);
+        assert_eq!(
+            capped(-3, Some(6), -5),
+            -1,
+            "deductions are capped by size too"
+        );
+        assert_eq!(capped(-3, Some(6), -6), 0);
+    }
+
+    #[test]
+    fn periods_follow_the_shanghai_calendar() {
+        // 2026-11-30 23:30 and 2026-12-01 00:30 in Shanghai: two months.
+        let late_november = shanghai(2026, 11, 30, 23) + 1800;
+        let early_december = shanghai(2026, 12, 1, 0) + 1800;
+        let (start, end) = CapPeriod::Month.range(late_november);
+        assert_eq!(start, shanghai(2026, 11, 1, 0));
+        assert_eq!(end, shanghai(2026, 12, 1, 0));
+        assert!(late_november < end && early_december >= end);
+        // December to January crosses the year.
+        let (dec_start, dec_end) = CapPeriod::Month.range(shanghai(2026, 12, 31, 23));
+        assert_eq!(
+            (dec_start, dec_end),
+            (shanghai(2026, 12, 1, 0), shanghai(2027, 1, 1, 0))
+        );
+        let (year_start, year_end) = CapPeriod::Year.range(shanghai(2026, 6, 15, 12));
+        assert_eq!(
+            (year_start, year_end),
+            (shanghai(2026, 1, 1, 0), shanghai(2027, 1, 1, 0))
+        );
+        // 2026-12-31 17:00 UTC is already 2027 in Shanghai.
+        let new_year_utc = days_from_civil(2026, 12, 31) * 86_400 + 17 * 3600;
+        assert_eq!(
+            CapPeriod::Year.range(new_year_utc).0,
+            shanghai(2027, 1, 1, 0)
+        );
+    }
+
+    #[test]
+    fn attendance_earns_and_costs_as_the_rules_say() {
+        use MeetingKind::ThemeDay;
+        assert_eq!(
+            attendance_sources(ThemeDay, Presence::OnTime),
+            vec![AutoSource::Attend(ThemeDay)]
+        );
+        assert_eq!(
+            attendance_sources(ThemeDay, Presence::Late),
+            vec![AutoSource::Attend(ThemeDay), AutoSource::Late]
+        );
+        assert_eq!(
+            attendance_sources(ThemeDay, Presence::Absent),
+            vec![AutoSource::AbsentWithoutLeave]
+        );
+        assert!(attendance_sources(ThemeDay, Presence::Leave).is_empty());
+        assert!(
+            attendance_sources(ThemeDay, Presence::Corrected).is_empty(),
+            "补录 never earns automatic points"
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()), Some(c));
+        }
+        for rule in default_catalogue() {
+            if let Some(auto) = rule.auto {
+                assert_eq!(AutoSource::parse(&auto.key()), Some(auto));
+            }
+            assert_eq!(
+                rule.points < 0,
+                rule.category == Category::Deduction,
+                "{}",
+                rule.name
+            );
+        }
+        assert_eq!(AutoSource::parse("attend:picnic"), None);
+    }
+
+    #[test]
+    fn ranks_share_places() {
+        let balances = [30, 20, 20, 10];
+        assert_eq!(rank_of(&balances, 30), 1);
+        assert_eq!(rank_of(&balances, 20), 2);
+        assert_eq!(rank_of(&balances, 10), 4);
+        assert_eq!(rank_of(&[], 0), 1);
+    }
+}

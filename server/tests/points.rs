@@ -1,0 +1,468 @@
+mod support;
+use support::*;
+
+use axum::body::Body;
+use serde_json::{json, Value};
+
+async fn sync_op(app: &TestApp, cookie: &str, kind: &str, payload: Value) -> Value {
+    let op = json!({
+        "op_id": uuid::Uuid::now_v7().to_string(),
+        "kind": kind,
+        "payload": payload,
+        "created_at": app::state::now(),
+    });
+    let request = http::Request::post("/api/sync")
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .header("cookie", cookie)
+        .body(Body::from(json!({ "ops": [op] }).to_string()))
+        .unwrap();
+    let reply = app.request(request).await;
+    assert!(reply.status.is_success(), "{} {}", reply.status, reply.body);
+    reply.json()[0]["outcome"].clone()
+}
+
+async fn approve(app: &TestApp, cookie: &str, keys: &[String], points: Option<i64>) -> Reply {
+    let request = http::Request::post("/api/approve_points")
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .header("origin", "http://127.0.0.1:3000")
+        .header("host", "127.0.0.1:3000")
+        .header("cookie", cookie)
+        .body(Body::from(
+            json!({ "keys": keys, "points": points }).to_string(),
+        ))
+        .unwrap();
+    app.request(request).await
+}
+
+async fn home(app: &TestApp, cookie: &str) -> Value {
+    let reply = app.call("points_home", Some(cookie), &[]).await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    reply.json()
+}
+
+/// The id of a claimed rule of the member's branch, by part of its name.
+async fn rule(app: &TestApp, cookie: &str, name: &str) -> String {
+    home(app, cookie).await["claimable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"].as_str().unwrap().contains(name))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn claim(app: &TestApp, cookie: &str, rule_id: &str, note: &str) -> String {
+    let id = uuid::Uuid::now_v7().to_string();
+    let outcome = sync_op(
+        app,
+        cookie,
+        "points.claim",
+        json!({ "id": id, "rule_id": rule_id, "note": note, "photos": [] }),
+    )
+    .await;
+    assert_eq!(outcome, json!({ "Applied": { "claim": id } }));
+    format!("claim:{id}")
+}
+
+async fn queue(app: &TestApp, cookie: &str, branch: &str) -> Reply {
+    app.call(
+        "points_queue",
+        Some(cookie),
+        &[("branch_id", branch), ("oldest_first", "true")],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn claims_are_approved_by_the_branch_secretary_only() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let other_secretary = app.login(SECRETARY_2, PASSWORD).await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let study = rule(&app, &member, "理论学习").await;
+    let key = claim(&app, &member, &study, "参加了社区读书会").await;
+
+    // A resident has no points and sees no queue.
+    assert_eq!(
+        app.call("points_home", Some(&resident), &[]).await.error(),
+        "NotInBranch"
+    );
+    assert_eq!(queue(&app, &resident, &branch).await.error(), "Forbidden");
+    assert_eq!(queue(&app, &member, &branch).await.error(), "Forbidden");
+    assert_eq!(
+        queue(&app, &other_secretary, &branch).await.error(),
+        "Forbidden"
+    );
+    let items = queue(&app, &secretary, &branch).await.json();
+    assert_eq!(items[0]["key"], key.as_str());
+    assert_eq!(items[0]["note"], "参加了社区读书会");
+
+    let keys = vec![key.clone()];
+    assert_eq!(
+        approve(&app, &member, &keys, None).await.error(),
+        "Forbidden"
+    );
+    assert_eq!(
+        approve(&app, &other_secretary, &keys, None).await.error(),
+        "Forbidden",
+        "another branch's secretary"
+    );
+    let own = claim(&app, &secretary, &study, "自学党章").await;
+    assert_eq!(
+        approve(&app, &secretary, std::slice::from_ref(&own), None)
+            .await
+            .error(),
+        "OwnClaim"
+    );
+    assert_eq!(
+        approve(&app, &secretary, &[key.clone(), own], None)
+            .await
+            .error(),
+        "OwnClaim",
+        "a batch is all or nothing"
+    );
+    assert_eq!(home(&app, &member).await["balance"], 0);
+
+    let approved = approve(&app, &secretary, &keys, None).await;
+    assert!(approved.status.is_success(), "{}", approved.body);
+    assert_eq!(
+        approve(&app, &secretary, &keys, None).await.error(),
+        "AlreadyDecided"
+    );
+    let mine = home(&app, &member).await;
+    assert_eq!(mine["balance"], 1);
+    assert_eq!(mine["this_month"], 1);
+    assert_eq!(mine["entries"][0]["source_kind"], "claim");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'approve_points'")
+            .await,
+        1
+    );
+
+    // A rejection carries its reason to the member.
+    let refused = claim(&app, &member, &study, "看了电视").await;
+    assert_eq!(
+        app.call(
+            "reject_points",
+            Some(&secretary),
+            &[("key", &refused), ("reason", "")]
+        )
+        .await
+        .error(),
+        "ReasonRequired"
+    );
+    let rejected = app
+        .call(
+            "reject_points",
+            Some(&secretary),
+            &[("key", &refused), ("reason", "请写明学习内容")],
+        )
+        .await;
+    assert!(rejected.status.is_success(), "{}", rejected.body);
+    let requests = home(&app, &member).await["requests"].clone();
+    assert_eq!(requests[0]["status"], "rejected");
+    assert_eq!(requests[0]["reason"], "请写明学习内容");
+}
+
+#[tokio::test]
+async fn a_batch_is_approved_at_once_and_caps_hold() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    // 社区志愿服务: 2 points each, at most 10 a month.
+    let volunteer = rule(&app, &member, "志愿服务").await;
+    let mut keys = Vec::new();
+    for n in 0..6 {
+        keys.push(claim(&app, &member, &volunteer, &format!("第{n}次巡逻")).await);
+    }
+    let batch = approve(&app, &secretary, &keys[..3], None).await;
+    assert_eq!(batch.json(), 3);
+    assert_eq!(home(&app, &member).await["balance"], 6);
+    approve(&app, &secretary, &keys[3..], None).await;
+    let mine = home(&app, &member).await;
+    assert_eq!(mine["balance"], 10, "the monthly cap of 10 holds");
+    assert_eq!(queue(&app, &secretary, &branch).await.json(), json!([]));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM point_claims WHERE status = 'approved' AND awarded = 0")
+            .await,
+        1,
+        "the sixth is approved with nothing left under the cap"
+    );
+}
+
+#[tokio::test]
+async fn tasks_are_published_signed_up_for_and_approved_with_fewer_points() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let second = app.login("13800000007", PASSWORD).await;
+    let deadline = app::shell::time::format_local_datetime(app::state::now() + 7 * 86_400);
+    let fields = |points: &str| {
+        vec![
+            ("branch_id", branch.clone()),
+            ("title", "清理楼道小广告".to_string()),
+            ("description", "每人负责一个单元".to_string()),
+            ("points", points.to_string()),
+            ("places", "1".to_string()),
+            ("deadline", deadline.clone()),
+        ]
+    };
+    let call = |cookie: &str, points: &str| {
+        let fields = fields(points);
+        let cookie = cookie.to_string();
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call("publish_task", Some(&cookie), &fields).await
+        }
+    };
+    assert_eq!(call(&member, "5").await.error(), "Forbidden");
+    assert_eq!(call(&secretary, "0").await.error(), "TaskInvalid");
+    let task = call(&secretary, "5").await.json();
+    let task = task.as_str().unwrap();
+
+    assert_eq!(
+        sync_op(
+            &app,
+            &member,
+            "points.submit",
+            json!({ "task_id": task, "note": "完成", "photos": [] })
+        )
+        .await,
+        json!({ "Rejected": "TaskNotSigned" })
+    );
+    assert_eq!(
+        sync_op(&app, &member, "points.signup", json!({ "task_id": task })).await,
+        json!({ "Applied": { "status": "signed" } })
+    );
+    assert_eq!(
+        sync_op(&app, &second, "points.signup", json!({ "task_id": task })).await,
+        json!({ "Rejected": "TaskFull" })
+    );
+    assert_eq!(
+        sync_op(
+            &app,
+            &member,
+            "points.submit",
+            json!({ "task_id": task, "note": "三单元已清理", "photos": [] })
+        )
+        .await,
+        json!({ "Applied": { "status": "submitted" } })
+    );
+    let items = queue(&app, &secretary, &branch).await.json();
+    let key = items[0]["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("task:"));
+    assert_eq!(
+        approve(&app, &secretary, std::slice::from_ref(&key), Some(6))
+            .await
+            .error(),
+        "PointsInvalid",
+        "never more than the task gives"
+    );
+    assert!(approve(&app, &secretary, &[key], Some(3))
+        .await
+        .status
+        .is_success());
+    let mine = home(&app, &member).await;
+    assert_eq!(mine["balance"], 3);
+    assert_eq!(mine["tasks"][0]["my_status"], "approved");
+}
+
+#[tokio::test]
+async fn attendance_points_are_given_once_and_a_correction_reverses_the_absence() {
+    use app::meetings::checkin::{code_for_slot, format_code, slot_of};
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let member_id = app.user_id(MEMBER_1).await;
+    let late_phone = "13800000007";
+    let late = app.login(late_phone, PASSWORD).await;
+    let now = app::state::now();
+    let (starts, ends) = (
+        app::shell::time::format_local_datetime(now - 600),
+        app::shell::time::format_local_datetime(now + 3600),
+    );
+    let meeting = app
+        .call(
+            "schedule_meeting",
+            Some(&secretary),
+            &[
+                ("org_id", &branch),
+                ("kind", "theme_day"),
+                ("title", "主题党日"),
+                ("agenda", ""),
+                ("place", ""),
+                ("starts_at", &starts),
+                ("ends_at", &ends),
+            ],
+        )
+        .await
+        .json();
+    let meeting = meeting.as_str().unwrap();
+    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+        .bind(meeting)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let slot = slot_of(now);
+    let code = format_code(code_for_slot(secret.as_bytes(), meeting, slot));
+    sync_op(
+        &app,
+        &late,
+        "meeting.checkin",
+        json!({ "meeting_id": meeting, "slot": slot, "code": code }),
+    )
+    .await;
+    // The meeting ends (moved into the past), and the timer runs twice.
+    sqlx::query("UPDATE meetings SET ends_at = ? WHERE id = ?")
+        .bind(now - 1)
+        .bind(meeting)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app::points::api::service::award_ended_meetings(&app.pool)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app::points::api::service::award_ended_meetings(&app.pool)
+            .await
+            .unwrap(),
+        0
+    );
+    app::points::api::service::award_meeting(&mut app.pool.acquire().await.unwrap(), meeting)
+        .await
+        .unwrap();
+    assert_eq!(
+        home(&app, &late).await["balance"],
+        5 - 1,
+        "主题党日 +5, 迟到 −1, once"
+    );
+    assert_eq!(home(&app, &member).await["balance"], -3, "无故缺席 −3");
+
+    // 补录 afterwards: the absence deduction is reversed, and 补录 itself earns nothing.
+    app.call(
+        "correct_attendance",
+        Some(&secretary),
+        &[
+            ("meeting_id", meeting),
+            ("user_id", &member_id),
+            ("reason", "手机没电"),
+        ],
+    )
+    .await;
+    let mine = home(&app, &member).await;
+    assert_eq!(mine["balance"], 0);
+    let entries = mine["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["source_kind"], "correction");
+    assert_eq!(entries[1]["reversed"], true);
+}
+
+#[tokio::test]
+async fn the_ledger_is_append_only_and_corrections_reverse() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let other = app.login(SECRETARY_2, PASSWORD).await;
+    let study = rule(&app, &member, "理论学习").await;
+    let key = claim(&app, &member, &study, "学习").await;
+    approve(&app, &secretary, &[key], None).await;
+    let entry = home(&app, &member).await["entries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        sqlx::query("UPDATE point_entries SET points = 100")
+            .execute(&app.pool)
+            .await
+            .is_err(),
+        "the database refuses to change an entry"
+    );
+    assert!(sqlx::query("DELETE FROM point_entries")
+        .execute(&app.pool)
+        .await
+        .is_err());
+    let reverse = |cookie: &str, reason: &str| {
+        let fields = [("entry_id", entry.clone()), ("reason", reason.to_string())];
+        let cookie = cookie.to_string();
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call("reverse_entry", Some(&cookie), &fields).await
+        }
+    };
+    assert_eq!(reverse(&other, "错了").await.error(), "Forbidden");
+    assert_eq!(reverse(&member, "错了").await.error(), "Forbidden");
+    assert_eq!(reverse(&secretary, "").await.error(), "ReasonRequired");
+    assert!(reverse(&secretary, "重复申报").await.status.is_success());
+    assert_eq!(reverse(&secretary, "再来").await.error(), "AlreadyDecided");
+    assert_eq!(home(&app, &member).await["balance"], 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'reverse_points' AND detail = '重复申报'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_board_shows_the_top_and_ones_own_place_or_nothing_when_off() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let study = rule(&app, &member, "理论学习").await;
+    let key = claim(&app, &member, &study, "学习").await;
+    approve(&app, &secretary, &[key], None).await;
+    let board = app
+        .call(
+            "points_board",
+            Some(&member),
+            &[("branch_id", &branch), ("period", "month")],
+        )
+        .await
+        .json();
+    assert_eq!(board["top"][0]["me"], true);
+    assert_eq!(board["top"][0]["points"], 1);
+    assert!(board["top"].as_array().unwrap().len() <= 10);
+    assert_eq!(board["mine"]["rank"], 1);
+    assert_eq!(home(&app, &member).await["rank"], 1);
+    assert_eq!(
+        app.call(
+            "points_board",
+            Some(&resident),
+            &[("branch_id", &branch), ("period", "year")]
+        )
+        .await
+        .error(),
+        "Forbidden"
+    );
+    sqlx::query("INSERT INTO branch_settings (branch_id, ranking_enabled) VALUES (?, 0)")
+        .bind(&branch)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call(
+            "points_board",
+            Some(&member),
+            &[("branch_id", &branch), ("period", "month")]
+        )
+        .await
+        .error(),
+        "RankingOff"
+    );
+    assert!(home(&app, &member).await["rank"].is_null());
+}
