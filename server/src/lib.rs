@@ -172,6 +172,10 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
             "/branch/{id}/meetings.csv",
             get(app::meetings::api::service::export_csv),
         )
+        .route(
+            "/branch/{id}/points.csv",
+            get(app::points::api::service::export_csv),
+        )
         .merge(sw)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -466,3 +466,36 @@ async fn the_board_shows_the_top_and_ones_own_place_or_nothing_when_off() {
     );
     assert!(home(&app, &member).await["rank"].is_null());
 }
+
+#[tokio::test]
+async fn the_ledger_exports_as_csv_for_the_secretary() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let study = rule(&app, &member, "理论学习").await;
+    let key = claim(&app, &member, &study, "学习").await;
+    approve(&app, &secretary, &[key], None).await;
+    let get = |cookie: &str, query: &str| {
+        let request = http::Request::get(format!("/branch/{branch}/points.csv{query}"))
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .unwrap();
+        app.request(request)
+    };
+    let csv = get(&secretary, "").await;
+    assert_eq!(csv.status, 200);
+    let lines: Vec<&str> = csv.body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].contains(",参加理论学习,学习,1,申报,"));
+    let long_ago = get(&secretary, "?from=2020-01-01&to=2020-12-31").await;
+    assert_eq!(
+        long_ago
+            .body
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+            .count(),
+        1
+    );
+    assert_eq!(get(&member, "").await.status, 403);
+}

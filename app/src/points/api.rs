@@ -559,8 +559,14 @@ pub mod service {
         })
         .collect();
         let path = org_path(pool, &branch_id).await?;
+        let board = if ranking {
+            Some(leaderboard(pool, actor, &branch_id, "month").await?)
+        } else {
+            None
+        };
         Ok(PointsHome {
             rank: ranking.then(|| rank_of(&balances, balance)),
+            board,
             members: balances.len(),
             can_approve: can(actor, Action::ApprovePoints, &path),
             branch_id,
@@ -947,6 +953,98 @@ pub mod service {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// `GET /branch/{id}/points.csv?from=YYYY-MM-DD&to=YYYY-MM-DD` (Shanghai dates, both
+    /// included; default: this year): every ledger entry of the branch in the period.
+    pub async fn export_csv(
+        axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+        axum::extract::Path(branch_id): axum::extract::Path<String>,
+        axum::extract::Query(query): axum::extract::Query<
+            std::collections::HashMap<String, String>,
+        >,
+        request: axum::extract::Request,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let (parts, _) = request.into_parts();
+        let day = |key: &str| {
+            query
+                .get(key)
+                .and_then(|d| crate::shell::time::parse_local_datetime(&format!("{d}T00:00")))
+        };
+        let (year_start, year_end) = CapPeriod::Year.range(now());
+        let from = day("from").unwrap_or(year_start);
+        let to = day("to").map(|t| t + 86_400).unwrap_or(year_end);
+        let result = async {
+            let actor = crate::auth::session::actor_from_parts(&state.pool, &parts).await?;
+            approver_of(&state.pool, &actor, &branch_id).await?;
+            ledger_csv(&state.pool, &branch_id, from, to).await
+        }
+        .await;
+        match result {
+            Ok(csv) => (
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "text/csv; charset=utf-8".to_string(),
+                    ),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"points.csv\"".to_string(),
+                    ),
+                ],
+                csv,
+            )
+                .into_response(),
+            Err(error) => crate::uploads::store::error_response(error),
+        }
+    }
+
+    async fn ledger_csv(
+        pool: &SqlitePool,
+        branch_id: &str,
+        from: i64,
+        to: i64,
+    ) -> AppResult<String> {
+        let rows: Vec<(i64, String, String, String, i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT e.created_at, u.name, e.title, e.category, e.points, e.source_kind, e.reason
+             FROM point_entries e JOIN users u ON u.id = e.user_id
+             WHERE e.branch_id = ? AND e.created_at >= ? AND e.created_at < ?
+             ORDER BY e.created_at, e.id",
+        )
+        .bind(branch_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+        let lines: Vec<Vec<String>> = rows
+            .into_iter()
+            .map(|(at, name, title, category, points, source, reason)| {
+                let source = match source.as_str() {
+                    "meeting" => "会议",
+                    "claim" => "申报",
+                    "task" => "积分任务",
+                    "wish" => "微心愿",
+                    _ => "更正",
+                };
+                vec![
+                    crate::shell::time::format_datetime(at),
+                    name,
+                    title,
+                    Category::parse(&category)
+                        .map(Category::label_zh)
+                        .unwrap_or_default()
+                        .to_string(),
+                    points.to_string(),
+                    source.to_string(),
+                    reason.unwrap_or_default(),
+                ]
+            })
+            .collect();
+        Ok(crate::shell::csv::document(
+            &["时间", "姓名", "项目", "类别", "积分", "来源", "说明"],
+            &lines,
+        ))
     }
 
     /// Re-encodes and stores each photo of a claim or task completion.

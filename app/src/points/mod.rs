@@ -69,6 +69,8 @@ pub struct PointsHome {
     pub this_year: i64,
     /// `None` where the branch has turned rankings off.
     pub rank: Option<usize>,
+    /// This month's board (other periods are fetched on demand); `None` when rankings are off.
+    pub board: Option<Leaderboard>,
     pub members: usize,
     pub entries: Vec<EntryView>,
     pub requests: Vec<MyRequest>,

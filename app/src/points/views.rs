@@ -1,9 +1,7 @@
 //! The 积分 tab (balance, rank, ledger, claims, tasks) and the secretary's approval queue.
 
-use super::api::{
-    fetch_leaderboard, fetch_points_home, fetch_queue, ApprovePoints, PublishTask, RejectPoints,
-};
-use super::{PointsHome, QueueItem, SignUpTask, SubmitTask};
+use super::api::{fetch_points_home, fetch_queue, ApprovePoints, PublishTask, RejectPoints};
+use super::{Leaderboard, PointsHome, QueueItem, SignUpTask, SubmitTask};
 use crate::auth::views::SubmitButton;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
@@ -52,7 +50,7 @@ fn home_view(h: PointsHome) -> impl IntoView {
                 <div class="figure" data-total="month"><strong>{h.this_month}</strong><span>{tr(Msg::PointsThisMonth)}</span></div>
                 <div class="figure" data-total="year"><strong>{h.this_year}</strong><span>{tr(Msg::PointsThisYear)}</span></div>
                 {h.rank.map(|rank| view! {
-                    <div class="figure" data-total="rank"><strong>{rank}</strong><span>{tr(Msg::PointsRank)} " / " {h.members}</span></div>
+                    <div class="figure" data-total="rank"><strong>{rank}</strong><span>{tr(Msg::PointsRank)}</span></div>
                 })}
             </div>
             {h.can_approve.then(|| view! { <A href=queue attr:class="chip">{tr(Msg::ApprovalQueue)}</A> })}
@@ -61,7 +59,7 @@ fn home_view(h: PointsHome) -> impl IntoView {
     .into_any();
     view! {
         {summary}
-        {h.rank.is_some().then(|| view! { <Board branch_id=branch/> }.into_any())}
+        {h.board.clone().map(|initial| view! { <Board branch_id=branch initial/> }.into_any())}
         {tasks_view(h.tasks.clone()).into_any()}
         {view! { <ClaimForm rules=h.claimable.clone()/> }.into_any()}
         {requests_view(&h).into_any()}
@@ -69,18 +67,26 @@ fn home_view(h: PointsHome) -> impl IntoView {
     }
 }
 
+/// The board starts with this month (part of the page's answer); other periods are asked
+/// for when chosen.
 #[component]
-fn Board(branch_id: String) -> impl IntoView {
-    let period = RwSignal::new("month".to_string());
+fn Board(branch_id: String, initial: Leaderboard) -> impl IntoView {
+    let period = RwSignal::new(initial.period.clone());
+    let board = RwSignal::new(Ok::<Leaderboard, AppError>(initial));
     let id = StoredValue::new(branch_id);
-    let board = Resource::new(
-        move || period.get(),
-        move |p| fetch_leaderboard(id.get_value(), p),
-    );
+    let choose = move |value: &'static str| {
+        period.set(value.to_string());
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            board.set(super::api::fetch_leaderboard(id.get_value(), value.to_string()).await);
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (id, board);
+    };
     let chip = move |value: &'static str, label: Msg| {
         view! {
             <button type="button" class="chip" class:active=move || period.get() == value
-                on:click=move |_| period.set(value.to_string())>{tr(label)}</button>
+                on:click=move |_| choose(value)>{tr(label)}</button>
         }
     };
     view! {
@@ -91,24 +97,22 @@ fn Board(branch_id: String) -> impl IntoView {
                 {chip("quarter", Msg::PeriodQuarter)}
                 {chip("year", Msg::PeriodYear)}
             </div>
-            <Transition fallback=Loading>
-                {move || board.get().map(|result| match result {
-                    Err(error) => view! { <ErrorNote error/> }.into_any(),
-                    Ok(b) => {
-                        let mine_shown = b.top.iter().any(|r| r.me);
-                        view! {
-                            <ol class="plain board-rows">
-                                {b.top.into_iter().map(|r| view! {
-                                    <li class:me=r.me><span class="rank">{r.rank}</span> {r.name} <strong>{r.points}</strong></li>
-                                }).collect_view()}
-                            </ol>
-                            {(!mine_shown).then_some(b.mine).flatten().map(|r| view! {
-                                <p class="my-place">{tr(Msg::MyPlace)} "：" {r.rank} " · " {r.points}</p>
-                            })}
-                        }.into_any()
-                    }
-                })}
-            </Transition>
+            {move || match board.get() {
+                Err(error) => view! { <ErrorNote error/> }.into_any(),
+                Ok(b) => {
+                    let mine_shown = b.top.iter().any(|r| r.me);
+                    view! {
+                        <ol class="plain board-rows">
+                            {b.top.into_iter().map(|r| view! {
+                                <li class:me=r.me><span class="rank">{r.rank}</span> {r.name} <strong>{r.points}</strong></li>
+                            }).collect_view()}
+                        </ol>
+                        {(!mine_shown).then_some(b.mine).flatten().map(|r| view! {
+                            <p class="my-place">{tr(Msg::MyPlace)} "：" {r.rank} " · " {r.points}</p>
+                        })}
+                    }.into_any()
+                }
+            }}
         </section>
     }
 }
@@ -377,6 +381,7 @@ pub fn ApprovalsPage() -> impl IntoView {
         <WithUser view=move |_| view! {
             <section class="card">
                 <div class="row wrap">
+                    <a href=move || format!("/branch/{}/points.csv", branch.get()) download rel="external" class="chip" data-testid="points-csv">{tr(Msg::ExportCsv)}</a>
                     <button type="button" class="chip" class:active=move || !oldest_first.get() on:click=move |_| oldest_first.set(false)>{tr(Msg::NewestFirst)}</button>
                     <button type="button" class="chip" class:active=move || oldest_first.get() on:click=move |_| oldest_first.set(true)>{tr(Msg::OldestFirst)}</button>
                 </div>
