@@ -1000,13 +1000,24 @@ pub mod service {
         }
     }
 
+    #[derive(sqlx::FromRow)]
+    struct LedgerLine {
+        created_at: i64,
+        name: String,
+        title: String,
+        category: String,
+        points: i64,
+        source_kind: String,
+        reason: Option<String>,
+    }
+
     async fn ledger_csv(
         pool: &SqlitePool,
         branch_id: &str,
         from: i64,
         to: i64,
     ) -> AppResult<String> {
-        let rows: Vec<(i64, String, String, String, i64, String, Option<String>)> = sqlx::query_as(
+        let rows: Vec<LedgerLine> = sqlx::query_as(
             "SELECT e.created_at, u.name, e.title, e.category, e.points, e.source_kind, e.reason
              FROM point_entries e JOIN users u ON u.id = e.user_id
              WHERE e.branch_id = ? AND e.created_at >= ? AND e.created_at < ?
@@ -1019,8 +1030,8 @@ pub mod service {
         .await?;
         let lines: Vec<Vec<String>> = rows
             .into_iter()
-            .map(|(at, name, title, category, points, source, reason)| {
-                let source = match source.as_str() {
+            .map(|l| {
+                let source = match l.source_kind.as_str() {
                     "meeting" => "会议",
                     "claim" => "申报",
                     "task" => "积分任务",
@@ -1028,16 +1039,16 @@ pub mod service {
                     _ => "更正",
                 };
                 vec![
-                    crate::shell::time::format_datetime(at),
-                    name,
-                    title,
-                    Category::parse(&category)
+                    crate::shell::time::format_datetime(l.created_at),
+                    l.name,
+                    l.title,
+                    Category::parse(&l.category)
                         .map(Category::label_zh)
                         .unwrap_or_default()
                         .to_string(),
-                    points.to_string(),
+                    l.points.to_string(),
                     source.to_string(),
-                    reason.unwrap_or_default(),
+                    l.reason.unwrap_or_default(),
                 ]
             })
             .collect();
