@@ -90,6 +90,8 @@ pub enum AppError {
     MeetingNotStarted,
     #[error("already present")]
     AlreadyPresent,
+    #[error("rule invalid")]
+    RuleInvalid,
     #[error("task invalid")]
     TaskInvalid,
     #[error("already decided")]
@@ -163,6 +165,7 @@ impl AppError {
             PhotoInvalid => Msg::ErrPhotoInvalid,
             MinutesTooLong => Msg::ErrMinutesTooLong,
             TaskInvalid => Msg::ErrTaskInvalid,
+            RuleInvalid => Msg::ErrRuleInvalid,
             AlreadyDecided => Msg::ErrAlreadyDecided,
             OwnClaim => Msg::ErrOwnClaim,
             PointsInvalid => Msg::ErrPointsInvalid,

@@ -499,3 +499,94 @@ async fn the_ledger_exports_as_csv_for_the_secretary() {
     );
     assert_eq!(get(&member, "").await.status, 403);
 }
+
+#[tokio::test]
+async fn changing_a_rule_never_changes_points_already_given() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let other = app.login(SECRETARY_2, PASSWORD).await;
+    let study = rule(&app, &member, "理论学习").await;
+    let first = claim(&app, &member, &study, "第一次学习").await;
+    approve(&app, &secretary, &[first], None).await;
+    let save = |cookie: &str, points: &str, cap: &str| {
+        let fields = [
+            ("rule[branch_id]", branch.clone()),
+            ("rule[rule_id]", study.clone()),
+            ("rule[name]", "参加理论学习（专题）".to_string()),
+            ("rule[points]", points.to_string()),
+            ("rule[category]", "study".to_string()),
+            ("rule[cap_period]", "month".to_string()),
+            ("rule[cap_points]", cap.to_string()),
+            ("rule[active]", "on".to_string()),
+        ];
+        let cookie = cookie.to_string();
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call("save_rule", Some(&cookie), &fields).await
+        }
+    };
+    assert_eq!(save(&member, "3", "20").await.error(), "Forbidden");
+    assert_eq!(save(&other, "3", "20").await.error(), "Forbidden");
+    assert_eq!(
+        save(&secretary, "-3", "20").await.error(),
+        "RuleInvalid",
+        "only 扣分 is negative"
+    );
+    assert!(save(&secretary, "3", "20").await.status.is_success());
+    let second = claim(&app, &member, &study, "第二次学习").await;
+    approve(&app, &secretary, &[second], None).await;
+    let mine = home(&app, &member).await;
+    let entries = mine["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["points"], 3, "the new points for the new claim");
+    assert_eq!(entries[0]["title"], "参加理论学习（专题）");
+    assert_eq!(entries[1]["points"], 1, "the old entry keeps its points");
+    assert_eq!(entries[1]["title"], "参加理论学习");
+    assert_eq!(mine["balance"], 4);
+    let rules = app
+        .call("branch_rules", Some(&secretary), &[("branch_id", &branch)])
+        .await
+        .json();
+    assert!(rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == "参加理论学习（专题）" && r["points"] == 3));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'save_point_rule'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_new_claimed_rule_without_a_cap_is_offered_to_members() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let mut fields = vec![
+        ("rule[branch_id]", branch.as_str()),
+        ("rule[rule_id]", ""),
+        ("rule[name]", "献血"),
+        ("rule[points]", ""),
+        ("rule[category]", "vanguard"),
+        ("rule[cap_period]", ""),
+        ("rule[cap_points]", ""),
+        ("rule[active]", "on"),
+    ];
+    assert_eq!(
+        app.call("save_rule", Some(&secretary), &fields)
+            .await
+            .error(),
+        "RuleInvalid",
+        "points are required"
+    );
+    fields[3].1 = "10";
+    let saved = app.call("save_rule", Some(&secretary), &fields).await;
+    assert!(saved.status.is_success(), "{}", saved.body);
+    let offered = rule(&app, &member, "献血").await;
+    claim(&app, &member, &offered, "无偿献血 400 毫升").await;
+}

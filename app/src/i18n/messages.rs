@@ -188,6 +188,7 @@ messages! {
     ErrMeetingStarted => "会议已经开始，时间不能再修改", "The meeting has started; its times can no longer change";
     ErrMeetingNotStarted => "会议还没有开始，不能补录", "The meeting has not started; nothing to correct yet";
     ErrAlreadyPresent => "该党员已经签到，无需补录", "This member is already checked in";
+    ErrRuleInvalid => "请填写名称；积分为 1–100（扣分类为负数）；上限 1–10000", "A rule needs a name, 1–100 points (negative for deductions) and a cap of 1–10000";
     ErrTaskInvalid => "请填写任务名称，积分 1–100，名额 1–1000，截止时间晚于现在", "A task needs a title, 1–100 points, 1–1000 places and a deadline in the future";
     ErrAlreadyDecided => "这项申请已经处理过了", "This has already been decided";
     ErrOwnClaim => "不能审批自己的积分申请", "You cannot approve your own claim";
@@ -273,6 +274,18 @@ messages! {
     OldestFirst => "最早在前", "Oldest first";
     RejectReason => "不通过的原因", "Why it is refused";
     Leaderboard => "积分榜", "Leaderboard";
+    PointRules => "积分规则", "Points rules";
+    PointRulesLead => "修改规则只影响以后的积分，已发放的积分不变。", "Changing a rule affects future points only; points already given stay.";
+    RuleName => "名称", "Name";
+    RuleCategory => "类别", "Category";
+    RuleCap => "上限", "Cap";
+    RuleCapNone => "不设上限", "No cap";
+    RuleCapMonth => "每月", "Per month";
+    RuleCapYear => "每年", "Per year";
+    RuleActive => "启用", "Active";
+    RuleAuto => "自动", "Automatic";
+    AddRule => "新增申报项目", "Add a claimed rule";
+    SaveRule => "保存", "Save";
     PeriodMonth => "本月", "Month";
     PeriodQuarter => "本季度", "Quarter";
     PeriodYear => "本年", "Year";

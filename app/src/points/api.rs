@@ -2,7 +2,7 @@
 //! tasks and correcting the ledger are the branch secretary's (or an admin's above);
 //! nobody approves their own claim.
 
-use super::{Leaderboard, PointsHome, QueueItem};
+use super::{Leaderboard, PointsHome, QueueItem, RuleView};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -61,6 +61,42 @@ pub async fn publish_task(
 pub async fn fetch_leaderboard(branch_id: String, period: String) -> Result<Leaderboard, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     service::leaderboard(&state.pool, &actor, &branch_id, &period).await
+}
+
+#[server(endpoint = "branch_rules")]
+pub async fn fetch_rules(branch_id: String) -> Result<Vec<RuleView>, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::rules(&state.pool, &actor, &branch_id).await
+}
+
+/// Adds a claimed rule (`rule_id` empty) or changes one; an automatic rule keeps its source.
+/// Entries already made keep their points.
+#[server(endpoint = "save_rule")]
+pub async fn save_rule(rule: super::RuleForm) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    let category = super::rules::Category::parse(&rule.category).ok_or(AppError::RuleInvalid)?;
+    let cap = match rule.cap_period.as_str() {
+        "" => None,
+        period => Some((
+            super::rules::CapPeriod::parse(period).ok_or(AppError::RuleInvalid)?,
+            rule.cap_points
+                .trim()
+                .parse()
+                .map_err(|_| AppError::RuleInvalid)?,
+        )),
+    };
+    let input = service::RuleInput {
+        name: rule.name,
+        points: rule
+            .points
+            .trim()
+            .parse()
+            .map_err(|_| AppError::RuleInvalid)?,
+        category,
+        cap,
+        active: rule.active.is_some(),
+    };
+    service::save_rule(&state.pool, &actor, &rule.branch_id, &rule.rule_id, input).await
 }
 
 /// A correction: a new entry reversing `entry_id`, with a reason, in the audit log.
@@ -144,6 +180,7 @@ pub mod service {
         cap_period: Option<String>,
         cap_points: Option<i64>,
         auto_source: Option<String>,
+        active: bool,
     }
 
     impl RuleRow {
@@ -156,6 +193,7 @@ pub mod service {
 
         fn view(&self) -> Option<RuleView> {
             Some(RuleView {
+                active: self.active,
                 id: self.id.clone(),
                 name: self.name.clone(),
                 points: self.points,
@@ -167,7 +205,7 @@ pub mod service {
     }
 
     const RULE_COLUMNS: &str =
-        "id, branch_id, name, points, category, cap_period, cap_points, auto_source";
+        "id, branch_id, name, points, category, cap_period, cap_points, auto_source, active";
 
     async fn rule_by_id(conn: &mut SqliteConnection, rule_id: &str) -> AppResult<RuleRow> {
         sqlx::query_as(&format!(
@@ -870,6 +908,109 @@ pub mod service {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    pub async fn rules(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+    ) -> AppResult<Vec<RuleView>> {
+        approver_of(pool, actor, branch_id).await?;
+        let mut tx = pool.begin().await?;
+        ensure_catalogue(&mut tx, branch_id).await?;
+        tx.commit().await?;
+        Ok(sqlx::query_as::<_, RuleRow>(&format!(
+            "SELECT {RULE_COLUMNS} FROM point_rules WHERE branch_id = ? ORDER BY auto_source IS NULL, category, name"
+        ))
+        .bind(branch_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .filter_map(RuleRow::view)
+        .collect())
+    }
+
+    pub struct RuleInput {
+        pub name: String,
+        pub points: i64,
+        pub category: Category,
+        pub cap: Option<(CapPeriod, i64)>,
+        pub active: bool,
+    }
+
+    pub async fn save_rule(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+        rule_id: &str,
+        rule: RuleInput,
+    ) -> AppResult<()> {
+        approver_of(pool, actor, branch_id).await?;
+        let name = crate::auth::rules::normalize_name(&rule.name)?;
+        let deduction = rule.category == Category::Deduction;
+        if rule.points == 0
+            || rule.points.abs() > 100
+            || (rule.points < 0) != deduction
+            || rule
+                .cap
+                .is_some_and(|(_, cap)| !(1..=10_000).contains(&cap))
+        {
+            return Err(AppError::RuleInvalid);
+        }
+        let at = now();
+        let mut tx = pool.begin().await?;
+        let id = if rule_id.is_empty() {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO point_rules (id, branch_id, name, points, category, cap_period, cap_points, active, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&id)
+            .bind(branch_id)
+            .bind(&name)
+            .bind(rule.points)
+            .bind(rule.category.as_str())
+            .bind(rule.cap.map(|(p, _)| p.as_str()))
+            .bind(rule.cap.map(|(_, n)| n))
+            .bind(rule.active)
+            .bind(at)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            id
+        } else {
+            let changed = sqlx::query(
+                "UPDATE point_rules SET name = ?, points = ?, category = ?, cap_period = ?, cap_points = ?, active = ?, updated_at = ?
+                 WHERE id = ? AND branch_id = ?",
+            )
+            .bind(&name)
+            .bind(rule.points)
+            .bind(rule.category.as_str())
+            .bind(rule.cap.map(|(p, _)| p.as_str()))
+            .bind(rule.cap.map(|(_, n)| n))
+            .bind(rule.active)
+            .bind(at)
+            .bind(rule_id)
+            .bind(branch_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(AppError::NotFound);
+            }
+            rule_id.to_string()
+        };
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "save_point_rule",
+            Some(branch_id),
+            Some(&id),
+            Some(&format!("{name} {}", rule.points)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// `month`, `quarter` or `year` (the current one, Shanghai time).

@@ -21,6 +21,7 @@ pub struct RuleView {
     pub category: Category,
     pub cap: Option<(CapPeriod, i64)>,
     pub auto: Option<AutoSource>,
+    pub active: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +107,21 @@ pub struct Leaderboard {
     pub period: String,
     pub top: Vec<BoardRow>,
     pub mine: Option<BoardRow>,
+}
+
+/// The rule editor's form (`rule[name]`, …). `cap_period` is empty, `month` or `year`;
+/// `active` is present when ticked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleForm {
+    pub branch_id: String,
+    pub rule_id: String,
+    pub name: String,
+    /// Text as typed, so an empty or garbled field gets the rule's own error.
+    pub points: String,
+    pub category: String,
+    pub cap_period: String,
+    pub cap_points: String,
+    pub active: Option<String>,
 }
 
 pub fn normalize_note(note: &str) -> Result<String, crate::error::AppError> {

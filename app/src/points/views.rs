@@ -1,6 +1,8 @@
 //! The 积分 tab (balance, rank, ledger, claims, tasks) and the secretary's approval queue.
 
-use super::api::{fetch_points_home, fetch_queue, ApprovePoints, PublishTask, RejectPoints};
+use super::api::{
+    fetch_points_home, fetch_queue, fetch_rules, ApprovePoints, PublishTask, RejectPoints, SaveRule,
+};
 use super::{Leaderboard, PointsHome, QueueItem, SignUpTask, SubmitTask};
 use crate::auth::views::SubmitButton;
 use crate::error::AppError;
@@ -382,6 +384,7 @@ pub fn ApprovalsPage() -> impl IntoView {
             <section class="card">
                 <div class="row wrap">
                     <a href=move || format!("/branch/{}/points.csv", branch.get()) download rel="external" class="chip" data-testid="points-csv">{tr(Msg::ExportCsv)}</a>
+                    <A href=move || format!("/branch/{}/points/rules", branch.get()) attr:class="chip">{tr(Msg::PointRules)}</A>
                     <button type="button" class="chip" class:active=move || !oldest_first.get() on:click=move |_| oldest_first.set(false)>{tr(Msg::NewestFirst)}</button>
                     <button type="button" class="chip" class:active=move || oldest_first.get() on:click=move |_| oldest_first.set(true)>{tr(Msg::OldestFirst)}</button>
                 </div>
@@ -471,5 +474,91 @@ fn queue_item(
                 </details>
             </div>
         </li>
+    }
+}
+
+/// `/branch/:id/points/rules`: the catalogue, each rule editable; new claimed rules.
+#[component]
+pub fn RulesPage() -> impl IntoView {
+    let branch = route_param("id");
+    let save = ServerAction::<SaveRule>::new();
+    let rules = Resource::new(
+        move || (branch.get(), save.version().get()),
+        |(b, _)| fetch_rules(b),
+    );
+    view! {
+        <PageHeader title=Msg::PointRules back="/points"/>
+        <WithUser view=move |_| view! {
+            <p class="muted">{tr(Msg::PointRulesLead)}</p>
+            {action_error(save.value())}
+            <Transition fallback=Loading>
+                {move || rules.get().map(|result| match result {
+                    Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="plain rules">
+                            {list.into_iter().map(|r| rule_form(branch.get_untracked(), Some(r), save)).collect_view()}
+                        </ul>
+                        <details class="card">
+                            <summary>{tr(Msg::AddRule)}</summary>
+                            {rule_form(branch.get_untracked(), None, save)}
+                        </details>
+                    }.into_any(),
+                })}
+            </Transition>
+        }/>
+    }
+}
+
+fn rule_form(
+    branch_id: String,
+    rule: Option<super::RuleView>,
+    save: ServerAction<SaveRule>,
+) -> impl IntoView {
+    use super::rules::{CapPeriod, Category};
+    let r = rule.clone();
+    let cap_period = r.as_ref().and_then(|r| r.cap).map(|(p, _)| p);
+    let form = view! {
+        <ActionForm action=save>
+            <input type="hidden" name="rule[branch_id]" value=branch_id/>
+            <input type="hidden" name="rule[rule_id]" value=r.as_ref().map(|r| r.id.clone()).unwrap_or_default()/>
+            <label>{tr(Msg::RuleName)}<input name="rule[name]" value=r.as_ref().map(|r| r.name.clone()).unwrap_or_default()/></label>
+            <div class="row">
+                <label>{tr(Msg::TaskPoints)}<input name="rule[points]" type="number" min="-100" max="100" value=r.as_ref().map(|r| r.points).unwrap_or(1)/></label>
+                <label>{tr(Msg::RuleCategory)}
+                    <select name="rule[category]">
+                        {Category::ALL.into_iter().map(|c| view! {
+                            <option value=c.as_str() selected=r.as_ref().is_some_and(|r| r.category == c)>{c.label_zh()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <div class="row">
+                <label>{tr(Msg::RuleCap)}
+                    <select name="rule[cap_period]">
+                        <option value="" selected=cap_period.is_none()>{tr(Msg::RuleCapNone)}</option>
+                        <option value="month" selected=cap_period == Some(CapPeriod::Month)>{tr(Msg::RuleCapMonth)}</option>
+                        <option value="year" selected=cap_period == Some(CapPeriod::Year)>{tr(Msg::RuleCapYear)}</option>
+                    </select>
+                </label>
+                <label>" "<input name="rule[cap_points]" type="number" min="1" value=r.as_ref().and_then(|r| r.cap).map(|(_, n)| n.to_string()).unwrap_or_default()/></label>
+            </div>
+            <label class="switch"><input type="checkbox" name="rule[active]" value="on" checked=r.as_ref().is_none_or(|r| r.active)/>{tr(Msg::RuleActive)}</label>
+            <SubmitButton pending=save.pending().into() label=Msg::SaveRule busy=Msg::Saving/>
+        </ActionForm>
+    };
+    match rule {
+        Some(rule) => view! {
+            <li class="card rule" data-rule=rule.id.clone()>
+                <details>
+                    <summary>
+                        <strong>{rule.name.clone()}</strong> " " {signed(rule.points)}
+                        {rule.auto.is_some().then(|| view! { <span class="badge">{tr(Msg::RuleAuto)}</span> })}
+                        {(!rule.active).then(|| view! { <span class="badge red">"停用"</span> })}
+                    </summary>
+                    {form}
+                </details>
+            </li>
+        }.into_any(),
+        None => form.into_any(),
     }
 }

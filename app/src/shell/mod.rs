@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/checkin/:id") view=crate::meetings::views::CheckinPage/>
                         <Route path=path!("/points") view=crate::points::views::PointsPage/>
                         <Route path=path!("/branch/:id/points") view=crate::points::views::ApprovalsPage/>
+                        <Route path=path!("/branch/:id/points/rules") view=crate::points::views::RulesPage/>
                         <Route path=path!("/wishes") view=pages::Wishes/>
                         <Route path=path!("/me") view=crate::auth::views::MePage/>
                         <Route path=path!("/login") view=crate::auth::views::LoginPage/>
