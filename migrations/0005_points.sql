@@ -41,8 +41,9 @@ CREATE TABLE point_entries (
     created_by TEXT REFERENCES users(id),
     created_at INTEGER NOT NULL
 );
--- A member's statement and every board sum a member's entries in a branch, by time.
-CREATE INDEX point_entries_member ON point_entries(user_id, branch_id, created_at);
+-- A member's statement and every board sum a member's entries in a branch, by time; the
+-- points are in the index so the sums never touch the table.
+CREATE INDEX point_entries_member ON point_entries(user_id, branch_id, created_at, points);
 CREATE INDEX point_entries_branch ON point_entries(branch_id, created_at);
 CREATE INDEX point_entries_rule ON point_entries(rule_id, user_id, created_at);
 CREATE UNIQUE INDEX point_entries_reversal ON point_entries(reverses) WHERE reverses IS NOT NULL;

@@ -26,7 +26,8 @@ async function claimPoints(page: Page, rule: string, note: string) {
   await form.getByLabel("说明").fill(note);
   await form.getByRole("button", { name: "申报积分" }).click();
   await expect(form.getByRole("status")).toContainText("已提交");
-  await expect(form.getByLabel("说明")).toHaveValue("");
+  // Synced before the next one (the page redraws when it lands).
+  await expect.poll(() => sql(`SELECT COUNT(*) FROM point_claims WHERE note = '${note}'`), { timeout: 15_000 }).toBe("1");
 }
 
 test("a task handed in offline and two claims are approved in one batch; a refusal shows its reason", async ({
@@ -36,7 +37,8 @@ test("a task handed in offline and two claims are approved in one batch; a refus
   const branch = sql("SELECT id FROM orgs WHERE name LIKE '%第一党支部'");
   const secretary = await phone(browser, SECRETARY_1);
   await goto(secretary, `/branch/${branch}/points`);
-  const title = `打扫活动室${Date.now() % 100000}`;
+  const run = Date.now() % 100000;
+  const title = `打扫活动室${run}`;
   await secretary.locator("summary", { hasText: "发布积分任务" }).click();
   await secretary.getByLabel("任务名称").fill(title);
   await secretary.getByLabel("任务说明").fill("周六上午九点，带好抹布");
@@ -63,33 +65,33 @@ test("a task handed in offline and two claims are approved in one batch; a refus
   await member.context().setOffline(false);
   await expect(member.getByTestId("outbox-count")).toHaveCount(0, { timeout: 20_000 });
 
-  await claimPoints(member, "参加理论学习 +1 （每月最多 5 分）", "参加支部读书会：《习近平谈治国理政》");
-  await claimPoints(member, "社区志愿服务（每次） +2 （每月最多 10 分）", "周日在社区做防诈骗宣传");
-  await claimPoints(member, "先锋模范事迹 +5 （每年最多 20 分）", "顺手扶了老人过马路");
+  await claimPoints(member, "参加理论学习 +1 （每月最多 5 分）", `参加支部读书会#${run}`);
+  await claimPoints(member, "社区志愿服务（每次） +2 （每月最多 10 分）", `防诈骗宣传#${run}`);
+  await claimPoints(member, "先锋模范事迹 +5 （每年最多 20 分）", `顺手扶了老人过马路#${run}`);
 
   await goto(secretary, `/branch/${branch}/points`);
   await expect(secretary.locator(".queue-item").filter({ hasText: title })).toBeVisible();
   await expect(secretary.locator(".queue-item").filter({ hasText: title }).locator("img")).toBeVisible();
   // The 先锋 claim is refused with a reason; the other three go in one batch.
-  const vanguard = secretary.locator(".queue-item").filter({ hasText: "顺手扶了老人过马路" });
+  const vanguard = secretary.locator(".queue-item").filter({ hasText: `顺手扶了老人过马路#${run}` });
   await vanguard.locator("summary", { hasText: "不批准" }).click();
   await vanguard.getByLabel("不通过的原因").fill("请补充具体时间地点");
   await vanguard.getByRole("button", { name: "不批准" }).click();
   await expect(vanguard).toHaveCount(0);
-  for (const text of [title, "参加支部读书会", "防诈骗宣传"]) {
+  for (const text of [title, `参加支部读书会#${run}`, `防诈骗宣传#${run}`]) {
     await secretary.locator(".queue-item").filter({ hasText: text }).getByRole("checkbox").check();
   }
   await expect(secretary.getByRole("button", { name: /批准所选 \(3\)/ })).toBeEnabled();
   await secretary.screenshot({ path: "test-results/points-queue.png", fullPage: true });
   await secretary.getByRole("button", { name: /批准所选/ }).click();
-  for (const text of [title, "参加支部读书会", "防诈骗宣传"]) {
+  for (const text of [title, `参加支部读书会#${run}`, `防诈骗宣传#${run}`]) {
     await expect(secretary.locator(".queue-item").filter({ hasText: text })).toHaveCount(0);
   }
 
   await goto(member, "/points");
   await expect(member.locator('[data-total="balance"] strong')).toHaveText(String(before + 4 + 1 + 2));
   await expect(member.locator('[data-total="rank"] strong')).toHaveText(/^\d+$/);
-  await expect(member.locator(".request").filter({ hasText: "先锋模范事迹" }).locator(".reject-reason")).toHaveText(
+  await expect(member.locator(".request").filter({ hasText: "先锋模范事迹" }).locator(".reject-reason").first()).toHaveText(
     "请补充具体时间地点",
   );
   await expect(member.locator(".board-rows li.me, .my-place")).toHaveCount(1);
@@ -101,6 +103,17 @@ test("a task handed in offline and two claims are approved in one batch; a refus
   expect(theirs.some((line) => line.includes(`,${title},`) && line.includes(",4,积分任务,"))).toBe(true);
   expect(theirs.some((line) => line.includes(",参加理论学习,学习,1,申报,"))).toBe(true);
   expect(theirs.some((line) => line.includes(",社区志愿服务（每次）,志愿服务,2,申报,"))).toBe(true);
+  // A correction from the rules page: a reversing entry with its reason.
+  await goto(secretary, `/branch/${branch}/points/rules`);
+  const entry = secretary.locator(".recent-entries .entry").filter({ hasText: "参加理论学习" }).first();
+  await entry.locator("summary", { hasText: "更正" }).click();
+  await entry.getByLabel("补录原因").fill(`重复申报#${run}`);
+  await entry.getByRole("button", { name: "更正（冲销）" }).click();
+  await expect(secretary.locator(".recent-entries .entry").filter({ hasText: `重复申报#${run}` })).toHaveCount(1);
+  await secretary.screenshot({ path: "test-results/points-rules.png", fullPage: true });
+  await goto(member, "/points");
+  await expect(member.locator('[data-total="balance"] strong')).toHaveText(String(before + 4 + 2));
+
   // fetch() drops the BOM that the file carries for Excel.
   expect(csv.replace(/^\uFEFF/, "")).toMatch(/^时间,姓名,项目,类别,积分,来源,说明\r\n/);
 });

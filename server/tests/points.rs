@@ -590,3 +590,42 @@ async fn a_new_claimed_rule_without_a_cap_is_offered_to_members() {
     let offered = rule(&app, &member, "献血").await;
     claim(&app, &member, &offered, "无偿献血 400 毫升").await;
 }
+
+#[tokio::test]
+async fn the_secretary_turns_rankings_off_and_sees_the_latest_entries() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let study = rule(&app, &member, "理论学习").await;
+    let key = claim(&app, &member, &study, "学习").await;
+    approve(&app, &secretary, &[key], None).await;
+    let off = [("branch_id", branch.as_str()), ("enabled", "false")];
+    assert_eq!(
+        app.call("set_ranking", Some(&member), &off).await.error(),
+        "Forbidden"
+    );
+    assert!(app
+        .call("set_ranking", Some(&secretary), &off)
+        .await
+        .status
+        .is_success());
+    assert!(home(&app, &member).await["rank"].is_null());
+    assert!(home(&app, &member).await["board"].is_null());
+    let recent = app
+        .call(
+            "branch_entries",
+            Some(&secretary),
+            &[("branch_id", &branch)],
+        )
+        .await
+        .json();
+    assert_eq!(recent[1], false, "rankings are off");
+    assert_eq!(recent[0][0]["entry"]["title"], "参加理论学习");
+    assert_eq!(
+        app.call("branch_entries", Some(&member), &[("branch_id", &branch)])
+            .await
+            .error(),
+        "Forbidden"
+    );
+}

@@ -275,6 +275,11 @@ messages! {
     RejectReason => "不通过的原因", "Why it is refused";
     Leaderboard => "积分榜", "Leaderboard";
     PointRules => "积分规则", "Points rules";
+    ApproveFewer => "核减后批准", "Approve fewer";
+    PointsGiven => "核定积分", "Points given";
+    ShowRanking => "显示积分排名（只显示前十名和本人位置）", "Show rankings (top ten and one's own place only)";
+    RecentEntries => "最近的积分记录", "Latest entries";
+    ReverseEntry => "更正（冲销）", "Reverse";
     PointRulesLead => "修改规则只影响以后的积分，已发放的积分不变。", "Changing a rule affects future points only; points already given stay.";
     RuleName => "名称", "Name";
     RuleCategory => "类别", "Category";

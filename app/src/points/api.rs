@@ -2,7 +2,7 @@
 //! tasks and correcting the ledger are the branch secretary's (or an admin's above);
 //! nobody approves their own claim.
 
-use super::{Leaderboard, PointsHome, QueueItem, RuleView};
+use super::{BranchEntry, Leaderboard, PointsHome, QueueItem, RuleView};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -63,6 +63,19 @@ pub async fn fetch_leaderboard(branch_id: String, period: String) -> Result<Lead
     service::leaderboard(&state.pool, &actor, &branch_id, &period).await
 }
 
+/// The branch's latest entries (corrections start here) and whether rankings show.
+#[server(endpoint = "branch_entries")]
+pub async fn fetch_branch_entries(branch_id: String) -> Result<(Vec<BranchEntry>, bool), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::branch_entries(&state.pool, &actor, &branch_id).await
+}
+
+#[server(endpoint = "set_ranking")]
+pub async fn set_ranking(branch_id: String, enabled: bool) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::set_ranking(&state.pool, &actor, &branch_id, enabled).await
+}
+
 #[server(endpoint = "branch_rules")]
 pub async fn fetch_rules(branch_id: String) -> Result<Vec<RuleView>, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
@@ -112,8 +125,8 @@ pub mod service {
         attendance_sources, capped, default_catalogue, rank_of, AutoSource, CapPeriod, Category,
     };
     use super::super::{
-        normalize_note, BoardRow, ClaimPoints, EntryView, Leaderboard, MyRequest, PointsHome,
-        QueueItem, RuleView, SignUpTask, SubmitTask, TaskView, PHOTOS_MAX,
+        normalize_note, BoardRow, BranchEntry, ClaimPoints, EntryView, Leaderboard, MyRequest,
+        PointsHome, QueueItem, RuleView, SignUpTask, SubmitTask, TaskView, PHOTOS_MAX,
     };
     use crate::auth::authz::{authorize, can, Action, Actor};
     use crate::auth::session::org_path;
@@ -908,6 +921,83 @@ pub mod service {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct BranchEntryRow {
+        member: String,
+        id: String,
+        points: i64,
+        title: String,
+        category: String,
+        source_kind: String,
+        reason: Option<String>,
+        reversed: bool,
+        created_at: i64,
+    }
+
+    pub async fn branch_entries(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+    ) -> AppResult<(Vec<BranchEntry>, bool)> {
+        approver_of(pool, actor, branch_id).await?;
+        let rows: Vec<BranchEntryRow> = sqlx::query_as(
+            "SELECT u.name AS member, e.id, e.points, e.title, e.category, e.source_kind, e.reason,
+                    EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id) AS reversed,
+                    e.created_at
+             FROM point_entries e JOIN users u ON u.id = e.user_id
+             WHERE e.branch_id = ? ORDER BY e.created_at DESC, e.id DESC LIMIT 50",
+        )
+        .bind(branch_id)
+        .fetch_all(pool)
+        .await?;
+        let entries = rows
+            .into_iter()
+            .map(|r| BranchEntry {
+                member: r.member,
+                entry: EntryView {
+                    id: r.id,
+                    points: r.points,
+                    title: r.title,
+                    category: Category::parse(&r.category).unwrap_or(Category::OrgLife),
+                    source_kind: r.source_kind,
+                    reason: r.reason,
+                    reversed: r.reversed,
+                    created_at: r.created_at,
+                },
+            })
+            .collect();
+        Ok((entries, ranking_enabled(pool, branch_id).await?))
+    }
+
+    pub async fn set_ranking(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+        enabled: bool,
+    ) -> AppResult<()> {
+        approver_of(pool, actor, branch_id).await?;
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO branch_settings (branch_id, ranking_enabled) VALUES (?, ?)
+             ON CONFLICT (branch_id) DO UPDATE SET ranking_enabled = excluded.ranking_enabled",
+        )
+        .bind(branch_id)
+        .bind(enabled)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "set_ranking",
+            Some(branch_id),
+            None,
+            Some(if enabled { "on" } else { "off" }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn rules(

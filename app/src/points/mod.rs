@@ -81,6 +81,13 @@ pub struct PointsHome {
     pub fetched_at: i64,
 }
 
+/// A recent entry of the branch, for the secretary to correct.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchEntry {
+    pub member: String,
+    pub entry: EntryView,
+}
+
 /// One item of the approval queue: `claim:<id>` or `task:<entry id>`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueItem {

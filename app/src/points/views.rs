@@ -1,7 +1,8 @@
 //! The 积分 tab (balance, rank, ledger, claims, tasks) and the secretary's approval queue.
 
 use super::api::{
-    fetch_points_home, fetch_queue, fetch_rules, ApprovePoints, PublishTask, RejectPoints, SaveRule,
+    fetch_branch_entries, fetch_points_home, fetch_queue, fetch_rules, ApprovePoints, PublishTask,
+    RejectPoints, ReverseEntry, SaveRule, SetRanking,
 };
 use super::{Leaderboard, PointsHome, QueueItem, SignUpTask, SubmitTask};
 use crate::auth::views::SubmitButton;
@@ -27,20 +28,45 @@ fn signed(points: i64) -> String {
 pub fn PointsPage() -> impl IntoView {
     let offline = use_offline();
     let home = Resource::new(move || offline.version.get(), |_| fetch_points_home());
+    // Owned here, not by the refreshed view: a sync landing while someone fills in a claim
+    // redraws the page but keeps what they chose and typed.
+    let claim = ClaimState {
+        open: RwSignal::new(false),
+        rule: RwSignal::new(String::new()),
+        note: RwSignal::new(String::new()),
+        sent: RwSignal::new(false),
+    };
     view! {
         <PageHeader title=Msg::TabPoints/>
         <WithUser view=move |_| view! {
             <Transition fallback=Loading>
                 {move || home.get().map(|result| match result {
                     Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
-                    Ok(h) => home_view(h).into_any(),
+                    Ok(h) => home_view(h, claim).into_any(),
                 })}
             </Transition>
         }/>
     }
 }
 
-fn home_view(h: PointsHome) -> impl IntoView {
+#[derive(Clone, Copy)]
+struct ClaimState {
+    open: RwSignal<bool>,
+    rule: RwSignal<String>,
+    note: RwSignal<String>,
+    sent: RwSignal<bool>,
+}
+
+fn home_view(h: PointsHome, claim: ClaimState) -> impl IntoView {
+    view! {
+        {upper_view(h.clone()).into_any()}
+        {(!h.claimable.is_empty()).then(|| view! { <ClaimForm rules=h.claimable.clone() state=claim/> }.into_any())}
+        {requests_view(&h).into_any()}
+        {ledger_view(&h).into_any()}
+    }
+}
+
+fn upper_view(h: PointsHome) -> impl IntoView {
     let queue = format!("/branch/{}/points", h.branch_id);
     let branch = h.branch_id.clone();
     let summary = view! {
@@ -63,9 +89,6 @@ fn home_view(h: PointsHome) -> impl IntoView {
         {summary}
         {h.board.clone().map(|initial| view! { <Board branch_id=branch initial/> }.into_any())}
         {tasks_view(h.tasks.clone()).into_any()}
-        {view! { <ClaimForm rules=h.claimable.clone()/> }.into_any()}
-        {requests_view(&h).into_any()}
-        {ledger_view(&h).into_any()}
     }
 }
 
@@ -240,11 +263,17 @@ fn TaskItem(task: super::TaskView) -> impl IntoView {
 }
 
 #[component]
-fn ClaimForm(rules: Vec<super::RuleView>) -> impl IntoView {
-    let rule = RwSignal::new(rules.first().map(|r| r.id.clone()).unwrap_or_default());
-    let note = RwSignal::new(String::new());
+fn ClaimForm(rules: Vec<super::RuleView>, state: ClaimState) -> impl IntoView {
+    let ClaimState {
+        open,
+        rule,
+        note,
+        sent,
+    } = state;
+    if rule.get_untracked().is_empty() || !rules.iter().any(|r| r.id == rule.get_untracked()) {
+        rule.set(rules.first().map(|r| r.id.clone()).unwrap_or_default());
+    }
     let error = RwSignal::new(None::<AppError>);
-    let sent = RwSignal::new(false);
     let photos = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -254,6 +283,7 @@ fn ClaimForm(rules: Vec<super::RuleView>) -> impl IntoView {
             return;
         }
         error.set(None);
+        sent.set(false);
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             let result = async {
@@ -277,14 +307,20 @@ fn ClaimForm(rules: Vec<super::RuleView>) -> impl IntoView {
         let _ = (text, photos, sent);
     };
     view! {
-        <details class="card claim">
+        <details class="card claim" prop:open=move || open.get() on:toggle=move |ev| {
+            use wasm_bindgen::JsCast;
+            if let Some(details) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
+                open.set(details.open());
+            }
+        }>
             <summary>{tr(Msg::PointsClaim)}</summary>
             <form on:submit=submit>
                 <label>{tr(Msg::PointsRule)}
                     <select name="rule" on:change=move |ev| rule.set(event_target_value(&ev))>
                         {rules.into_iter().map(|r| {
                             let cap = r.cap.map(|(period, n)| format!("（每{}最多 {n} 分）", if period == super::rules::CapPeriod::Month { "月" } else { "年" })).unwrap_or_default();
-                            view! { <option value=r.id.clone()>{format!("{} {} {}", r.name, signed(r.points), cap)}</option> }
+                            let id = r.id.clone();
+                            view! { <option value=r.id.clone() selected=move || rule.get() == id>{format!("{} {} {}", r.name, signed(r.points), cap)}</option> }
                         }).collect_view()}
                     </select>
                 </label>
@@ -437,6 +473,7 @@ fn queue_item(
     reject: ServerAction<RejectPoints>,
 ) -> impl IntoView {
     let key = StoredValue::new(item.key.clone());
+    let fewer = RwSignal::new(item.points.to_string());
     let toggle = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
         selected.update(|s| {
@@ -465,6 +502,20 @@ fn queue_item(
             <div class="row wrap">
                 <button type="button" class="chip" on:click=move |_| { approve.dispatch(ApprovePoints { keys: vec![key.get_value()], points: None }); }>{tr(Msg::Approve)}</button>
                 <details>
+                    <summary class="chip">{tr(Msg::ApproveFewer)}</summary>
+                    <form class="row" on:submit=move |ev| {
+                        ev.prevent_default();
+                        let points = fewer.get_untracked().trim().parse::<i64>().ok();
+                        if points.is_some() {
+                            approve.dispatch(ApprovePoints { keys: vec![key.get_value()], points });
+                        }
+                    }>
+                        <input type="number" min="0" max=item.points name="points" aria-label=move || tr(Msg::PointsGiven)()
+                            prop:value=move || fewer.get() on:input=move |ev| fewer.set(event_target_value(&ev))/>
+                        <button type="submit" class="secondary">{tr(Msg::Approve)}</button>
+                    </form>
+                </details>
+                <details>
                     <summary class="chip danger">{tr(Msg::Refuse)}</summary>
                     <ActionForm action=reject>
                         <input type="hidden" name="key" value=key.get_value()/>
@@ -482,6 +533,18 @@ fn queue_item(
 pub fn RulesPage() -> impl IntoView {
     let branch = route_param("id");
     let save = ServerAction::<SaveRule>::new();
+    let reverse = ServerAction::<ReverseEntry>::new();
+    let ranking = ServerAction::<SetRanking>::new();
+    let recent = Resource::new(
+        move || {
+            (
+                branch.get(),
+                reverse.version().get(),
+                ranking.version().get(),
+            )
+        },
+        |(b, ..)| fetch_branch_entries(b),
+    );
     let rules = Resource::new(
         move || (branch.get(), save.version().get()),
         |(b, _)| fetch_rules(b),
@@ -502,6 +565,52 @@ pub fn RulesPage() -> impl IntoView {
                             <summary>{tr(Msg::AddRule)}</summary>
                             {rule_form(branch.get_untracked(), None, save)}
                         </details>
+                    }.into_any(),
+                })}
+            </Transition>
+            <Transition fallback=Loading>
+                {move || recent.get().map(|result| match result {
+                    Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                    Ok((entries, ranked)) => view! {
+                        <section class="card">
+                            <label class="switch">
+                                <input type="checkbox" prop:checked=ranked on:change=move |ev| {
+                                    ranking.dispatch(SetRanking { branch_id: branch.get_untracked(), enabled: event_target_checked(&ev) });
+                                }/>
+                                {tr(Msg::ShowRanking)}
+                            </label>
+                        </section>
+                        <section class="card recent-entries">
+                            <h3>{tr(Msg::RecentEntries)}</h3>
+                            {action_error(reverse.value())}
+                            <ul class="plain">
+                                {entries.into_iter().map(|b| {
+                                    let e = b.entry;
+                                    let correctable = !e.reversed && e.source_kind != "correction";
+                                    let entry_id = e.id.clone();
+                                    view! {
+                                        <li class="entry" class:reversed=e.reversed data-entry=e.id.clone()>
+                                            <div class="member-head">
+                                                <strong>{b.member}</strong>
+                                                <span>{e.title.clone()}</span>
+                                                <strong class="plus">{signed(e.points)}</strong>
+                                            </div>
+                                            <p class="muted">{format_date(e.created_at)} {e.reason.clone().map(|r| format!(" · {r}"))}</p>
+                                            {correctable.then(|| view! {
+                                                <details>
+                                                    <summary class="chip">{tr(Msg::ReverseEntry)}</summary>
+                                                    <ActionForm action=reverse>
+                                                        <input type="hidden" name="entry_id" value=entry_id/>
+                                                        <label>{tr(Msg::CorrectionReason)}<input name="reason"/></label>
+                                                        <button type="submit" class="secondary">{tr(Msg::ReverseEntry)}</button>
+                                                    </ActionForm>
+                                                </details>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </section>
                     }.into_any(),
                 })}
             </Transition>
