@@ -2,7 +2,6 @@ mod support;
 use support::*;
 
 use app::meetings::checkin::{code_for_slot, format_code, slot_of, Window};
-use axum::body::Body;
 use serde_json::{json, Value};
 
 async fn sync_one(app: &TestApp, cookie: &str, payload: Value) -> Value {
@@ -16,21 +15,9 @@ async fn sync_op(
     payload: Value,
     created_at: i64,
 ) -> Value {
-    let op = json!({
-        "op_id": uuid::Uuid::now_v7().to_string(),
-        "kind": kind,
-        "payload": payload,
-        "created_at": created_at,
-    });
-    let request = http::Request::post("/api/sync")
-        .header("content-type", "application/json")
-        .header("accept", "application/json")
-        .header("cookie", cookie)
-        .body(Body::from(json!({ "ops": [op] }).to_string()))
-        .unwrap();
-    let reply = app.request(request).await;
-    assert!(reply.status.is_success(), "{} {}", reply.status, reply.body);
-    reply.json()[0]["outcome"].clone()
+    let op_id = uuid::Uuid::now_v7().to_string();
+    app.sync_one(cookie, &op_id, kind, payload, created_at)
+        .await
 }
 
 async fn schedule(
@@ -713,14 +700,6 @@ async fn times_cannot_move_once_a_meeting_has_started() {
     assert_eq!(detail["agenda"], "一、学习；二、讨论");
 }
 
-async fn download(app: &TestApp, cookie: Option<&str>, path: &str) -> Reply {
-    let mut request = http::Request::get(path);
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    app.request(request.body(Body::empty()).unwrap()).await
-}
-
 #[tokio::test]
 async fn the_csv_export_lists_every_expected_member_for_the_branchs_leaders() {
     let app = app().await;
@@ -753,7 +732,7 @@ async fn the_csv_export_lists_every_expected_member_for_the_branchs_leaders() {
     .await;
     let year = app::shell::time::shanghai_year_month(minute(now - 7200)).0;
     let path = format!("/branch/{branch}/meetings.csv?year={year}");
-    let csv = download(&app, Some(&secretary), &path).await;
+    let csv = app.get(&path, Some(&secretary)).await;
     assert_eq!(csv.status, 200, "{}", csv.body);
     let lines: Vec<&str> = csv.body.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert!(lines[0].starts_with("\u{feff}开始,结束,会议类型"));
@@ -778,12 +757,12 @@ async fn the_csv_export_lists_every_expected_member_for_the_branchs_leaders() {
         lines.iter().filter(|l| l.contains(",缺席,")).count() as i64,
         expected - 1
     );
-    let other_year = download(
-        &app,
-        Some(&secretary),
-        &format!("/branch/{branch}/meetings.csv?year={}", year - 1),
-    )
-    .await;
+    let other_year = app
+        .get(
+            &format!("/branch/{branch}/meetings.csv?year={}", year - 1),
+            Some(&secretary),
+        )
+        .await;
     assert_eq!(
         other_year
             .body
@@ -794,9 +773,9 @@ async fn the_csv_export_lists_every_expected_member_for_the_branchs_leaders() {
         "header only"
     );
 
-    assert_eq!(download(&app, Some(&member), &path).await.status, 403);
-    assert_eq!(download(&app, Some(&other), &path).await.status, 403);
-    assert_eq!(download(&app, None, &path).await.status, 401);
+    assert_eq!(app.get(&path, Some(&member)).await.status, 403);
+    assert_eq!(app.get(&path, Some(&other)).await.status, 403);
+    assert_eq!(app.get(&path, None).await.status, 401);
 }
 
 #[tokio::test]

@@ -1,7 +1,6 @@
 mod support;
 use support::*;
 
-use axum::body::Body;
 use serde_json::{json, Value};
 
 fn op(op_id: &str, kind: &str, payload: Value) -> Value {
@@ -15,16 +14,6 @@ fn suggestion(body: &str) -> Value {
         "suggestion.submit",
         json!({ "id": id, "body": body }),
     )
-}
-
-async fn sync(app: &TestApp, cookie: &str, ops: &[Value]) -> Reply {
-    let request = http::Request::post("/api/sync")
-        .header("content-type", "application/json")
-        .header("accept", "application/json")
-        .header("cookie", cookie)
-        .body(Body::from(json!({ "ops": ops }).to_string()))
-        .unwrap();
-    app.request(request).await
 }
 
 fn outcomes(reply: &Reply) -> Vec<Value> {
@@ -47,13 +36,13 @@ async fn ops_apply_once_and_replays_get_the_first_answer() {
         suggestion("活动室要通风"),
         suggestion("学习资料请早发"),
     ];
-    let first = outcomes(&sync(&app, &member, &ops).await);
+    let first = outcomes(&app.sync(&member, &ops).await);
     assert_eq!(first.len(), 3);
     assert!(
         first.iter().all(|o| o.get("Applied").is_some()),
         "{first:?}"
     );
-    let again = outcomes(&sync(&app, &member, &ops).await);
+    let again = outcomes(&app.sync(&member, &ops).await);
     assert_eq!(first, again, "a replay gets the same answers");
     assert_eq!(app.count("SELECT COUNT(*) FROM suggestions").await, 3);
     assert_eq!(app.count("SELECT COUNT(*) FROM applied_ops").await, 3);
@@ -74,7 +63,7 @@ async fn the_same_op_sent_twice_at_once_is_applied_once() {
     let app = app().await;
     let member = app.login(MEMBER_1, PASSWORD).await;
     let ops = vec![suggestion("两个标签页同时发送")];
-    let (a, b) = tokio::join!(sync(&app, &member, &ops), sync(&app, &member, &ops));
+    let (a, b) = tokio::join!(app.sync(&member, &ops), app.sync(&member, &ops));
     assert_eq!(outcomes(&a), outcomes(&b));
     assert!(outcomes(&a)[0].get("Applied").is_some());
     assert_eq!(app.count("SELECT COUNT(*) FROM suggestions").await, 1);
@@ -87,9 +76,9 @@ async fn rejections_are_final_kept_and_change_nothing() {
     let member = app.login(MEMBER_1, PASSWORD).await;
 
     let not_member = vec![suggestion("居民也想提建议")];
-    let first = outcomes(&sync(&app, &resident, &not_member).await);
+    let first = outcomes(&app.sync(&resident, &not_member).await);
     assert_eq!(first[0], json!({ "Rejected": "NotInBranch" }));
-    assert_eq!(outcomes(&sync(&app, &resident, &not_member).await), first);
+    assert_eq!(outcomes(&app.sync(&resident, &not_member).await), first);
 
     let bad = vec![
         suggestion("   "),
@@ -101,7 +90,7 @@ async fn rejections_are_final_kept_and_change_nothing() {
         ),
         op("not-a-uuid", "suggestion.submit", json!({})),
     ];
-    let answers = outcomes(&sync(&app, &member, &bad).await);
+    let answers = outcomes(&app.sync(&member, &bad).await);
     assert_eq!(
         answers,
         vec![
@@ -112,10 +101,10 @@ async fn rejections_are_final_kept_and_change_nothing() {
         ]
     );
     // Someone else's op id is not theirs to replay.
-    let stolen = outcomes(&sync(&app, &member, &not_member).await);
+    let stolen = outcomes(&app.sync(&member, &not_member).await);
     assert_eq!(stolen[0], json!({ "Rejected": "Forbidden" }));
     assert_eq!(app.count("SELECT COUNT(*) FROM suggestions").await, 0);
 
-    let anonymous = sync(&app, "zhibu_session=nope", &not_member).await;
+    let anonymous = app.sync("zhibu_session=nope", &not_member).await;
     assert_eq!(anonymous.status, http::StatusCode::UNAUTHORIZED);
 }

@@ -1,7 +1,6 @@
 mod support;
 use support::*;
 
-use axum::body::Body;
 use base64::Engine;
 use serde_json::{json, Value};
 
@@ -33,31 +32,12 @@ fn data_url(bytes: &[u8]) -> String {
 }
 
 async fn sync(app: &TestApp, cookie: &str, op_id: &str, payload: Value) -> Value {
-    let op = json!({
-        "op_id": op_id,
-        "kind": "meeting.photo",
-        "payload": payload,
-        "created_at": app::state::now(),
-    });
-    let request = http::Request::post("/api/sync")
-        .header("content-type", "application/json")
-        .header("accept", "application/json")
-        .header("cookie", cookie)
-        .body(Body::from(json!({ "ops": [op] }).to_string()))
-        .unwrap();
-    let reply = app.request(request).await;
-    assert!(reply.status.is_success(), "{} {}", reply.status, reply.body);
-    reply.json()[0]["outcome"].clone()
+    app.sync_one(cookie, op_id, "meeting.photo", payload, app::state::now())
+        .await
 }
 
 async fn media(app: &TestApp, cookie: Option<&str>, id: &str) -> http::StatusCode {
-    let mut request = http::Request::get(format!("/media/{id}.jpg"));
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    app.request(request.body(Body::empty()).unwrap())
-        .await
-        .status
+    app.get(&format!("/media/{id}.jpg"), cookie).await.status
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -5,21 +5,9 @@ use axum::body::Body;
 use serde_json::{json, Value};
 
 async fn sync_op(app: &TestApp, cookie: &str, kind: &str, payload: Value) -> Value {
-    let op = json!({
-        "op_id": uuid::Uuid::now_v7().to_string(),
-        "kind": kind,
-        "payload": payload,
-        "created_at": app::state::now(),
-    });
-    let request = http::Request::post("/api/sync")
-        .header("content-type", "application/json")
-        .header("accept", "application/json")
-        .header("cookie", cookie)
-        .body(Body::from(json!({ "ops": [op] }).to_string()))
-        .unwrap();
-    let reply = app.request(request).await;
-    assert!(reply.status.is_success(), "{} {}", reply.status, reply.body);
-    reply.json()[0]["outcome"].clone()
+    let op_id = uuid::Uuid::now_v7().to_string();
+    app.sync_one(cookie, &op_id, kind, payload, app::state::now())
+        .await
 }
 
 async fn approve(app: &TestApp, cookie: &str, keys: &[String], points: Option<i64>) -> Reply {
@@ -477,11 +465,10 @@ async fn the_ledger_exports_as_csv_for_the_secretary() {
     let key = claim(&app, &member, &study, "学习").await;
     approve(&app, &secretary, &[key], None).await;
     let get = |cookie: &str, query: &str| {
-        let request = http::Request::get(format!("/branch/{branch}/points.csv{query}"))
-            .header("cookie", cookie)
-            .body(Body::empty())
-            .unwrap();
-        app.request(request)
+        let path = format!("/branch/{branch}/points.csv{query}");
+        let cookie = cookie.to_string();
+        let app = &app;
+        async move { app.get(&path, Some(&cookie)).await }
     };
     let csv = get(&secretary, "").await;
     assert_eq!(csv.status, 200);

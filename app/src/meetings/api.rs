@@ -931,27 +931,13 @@ pub mod service {
         >,
         request: axum::extract::Request,
     ) -> axum::response::Response {
-        use axum::response::IntoResponse;
         let (parts, _) = request.into_parts();
         let year = query
             .get("year")
             .and_then(|y| y.parse::<i64>().ok())
             .unwrap_or_else(|| crate::shell::time::shanghai_year_month(now()).0);
         match meetings_csv(&state.pool, &parts, &branch_id, year).await {
-            Ok(csv) => (
-                [
-                    (
-                        axum::http::header::CONTENT_TYPE,
-                        "text/csv; charset=utf-8".to_string(),
-                    ),
-                    (
-                        axum::http::header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"meetings-{year}.csv\""),
-                    ),
-                ],
-                csv,
-            )
-                .into_response(),
+            Ok(csv) => crate::shell::csv::attachment(&format!("meetings-{year}.csv"), csv),
             Err(error) => crate::uploads::store::error_response(error),
         }
     }

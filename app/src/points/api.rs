@@ -1196,7 +1196,6 @@ pub mod service {
         >,
         request: axum::extract::Request,
     ) -> axum::response::Response {
-        use axum::response::IntoResponse;
         let (parts, _) = request.into_parts();
         let day = |key: &str| {
             query
@@ -1213,20 +1212,7 @@ pub mod service {
         }
         .await;
         match result {
-            Ok(csv) => (
-                [
-                    (
-                        axum::http::header::CONTENT_TYPE,
-                        "text/csv; charset=utf-8".to_string(),
-                    ),
-                    (
-                        axum::http::header::CONTENT_DISPOSITION,
-                        "attachment; filename=\"points.csv\"".to_string(),
-                    ),
-                ],
-                csv,
-            )
-                .into_response(),
+            Ok(csv) => crate::shell::csv::attachment("points.csv", csv),
             Err(error) => crate::uploads::store::error_response(error),
         }
     }
@@ -1262,13 +1248,7 @@ pub mod service {
         let lines: Vec<Vec<String>> = rows
             .into_iter()
             .map(|l| {
-                let source = match l.source_kind.as_str() {
-                    "meeting" => "会议",
-                    "claim" => "申报",
-                    "task" => "积分任务",
-                    "wish" => "微心愿",
-                    _ => "更正",
-                };
+                let source = super::super::rules::source_label(&l.source_kind);
                 vec![
                     crate::shell::time::format_datetime(l.created_at),
                     l.name,

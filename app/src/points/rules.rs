@@ -229,6 +229,17 @@ pub fn default_catalogue() -> Vec<RuleSpec> {
     ]
 }
 
+/// How a ledger entry's source reads (来源), on the phone and in the export.
+pub fn source_label(source_kind: &str) -> &'static str {
+    match source_kind {
+        "meeting" => "会议",
+        "claim" => "申报",
+        "task" => "积分任务",
+        "wish" => "微心愿",
+        _ => "更正",
+    }
+}
+
 /// Standard competition rank ("1224"): one more than the number of higher balances.
 pub fn rank_of(balances: &[i64], mine: i64) -> usize {
     1 + balances.iter().filter(|&&b| b > mine).count()
@@ -330,6 +341,13 @@ mod tests {
             );
         }
         assert_eq!(AutoSource::parse("attend:picnic"), None);
+    }
+
+    #[test]
+    fn sources_have_names() {
+        assert_eq!(source_label("meeting"), "会议");
+        assert_eq!(source_label("task"), "积分任务");
+        assert_eq!(source_label("correction"), "更正");
     }
 
     #[test]

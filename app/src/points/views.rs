@@ -380,8 +380,8 @@ fn ledger_view(h: &PointsHome) -> impl IntoView {
                             <span>{e.title.clone()}</span>
                             <strong class=sign>{signed(e.points)}</strong>
                         </div>
-                        <p class="muted">{format_date(e.created_at)} " · " {e.category.label_zh()}
-                            {e.reason.clone().map(|r| format!(" · {r}"))}</p>
+                        <p class="muted">{format_date(e.created_at)} " · " {super::rules::source_label(&e.source_kind)}
+                            " · " {e.category.label_zh()} {e.reason.clone().map(|r| format!(" · {r}"))}</p>
                     </li>
                     }
                 }).collect_view()}
@@ -419,11 +419,15 @@ pub fn ApprovalsPage() -> impl IntoView {
         <WithUser view=move |_| view! {
             <section class="card">
                 <div class="row wrap">
-                    <a href=move || format!("/branch/{}/points.csv", branch.get()) download rel="external" class="chip" data-testid="points-csv">{tr(Msg::ExportCsv)}</a>
                     <A href=move || format!("/branch/{}/points/rules", branch.get()) attr:class="chip">{tr(Msg::PointRules)}</A>
                     <button type="button" class="chip" class:active=move || !oldest_first.get() on:click=move |_| oldest_first.set(false)>{tr(Msg::NewestFirst)}</button>
                     <button type="button" class="chip" class:active=move || oldest_first.get() on:click=move |_| oldest_first.set(true)>{tr(Msg::OldestFirst)}</button>
                 </div>
+                <form method="get" class="row wrap csv-form" action=move || format!("/branch/{}/points.csv", branch.get())>
+                    <input type="date" name="from" aria-label=move || tr(Msg::PeriodFrom)()/>
+                    <input type="date" name="to" aria-label=move || tr(Msg::PeriodTo)()/>
+                    <button type="submit" class="chip">{tr(Msg::ExportCsv)}</button>
+                </form>
                 {action_error(approve.value())}
                 {action_error(reject.value())}
                 <Transition fallback=Loading>

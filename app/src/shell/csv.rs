@@ -31,6 +31,24 @@ pub fn document<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String {
     out
 }
 
+/// The HTTP answer of an export: the document as a UTF-8 CSV download named `filename`.
+#[cfg(feature = "ssr")]
+pub fn attachment(filename: &str, csv: String) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

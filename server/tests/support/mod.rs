@@ -115,6 +115,46 @@ impl TestApp {
         }
     }
 
+    /// Posts ops to the sync endpoint as the phone's outbox does.
+    pub async fn sync(&self, cookie: &str, ops: &[serde_json::Value]) -> Reply {
+        let request = Request::post("/api/sync")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(serde_json::json!({ "ops": ops }).to_string()))
+            .unwrap();
+        self.request(request).await
+    }
+
+    /// One op, sent alone; its outcome (`{"Applied": …}`, `{"Rejected": …}`, …).
+    pub async fn sync_one(
+        &self,
+        cookie: &str,
+        op_id: &str,
+        kind: &str,
+        payload: serde_json::Value,
+        created_at: i64,
+    ) -> serde_json::Value {
+        let op = serde_json::json!({
+            "op_id": op_id,
+            "kind": kind,
+            "payload": payload,
+            "created_at": created_at,
+        });
+        let reply = self.sync(cookie, &[op]).await;
+        assert!(reply.status.is_success(), "{} {}", reply.status, reply.body);
+        reply.json()[0]["outcome"].clone()
+    }
+
+    /// A plain GET (downloads, photos), with or without a session.
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.request(request.body(Body::empty()).unwrap()).await
+    }
+
     /// Calls a server function as the browser's client does.
     pub async fn call(
         &self,
