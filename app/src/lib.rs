@@ -13,6 +13,7 @@ pub mod shell;
 pub mod state;
 pub mod suggestions;
 pub mod uploads;
+pub mod wishes;
 
 pub use shell::{shell, App};
 
