@@ -414,3 +414,75 @@ async fn admin_keeps_the_tree_and_appoints_secretaries() {
     assert_eq!(node["secretaries"].as_array().unwrap().len(), 1);
     assert_eq!(overview["communities"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn party_members_report_to_one_community_at_a_time() {
+    let app = app().await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let community = |name: &str| {
+        let sql = format!("SELECT id FROM communities WHERE name = '{name}'");
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(&sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let xingfu = community("幸福里社区").await;
+    let heping = community("和平路社区").await;
+    let reported = app
+        .call(
+            "report_to_community",
+            Some(&member),
+            &[("community_id", &heping)],
+        )
+        .await;
+    assert_eq!(reported.json()["name"], "和平路社区");
+    let changed = app
+        .call(
+            "report_to_community",
+            Some(&member),
+            &[("community_id", &xingfu)],
+        )
+        .await;
+    assert_eq!(changed.json()["name"], "幸福里社区");
+    let member_id = app.user_id(MEMBER_1).await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = '{member_id}' AND community_id = '{xingfu}'"
+        ))
+        .await,
+        1,
+        "one community at a time: the last report counts"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'report_to_community'")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.call(
+            "report_to_community",
+            Some(&member),
+            &[("community_id", "nowhere")]
+        )
+        .await
+        .error(),
+        "NotFound"
+    );
+    assert_eq!(
+        app.call(
+            "report_to_community",
+            Some(&resident),
+            &[("community_id", &heping)]
+        )
+        .await
+        .error(),
+        "NotInBranch",
+        "residents live in their community; reporting is for party members"
+    );
+    let me = app.call("current_user", Some(&member), &[]).await.json();
+    assert_eq!(me["community"]["name"], "幸福里社区");
+}

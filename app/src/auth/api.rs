@@ -5,6 +5,14 @@ use super::{Me, NamedRef};
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// 在职党员到社区报到: a party member reports to one community at a time (changeable), where
+/// they then see and take on wishes.
+#[server(endpoint = "report_to_community")]
+pub async fn report_to_community(community_id: String) -> Result<NamedRef, AppError> {
+    let (state, actor) = super::session::require_actor().await?;
+    service::report(&state.pool, &actor, &community_id).await
+}
+
 #[server(endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<Me>, AppError> {
     let state = crate::state::app_state()?;
@@ -72,6 +80,46 @@ pub mod service {
     use crate::orgs::rules::OrgKind;
     use crate::state::{new_id, now, AppState};
     use sqlx::SqlitePool;
+
+    pub async fn report(
+        pool: &SqlitePool,
+        actor: &crate::auth::authz::Actor,
+        community_id: &str,
+    ) -> AppResult<NamedRef> {
+        let party_status: Option<String> =
+            sqlx::query_scalar("SELECT party_status FROM users WHERE id = ?")
+                .bind(&actor.user_id)
+                .fetch_one(pool)
+                .await?;
+        if party_status.is_none() {
+            return Err(AppError::NotInBranch);
+        }
+        let name: String = sqlx::query_scalar("SELECT name FROM communities WHERE id = ?")
+            .bind(community_id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut tx = pool.begin().await?;
+        sqlx::query("UPDATE users SET community_id = ? WHERE id = ?")
+            .bind(community_id)
+            .bind(&actor.user_id)
+            .execute(&mut *tx)
+            .await?;
+        crate::state::audit(
+            &mut *tx,
+            &actor.user_id,
+            "report_to_community",
+            None,
+            Some(community_id),
+            Some(&name),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(NamedRef {
+            id: community_id.to_string(),
+            name,
+        })
+    }
 
     pub async fn load_me(pool: &SqlitePool, user_id: &str) -> AppResult<Me> {
         let (id, name, phone, party_status, community_id, community_name): (

@@ -1,5 +1,5 @@
 use super::api::{list_communities, ChangePassword, Login, Logout, RegisterResident};
-use super::PartyStatus;
+use super::{NamedRef, PartyStatus};
 use crate::i18n::{tr, use_i18n, Locale, Msg};
 use crate::orgs::{kind_label, role_label};
 use crate::shell::{
@@ -148,6 +148,7 @@ pub fn MePage() -> impl IntoView {
                     <p><span class="badge">{tr(status)}</span></p>
                     {me.community.clone().map(|c| view! { <p>{tr(Msg::Community)} "：" {c.name}</p> })}
                 </section>
+                {me.party_status.is_some().then(|| view! { <ReportCard current=me.community.clone()/> })}
                 {(!me.roles.is_empty()).then(|| view! {
                     <section class="card">
                         <h2>{tr(Msg::MyOrgs)}</h2>
@@ -178,6 +179,38 @@ pub fn MePage() -> impl IntoView {
             <ActionForm action=logout>
                 <button type="submit" class="secondary wide">{tr(Msg::Logout)}</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// 在职党员到社区报到, for party members.
+#[component]
+fn ReportCard(current: Option<NamedRef>) -> impl IntoView {
+    let report = ServerAction::<super::api::ReportToCommunity>::new();
+    let communities = Resource::new(|| (), |_| list_communities());
+    let reported = move || {
+        report
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| current.clone())
+    };
+    view! {
+        <section class="card report">
+            <h2>{tr(Msg::ReportToCommunity)}</h2>
+            <p class="muted">{tr(Msg::ReportLead)}</p>
+            {move || reported().map(|c| view! { <p class="ok" data-testid="reported">{tr(Msg::Reported)} "：" {c.name}</p> })}
+            <ActionForm action=report attr:class="row">
+                <Transition fallback=|| ()>
+                    {move || communities.get().and_then(Result::ok).map(|list| view! {
+                        <select name="community_id" aria-label=move || tr(Msg::Community)()>
+                            {list.into_iter().map(|c| view! { <option value=c.id.clone()>{c.name}</option> }).collect_view()}
+                        </select>
+                    })}
+                </Transition>
+                <button type="submit">{tr(Msg::Report)}</button>
+            </ActionForm>
+            {action_error(report.value())}
         </section>
     }
 }

@@ -40,6 +40,10 @@ messages! {
     Name => "姓名", "Name";
     Community => "所在社区", "Community";
     ChooseCommunity => "请选择社区", "Choose your community";
+    ReportToCommunity => "在职党员到社区报到", "Report to a community";
+    ReportLead => "报到后可以在该社区认领微心愿，随时可以改报其他社区。", "Once reported you can take on that community's wishes; you can change it any time.";
+    Report => "报到", "Report";
+    Reported => "已报到", "Reported to";
     Login => "登录", "Log in";
     LoggingIn => "正在登录…", "Logging in…";
     Logout => "退出登录", "Log out";
