@@ -13,6 +13,18 @@ BINARYEN_VERSION="132"
 
 say() { printf '\033[1;31m==>\033[0m %s\n' "$*"; }
 
+# Every rebuild leaves the previous test binaries and dependency artifacts in the shared
+# cache; over a day of work it reached 66 GB. Past the limit, start the debug build afresh
+# (a cold build is ~10 minutes) rather than fill the disk in the middle of a run.
+TARGET_LIMIT_GB="${ZHIBU_TARGET_LIMIT_GB:-30}"
+if [ -d "$CARGO_TARGET_DIR/debug" ]; then
+  used_gb=$(du -s --block-size=1G "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)
+  if [ "${used_gb:-0}" -gt "$TARGET_LIMIT_GB" ]; then
+    say "build cache is ${used_gb} GB (limit ${TARGET_LIMIT_GB} GB): clearing its debug builds"
+    rm -rf "$CARGO_TARGET_DIR/debug"
+  fi
+fi
+
 # The wasm-bindgen CLI must match the library in Cargo.lock exactly.
 wasm_bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
