@@ -336,10 +336,7 @@ async fn leave_is_asked_before_the_start_and_decided_by_the_secretary() {
             ("note", note.to_string()),
         ];
         let app = &app;
-        async move {
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            app.call("decide_leave", Some(&cookie), &fields).await
-        }
+        async move { app.call_owned("decide_leave", &cookie, &fields).await }
     };
     assert_eq!(decide(&member, "approve", "").await.error(), "Forbidden");
     assert_eq!(decide(&outsider, "approve", "").await.error(), "Forbidden");
@@ -427,10 +424,7 @@ async fn corrections_need_a_reason_are_marked_and_audited() {
         ];
         let cookie = cookie.to_string();
         let app = &app;
-        async move {
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            app.call("correct_attendance", Some(&cookie), &fields).await
-        }
+        async move { app.call_owned("correct_attendance", &cookie, &fields).await }
     };
     assert_eq!(
         correct(future.as_str().unwrap(), &member_id, "手机没电", &secretary)
@@ -687,10 +681,7 @@ async fn times_cannot_move_once_a_meeting_has_started() {
         ];
         let app = &app;
         let secretary = secretary.clone();
-        async move {
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            app.call("edit_meeting", Some(&secretary), &fields).await
-        }
+        async move { app.call_owned("edit_meeting", &secretary, &fields).await }
     };
     assert_eq!(edit(starts, "").await.error(), "ReasonRequired");
     assert_eq!(edit(starts + 60, "推迟").await.error(), "MeetingStarted");

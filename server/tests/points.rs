@@ -207,10 +207,7 @@ async fn tasks_are_published_signed_up_for_and_approved_with_fewer_points() {
         let fields = fields(points);
         let cookie = cookie.to_string();
         let app = &app;
-        async move {
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            app.call("publish_task", Some(&cookie), &fields).await
-        }
+        async move { app.call_owned("publish_task", &cookie, &fields).await }
     };
     assert_eq!(call(&member, "5").await.error(), "Forbidden");
     assert_eq!(call(&secretary, "0").await.error(), "TaskInvalid");
@@ -386,10 +383,7 @@ async fn the_ledger_is_append_only_and_corrections_reverse() {
         let fields = [("entry_id", entry.clone()), ("reason", reason.to_string())];
         let cookie = cookie.to_string();
         let app = &app;
-        async move {
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            app.call("reverse_entry", Some(&cookie), &fields).await
-        }
+        async move { app.call_owned("reverse_entry", &cookie, &fields).await }
     };
     assert_eq!(reverse(&other, "错了").await.error(), "Forbidden");
     assert_eq!(reverse(&member, "错了").await.error(), "Forbidden");
@@ -510,10 +504,7 @@ async fn changing_a_rule_never_changes_points_already_given() {
         ];
         let cookie = cookie.to_string();
         let app = &app;
-        async move {
-            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            app.call("save_rule", Some(&cookie), &fields).await
-        }
+        async move { app.call_owned("save_rule", &cookie, &fields).await }
     };
     assert_eq!(save(&member, "3", "20").await.error(), "Forbidden");
     assert_eq!(save(&other, "3", "20").await.error(), "Forbidden");

@@ -230,20 +230,28 @@ pub mod service {
         .ok_or(AppError::NotFound)
     }
 
-    async fn auto_rule(
+    /// The branch's active automatic rules, newest first (one read for a whole meeting).
+    async fn auto_rules(
         conn: &mut SqliteConnection,
         branch_id: &str,
-        source: AutoSource,
-    ) -> AppResult<Option<RuleRow>> {
+    ) -> AppResult<Vec<(AutoSource, RuleRow)>> {
         ensure_catalogue(conn, branch_id).await?;
-        Ok(sqlx::query_as(&format!(
-            "SELECT {RULE_COLUMNS} FROM point_rules WHERE branch_id = ? AND auto_source = ? AND active = 1
-             ORDER BY updated_at DESC LIMIT 1"
+        let rows: Vec<RuleRow> = sqlx::query_as(&format!(
+            "SELECT {RULE_COLUMNS} FROM point_rules
+             WHERE branch_id = ? AND auto_source IS NOT NULL AND active = 1
+             ORDER BY updated_at DESC"
         ))
         .bind(branch_id)
-        .bind(source.key())
-        .fetch_optional(&mut *conn)
-        .await?)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some((AutoSource::parse(r.auto_source.as_deref()?)?, r)))
+            .collect())
+    }
+
+    fn rule_for(rules: &[(AutoSource, RuleRow)], source: AutoSource) -> Option<&RuleRow> {
+        rules.iter().find(|(s, _)| *s == source).map(|(_, r)| r)
     }
 
     /// One ledger entry to make.
@@ -367,6 +375,7 @@ pub mod service {
         .bind(meeting_id)
         .fetch_all(&mut *conn)
         .await?;
+        let rules = auto_rules(conn, &branch).await?;
         for (user_id, presence, leave) in lines {
             let presence = crate::meetings::rules::line_presence(
                 presence.as_deref().and_then(Presence::parse),
@@ -379,13 +388,13 @@ pub mod service {
                 .map(|p| attendance_sources(kind, p))
                 .unwrap_or_default()
             {
-                let Some(rule) = auto_rule(conn, &branch, source).await? else {
+                let Some(rule) = rule_for(&rules, source) else {
                     continue;
                 };
                 let category = Category::parse(&rule.category).unwrap_or(Category::OrgLife);
                 award(
                     conn,
-                    Some(&rule),
+                    Some(rule),
                     Award {
                         branch_id: &branch,
                         user_id: &user_id,
@@ -458,13 +467,14 @@ pub mod service {
         wish_title: &str,
     ) -> AppResult<i64> {
         let (branch, _) = member_branch(conn, user_id).await?;
-        let Some(rule) = auto_rule(conn, &branch, AutoSource::WishFulfilled).await? else {
+        let rules = auto_rules(conn, &branch).await?;
+        let Some(rule) = rule_for(&rules, AutoSource::WishFulfilled) else {
             return Ok(0);
         };
         let title = format!("{}：{wish_title}", rule.name);
         award(
             conn,
-            Some(&rule),
+            Some(rule),
             Award {
                 branch_id: &branch,
                 user_id,

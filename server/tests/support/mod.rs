@@ -146,6 +146,17 @@ impl TestApp {
         reply.json()[0]["outcome"].clone()
     }
 
+    /// [`TestApp::call`] with owned values, for fields built inside a test's closure.
+    pub async fn call_owned(
+        &self,
+        endpoint: &str,
+        cookie: &str,
+        fields: &[(&str, String)],
+    ) -> Reply {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.call(endpoint, Some(cookie), &fields).await
+    }
+
     /// A plain GET (downloads, photos), with or without a session.
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
         let mut request = Request::get(path);
