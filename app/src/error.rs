@@ -112,6 +112,30 @@ pub enum AppError {
     MinutesTooLong,
     #[error("photo unreadable or too large")]
     PhotoInvalid,
+    #[error("wish title missing or too long")]
+    WishTitle,
+    #[error("wish story missing or too long")]
+    WishStory,
+    #[error("wish category unknown")]
+    WishCategory,
+    #[error("crowdfunding target invalid")]
+    WishTarget,
+    #[error("crowdfunding unit invalid")]
+    WishUnit,
+    #[error("needed-by date invalid")]
+    WishNeededBy,
+    #[error("contact address missing or too long")]
+    WishAddress,
+    #[error("not possible in the wish's state")]
+    WishIllegal,
+    #[error("pledge larger than the part still open")]
+    WishOverPledged,
+    #[error("pledge quantity invalid")]
+    WishQuantity,
+    #[error("not reported to the wish's community")]
+    NotReported,
+    #[error("proof photo required")]
+    ProofRequired,
     #[error("internal error")]
     Internal,
     #[error("network: {0}")]
@@ -163,6 +187,18 @@ impl AppError {
             MeetingNotStarted => Msg::ErrMeetingNotStarted,
             AlreadyPresent => Msg::ErrAlreadyPresent,
             PhotoInvalid => Msg::ErrPhotoInvalid,
+            WishTitle => Msg::ErrWishTitle,
+            WishStory => Msg::ErrWishStory,
+            WishCategory => Msg::ErrWishCategory,
+            WishTarget => Msg::ErrWishTarget,
+            WishUnit => Msg::ErrWishUnit,
+            WishNeededBy => Msg::ErrWishNeededBy,
+            WishAddress => Msg::ErrWishAddress,
+            WishIllegal => Msg::ErrWishIllegal,
+            WishOverPledged => Msg::ErrWishOverPledged,
+            WishQuantity => Msg::ErrWishQuantity,
+            NotReported => Msg::ErrNotReported,
+            ProofRequired => Msg::ErrProofRequired,
             MinutesTooLong => Msg::ErrMinutesTooLong,
             TaskInvalid => Msg::ErrTaskInvalid,
             RuleInvalid => Msg::ErrRuleInvalid,
@@ -189,7 +225,7 @@ impl AppError {
             Forbidden | OwnClaim => 403,
             NotFound | UserNotFound | InviteNotFound => 404,
             PhoneTaken | AlreadyMember | InBranchAlready | AlreadyPresent | AlreadyDecided
-            | TaskFull => 409,
+            | TaskFull | WishOverPledged | WishIllegal => 409,
             InviteExpired | InviteRevoked => 410,
             RateLimited => 429,
             Internal => 500,

@@ -109,7 +109,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
         settings: settings(&config),
     };
     let app = router(state, config.allowed_origins.clone());
-    tokio::spawn(meeting_timers(pool.clone()));
+    tokio::spawn(timers(pool.clone()));
     let listener = tokio::net::TcpListener::bind(config.address).await?;
     tracing::info!(address = %config.address, "listening on http://{}", config.address);
     axum::serve(
@@ -124,8 +124,9 @@ async fn serve(config: Config) -> Result<(), BoxError> {
 }
 
 /// 应到 is fixed when a meeting starts, also when nobody opens the meeting then; attendance
-/// points are given once it has ended.
-async fn meeting_timers(pool: sqlx::SqlitePool) {
+/// points are given once it has ended; wishes expire and unanswered fulfilments are
+/// confirmed after their branch's period.
+async fn timers(pool: sqlx::SqlitePool) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
     loop {
         tick.tick().await;
@@ -134,6 +135,9 @@ async fn meeting_timers(pool: sqlx::SqlitePool) {
         }
         if let Err(error) = app::points::api::service::award_ended_meetings(&pool).await {
             tracing::warn!(%error, "attendance points failed");
+        }
+        if let Err(error) = app::wishes::api::service::tick(&pool).await {
+            tracing::warn!(%error, "wish timer failed");
         }
     }
 }

@@ -139,7 +139,9 @@ pub async fn seed_demo(
         } else {
             PartyStatus::Full
         };
-        let user = insert_user(pool, &phone, &name, &hash, Some(status), None)
+        // 在职党员到社区报到: each branch's members report to the community it is paired with.
+        let reported = if i < 16 { &xingfu } else { &heping };
+        let user = insert_user(pool, &phone, &name, &hash, Some(status), Some(reported))
             .await
             .map_err(|e| format!("{e}"))?;
         grant(pool, &user, branch, "member").await?;
@@ -164,9 +166,10 @@ pub async fn seed_demo(
             accounts.push((phone, name, role.to_string()));
         }
     }
+    let mut residents = Vec::new();
     for (i, name) in ["孙大妈", "钱大爷", "周阿姨"].iter().enumerate() {
         let phone = format!("1390000000{}", i + 1);
-        insert_user(
+        let resident = insert_user(
             pool,
             &phone,
             name,
@@ -176,12 +179,79 @@ pub async fn seed_demo(
         )
         .await
         .map_err(|e| format!("{e}"))?;
+        residents.push((resident, phone.clone(), name.to_string()));
         accounts.push((phone, name.to_string(), "居民".to_string()));
     }
+    demo_wishes(pool, &xingfu, &branch1, &residents).await?;
     Ok(SeedReport {
         created: true,
         accounts,
     })
+}
+
+/// A few wishes on 幸福里's wall, so the demo shows one of each kind: an ordinary wish and
+/// a crowdfunded one already reviewed, and one waiting for review.
+async fn demo_wishes(
+    pool: &SqlitePool,
+    community: &str,
+    branch: &str,
+    residents: &[(String, String, String)],
+) -> Result<(), sqlx::Error> {
+    let month = now() + 30 * 86_400;
+    let wishes = [
+        (
+            &residents[0],
+            "想借一台轮椅去医院复查",
+            "腿脚不便，下月要去区医院复查，想借一台轮椅用两天。",
+            "elderly",
+            1,
+            None,
+            "published",
+        ),
+        (
+            &residents[0],
+            "为社区困难学生募集 20 套校服",
+            "社区有 20 名困难家庭的小学生需要冬季校服。",
+            "study",
+            20,
+            Some("套"),
+            "published",
+        ),
+        (
+            &residents[1],
+            "家里水龙头漏水，想请人帮忙修一下",
+            "厨房水龙头一直滴水，老两口不会修。",
+            "living",
+            1,
+            None,
+            "pending",
+        ),
+    ];
+    for ((user, phone, name), title, story, category, target, unit, status) in wishes {
+        sqlx::query(
+            "INSERT INTO wishes (id, community_id, poster_id, title, story, category, needed_by, target, unit,
+                 contact_name, contact_phone, contact_address, status, branch_id, published_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '幸福里小区 3 栋 2 单元', ?, ?, ?, ?)",
+        )
+        .bind(new_id())
+        .bind(community)
+        .bind(user)
+        .bind(title)
+        .bind(story)
+        .bind(category)
+        .bind(month)
+        .bind(target)
+        .bind(unit)
+        .bind(name)
+        .bind(phone)
+        .bind(status)
+        .bind((status == "published").then_some(branch))
+        .bind((status == "published").then(now))
+        .bind(now())
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Makes `phone` an admin of the committee `org_name`, creating the committee and the

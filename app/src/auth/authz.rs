@@ -60,6 +60,8 @@ pub enum Action {
     ScheduleMeeting,
     /// Approve or reject points, publish tasks, correct the ledger of a branch.
     ApprovePoints,
+    /// Review the wishes of the branch's paired communities, pledge for it as a unit.
+    ReviewWish,
 }
 
 /// `target_path` is the target org and its ancestors, root first, target last.
@@ -89,7 +91,9 @@ pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
         Action::ManageGroupMembers => {
             admin_over_target || secretary_of_target || secretary_of_parent
         }
-        Action::PairCommunity | Action::ApprovePoints => admin_over_target || secretary_of_target,
+        Action::PairCommunity | Action::ApprovePoints | Action::ReviewWish => {
+            admin_over_target || secretary_of_target
+        }
         Action::ScheduleMeeting => {
             admin_over_target
                 || secretary_of_target
@@ -143,6 +147,8 @@ mod tests {
         assert!(!can(&sec, Action::ViewMembers, &path(BRANCH_B)));
         assert!(!can(&sec, Action::ManageOrgTree, &path(BRANCH_A)));
         assert!(!can(&sec, Action::AppointSecretary, &path(BRANCH_A)));
+        assert!(can(&sec, Action::ReviewWish, &path(BRANCH_A)));
+        assert!(!can(&sec, Action::ReviewWish, &path(BRANCH_B)));
     }
 
     #[test]
@@ -157,6 +163,8 @@ mod tests {
             Action::AppointSecretary,
             Action::PairCommunity,
             Action::ScheduleMeeting,
+            Action::ApprovePoints,
+            Action::ReviewWish,
         ] {
             assert!(!can(&member, action, &path(BRANCH_A)), "{action:?}");
             assert!(!can(&member, action, &path(GROUP_A1)), "{action:?}");

@@ -58,6 +58,9 @@ pub mod service {
         use crate::meetings::{AddMeetingPhoto, CheckIn, RequestLeave};
         use crate::points::{ClaimPoints, SignUpTask, SubmitTask};
         use crate::suggestions::SubmitSuggestion;
+        use crate::wishes::{
+            ConfirmPledge, FulfilPledge, PledgeWish, PostWish, ReleasePledge, WithdrawWish,
+        };
         match envelope.kind.as_str() {
             SubmitSuggestion::KIND => run::<SubmitSuggestion>(envelope, ctx, conn).await,
             CheckIn::KIND => run::<CheckIn>(envelope, ctx, conn).await,
@@ -66,6 +69,12 @@ pub mod service {
             ClaimPoints::KIND => run::<ClaimPoints>(envelope, ctx, conn).await,
             SignUpTask::KIND => run::<SignUpTask>(envelope, ctx, conn).await,
             SubmitTask::KIND => run::<SubmitTask>(envelope, ctx, conn).await,
+            PostWish::KIND => run::<PostWish>(envelope, ctx, conn).await,
+            PledgeWish::KIND => run::<PledgeWish>(envelope, ctx, conn).await,
+            ReleasePledge::KIND => run::<ReleasePledge>(envelope, ctx, conn).await,
+            FulfilPledge::KIND => run::<FulfilPledge>(envelope, ctx, conn).await,
+            ConfirmPledge::KIND => run::<ConfirmPledge>(envelope, ctx, conn).await,
+            WithdrawWish::KIND => run::<WithdrawWish>(envelope, ctx, conn).await,
             _ => Err(AppError::UnknownOp),
         }
     }

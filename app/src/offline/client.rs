@@ -49,6 +49,22 @@ fn from_js<T: DeserializeOwned>(value: JsValue) -> Option<T> {
     serde_json::from_str(&text).ok()
 }
 
+/// The photos chosen in a file input (at most `max`), each shrunk for the outbox.
+pub async fn resize_chosen(
+    input: Option<web_sys::HtmlInputElement>,
+    max: usize,
+) -> Result<Vec<String>, AppError> {
+    let mut photos = Vec::new();
+    if let Some(files) = input.and_then(|i| i.files()) {
+        for index in 0..files.length().min(max as u32) {
+            if let Some(file) = files.get(index) {
+                photos.push(resize_photo(file).await?);
+            }
+        }
+    }
+    Ok(photos)
+}
+
 /// Stores `op` in the outbox (before anything is sent) and wakes the sync loop.
 pub async fn enqueue<O: OfflineOp>(op: &O) -> Result<String, AppError> {
     let envelope = OpEnvelope {

@@ -1292,17 +1292,7 @@ pub mod service {
             return Err(AppError::PhotoInvalid);
         }
         for (index, data) in photos.iter().enumerate() {
-            // The photo's id comes from the owner's, so a replay writes the same file.
-            let id = uuid::Uuid::new_v5(
-                &uuid::Uuid::NAMESPACE_OID,
-                format!("{owner_id}/{index}").as_bytes(),
-            )
-            .to_string();
-            let bytes = store::decode_base64(data)?;
-            let clean = tokio::task::spawn_blocking(move || store::reencode(&bytes))
-                .await
-                .map_err(|_| AppError::Internal)??;
-            store::save(ctx.uploads, &id, &clean.jpeg).await?;
+            let (id, clean) = store::accept(ctx.uploads, owner_id, index, data).await?;
             sqlx::query(
                 "INSERT INTO point_photos (id, owner_kind, owner_id, width, height, bytes, uploaded_by, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",

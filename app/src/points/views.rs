@@ -142,20 +142,6 @@ fn Board(branch_id: String, initial: Leaderboard) -> impl IntoView {
     }
 }
 
-/// Photos picked for a claim or a hand-in, shrunk on the phone before they are queued.
-#[cfg(feature = "hydrate")]
-async fn resized(input: Option<web_sys::HtmlInputElement>) -> Result<Vec<String>, AppError> {
-    let mut photos = Vec::new();
-    if let Some(files) = input.and_then(|i| i.files()) {
-        for index in 0..files.length().min(super::PHOTOS_MAX as u32) {
-            if let Some(file) = files.get(index) {
-                photos.push(crate::offline::client::resize_photo(file).await?);
-            }
-        }
-    }
-    Ok(photos)
-}
-
 fn tasks_view(tasks: Vec<super::TaskView>) -> impl IntoView {
     view! {
         <section class="card tasks">
@@ -208,7 +194,11 @@ fn TaskItem(task: super::TaskView) -> impl IntoView {
                 let op = SubmitTask {
                     task_id: id.get_value(),
                     note: text,
-                    photos: resized(photos.get_untracked()).await?,
+                    photos: crate::offline::client::resize_chosen(
+                        photos.get_untracked(),
+                        super::PHOTOS_MAX,
+                    )
+                    .await?,
                 };
                 crate::offline::client::enqueue(&op).await
             };
@@ -291,7 +281,11 @@ fn ClaimForm(rules: Vec<super::RuleView>, state: ClaimState) -> impl IntoView {
                     id: uuid::Uuid::now_v7().to_string(),
                     rule_id: rule.get_untracked(),
                     note: text,
-                    photos: resized(photos.get_untracked()).await?,
+                    photos: crate::offline::client::resize_chosen(
+                        photos.get_untracked(),
+                        super::PHOTOS_MAX,
+                    )
+                    .await?,
                 };
                 crate::offline::client::enqueue(&op).await
             };

@@ -83,7 +83,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/points") view=crate::points::views::PointsPage/>
                         <Route path=path!("/branch/:id/points") view=crate::points::views::ApprovalsPage/>
                         <Route path=path!("/branch/:id/points/rules") view=crate::points::views::RulesPage/>
-                        <Route path=path!("/wishes") view=pages::Wishes/>
+                        <Route path=path!("/wishes") view=crate::wishes::views::WishesPage/>
+                        <Route path=path!("/wishes/:id") view=crate::wishes::views::WishPage/>
+                        <Route path=path!("/review/wishes") view=crate::wishes::views::ReviewPage/>
                         <Route path=path!("/me") view=crate::auth::views::MePage/>
                         <Route path=path!("/login") view=crate::auth::views::LoginPage/>
                         <Route path=path!("/register") view=crate::auth::views::RegisterPage/>

@@ -1,7 +1,7 @@
 //! The tab pages. Meetings, points and wishes are filled by their own capabilities; until
 //! then they say so plainly instead of showing a blank screen.
 
-use super::{use_user, Empty, ErrorNote, Loading, PageHeader, WithUser};
+use super::{use_user, ErrorNote, Loading, PageHeader};
 use crate::auth::authz::Role;
 use crate::i18n::{tr, Msg};
 use leptos::prelude::*;
@@ -89,24 +89,6 @@ pub fn Home() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-#[component]
-fn TabPlaceholder(title: Msg, empty: Msg) -> impl IntoView {
-    view! {
-        <PageHeader title/>
-        <WithUser view=move |_| view! {
-            <div class="card">
-                <Empty msg=empty/>
-                <p class="muted">{tr(Msg::ComingSoon)}</p>
-            </div>
-        }/>
-    }
-}
-
-#[component]
-pub fn Wishes() -> impl IntoView {
-    view! { <TabPlaceholder title=Msg::TabWishes empty=Msg::WishesEmpty/> }
 }
 
 #[component]

@@ -1,7 +1,7 @@
 //! Photos: phones shrink them before they are queued (`ZhibuOffline.resizePhoto`); the
 //! server trusts nothing of that. It sniffs the type from the bytes, decodes within
 //! limits, re-encodes as JPEG (so EXIF, GPS included, is gone) and stores the file under
-//! the photo's id. Meetings now; points claims and wishes next.
+//! the photo's id: meeting records, points evidence and wishes.
 
 /// What a phone uploads at most, before base64 (the phone sends ~200 KB).
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
@@ -63,6 +63,27 @@ pub mod store {
         Ok(dir.join(format!("{}.jpg", id.hyphenated())))
     }
 
+    /// Photo `index` of a record that travels in an op: decoded, cleaned and saved. Its id
+    /// derives from the record's, so a replayed op writes the same file.
+    pub async fn accept(
+        dir: &Path,
+        owner_id: &str,
+        index: usize,
+        data: &str,
+    ) -> AppResult<(String, Reencoded)> {
+        let id = uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("{owner_id}/{index}").as_bytes(),
+        )
+        .to_string();
+        let bytes = decode_base64(data)?;
+        let clean = tokio::task::spawn_blocking(move || reencode(&bytes))
+            .await
+            .map_err(|_| AppError::Internal)??;
+        save(dir, &id, &clean.jpeg).await?;
+        Ok((id, clean))
+    }
+
     /// Writes atomically (temporary file, then rename), so a crash never leaves half a photo.
     pub async fn save(dir: &Path, id: &str, jpeg: &[u8]) -> AppResult<()> {
         let target = path_of(dir, id)?;
@@ -96,6 +117,9 @@ pub mod store {
                 Some((meeting_id, org_id)) => {
                     crate::meetings::api::service::may_view(&state.pool, &actor, &org_id, &meeting_id)
                         .await?;
+                }
+                None if crate::wishes::api::service::has_wish_photo(&state.pool, id).await? => {
+                    crate::wishes::api::service::may_view_photo(&state.pool, &actor, id).await?;
                 }
                 None => {
                     // Evidence of a claim or task: its member and the branch's approvers.

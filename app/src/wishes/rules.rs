@@ -81,10 +81,210 @@ pub enum PledgeStatus {
 }
 
 impl PledgeStatus {
+    pub const ALL: [PledgeStatus; 4] = [
+        PledgeStatus::Active,
+        PledgeStatus::Done,
+        PledgeStatus::Confirmed,
+        PledgeStatus::Released,
+    ];
+
     /// Whether the pledge still covers its part.
     pub fn covers(self) -> bool {
         self != PledgeStatus::Released
     }
+
+    /// Whether its claimer is still at work on it, and so may reach the poster.
+    pub fn is_open(self) -> bool {
+        matches!(self, PledgeStatus::Active | PledgeStatus::Done)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PledgeStatus::Active => "active",
+            PledgeStatus::Done => "done",
+            PledgeStatus::Confirmed => "confirmed",
+            PledgeStatus::Released => "released",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        PledgeStatus::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PledgeStatus::Active => "认领中",
+            PledgeStatus::Done => "已完成",
+            PledgeStatus::Confirmed => "已确认",
+            PledgeStatus::Released => "已释放",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum WishCategory {
+    Living,
+    Elderly,
+    Study,
+    Medical,
+    Job,
+    Other,
+}
+
+impl WishCategory {
+    pub const ALL: [WishCategory; 6] = [
+        WishCategory::Living,
+        WishCategory::Elderly,
+        WishCategory::Study,
+        WishCategory::Medical,
+        WishCategory::Job,
+        WishCategory::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WishCategory::Living => "living",
+            WishCategory::Elderly => "elderly",
+            WishCategory::Study => "study",
+            WishCategory::Medical => "medical",
+            WishCategory::Job => "job",
+            WishCategory::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        WishCategory::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            WishCategory::Living => "生活帮扶",
+            WishCategory::Elderly => "助老",
+            WishCategory::Study => "助学",
+            WishCategory::Medical => "就医",
+            WishCategory::Job => "就业",
+            WishCategory::Other => "其他",
+        }
+    }
+}
+
+/// Who may read the poster's name, phone and address: the poster, the paired branch's
+/// reviewers, and whoever holds a pledge still at work. Nobody else, released or not.
+pub fn sees_contact(is_poster: bool, is_reviewer: bool, own_pledges: &[PledgeStatus]) -> bool {
+    is_poster || is_reviewer || own_pledges.iter().any(|p| p.is_open())
+}
+
+pub const TITLE_MAX: usize = 40;
+pub const STORY_MAX: usize = 1000;
+pub const UNIT_MAX: usize = 6;
+pub const ADDRESS_MAX: usize = 100;
+pub const THANKS_MAX: usize = 200;
+pub const TARGET_MAX: u32 = 10_000;
+pub const PHOTOS_MAX: usize = 3;
+
+/// A wish as typed, checked before anything is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WishDraft {
+    pub title: String,
+    pub story: String,
+    pub category: WishCategory,
+    /// `None` for an ordinary wish, else the target and its unit (20 套).
+    pub crowdfunding: Option<(u32, String)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DraftError {
+    TitleMissing,
+    TitleTooLong,
+    StoryMissing,
+    StoryTooLong,
+    Category,
+    Target,
+    Unit,
+}
+
+impl From<DraftError> for crate::error::AppError {
+    fn from(error: DraftError) -> Self {
+        use crate::error::AppError;
+        match error {
+            DraftError::TitleMissing | DraftError::TitleTooLong => AppError::WishTitle,
+            DraftError::StoryMissing | DraftError::StoryTooLong => AppError::WishStory,
+            DraftError::Category => AppError::WishCategory,
+            DraftError::Target => AppError::WishTarget,
+            DraftError::Unit => AppError::WishUnit,
+        }
+    }
+}
+
+impl From<WishRefusal> for crate::error::AppError {
+    fn from(refusal: WishRefusal) -> Self {
+        use crate::error::AppError;
+        match refusal {
+            WishRefusal::Illegal => AppError::WishIllegal,
+            WishRefusal::OverPledged => AppError::WishOverPledged,
+            WishRefusal::BadQuantity => AppError::WishQuantity,
+        }
+    }
+}
+
+/// Checks a wish's text fields. `target` and `unit` are as typed; both empty is an
+/// ordinary wish.
+pub fn check_draft(
+    title: &str,
+    story: &str,
+    category: &str,
+    target: &str,
+    unit: &str,
+) -> Result<WishDraft, DraftError> {
+    let title = title.trim();
+    let story = story.trim();
+    if title.is_empty() {
+        return Err(DraftError::TitleMissing);
+    }
+    if title.chars().count() > TITLE_MAX {
+        return Err(DraftError::TitleTooLong);
+    }
+    if story.is_empty() {
+        return Err(DraftError::StoryMissing);
+    }
+    if story.chars().count() > STORY_MAX {
+        return Err(DraftError::StoryTooLong);
+    }
+    let category = WishCategory::parse(category).ok_or(DraftError::Category)?;
+    let (target, unit) = (target.trim(), unit.trim());
+    let crowdfunding = if target.is_empty() && unit.is_empty() {
+        None
+    } else {
+        let n: u32 = target.parse().map_err(|_| DraftError::Target)?;
+        if !(2..=TARGET_MAX).contains(&n) {
+            return Err(DraftError::Target);
+        }
+        if unit.is_empty() || unit.chars().count() > UNIT_MAX {
+            return Err(DraftError::Unit);
+        }
+        Some((n, unit.to_string()))
+    };
+    Ok(WishDraft {
+        title: title.to_string(),
+        story: story.to_string(),
+        category,
+        crowdfunding,
+    })
+}
+
+/// The last second (UTC) of a needed-by day typed as `YYYY-MM-DD`, in Shanghai.
+pub fn end_of_day(date: &str) -> Option<i64> {
+    crate::shell::time::parse_local_datetime(&format!("{}T23:59", date.trim())).map(|t| t + 59)
+}
+
+/// A wish past its needed-by day with nothing pledged leaves the wall.
+pub fn is_overdue(needed_by: i64, now: i64) -> bool {
+    now > needed_by
+}
+
+/// A fulfilment the poster has not answered counts as confirmed after the branch's period.
+pub fn auto_confirm_due(done_at: i64, days: i64, now: i64) -> bool {
+    now >= done_at + days.max(1) * 86_400
 }
 
 /// What someone asks to happen.
@@ -183,7 +383,7 @@ pub fn step(
         Event::Reject if status == Pending => Ok(Rejected),
         Event::Withdraw if open => Ok(Withdrawn),
         Event::Expire if open => Ok(Expired),
-        Event::Pledge if status == Published => Ok(Published),
+        Event::Pledge if status == Published => Ok(derived(target, pledges)),
         Event::Pledge if status == Claimed => Err(WishRefusal::OverPledged),
         Event::Release | Event::Fulfil | Event::Confirm
             if matches!(status, Claimed | Fulfilled | Published) =>
@@ -318,9 +518,98 @@ mod tests {
     }
 
     #[test]
+    fn pledging_the_last_part_claims_the_wish() {
+        assert_eq!(
+            step(
+                WishStatus::Published,
+                Event::Pledge,
+                20,
+                &[p(12, Active), p(8, Active)]
+            ),
+            Ok(WishStatus::Claimed)
+        );
+        assert_eq!(
+            step(WishStatus::Published, Event::Pledge, 20, &[p(12, Active)]),
+            Ok(WishStatus::Published)
+        );
+    }
+
+    #[test]
+    fn contact_is_for_the_poster_reviewers_and_open_pledges_only() {
+        assert!(sees_contact(true, false, &[]));
+        assert!(sees_contact(false, true, &[]));
+        assert!(sees_contact(false, false, &[Active]));
+        assert!(sees_contact(false, false, &[Released, Done]));
+        assert!(!sees_contact(false, false, &[]));
+        assert!(!sees_contact(false, false, &[Released]));
+        assert!(!sees_contact(false, false, &[Confirmed, Released]));
+    }
+
+    #[test]
+    fn drafts_are_checked_field_by_field() {
+        let ok = check_draft(" 轮椅 ", "腿脚不便", "elderly", "", "").unwrap();
+        assert_eq!(ok.title, "轮椅");
+        assert_eq!(ok.crowdfunding, None);
+        let funded = check_draft("校服", "孩子们", "study", "20", "套").unwrap();
+        assert_eq!(funded.crowdfunding, Some((20, "套".to_string())));
+        let long_title = "长".repeat(TITLE_MAX + 1);
+        let long_story = "长".repeat(STORY_MAX + 1);
+        for (args, error) in [
+            (["", "x", "other", "", ""], DraftError::TitleMissing),
+            (
+                [long_title.as_str(), "x", "other", "", ""],
+                DraftError::TitleTooLong,
+            ),
+            (["t", "  ", "other", "", ""], DraftError::StoryMissing),
+            (
+                ["t", long_story.as_str(), "other", "", ""],
+                DraftError::StoryTooLong,
+            ),
+            (["t", "x", "pets", "", ""], DraftError::Category),
+            (["t", "x", "other", "1", "套"], DraftError::Target),
+            (["t", "x", "other", "十", "套"], DraftError::Target),
+            (["t", "x", "other", "10001", "套"], DraftError::Target),
+            (["t", "x", "other", "20", ""], DraftError::Unit),
+            (
+                ["t", "x", "other", "20", "一二三四五六七"],
+                DraftError::Unit,
+            ),
+        ] {
+            assert_eq!(
+                check_draft(args[0], args[1], args[2], args[3], args[4]),
+                Err(error),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn deadlines() {
+        // 2026-11-30 ends at 15:59:59 UTC.
+        assert_eq!(end_of_day("2026-11-30"), Some(1_796_054_399));
+        assert_eq!(
+            crate::shell::time::format_datetime(end_of_day("2026-11-30").unwrap()),
+            "2026-11-30 23:59"
+        );
+        assert_eq!(end_of_day("2026-02-30"), None);
+        assert_eq!(end_of_day("tomorrow"), None);
+        assert!(!is_overdue(1_000, 1_000));
+        assert!(is_overdue(1_000, 1_001));
+        assert!(!auto_confirm_due(0, 7, 7 * 86_400 - 1));
+        assert!(auto_confirm_due(0, 7, 7 * 86_400));
+        assert!(auto_confirm_due(0, 0, 86_400), "at least a day");
+    }
+
+    #[test]
     fn names_round_trip() {
         for status in WishStatus::ALL {
             assert_eq!(WishStatus::parse(status.as_str()), Some(status));
+        }
+        for status in PledgeStatus::ALL {
+            assert_eq!(PledgeStatus::parse(status.as_str()), Some(status));
+        }
+        for category in WishCategory::ALL {
+            assert_eq!(WishCategory::parse(category.as_str()), Some(category));
         }
         assert_eq!(WishStatus::parse("done"), None);
     }

@@ -1,0 +1,1182 @@
+//! Wish server functions (reads and the secretary's review) and the server side of the
+//! wish ops. Every change of state goes through [`super::rules::step`].
+
+use super::{ReviewQueue, WishDetail, WishWall};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// A community's wall. `community_id` empty: the asker's own (or first reviewed) one;
+/// `category` and `status` empty: all; `urgent`: nearest needed-by date first.
+#[server(endpoint = "wish_wall")]
+pub async fn fetch_wall(
+    community_id: String,
+    category: String,
+    status: String,
+    urgent: bool,
+) -> Result<WishWall, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::wall(
+        &state.pool,
+        &actor,
+        service::WallQuery {
+            community_id,
+            category,
+            status,
+            urgent,
+        },
+    )
+    .await
+}
+
+#[server(endpoint = "wish_detail")]
+pub async fn fetch_wish(id: String) -> Result<WishDetail, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::detail(&state.pool, &actor, &id).await
+}
+
+#[server(endpoint = "wish_reviews")]
+pub async fn fetch_reviews() -> Result<ReviewQueue, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::reviews(&state.pool, &actor).await
+}
+
+#[server(endpoint = "approve_wish")]
+pub async fn approve_wish(wish_id: String) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::approve(&state.pool, &actor, &wish_id).await
+}
+
+#[server(endpoint = "reject_wish")]
+pub async fn reject_wish(wish_id: String, reason: String) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::reject(&state.pool, &actor, &wish_id, &reason).await
+}
+
+/// Days after which an unanswered fulfilment counts as confirmed, for a branch's wishes.
+#[server(endpoint = "wish_confirm_days")]
+pub async fn set_confirm_days(branch_id: String, days: String) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::set_confirm_days(&state.pool, &actor, &branch_id, &days).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use super::super::rules::{
+        auto_confirm_due, check_draft, check_pledge, end_of_day, is_overdue, pledge_step,
+        sees_contact, step, Event, Pledge, PledgeStatus, WishCategory, WishStatus, ADDRESS_MAX,
+        PHOTOS_MAX, THANKS_MAX,
+    };
+    use super::super::{
+        BranchConfirmDays, ConfirmPledge, Contact, FulfilPledge, MyWish, PledgeView, PledgeWish,
+        PostWish, ReleasePledge, ReviewItem, ReviewQueue, WishCard, WishCounts, WishDetail,
+        WishWall, WithdrawWish, CONFIRM_DAYS_MAX,
+    };
+    use crate::auth::authz::{can, Action, Actor};
+    use crate::auth::session::org_path;
+    use crate::auth::NamedRef;
+    use crate::error::{AppError, AppResult};
+    use crate::offline::api::service::{ApplyOp, OpContext};
+    use crate::offline::rules::effective_time;
+    use crate::state::{audit, now};
+    use sqlx::{SqliteConnection, SqlitePool};
+
+    const DEFAULT_CONFIRM_DAYS: i64 = 7;
+    /// The statuses a wish shows on its community's wall.
+    const ON_WALL: [WishStatus; 4] = [
+        WishStatus::Published,
+        WishStatus::Claimed,
+        WishStatus::Fulfilled,
+        WishStatus::Confirmed,
+    ];
+
+    #[derive(sqlx::FromRow)]
+    struct WishRow {
+        id: String,
+        community_id: String,
+        community: String,
+        poster_id: String,
+        on_behalf_of: Option<String>,
+        title: String,
+        story: String,
+        category: String,
+        needed_by: i64,
+        target: i64,
+        unit: Option<String>,
+        contact_name: String,
+        contact_phone: String,
+        contact_address: String,
+        status: String,
+        reject_reason: Option<String>,
+        branch_id: Option<String>,
+        created_at: i64,
+    }
+
+    impl WishRow {
+        fn status(&self) -> WishStatus {
+            WishStatus::parse(&self.status).unwrap_or(WishStatus::Pending)
+        }
+
+        fn contact(&self) -> Contact {
+            Contact {
+                name: self.contact_name.clone(),
+                phone: self.contact_phone.clone(),
+                address: self.contact_address.clone(),
+            }
+        }
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct PledgeRow {
+        id: String,
+        wish_id: String,
+        user_id: String,
+        branch_id: Option<String>,
+        name: String,
+        quantity: i64,
+        status: String,
+        proof_note: Option<String>,
+        done_at: Option<i64>,
+        confirmed_how: Option<String>,
+        thanks: Option<String>,
+    }
+
+    impl PledgeRow {
+        fn status(&self) -> PledgeStatus {
+            PledgeStatus::parse(&self.status).unwrap_or(PledgeStatus::Released)
+        }
+
+        fn rule(&self) -> Pledge {
+            Pledge {
+                quantity: self.quantity as u32,
+                status: self.status(),
+            }
+        }
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct CardRow {
+        id: String,
+        title: String,
+        category: String,
+        status: String,
+        needed_by: i64,
+        target: i64,
+        unit: Option<String>,
+        covered: i64,
+        photo: Option<String>,
+        created_at: i64,
+        reject_reason: Option<String>,
+    }
+
+    impl CardRow {
+        fn card(self) -> WishCard {
+            WishCard {
+                id: self.id,
+                title: self.title,
+                category: WishCategory::parse(&self.category).unwrap_or(WishCategory::Other),
+                status: WishStatus::parse(&self.status).unwrap_or(WishStatus::Pending),
+                needed_by: self.needed_by,
+                target: self.target as u32,
+                unit: self.unit,
+                covered: self.covered as u32,
+                photo: self.photo,
+                created_at: self.created_at,
+            }
+        }
+    }
+
+    const CARD_COLUMNS: &str = "w.id, w.title, w.category, w.status, w.needed_by, w.target, w.unit, w.created_at, w.reject_reason,
+         COALESCE((SELECT SUM(p.quantity) FROM wish_pledges p WHERE p.wish_id = w.id AND p.status <> 'released'), 0) AS covered,
+         (SELECT f.id FROM wish_photos f WHERE f.wish_id = w.id AND f.pledge_id IS NULL ORDER BY f.created_at, f.id LIMIT 1) AS photo";
+
+    async fn wish_row(conn: &mut SqliteConnection, id: &str) -> AppResult<WishRow> {
+        sqlx::query_as(
+            "SELECT w.id, w.community_id, c.name AS community, w.poster_id, w.on_behalf_of, w.title, w.story,
+                    w.category, w.needed_by, w.target, w.unit, w.contact_name, w.contact_phone,
+                    w.contact_address, w.status, w.reject_reason, w.branch_id, w.created_at
+             FROM wishes w JOIN communities c ON c.id = w.community_id WHERE w.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)
+    }
+
+    async fn pledge_rows(conn: &mut SqliteConnection, wish_id: &str) -> AppResult<Vec<PledgeRow>> {
+        Ok(sqlx::query_as(
+            "SELECT p.id, p.wish_id, p.user_id, p.branch_id, COALESCE(o.name, u.name) AS name, p.quantity,
+                    p.status, p.proof_note, p.done_at, p.confirmed_how, p.thanks
+             FROM wish_pledges p JOIN users u ON u.id = p.user_id LEFT JOIN orgs o ON o.id = p.branch_id
+             WHERE p.wish_id = ? ORDER BY p.created_at, p.id",
+        )
+        .bind(wish_id)
+        .fetch_all(&mut *conn)
+        .await?)
+    }
+
+    async fn pledge_row(conn: &mut SqliteConnection, pledge_id: &str) -> AppResult<PledgeRow> {
+        let wish_id: String = sqlx::query_scalar("SELECT wish_id FROM wish_pledges WHERE id = ?")
+            .bind(pledge_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        pledge_rows(conn, &wish_id)
+            .await?
+            .into_iter()
+            .find(|p| p.id == pledge_id)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The asker's home (resident) or reported (member) community, and whether they are a
+    /// party member.
+    async fn own_community(
+        conn: &mut SqliteConnection,
+        user_id: &str,
+    ) -> AppResult<(Option<String>, bool)> {
+        let row: (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT community_id, party_status FROM users WHERE id = ?")
+                .bind(user_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        Ok((row.0, row.1.is_some()))
+    }
+
+    /// Branches paired with `community_id` whose wishes the asker reviews.
+    async fn reviewer_branches(
+        conn: &mut SqliteConnection,
+        actor: &Actor,
+        community_id: &str,
+    ) -> AppResult<Vec<NamedRef>> {
+        let paired: Vec<(String, String)> = sqlx::query_as(
+            "SELECT o.id, o.name FROM branch_communities bc JOIN orgs o ON o.id = bc.branch_id
+             WHERE bc.community_id = ? ORDER BY o.name",
+        )
+        .bind(community_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut mine = Vec::new();
+        for (id, name) in paired {
+            if can(actor, Action::ReviewWish, &org_path(&mut *conn, &id).await?) {
+                mine.push(NamedRef { id, name });
+            }
+        }
+        Ok(mine)
+    }
+
+    /// Every community the asker reviews for, with the branch that pairs them.
+    async fn reviewed_communities(
+        conn: &mut SqliteConnection,
+        actor: &Actor,
+    ) -> AppResult<Vec<(NamedRef, NamedRef)>> {
+        let pairs: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT c.id, c.name, o.id, o.name FROM branch_communities bc
+             JOIN communities c ON c.id = bc.community_id JOIN orgs o ON o.id = bc.branch_id
+             ORDER BY c.name, o.name",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut mine = Vec::new();
+        for (community_id, community, branch_id, branch) in pairs {
+            if can(
+                actor,
+                Action::ReviewWish,
+                &org_path(&mut *conn, &branch_id).await?,
+            ) {
+                mine.push((
+                    NamedRef {
+                        id: community_id,
+                        name: community,
+                    },
+                    NamedRef {
+                        id: branch_id,
+                        name: branch,
+                    },
+                ));
+            }
+        }
+        Ok(mine)
+    }
+
+    /// How the asker stands to a wish; `Err(NotFound)` when they may not see it at all (a
+    /// pending wish is the poster's and the reviewers' only).
+    struct Standing {
+        is_poster: bool,
+        reviewer_branches: Vec<NamedRef>,
+        own_pledges: Vec<PledgeStatus>,
+    }
+
+    impl Standing {
+        fn is_reviewer(&self) -> bool {
+            !self.reviewer_branches.is_empty()
+        }
+
+        fn sees_contact(&self) -> bool {
+            sees_contact(self.is_poster, self.is_reviewer(), &self.own_pledges)
+        }
+    }
+
+    async fn standing(
+        conn: &mut SqliteConnection,
+        actor: &Actor,
+        wish: &WishRow,
+        pledges: &[PledgeRow],
+    ) -> AppResult<Standing> {
+        let reviewer_branches = reviewer_branches(conn, actor, &wish.community_id).await?;
+        let own_pledges: Vec<PledgeStatus> = pledges
+            .iter()
+            .filter(|p| is_own_pledge(actor, p, &reviewer_branches))
+            .map(PledgeRow::status)
+            .collect();
+        let standing = Standing {
+            is_poster: wish.poster_id == actor.user_id,
+            reviewer_branches,
+            own_pledges,
+        };
+        if standing.is_poster || standing.is_reviewer() || !standing.own_pledges.is_empty() {
+            return Ok(standing);
+        }
+        let (community, _) = own_community(conn, &actor.user_id).await?;
+        if ON_WALL.contains(&wish.status()) && community.as_deref() == Some(&wish.community_id) {
+            Ok(standing)
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// A member's own pledge, or a unit pledge of a branch the asker leads.
+    fn is_own_pledge(actor: &Actor, pledge: &PledgeRow, leads: &[NamedRef]) -> bool {
+        match &pledge.branch_id {
+            Some(branch) => leads.iter().any(|b| &b.id == branch),
+            None => pledge.user_id == actor.user_id,
+        }
+    }
+
+    /// `/media/…` for a wish's photos and proofs: whoever may see the wish.
+    pub async fn may_view_photo(pool: &SqlitePool, actor: &Actor, photo_id: &str) -> AppResult<()> {
+        let mut conn = pool.acquire().await?;
+        let wish_id: String = sqlx::query_scalar("SELECT wish_id FROM wish_photos WHERE id = ?")
+            .bind(photo_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let wish = wish_row(&mut conn, &wish_id).await?;
+        let pledges = pledge_rows(&mut conn, &wish_id).await?;
+        standing(&mut conn, actor, &wish, &pledges)
+            .await
+            .map(|_| ())
+            .map_err(|_| AppError::Forbidden)
+    }
+
+    pub async fn has_wish_photo(pool: &SqlitePool, photo_id: &str) -> AppResult<bool> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM wish_photos WHERE id = ?")
+                .bind(photo_id)
+                .fetch_optional(pool)
+                .await?
+                .is_some(),
+        )
+    }
+
+    pub struct WallQuery {
+        pub community_id: String,
+        pub category: String,
+        pub status: String,
+        pub urgent: bool,
+    }
+
+    pub async fn wall(pool: &SqlitePool, actor: &Actor, query: WallQuery) -> AppResult<WishWall> {
+        let mut conn = pool.acquire().await?;
+        let (home, party) = own_community(&mut conn, &actor.user_id).await?;
+        let reviewed = reviewed_communities(&mut conn, actor).await?;
+        let mut communities: Vec<NamedRef> = Vec::new();
+        if let Some(home) = &home {
+            let name: String = sqlx::query_scalar("SELECT name FROM communities WHERE id = ?")
+                .bind(home)
+                .fetch_one(&mut *conn)
+                .await?;
+            communities.push(NamedRef {
+                id: home.clone(),
+                name,
+            });
+        }
+        for (community, _) in &reviewed {
+            if !communities.iter().any(|c| c.id == community.id) {
+                communities.push(community.clone());
+            }
+        }
+        let community = if query.community_id.is_empty() {
+            communities.first().cloned()
+        } else {
+            Some(
+                communities
+                    .iter()
+                    .find(|c| c.id == query.community_id)
+                    .cloned()
+                    .ok_or(AppError::Forbidden)?,
+            )
+        };
+        let category = match query.category.as_str() {
+            "" => None,
+            other => Some(WishCategory::parse(other).ok_or(AppError::WishCategory)?),
+        };
+        let status = match query.status.as_str() {
+            "" => None,
+            other => Some(
+                WishStatus::parse(other)
+                    .filter(|s| ON_WALL.contains(s))
+                    .ok_or(AppError::BadPayload)?,
+            ),
+        };
+        let reviews_here = community
+            .as_ref()
+            .is_some_and(|c| reviewed.iter().any(|(r, _)| r.id == c.id));
+        let (counts, wishes) = match &community {
+            Some(c) => (
+                counts(&mut conn, &c.id).await?,
+                wall_cards(&mut conn, &c.id, category, status, query.urgent).await?,
+            ),
+            None => (WishCounts::default(), Vec::new()),
+        };
+        let mine: Vec<CardRow> = sqlx::query_as(&format!(
+            "SELECT {CARD_COLUMNS} FROM wishes w WHERE w.poster_id = ? ORDER BY w.created_at DESC LIMIT 50"
+        ))
+        .bind(&actor.user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let to_review: i64 = if reviewed.is_empty() {
+            0
+        } else {
+            let ids: Vec<&str> = reviewed.iter().map(|(c, _)| c.id.as_str()).collect();
+            let json = serde_json::to_string(&ids).map_err(|_| AppError::Internal)?;
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM wishes WHERE status = 'pending'
+                 AND community_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(json)
+            .fetch_one(&mut *conn)
+            .await?
+        };
+        let resident_here =
+            !party && home.is_some() && community.as_ref().map(|c| &c.id) == home.as_ref();
+        Ok(WishWall {
+            community,
+            communities,
+            counts,
+            wishes,
+            mine: mine
+                .into_iter()
+                .map(|row| {
+                    let reject_reason = row.reject_reason.clone();
+                    MyWish {
+                        card: row.card(),
+                        reject_reason,
+                    }
+                })
+                .collect(),
+            can_post: resident_here || reviews_here,
+            posts_for_others: reviews_here,
+            to_review,
+            fetched_at: now(),
+        })
+    }
+
+    async fn wall_cards(
+        conn: &mut SqliteConnection,
+        community_id: &str,
+        category: Option<WishCategory>,
+        status: Option<WishStatus>,
+        urgent: bool,
+    ) -> AppResult<Vec<WishCard>> {
+        // Most urgent: open wishes by their date, then the rest; newest: by publication.
+        let order = if urgent {
+            "(w.status <> 'published'), w.needed_by, w.published_at DESC"
+        } else {
+            "w.published_at DESC, w.id DESC"
+        };
+        let rows: Vec<CardRow> = sqlx::query_as(&format!(
+            "SELECT {CARD_COLUMNS} FROM wishes w
+             WHERE w.community_id = ?1
+               AND w.status IN ('published', 'claimed', 'fulfilled', 'confirmed')
+               AND (?2 IS NULL OR w.category = ?2) AND (?3 IS NULL OR w.status = ?3)
+             ORDER BY {order} LIMIT 200"
+        ))
+        .bind(community_id)
+        .bind(category.map(WishCategory::as_str))
+        .bind(status.map(WishStatus::as_str))
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut row| {
+                row.reject_reason = None;
+                row.card()
+            })
+            .collect())
+    }
+
+    /// The figures a community is judged by.
+    async fn counts(conn: &mut SqliteConnection, community_id: &str) -> AppResult<WishCounts> {
+        let row: (i64, i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT
+                COALESCE(SUM(published_at IS NOT NULL), 0),
+                COALESCE(SUM(status IN ('claimed', 'fulfilled', 'confirmed')), 0),
+                COALESCE(SUM(status IN ('fulfilled', 'confirmed')), 0),
+                COALESCE(SUM(unit IS NOT NULL AND published_at IS NOT NULL), 0),
+                COALESCE(SUM(unit IS NOT NULL AND status IN ('fulfilled', 'confirmed')), 0)
+             FROM wishes WHERE community_id = ?",
+        )
+        .bind(community_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(WishCounts {
+            published: row.0,
+            claimed: row.1,
+            fulfilled: row.2,
+            crowdfunded_published: row.3,
+            crowdfunded_fulfilled: row.4,
+        })
+    }
+
+    async fn photos_of(
+        conn: &mut SqliteConnection,
+        wish_id: &str,
+        pledge_id: Option<&str>,
+    ) -> AppResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM wish_photos WHERE wish_id = ? AND pledge_id IS ? ORDER BY created_at, id",
+        )
+        .bind(wish_id)
+        .bind(pledge_id)
+        .fetch_all(&mut *conn)
+        .await?)
+    }
+
+    async fn confirm_days(conn: &mut SqliteConnection, branch_id: Option<&str>) -> AppResult<i64> {
+        let days: Option<i64> =
+            sqlx::query_scalar("SELECT wish_confirm_days FROM branch_settings WHERE branch_id = ?")
+                .bind(branch_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        Ok(days.unwrap_or(DEFAULT_CONFIRM_DAYS))
+    }
+
+    fn card_of(wish: &WishRow, pledges: &[PledgeRow], photo: Option<String>) -> WishCard {
+        let rules: Vec<Pledge> = pledges.iter().map(PledgeRow::rule).collect();
+        WishCard {
+            id: wish.id.clone(),
+            title: wish.title.clone(),
+            category: WishCategory::parse(&wish.category).unwrap_or(WishCategory::Other),
+            status: wish.status(),
+            needed_by: wish.needed_by,
+            target: wish.target as u32,
+            unit: wish.unit.clone(),
+            covered: super::super::rules::covered(&rules),
+            photo,
+            created_at: wish.created_at,
+        }
+    }
+
+    pub async fn detail(pool: &SqlitePool, actor: &Actor, id: &str) -> AppResult<WishDetail> {
+        let mut conn = pool.acquire().await?;
+        let wish = wish_row(&mut conn, id).await?;
+        let pledges = pledge_rows(&mut conn, id).await?;
+        let standing = standing(&mut conn, actor, &wish, &pledges).await?;
+        let (community, party) = own_community(&mut conn, &actor.user_id).await?;
+        let photos = photos_of(&mut conn, id, None).await?;
+        let mut views = Vec::with_capacity(pledges.len());
+        for p in &pledges {
+            views.push(PledgeView {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                unit_pledge: p.branch_id.is_some(),
+                quantity: p.quantity as u32,
+                status: p.status(),
+                proof_note: p.proof_note.clone(),
+                photos: photos_of(&mut conn, id, Some(&p.id)).await?,
+                done_at: p.done_at,
+                confirmed_how: p.confirmed_how.clone(),
+                thanks: p.thanks.clone(),
+                mine: is_own_pledge(actor, p, &standing.reviewer_branches),
+            });
+        }
+        let confirm_days = confirm_days(&mut conn, wish.branch_id.as_deref()).await?;
+        let sees_poster_side = standing.is_poster || standing.is_reviewer();
+        Ok(WishDetail {
+            card: card_of(&wish, &pledges, photos.first().cloned()),
+            story: wish.story.clone(),
+            community: wish.community.clone(),
+            photos,
+            on_behalf_of: sees_poster_side
+                .then(|| wish.on_behalf_of.clone())
+                .flatten(),
+            reject_reason: sees_poster_side
+                .then(|| wish.reject_reason.clone())
+                .flatten(),
+            pledges: views,
+            contact: standing.sees_contact().then(|| wish.contact()),
+            is_poster: standing.is_poster,
+            is_reviewer: standing.is_reviewer(),
+            may_pledge: party
+                && !standing.is_poster
+                && community.as_deref() == Some(&wish.community_id),
+            unit_branches: standing.reviewer_branches.clone(),
+            confirm_days,
+            fetched_at: now(),
+        })
+    }
+
+    pub async fn reviews(pool: &SqlitePool, actor: &Actor) -> AppResult<ReviewQueue> {
+        let mut conn = pool.acquire().await?;
+        let reviewed = reviewed_communities(&mut conn, actor).await?;
+        if reviewed.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        let mut items = Vec::new();
+        let mut seen = Vec::new();
+        for (community, _) in &reviewed {
+            if seen.contains(&community.id) {
+                continue;
+            }
+            seen.push(community.id.clone());
+            let ids: Vec<String> = sqlx::query_scalar(
+                "SELECT id FROM wishes WHERE community_id = ? AND status = 'pending' ORDER BY created_at",
+            )
+            .bind(&community.id)
+            .fetch_all(&mut *conn)
+            .await?;
+            for id in ids {
+                let wish = wish_row(&mut conn, &id).await?;
+                let photos = photos_of(&mut conn, &id, None).await?;
+                items.push(ReviewItem {
+                    card: card_of(&wish, &[], photos.first().cloned()),
+                    story: wish.story.clone(),
+                    community: wish.community.clone(),
+                    contact: wish.contact(),
+                    on_behalf_of: wish.on_behalf_of.clone(),
+                    photos,
+                });
+            }
+        }
+        let mut branches: Vec<BranchConfirmDays> = Vec::new();
+        for (_, branch) in reviewed {
+            if branches.iter().any(|b| b.branch.id == branch.id) {
+                continue;
+            }
+            let days = confirm_days(&mut conn, Some(&branch.id)).await?;
+            branches.push(BranchConfirmDays { branch, days });
+        }
+        Ok(ReviewQueue { items, branches })
+    }
+
+    /// The first paired branch the asker reviews `wish` for, or Forbidden.
+    async fn reviewing_branch(
+        conn: &mut SqliteConnection,
+        actor: &Actor,
+        community_id: &str,
+    ) -> AppResult<NamedRef> {
+        reviewer_branches(conn, actor, community_id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::Forbidden)
+    }
+
+    pub async fn approve(pool: &SqlitePool, actor: &Actor, wish_id: &str) -> AppResult<()> {
+        let mut tx = pool.begin().await?;
+        let wish = wish_row(&mut tx, wish_id).await?;
+        let branch = reviewing_branch(&mut tx, actor, &wish.community_id).await?;
+        let next = step(wish.status(), Event::Approve, wish.target as u32, &[])?;
+        let changed = sqlx::query(
+            "UPDATE wishes SET status = ?, branch_id = ?, reviewed_by = ?, reviewed_at = ?, published_at = ?
+             WHERE id = ? AND status = 'pending'",
+        )
+        .bind(next.as_str())
+        .bind(&branch.id)
+        .bind(&actor.user_id)
+        .bind(now())
+        .bind(now())
+        .bind(wish_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(AppError::WishIllegal);
+        }
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "approve_wish",
+            Some(&branch.id),
+            Some(wish_id),
+            Some(&wish.title),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn reject(
+        pool: &SqlitePool,
+        actor: &Actor,
+        wish_id: &str,
+        reason: &str,
+    ) -> AppResult<()> {
+        let reason = crate::meetings::rules::normalize_reason(reason)?;
+        let mut tx = pool.begin().await?;
+        let wish = wish_row(&mut tx, wish_id).await?;
+        let branch = reviewing_branch(&mut tx, actor, &wish.community_id).await?;
+        let next = step(wish.status(), Event::Reject, wish.target as u32, &[])?;
+        let changed = sqlx::query(
+            "UPDATE wishes SET status = ?, reject_reason = ?, branch_id = ?, reviewed_by = ?, reviewed_at = ?
+             WHERE id = ? AND status = 'pending'",
+        )
+        .bind(next.as_str())
+        .bind(&reason)
+        .bind(&branch.id)
+        .bind(&actor.user_id)
+        .bind(now())
+        .bind(wish_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(AppError::WishIllegal);
+        }
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "reject_wish",
+            Some(&branch.id),
+            Some(wish_id),
+            Some(&reason),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_confirm_days(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+        days: &str,
+    ) -> AppResult<()> {
+        let path = org_path(pool, branch_id)
+            .await
+            .map_err(|_| AppError::Forbidden)?;
+        crate::auth::authz::authorize(actor, Action::ReviewWish, &path)?;
+        let days: i64 = days
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d| (1..=CONFIRM_DAYS_MAX).contains(d))
+            .ok_or(AppError::BadPayload)?;
+        let mut tx = pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO branch_settings (branch_id, wish_confirm_days) VALUES (?, ?)
+             ON CONFLICT (branch_id) DO UPDATE SET wish_confirm_days = excluded.wish_confirm_days",
+        )
+        .bind(branch_id)
+        .bind(days)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut *tx,
+            &actor.user_id,
+            "wish_confirm_days",
+            Some(branch_id),
+            None,
+            Some(&days.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Re-derives a wish's status after one of its pledges changed.
+    async fn follow_pledges(
+        conn: &mut SqliteConnection,
+        wish: &WishRow,
+        event: Event,
+    ) -> AppResult<WishStatus> {
+        let pledges: Vec<Pledge> = pledge_rows(conn, &wish.id)
+            .await?
+            .iter()
+            .map(PledgeRow::rule)
+            .collect();
+        let next = step(wish.status(), event, wish.target as u32, &pledges)?;
+        sqlx::query("UPDATE wishes SET status = ? WHERE id = ?")
+            .bind(next.as_str())
+            .bind(&wish.id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(next)
+    }
+
+    /// Confirms a fulfilled part (the poster, or the branch's timer) and gives its member
+    /// the wish rule's points, once per wish and member.
+    async fn confirm(
+        conn: &mut SqliteConnection,
+        pledge: &PledgeRow,
+        how: &str,
+        thanks: Option<&str>,
+    ) -> AppResult<WishStatus> {
+        let wish = wish_row(conn, &pledge.wish_id).await?;
+        let next = pledge_step(pledge.status(), Event::Confirm)?;
+        sqlx::query(
+            "UPDATE wish_pledges SET status = ?, confirmed_at = ?, confirmed_how = ?, thanks = ? WHERE id = ?",
+        )
+        .bind(next.as_str())
+        .bind(now())
+        .bind(how)
+        .bind(thanks)
+        .bind(&pledge.id)
+        .execute(&mut *conn)
+        .await?;
+        if pledge.branch_id.is_none() {
+            match crate::points::api::service::award_for_wish(
+                conn,
+                &pledge.user_id,
+                &wish.id,
+                &wish.title,
+            )
+            .await
+            {
+                // A claimer who has left every branch has no ledger to credit.
+                Ok(_) | Err(AppError::NotInBranch) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        follow_pledges(conn, &wish, Event::Confirm).await
+    }
+
+    /// The 30 s timer: wishes past their date with nothing pledged expire; fulfilments the
+    /// poster left unanswered past the branch's period are confirmed. Returns (expired,
+    /// confirmed).
+    pub async fn tick(pool: &SqlitePool) -> AppResult<(usize, usize)> {
+        let now = now();
+        let overdue: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM wishes WHERE status IN ('pending', 'published') AND needed_by < ?",
+        )
+        .bind(now)
+        .fetch_all(pool)
+        .await?;
+        let mut expired = 0;
+        for id in overdue {
+            let mut tx = pool.begin().await?;
+            let wish = wish_row(&mut tx, &id).await?;
+            let pledges: Vec<Pledge> = pledge_rows(&mut tx, &id)
+                .await?
+                .iter()
+                .map(PledgeRow::rule)
+                .collect();
+            if !is_overdue(wish.needed_by, now) {
+                continue;
+            }
+            if let Ok(next) = step(wish.status(), Event::Expire, wish.target as u32, &pledges) {
+                sqlx::query("UPDATE wishes SET status = ? WHERE id = ? AND status = ?")
+                    .bind(next.as_str())
+                    .bind(&id)
+                    .bind(&wish.status)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                expired += 1;
+            }
+        }
+        let done: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT p.id, p.done_at, s.wish_confirm_days FROM wish_pledges p
+             JOIN wishes w ON w.id = p.wish_id LEFT JOIN branch_settings s ON s.branch_id = w.branch_id
+             WHERE p.status = 'done'",
+        )
+        .fetch_all(pool)
+        .await?;
+        let mut confirmed = 0;
+        for (pledge_id, done_at, days) in done {
+            if !auto_confirm_due(done_at, days.unwrap_or(DEFAULT_CONFIRM_DAYS), now) {
+                continue;
+            }
+            let mut tx = pool.begin().await?;
+            let pledge = pledge_row(&mut tx, &pledge_id).await?;
+            if pledge.status() == PledgeStatus::Done {
+                confirm(&mut tx, &pledge, "auto", None).await?;
+                tx.commit().await?;
+                confirmed += 1;
+            }
+        }
+        Ok((expired, confirmed))
+    }
+
+    async fn store_photos(
+        ctx: &OpContext<'_>,
+        conn: &mut SqliteConnection,
+        wish_id: &str,
+        pledge_id: Option<&str>,
+        photos: &[String],
+    ) -> AppResult<()> {
+        if photos.len() > PHOTOS_MAX {
+            return Err(AppError::PhotoInvalid);
+        }
+        let owner = pledge_id.unwrap_or(wish_id);
+        for (index, data) in photos.iter().enumerate() {
+            let (id, clean) =
+                crate::uploads::store::accept(ctx.uploads, owner, index, data).await?;
+            sqlx::query(
+                "INSERT INTO wish_photos (id, wish_id, pledge_id, width, height, bytes, uploaded_by, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&id)
+            .bind(wish_id)
+            .bind(pledge_id)
+            .bind(clean.width)
+            .bind(clean.height)
+            .bind(clean.jpeg.len() as i64)
+            .bind(&ctx.actor.user_id)
+            .bind(now())
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    fn bounded(text: &str, max: usize) -> Option<String> {
+        let text = text.trim();
+        (!text.is_empty() && text.chars().count() <= max).then(|| text.to_string())
+    }
+
+    impl ApplyOp for PostWish {
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            uuid::Uuid::parse_str(&self.id).map_err(|_| AppError::BadPayload)?;
+            let draft = check_draft(
+                &self.title,
+                &self.story,
+                &self.category,
+                &self.target,
+                &self.unit,
+            )?;
+            let made_at = effective_time(ctx.created_at, now());
+            let needed_by = end_of_day(&self.needed_by)
+                .filter(|end| !is_overdue(*end, made_at))
+                .ok_or(AppError::WishNeededBy)?;
+            let address = bounded(&self.address, ADDRESS_MAX).ok_or(AppError::WishAddress)?;
+            let (home, party) = own_community(conn, &ctx.actor.user_id).await?;
+            let (name, phone): (String, String) =
+                sqlx::query_as("SELECT name, phone FROM users WHERE id = ?")
+                    .bind(&ctx.actor.user_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            // A reviewer may post for a resident who has no phone of their own to use.
+            let (on_behalf_of, contact_name, contact_phone) = match &self.on_behalf_of {
+                Some(resident) => {
+                    reviewing_branch(conn, ctx.actor, &self.community_id).await?;
+                    let resident = crate::auth::rules::normalize_name(resident)?;
+                    let phone = crate::auth::rules::normalize_phone(
+                        self.contact_phone.as_deref().unwrap_or_default(),
+                    )?;
+                    (Some(resident.clone()), resident, phone)
+                }
+                None if !party && home.as_deref() == Some(&self.community_id) => {
+                    (None, name, phone)
+                }
+                None => return Err(AppError::Forbidden),
+            };
+            let (target, unit) = match draft.crowdfunding {
+                Some((target, unit)) => (target, Some(unit)),
+                None => (1, None),
+            };
+            let inserted = sqlx::query(
+                "INSERT INTO wishes (id, community_id, poster_id, on_behalf_of, title, story, category,
+                     needed_by, target, unit, contact_name, contact_phone, contact_address, status, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&self.id)
+            .bind(&self.community_id)
+            .bind(&ctx.actor.user_id)
+            .bind(&on_behalf_of)
+            .bind(&draft.title)
+            .bind(&draft.story)
+            .bind(draft.category.as_str())
+            .bind(needed_by)
+            .bind(target)
+            .bind(&unit)
+            .bind(&contact_name)
+            .bind(&contact_phone)
+            .bind(&address)
+            .bind(made_at)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if inserted == 0 {
+                return Err(AppError::BadPayload);
+            }
+            store_photos(ctx, conn, &self.id, None, &self.photos).await?;
+            Ok(serde_json::json!({ "wish": self.id }))
+        }
+    }
+
+    impl ApplyOp for PledgeWish {
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            uuid::Uuid::parse_str(&self.id).map_err(|_| AppError::BadPayload)?;
+            let wish = wish_row(conn, &self.wish_id).await?;
+            match &self.branch_id {
+                Some(branch) => {
+                    let leads = reviewer_branches(conn, ctx.actor, &wish.community_id).await?;
+                    if !leads.iter().any(|b| &b.id == branch) {
+                        return Err(AppError::Forbidden);
+                    }
+                }
+                None => {
+                    let (community, party) = own_community(conn, &ctx.actor.user_id).await?;
+                    if wish.poster_id == ctx.actor.user_id || !party {
+                        return Err(AppError::Forbidden);
+                    }
+                    if community.as_deref() != Some(&wish.community_id) {
+                        return Err(AppError::NotReported);
+                    }
+                }
+            }
+            if wish.unit.is_none() && self.quantity != 1 {
+                return Err(AppError::WishQuantity);
+            }
+            let mut pledges: Vec<Pledge> = pledge_rows(conn, &wish.id)
+                .await?
+                .iter()
+                .map(PledgeRow::rule)
+                .collect();
+            if wish.status() == WishStatus::Published {
+                check_pledge(wish.target as u32, &pledges, self.quantity)?;
+            }
+            pledges.push(Pledge {
+                quantity: self.quantity,
+                status: PledgeStatus::Active,
+            });
+            let next = step(wish.status(), Event::Pledge, wish.target as u32, &pledges)?;
+            sqlx::query(
+                "INSERT INTO wish_pledges (id, wish_id, user_id, branch_id, quantity, status, created_at)
+                 VALUES (?, ?, ?, ?, ?, 'active', ?)",
+            )
+            .bind(&self.id)
+            .bind(&wish.id)
+            .bind(&ctx.actor.user_id)
+            .bind(&self.branch_id)
+            .bind(self.quantity)
+            .bind(effective_time(ctx.created_at, now()))
+            .execute(&mut *conn)
+            .await
+            .map_err(|_| AppError::BadPayload)?;
+            sqlx::query("UPDATE wishes SET status = ? WHERE id = ?")
+                .bind(next.as_str())
+                .bind(&wish.id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(serde_json::json!({ "pledge": self.id, "wish_status": next.as_str() }))
+        }
+    }
+
+    /// The pledge named by an op, if the asker holds it.
+    async fn own_pledge(
+        conn: &mut SqliteConnection,
+        actor: &Actor,
+        pledge_id: &str,
+    ) -> AppResult<(PledgeRow, WishRow)> {
+        let pledge = pledge_row(conn, pledge_id).await?;
+        let wish = wish_row(conn, &pledge.wish_id).await?;
+        let leads = match pledge.branch_id {
+            Some(_) => reviewer_branches(conn, actor, &wish.community_id).await?,
+            None => Vec::new(),
+        };
+        if !is_own_pledge(actor, &pledge, &leads) {
+            return Err(AppError::Forbidden);
+        }
+        Ok((pledge, wish))
+    }
+
+    impl ApplyOp for ReleasePledge {
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            let (pledge, wish) = own_pledge(conn, ctx.actor, &self.pledge_id).await?;
+            let next = pledge_step(pledge.status(), Event::Release)?;
+            sqlx::query("UPDATE wish_pledges SET status = ?, released_at = ? WHERE id = ?")
+                .bind(next.as_str())
+                .bind(now())
+                .bind(&pledge.id)
+                .execute(&mut *conn)
+                .await?;
+            let status = follow_pledges(conn, &wish, Event::Release).await?;
+            Ok(serde_json::json!({ "wish_status": status.as_str() }))
+        }
+    }
+
+    impl ApplyOp for FulfilPledge {
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            let (pledge, wish) = own_pledge(conn, ctx.actor, &self.pledge_id).await?;
+            let note = crate::points::normalize_note(&self.note)?;
+            if self.photos.is_empty() {
+                return Err(AppError::ProofRequired);
+            }
+            let next = pledge_step(pledge.status(), Event::Fulfil)?;
+            sqlx::query(
+                "UPDATE wish_pledges SET status = ?, proof_note = ?, done_at = ? WHERE id = ?",
+            )
+            .bind(next.as_str())
+            .bind(&note)
+            .bind(effective_time(ctx.created_at, now()))
+            .bind(&pledge.id)
+            .execute(&mut *conn)
+            .await?;
+            store_photos(ctx, conn, &wish.id, Some(&pledge.id), &self.photos).await?;
+            let status = follow_pledges(conn, &wish, Event::Fulfil).await?;
+            Ok(serde_json::json!({ "wish_status": status.as_str() }))
+        }
+    }
+
+    impl ApplyOp for ConfirmPledge {
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            let pledge = pledge_row(conn, &self.pledge_id).await?;
+            let wish = wish_row(conn, &pledge.wish_id).await?;
+            if wish.poster_id != ctx.actor.user_id {
+                return Err(AppError::Forbidden);
+            }
+            let thanks = match self.thanks.trim() {
+                "" => None,
+                text => Some(bounded(text, THANKS_MAX).ok_or(AppError::TextTooLong)?),
+            };
+            let status = confirm(conn, &pledge, "poster", thanks.as_deref()).await?;
+            Ok(serde_json::json!({ "wish_status": status.as_str() }))
+        }
+    }
+
+    impl ApplyOp for WithdrawWish {
+        async fn apply(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+        ) -> AppResult<serde_json::Value> {
+            let wish = wish_row(conn, &self.wish_id).await?;
+            if wish.poster_id != ctx.actor.user_id {
+                return Err(AppError::Forbidden);
+            }
+            let next = follow_pledges(conn, &wish, Event::Withdraw).await?;
+            Ok(serde_json::json!({ "wish_status": next.as_str() }))
+        }
+    }
+}

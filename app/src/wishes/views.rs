@@ -1,0 +1,895 @@
+//! The 心愿 tab (a community's wall, its counts, posting, one's own wishes), a wish's page
+//! (pledge, release, fulfil with proof, confirm and thank, withdraw, review) and the
+//! reviewer's queue.
+
+use super::api::{fetch_reviews, fetch_wall, fetch_wish, ApproveWish, RejectWish, SetConfirmDays};
+#[cfg(feature = "hydrate")]
+use super::rules::PHOTOS_MAX;
+use super::rules::{PledgeStatus, WishCategory, WishStatus};
+#[cfg(feature = "hydrate")]
+use super::FulfilPledge;
+use super::{
+    ConfirmPledge, PledgeView, PledgeWish, PostWish, ReleasePledge, ReviewItem, WishCard,
+    WishDetail, WishWall, WithdrawWish,
+};
+use crate::auth::views::SubmitButton;
+use crate::error::AppError;
+use crate::i18n::{tr, Msg};
+use crate::offline::views::{use_offline, Freshness};
+use crate::offline::{OfflineOp, QueuedOp};
+use crate::shell::time::format_date;
+use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+fn status_class(status: WishStatus) -> &'static str {
+    match status {
+        WishStatus::Published => "badge green wish-status",
+        WishStatus::Rejected | WishStatus::Expired | WishStatus::Withdrawn => {
+            "badge red wish-status"
+        }
+        WishStatus::Confirmed => "badge dark wish-status",
+        _ => "badge wish-status",
+    }
+}
+
+fn progress(card: &WishCard) -> Option<String> {
+    card.unit
+        .as_ref()
+        .map(|unit| format!("{}/{} {unit}", card.covered, card.target))
+}
+
+fn media(id: &str) -> String {
+    format!("/media/{id}.jpg")
+}
+
+/// Queues `op`, reporting a failure (the outbox itself unavailable) into `error`.
+fn send<O: OfflineOp + Clone>(op: O, error: RwSignal<Option<AppError>>, done: impl Fn() + 'static) {
+    error.set(None);
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        match crate::offline::client::enqueue(&op).await {
+            Ok(_) => done(),
+            Err(e) => error.set(Some(e)),
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (op, done);
+}
+
+fn payload_is(op: &QueuedOp, field: &str, value: &str) -> bool {
+    op.payload.get(field).and_then(|v| v.as_str()) == Some(value)
+}
+
+/// The wall's filters and the post form, owned by the page so a refresh keeps them.
+#[derive(Clone, Copy)]
+struct WallState {
+    community: RwSignal<String>,
+    category: RwSignal<String>,
+    status: RwSignal<String>,
+    urgent: RwSignal<bool>,
+    post: PostState,
+}
+
+#[derive(Clone, Copy)]
+struct PostState {
+    open: RwSignal<bool>,
+    title: RwSignal<String>,
+    story: RwSignal<String>,
+    category: RwSignal<String>,
+    needed_by: RwSignal<String>,
+    target: RwSignal<String>,
+    unit: RwSignal<String>,
+    address: RwSignal<String>,
+    on_behalf_of: RwSignal<String>,
+    phone: RwSignal<String>,
+    sent: RwSignal<bool>,
+}
+
+impl PostState {
+    fn new() -> Self {
+        Self {
+            open: RwSignal::new(false),
+            title: RwSignal::new(String::new()),
+            story: RwSignal::new(String::new()),
+            category: RwSignal::new("living".to_string()),
+            needed_by: RwSignal::new(String::new()),
+            target: RwSignal::new(String::new()),
+            unit: RwSignal::new(String::new()),
+            address: RwSignal::new(String::new()),
+            on_behalf_of: RwSignal::new(String::new()),
+            phone: RwSignal::new(String::new()),
+            sent: RwSignal::new(false),
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn clear(&self) {
+        for field in [
+            self.title,
+            self.story,
+            self.needed_by,
+            self.target,
+            self.unit,
+            self.on_behalf_of,
+            self.phone,
+        ] {
+            field.set(String::new());
+        }
+    }
+}
+
+#[component]
+pub fn WishesPage() -> impl IntoView {
+    let offline = use_offline();
+    let state = WallState {
+        community: RwSignal::new(String::new()),
+        category: RwSignal::new(String::new()),
+        status: RwSignal::new(String::new()),
+        urgent: RwSignal::new(false),
+        post: PostState::new(),
+    };
+    let wall = Resource::new(
+        move || {
+            (
+                offline.version.get(),
+                state.community.get(),
+                state.category.get(),
+                state.status.get(),
+                state.urgent.get(),
+            )
+        },
+        |(_, community, category, status, urgent)| fetch_wall(community, category, status, urgent),
+    );
+    view! {
+        <PageHeader title=Msg::TabWishes/>
+        <WithUser view=move |_| view! {
+            <Transition fallback=Loading>
+                {move || wall.get().map(|result| match result {
+                    Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                    Ok(w) => wall_view(w, state).into_any(),
+                })}
+            </Transition>
+        }/>
+    }
+}
+
+fn wall_view(w: WishWall, state: WallState) -> impl IntoView {
+    let Some(community) = w.community.clone() else {
+        return view! {
+            <section class="card">
+                <Empty msg=Msg::WishesReportFirst/>
+                <A href="/me" attr:class="button">{tr(Msg::ReportToCommunity)}</A>
+            </section>
+        }
+        .into_any();
+    };
+    let head = view! {
+        <section class="card wish-head">
+            <Freshness fetched_at=w.fetched_at/>
+            {if w.communities.len() > 1 {
+                let chosen = community.id.clone();
+                view! {
+                    <label>{tr(Msg::Community)}
+                        <select name="community" on:change=move |ev| state.community.set(event_target_value(&ev))>
+                            {w.communities.iter().map(|c| view! {
+                                <option value=c.id.clone() selected=c.id == chosen>{c.name.clone()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                }.into_any()
+            } else {
+                view! { <h2>{community.name.clone()}</h2> }.into_any()
+            }}
+            <div class="figures wish-counts">
+                <div class="figure" data-count="published"><strong>{w.counts.published}</strong><span>{tr(Msg::WishCountPublished)}</span></div>
+                <div class="figure" data-count="claimed"><strong>{w.counts.claimed}</strong><span>{tr(Msg::WishCountClaimed)}</span></div>
+                <div class="figure" data-count="fulfilled"><strong>{w.counts.fulfilled}</strong><span>{tr(Msg::WishCountFulfilled)}</span></div>
+                <div class="figure" data-count="crowd-published"><strong>{w.counts.crowdfunded_published}</strong><span>{tr(Msg::WishCountCrowdPublished)}</span></div>
+                <div class="figure" data-count="crowd-fulfilled"><strong>{w.counts.crowdfunded_fulfilled}</strong><span>{tr(Msg::WishCountCrowdFulfilled)}</span></div>
+            </div>
+            {w.posts_for_others.then(|| view! {
+                <A href="/review/wishes" attr:class="chip review-link">{tr(Msg::WishReview)} {(w.to_review > 0).then(|| format!("（{}）", w.to_review))}</A>
+            })}
+        </section>
+    }
+    .into_any();
+    let post = w.can_post.then(|| {
+        view! { <PostForm community_id=community.id.clone() for_others=w.posts_for_others state=state.post/> }.into_any()
+    });
+    view! {
+        {head}
+        {post}
+        {mine_view(w.mine.clone()).into_any()}
+        {filters_view(state).into_any()}
+        {cards_view(w.wishes.clone()).into_any()}
+    }
+    .into_any()
+}
+
+fn filters_view(state: WallState) -> impl IntoView {
+    view! {
+        <section class="card wish-filters">
+            <div class="row wrap">
+                <select name="category" aria-label=move || tr(Msg::WishCategory)()
+                    on:change=move |ev| state.category.set(event_target_value(&ev))>
+                    <option value="" selected=move || state.category.get().is_empty()>{tr(Msg::AllCategories)}</option>
+                    {WishCategory::ALL.into_iter().map(|c| view! {
+                        <option value=c.as_str() selected=move || state.category.get() == c.as_str()>{c.label_zh()}</option>
+                    }).collect_view()}
+                </select>
+                <select name="status" aria-label=move || tr(Msg::WishStatusFilter)()
+                    on:change=move |ev| state.status.set(event_target_value(&ev))>
+                    <option value="" selected=move || state.status.get().is_empty()>{tr(Msg::AllStatuses)}</option>
+                    {[WishStatus::Published, WishStatus::Claimed, WishStatus::Fulfilled, WishStatus::Confirmed].into_iter().map(|s| view! {
+                        <option value=s.as_str() selected=move || state.status.get() == s.as_str()>{s.label_zh()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="row wrap">
+                <button type="button" class="chip" class:active=move || !state.urgent.get()
+                    on:click=move |_| state.urgent.set(false)>{tr(Msg::SortNewest)}</button>
+                <button type="button" class="chip" class:active=move || state.urgent.get()
+                    on:click=move |_| state.urgent.set(true)>{tr(Msg::SortUrgent)}</button>
+            </div>
+        </section>
+    }
+}
+
+fn card_item(card: WishCard) -> impl IntoView {
+    let href = format!("/wishes/{}", card.id);
+    let progress = progress(&card);
+    view! {
+        <li class="wish" data-wish=card.id.clone() data-status=card.status.as_str()>
+            <A href=href attr:class="wish-link">
+                {card.photo.clone().map(|id| view! { <img class="wish-thumb" src=media(&id) loading="lazy" alt=""/> })}
+                <div class="wish-text">
+                    <div class="member-head">
+                        <strong class="wish-title">{card.title.clone()}</strong>
+                        <span class=status_class(card.status)>{card.status.label_zh()}</span>
+                    </div>
+                    <p class="muted">
+                        <span class="badge">{card.category.label_zh()}</span>
+                        " " {tr(Msg::NeededBy)} " " {format_date(card.needed_by)}
+                        {progress.map(|p| view! { " · " <span class="wish-progress">{tr(Msg::Crowdfunded)} " " {p}</span> })}
+                    </p>
+                </div>
+            </A>
+        </li>
+    }
+}
+
+fn cards_view(cards: Vec<WishCard>) -> impl IntoView {
+    view! {
+        <section class="card wish-wall">
+            <h3>{tr(Msg::WishWall)}</h3>
+            {cards.is_empty().then(|| view! { <Empty msg=Msg::WishesEmpty/> })}
+            <ul class="plain wishes">
+                {cards.into_iter().map(|c| card_item(c).into_any()).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+fn mine_view(mine: Vec<super::MyWish>) -> impl IntoView {
+    let offline = use_offline();
+    let waiting = move || {
+        offline
+            .ops
+            .get()
+            .into_iter()
+            .filter_map(|op| op.payload_as::<PostWish>().map(|p| (p, op)))
+            .collect::<Vec<_>>()
+    };
+    let empty = mine.is_empty();
+    view! {
+        {move || {
+            let waiting = waiting();
+            (!empty || !waiting.is_empty()).then(|| view! {
+                <section class="card my-wishes">
+                    <h3>{tr(Msg::MyWishes)}</h3>
+                    <ul class="plain">
+                        {waiting.into_iter().map(|(post, op)| view! {
+                            <li class="wish waiting">
+                                <div class="member-head">
+                                    <strong>{post.title.clone()}</strong>
+                                    <span class="badge">{tr(if op.is_rejected() { Msg::StatusRejected } else { Msg::StatusPending })}</span>
+                                </div>
+                                {op.error.clone().map(|error| view! { <ErrorNote error/> })}
+                            </li>
+                        }).collect_view()}
+                        {mine.clone().into_iter().map(|m| view! {
+                            <li class="wish mine" data-status=m.card.status.as_str()>
+                                <A href=format!("/wishes/{}", m.card.id)>
+                                    <div class="member-head">
+                                        <strong>{m.card.title.clone()}</strong>
+                                        <span class=status_class(m.card.status)>{m.card.status.label_zh()}</span>
+                                    </div>
+                                </A>
+                                {m.reject_reason.clone().map(|r| view! { <p class="error reject-reason">{tr(Msg::WishRejectReason)} "：" {r}</p> })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })
+        }}
+    }
+}
+
+#[component]
+fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl IntoView {
+    let error = RwSignal::new(None::<AppError>);
+    let photos = NodeRef::<leptos::html::Input>::new();
+    let community = StoredValue::new(community_id);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let checked = super::rules::check_draft(
+            &state.title.get_untracked(),
+            &state.story.get_untracked(),
+            &state.category.get_untracked(),
+            &state.target.get_untracked(),
+            &state.unit.get_untracked(),
+        );
+        let local = match checked {
+            Err(e) => Err(AppError::from(e)),
+            Ok(_) if super::rules::end_of_day(&state.needed_by.get_untracked()).is_none() => {
+                Err(AppError::WishNeededBy)
+            }
+            Ok(_) if state.address.get_untracked().trim().is_empty() => Err(AppError::WishAddress),
+            Ok(_) => Ok(()),
+        };
+        if let Err(e) = local {
+            error.set(Some(e));
+            return;
+        }
+        error.set(None);
+        state.sent.set(false);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let result = async {
+                let on_behalf = state.on_behalf_of.get_untracked();
+                let op = PostWish {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    community_id: community.get_value(),
+                    title: state.title.get_untracked(),
+                    story: state.story.get_untracked(),
+                    category: state.category.get_untracked(),
+                    needed_by: state.needed_by.get_untracked(),
+                    target: state.target.get_untracked(),
+                    unit: state.unit.get_untracked(),
+                    address: state.address.get_untracked(),
+                    on_behalf_of: for_others.then_some(on_behalf),
+                    contact_phone: for_others.then(|| state.phone.get_untracked()),
+                    photos: crate::offline::client::resize_chosen(
+                        photos.get_untracked(),
+                        PHOTOS_MAX,
+                    )
+                    .await?,
+                };
+                crate::offline::client::enqueue(&op).await
+            };
+            match result.await {
+                Ok(_) => {
+                    state.clear();
+                    state.sent.set(true);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (community, photos);
+    };
+    let text = move |label: Msg,
+                     signal: RwSignal<String>,
+                     name: &'static str,
+                     kind: &'static str| {
+        view! {
+            <label>{tr(label)}
+                <input type=kind name=name prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/>
+            </label>
+        }
+    };
+    view! {
+        <details class="card post-wish" prop:open=move || state.open.get() on:toggle=move |ev| {
+            use wasm_bindgen::JsCast;
+            if let Some(details) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
+                state.open.set(details.open());
+            }
+        }>
+            <summary>{tr(if for_others { Msg::PostWishForResident } else { Msg::PostWish })}</summary>
+            <form on:submit=submit>
+                {for_others.then(|| view! {
+                    {text(Msg::ResidentName, state.on_behalf_of, "on_behalf_of", "text")}
+                    {text(Msg::ResidentPhone, state.phone, "contact_phone", "tel")}
+                })}
+                {text(Msg::WishTitle, state.title, "title", "text")}
+                <label>{tr(Msg::WishStory)}
+                    <textarea name="story" rows="4" prop:value=move || state.story.get() on:input=move |ev| state.story.set(event_target_value(&ev))></textarea>
+                </label>
+                <label>{tr(Msg::WishCategory)}
+                    <select name="category" on:change=move |ev| state.category.set(event_target_value(&ev))>
+                        {WishCategory::ALL.into_iter().map(|c| view! {
+                            <option value=c.as_str() selected=move || state.category.get() == c.as_str()>{c.label_zh()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                {text(Msg::NeededBy, state.needed_by, "needed_by", "date")}
+                <fieldset class="crowd">
+                    <legend>{tr(Msg::CrowdfundingOptional)}</legend>
+                    <div class="row">
+                        {text(Msg::CrowdTarget, state.target, "target", "number")}
+                        {text(Msg::CrowdUnit, state.unit, "unit", "text")}
+                    </div>
+                </fieldset>
+                {text(Msg::ContactAddress, state.address, "address", "text")}
+                <p class="muted">{tr(Msg::ContactPrivate)}</p>
+                <label>{tr(Msg::WishPhotos)}<input type="file" accept="image/*" multiple node_ref=photos name="photos"/></label>
+                {move || error.get().map(|error| view! { <ErrorNote error/> })}
+                {move || state.sent.get().then(|| view! { <p class="ok" role="status">{tr(Msg::WishQueued)}</p> })}
+                <button type="submit">{tr(Msg::PostWishSubmit)}</button>
+            </form>
+        </details>
+    }
+}
+
+/// What a wish's page keeps across refreshes: text being typed.
+#[derive(Clone, Copy)]
+struct DetailState {
+    quantity: RwSignal<String>,
+    unit_branch: RwSignal<String>,
+    proof: RwSignal<String>,
+    thanks: RwSignal<String>,
+    reason: RwSignal<String>,
+    error: RwSignal<Option<AppError>>,
+}
+
+#[component]
+pub fn WishPage() -> impl IntoView {
+    let id = route_param("id");
+    let offline = use_offline();
+    let approve = ServerAction::<ApproveWish>::new();
+    let reject = ServerAction::<RejectWish>::new();
+    let wish = Resource::new(
+        move || {
+            (
+                id.get(),
+                offline.version.get(),
+                approve.version().get(),
+                reject.version().get(),
+            )
+        },
+        |(id, ..)| fetch_wish(id),
+    );
+    let state = DetailState {
+        quantity: RwSignal::new("1".to_string()),
+        unit_branch: RwSignal::new(String::new()),
+        proof: RwSignal::new(String::new()),
+        thanks: RwSignal::new(String::new()),
+        reason: RwSignal::new(String::new()),
+        error: RwSignal::new(None),
+    };
+    view! {
+        <PageHeader title=Msg::WishDetail back="/wishes"/>
+        <WithUser view=move |_| view! {
+            <Transition fallback=Loading>
+                {move || wish.get().map(|result| match result {
+                    Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                    Ok(w) => detail_view(w, state, approve, reject).into_any(),
+                })}
+            </Transition>
+        }/>
+    }
+}
+
+fn detail_view(
+    w: WishDetail,
+    state: DetailState,
+    approve: ServerAction<ApproveWish>,
+    reject: ServerAction<RejectWish>,
+) -> impl IntoView {
+    let offline = use_offline();
+    let wish_id = StoredValue::new(w.card.id.clone());
+    let pledge_ids = StoredValue::new(w.pledges.iter().map(|p| p.id.clone()).collect::<Vec<_>>());
+    // Ops for this wish still in the outbox: waiting, or refused with their reason.
+    let ours = move || {
+        offline
+            .ops
+            .get()
+            .into_iter()
+            .filter(|op| {
+                payload_is(op, "wish_id", &wish_id.get_value())
+                    || pledge_ids
+                        .with_value(|ids| ids.iter().any(|id| payload_is(op, "pledge_id", id)))
+            })
+            .collect::<Vec<_>>()
+    };
+    let progress = progress(&w.card);
+    let head = view! {
+        <section class="card wish-detail" data-status=w.card.status.as_str()>
+            <Freshness fetched_at=w.fetched_at/>
+            <div class="member-head">
+                <h2 class="wish-title">{w.card.title.clone()}</h2>
+                <span class=status_class(w.card.status)>{w.card.status.label_zh()}</span>
+            </div>
+            <p class="muted">
+                <span class="badge">{w.card.category.label_zh()}</span> " " {w.community.clone()}
+                " · " {tr(Msg::NeededBy)} " " {format_date(w.card.needed_by)}
+            </p>
+            {progress.map(|p| view! {
+                <p class="wish-progress"><strong>{tr(Msg::Crowdfunded)} " " {p}</strong></p>
+                <progress max=w.card.target value=w.card.covered></progress>
+            })}
+            <p class="pre story">{w.story.clone()}</p>
+            {(!w.photos.is_empty()).then(|| view! {
+                <div class="photos">
+                    {w.photos.iter().map(|id| view! {
+                        <a href=media(id) target="_blank"><img src=media(id) loading="lazy" alt=""/></a>
+                    }).collect_view()}
+                </div>
+            })}
+            {w.reject_reason.clone().map(|r| view! { <p class="error reject-reason">{tr(Msg::WishRejectReason)} "：" {r}</p> })}
+        </section>
+    }
+    .into_any();
+    let contact = w.contact.clone().map(|c| {
+        view! {
+            <section class="card contact" data-testid="contact">
+                <h3>{tr(Msg::Contact)}</h3>
+                {w.on_behalf_of.clone().map(|name| view! { <p class="muted">{tr(Msg::PostedOnBehalf)} " " {name}</p> })}
+                <p>{c.name} " · " <a href=format!("tel:{}", c.phone)>{c.phone.clone()}</a></p>
+                <p>{c.address}</p>
+            </section>
+        }
+        .into_any()
+    });
+    let outbox = move || {
+        ours().into_iter().map(|op| {
+            view! {
+                <p class="queued" data-kind=op.kind.clone()>
+                    <span class="badge">{tr(if op.is_rejected() { Msg::StatusRejected } else { Msg::StatusPending })}</span>
+                    " " {op.summary.clone()}
+                </p>
+                {op.error.clone().map(|error| view! { <ErrorNote error/> })}
+            }
+        }).collect_view()
+    };
+    let actions = actions_view(&w, state, approve, reject).into_any();
+    let pledges = pledges_view(&w, state).into_any();
+    view! {
+        {head}
+        {contact}
+        <div class="wish-outbox">{outbox}</div>
+        {move || state.error.get().map(|error| view! { <div class="card"><ErrorNote error/></div> })}
+        {actions}
+        {pledges}
+    }
+}
+
+fn actions_view(
+    w: &WishDetail,
+    state: DetailState,
+    approve: ServerAction<ApproveWish>,
+    reject: ServerAction<RejectWish>,
+) -> impl IntoView {
+    let id = StoredValue::new(w.card.id.clone());
+    let open = w.card.status == WishStatus::Published;
+    let remaining = w.card.target.saturating_sub(w.card.covered);
+    let crowdfunded = w.card.unit.is_some();
+    let pledge = move |branch_id: Option<String>| {
+        let quantity = if crowdfunded {
+            match state.quantity.get_untracked().trim().parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    state.error.set(Some(AppError::WishQuantity));
+                    return;
+                }
+            }
+        } else {
+            1
+        };
+        let op = PledgeWish {
+            id: uuid::Uuid::now_v7().to_string(),
+            wish_id: id.get_value(),
+            quantity,
+            branch_id,
+        };
+        send(op, state.error, || {});
+    };
+    let quantity_input = move || {
+        crowdfunded.then(|| view! {
+            <label>{tr(Msg::PledgeQuantity)} " " <span class="muted">{tr(Msg::Remaining)} " " {remaining}</span>
+                <input type="number" name="quantity" min="1" max=remaining
+                    prop:value=move || state.quantity.get() on:input=move |ev| state.quantity.set(event_target_value(&ev))/>
+            </label>
+        })
+    };
+    let member_pledge = (w.may_pledge && open).then(|| {
+        view! {
+            <section class="card pledge-box">
+                {quantity_input()}
+                <button type="button" class="pledge" on:click=move |_| pledge(None)>{tr(Msg::PledgeWish)}</button>
+            </section>
+        }
+        .into_any()
+    });
+    let unit_pledge = (!w.unit_branches.is_empty() && open).then(|| {
+        let branches = w.unit_branches.clone();
+        if state.unit_branch.get_untracked().is_empty() {
+            state.unit_branch.set(branches[0].id.clone());
+        }
+        view! {
+            <details class="card unit-pledge">
+                <summary>{tr(Msg::UnitPledge)}</summary>
+                <label>{tr(Msg::Branch)}
+                    <select name="branch" on:change=move |ev| state.unit_branch.set(event_target_value(&ev))>
+                        {branches.into_iter().map(|b| view! { <option value=b.id.clone()>{b.name.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                {quantity_input()}
+                <button type="button" on:click=move |_| pledge(Some(state.unit_branch.get_untracked()))>{tr(Msg::UnitPledge)}</button>
+            </details>
+        }
+        .into_any()
+    });
+    let withdraw = (w.is_poster
+        && matches!(w.card.status, WishStatus::Pending | WishStatus::Published)
+        && w.card.covered == 0)
+        .then(|| {
+            view! {
+                <section class="card">
+                    <button type="button" class="secondary withdraw" on:click=move |_| {
+                        send(WithdrawWish { wish_id: id.get_value() }, state.error, || {});
+                    }>{tr(Msg::WithdrawWish)}</button>
+                </section>
+            }
+            .into_any()
+        });
+    let review = (w.is_reviewer && w.card.status == WishStatus::Pending).then(|| {
+        view! {
+            <section class="card review-box">
+                <h3>{tr(Msg::WishReview)}</h3>
+                <ActionForm action=approve>
+                    <input type="hidden" name="wish_id" value=id.get_value()/>
+                    <SubmitButton pending=approve.pending().into() label=Msg::ApproveWish busy=Msg::Saving/>
+                </ActionForm>
+                {action_error(approve.value())}
+                <ActionForm action=reject>
+                    <input type="hidden" name="wish_id" value=id.get_value()/>
+                    <label>{tr(Msg::WishRejectReason)}
+                        <textarea name="reason" rows="2" prop:value=move || state.reason.get() on:input=move |ev| state.reason.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <SubmitButton pending=reject.pending().into() label=Msg::RejectWish busy=Msg::Saving/>
+                </ActionForm>
+                {action_error(reject.value())}
+            </section>
+        }
+        .into_any()
+    });
+    view! { {review} {member_pledge} {unit_pledge} {withdraw} }
+}
+
+fn pledges_view(w: &WishDetail, state: DetailState) -> impl IntoView {
+    let is_poster = w.is_poster;
+    let confirm_days = w.confirm_days;
+    let pledges = w.pledges.clone();
+    (!pledges.is_empty()).then(|| {
+        view! {
+            <section class="card pledges">
+                <h3>{tr(Msg::Pledges)}</h3>
+                <ul class="plain">
+                    {pledges.into_iter().map(|p| pledge_item(p, is_poster, confirm_days, state).into_any()).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+fn pledge_item(
+    p: PledgeView,
+    is_poster: bool,
+    confirm_days: i64,
+    state: DetailState,
+) -> impl IntoView {
+    let photos = NodeRef::<leptos::html::Input>::new();
+    let pledge_id = StoredValue::new(p.id.clone());
+    let fulfil = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let note = state.proof.get_untracked();
+        if let Err(e) = crate::points::normalize_note(&note) {
+            state.error.set(Some(e));
+            return;
+        }
+        let chosen = photos
+            .get_untracked()
+            .and_then(|i| i.files())
+            .map(|f| f.length())
+            .unwrap_or(0);
+        if chosen == 0 {
+            state.error.set(Some(AppError::ProofRequired));
+            return;
+        }
+        state.error.set(None);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let result = async {
+                let op = FulfilPledge {
+                    pledge_id: pledge_id.get_value(),
+                    note,
+                    photos: crate::offline::client::resize_chosen(
+                        photos.get_untracked(),
+                        PHOTOS_MAX,
+                    )
+                    .await?,
+                };
+                crate::offline::client::enqueue(&op).await
+            };
+            match result.await {
+                Ok(_) => state.proof.set(String::new()),
+                Err(e) => state.error.set(Some(e)),
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (note, photos);
+    };
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let op = ConfirmPledge {
+            pledge_id: pledge_id.get_value(),
+            thanks: state.thanks.get_untracked(),
+        };
+        send(op, state.error, move || state.thanks.set(String::new()));
+    };
+    let release = move |_| {
+        send(
+            ReleasePledge {
+                pledge_id: pledge_id.get_value(),
+            },
+            state.error,
+            || {},
+        );
+    };
+    let badge = match p.status {
+        PledgeStatus::Active => "badge",
+        PledgeStatus::Done => "badge green",
+        PledgeStatus::Confirmed => "badge dark",
+        PledgeStatus::Released => "badge red",
+    };
+    let active_mine = p.mine && p.status == PledgeStatus::Active;
+    let to_confirm = is_poster && p.status == PledgeStatus::Done;
+    view! {
+        <li class="pledge" class:mine=p.mine data-status=p.status.as_str()>
+            <div class="member-head">
+                <strong>{p.name.clone()} {p.unit_pledge.then(|| view! { " " <span class="badge">{tr(Msg::UnitPledgeBadge)}</span> })}</strong>
+                <span>"×" {p.quantity} " " <span class=badge>{p.status.label_zh()}</span></span>
+            </div>
+            {p.proof_note.clone().map(|note| view! { <p class="pre proof-note">{note}</p> })}
+            {(!p.photos.is_empty()).then(|| view! {
+                <div class="photos">
+                    {p.photos.iter().map(|id| view! {
+                        <a href=media(id) target="_blank"><img src=media(id) loading="lazy" alt=""/></a>
+                    }).collect_view()}
+                </div>
+            })}
+            {p.done_at.map(|at| view! { <p class="muted">{tr(Msg::FulfilledOn)} " " {format_date(at)}</p> })}
+            {(p.confirmed_how.as_deref() == Some("auto")).then(|| view! { <p class="muted">{tr(Msg::AutoConfirmed)}</p> })}
+            {p.thanks.clone().map(|t| view! { <p class="thanks">{tr(Msg::Thanks)} "：" {t}</p> })}
+            {active_mine.then(|| view! {
+                <form class="fulfil" on:submit=fulfil>
+                    <label>{tr(Msg::ProofNote)}
+                        <textarea name="proof" rows="2" prop:value=move || state.proof.get() on:input=move |ev| state.proof.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <label>{tr(Msg::ProofPhoto)}<input type="file" accept="image/*" multiple node_ref=photos name="proof_photos"/></label>
+                    <div class="row wrap">
+                        <button type="submit">{tr(Msg::MarkFulfilled)}</button>
+                        <button type="button" class="secondary release" on:click=release>{tr(Msg::ReleasePledge)}</button>
+                    </div>
+                </form>
+            })}
+            {to_confirm.then(|| view! {
+                <form class="confirm" on:submit=confirm>
+                    <p class="muted">{tr(Msg::ConfirmLead)} " " {confirm_days} " " {tr(Msg::Days)}</p>
+                    <label>{tr(Msg::ThanksOptional)}
+                        <input type="text" name="thanks" prop:value=move || state.thanks.get() on:input=move |ev| state.thanks.set(event_target_value(&ev))/>
+                    </label>
+                    <button type="submit">{tr(Msg::ConfirmFulfilled)}</button>
+                </form>
+            })}
+        </li>
+    }
+}
+
+/// `/review/wishes`: pending wishes of the communities the asker's branches are paired
+/// with, and how long a fulfilment waits for the resident.
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    let approve = ServerAction::<ApproveWish>::new();
+    let reject = ServerAction::<RejectWish>::new();
+    let days = ServerAction::<SetConfirmDays>::new();
+    let queue = Resource::new(
+        move || {
+            (
+                approve.version().get(),
+                reject.version().get(),
+                days.version().get(),
+            )
+        },
+        |_| fetch_reviews(),
+    );
+    view! {
+        <PageHeader title=Msg::WishReview back="/wishes"/>
+        <WithUser view=move |_| view! {
+            <Transition fallback=Loading>
+                {move || queue.get().map(|result| match result {
+                    Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                    Ok(q) => view! {
+                        <section class="card review-queue">
+                            {action_error(approve.value())}
+                            {action_error(reject.value())}
+                            {q.items.is_empty().then(|| view! { <Empty msg=Msg::NoWishesToReview/> })}
+                            <ul class="plain">
+                                {q.items.into_iter().map(|item| review_item(item, approve, reject).into_any()).collect_view()}
+                            </ul>
+                        </section>
+                        <section class="card confirm-days">
+                            <h3>{tr(Msg::AutoConfirmPeriod)}</h3>
+                            {q.branches.into_iter().map(|b| view! {
+                                <ActionForm action=days>
+                                    <input type="hidden" name="branch_id" value=b.branch.id.clone()/>
+                                    <label>{b.branch.name.clone()}
+                                        <input type="number" name="days" min="1" max=super::CONFIRM_DAYS_MAX value=b.days/>
+                                    </label>
+                                    <SubmitButton pending=days.pending().into() label=Msg::Save busy=Msg::Saving/>
+                                </ActionForm>
+                            }).collect_view()}
+                            {action_error(days.value())}
+                        </section>
+                    }.into_any(),
+                })}
+            </Transition>
+        }/>
+    }
+}
+
+fn review_item(
+    item: ReviewItem,
+    approve: ServerAction<ApproveWish>,
+    reject: ServerAction<RejectWish>,
+) -> impl IntoView {
+    let id = item.card.id.clone();
+    let href = format!("/wishes/{id}");
+    let (approve_id, reject_id) = (id.clone(), id.clone());
+    let progress = progress(&item.card);
+    view! {
+        <li class="review-item" data-wish=id>
+            <div class="member-head">
+                <A href=href><strong>{item.card.title.clone()}</strong></A>
+                <span class="badge">{item.card.category.label_zh()}</span>
+            </div>
+            <p class="muted">{item.community.clone()} " · " {tr(Msg::NeededBy)} " " {format_date(item.card.needed_by)}
+                {progress.map(|p| view! { " · " {tr(Msg::Crowdfunded)} " " {p} })}</p>
+            <p class="pre">{item.story.clone()}</p>
+            {(!item.photos.is_empty()).then(|| view! {
+                <div class="photos">
+                    {item.photos.iter().map(|p| view! { <img src=media(p) loading="lazy" alt=""/> }).collect_view()}
+                </div>
+            })}
+            <p class="contact">{item.on_behalf_of.clone().map(|n| format!("（代发）{n} · "))}
+                {item.contact.name.clone()} " · " {item.contact.phone.clone()} " · " {item.contact.address.clone()}</p>
+            <div class="row wrap">
+                <ActionForm action=approve>
+                    <input type="hidden" name="wish_id" value=approve_id/>
+                    <button type="submit">{tr(Msg::ApproveWish)}</button>
+                </ActionForm>
+                <details class="reject">
+                    <summary class="chip danger">{tr(Msg::RejectWish)}</summary>
+                    <ActionForm action=reject>
+                        <input type="hidden" name="wish_id" value=reject_id/>
+                        <label>{tr(Msg::WishRejectReason)}<textarea name="reason" rows="2"></textarea></label>
+                        <button type="submit" class="secondary">{tr(Msg::RejectWish)}</button>
+                    </ActionForm>
+                </details>
+            </div>
+        </li>
+    }
+}

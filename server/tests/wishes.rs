@@ -1,0 +1,675 @@
+//! 微心愿 end to end through the router: posting (offline op), review, pledges in parts,
+//! fulfilment with proof, confirmation and its points, the timer, privacy of the contact,
+//! and two members racing for the last part.
+
+mod support;
+use support::*;
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// Members of branch 1, reported to 幸福里社区 (the seed's pairing).
+const MEMBER_2: &str = "13800000007";
+/// A member of branch 2, reported to 和平路社区.
+const OTHER_MEMBER: &str = "13800000020";
+const ADDRESS: &str = "幸福里小区 9 栋 901 室";
+
+fn photo() -> String {
+    let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&image)
+        .unwrap();
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    )
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+async fn op(app: &TestApp, cookie: &str, kind: &str, payload: Value) -> Value {
+    app.sync_one(cookie, &new_id(), kind, payload, app::state::now())
+        .await
+}
+
+fn in_days(days: i64) -> String {
+    app::shell::time::format_date(app::state::now() + days * 86_400)
+}
+
+async fn community(app: &TestApp, name: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
+        .bind(name)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// A resident's wish, sent as the phone's outbox sends it; returns its id.
+async fn post(app: &TestApp, resident: &str, title: &str, target: &str, unit: &str) -> String {
+    let id = new_id();
+    let outcome = op(
+        app,
+        resident,
+        "wish.post",
+        json!({
+            "id": id, "community_id": community(app, "幸福里社区").await, "title": title,
+            "story": "楼里几位老人需要帮忙", "category": "elderly", "needed_by": in_days(10),
+            "target": target, "unit": unit, "address": ADDRESS, "on_behalf_of": null,
+            "contact_phone": null, "photos": [photo()],
+        }),
+    )
+    .await;
+    assert_eq!(outcome, json!({ "Applied": { "wish": id } }));
+    id
+}
+
+async fn approve(app: &TestApp, secretary: &str, wish: &str) {
+    let reply = app
+        .call("approve_wish", Some(secretary), &[("wish_id", wish)])
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+}
+
+async fn pledge(app: &TestApp, cookie: &str, wish: &str, quantity: u32) -> (String, Value) {
+    let id = new_id();
+    let outcome = op(
+        app,
+        cookie,
+        "wish.pledge",
+        json!({ "id": id, "wish_id": wish, "quantity": quantity, "branch_id": null }),
+    )
+    .await;
+    (id, outcome)
+}
+
+async fn detail(app: &TestApp, cookie: &str, wish: &str) -> Reply {
+    app.call("wish_detail", Some(cookie), &[("id", wish)]).await
+}
+
+async fn wall(app: &TestApp, cookie: &str) -> Value {
+    let reply = app
+        .call(
+            "wish_wall",
+            Some(cookie),
+            &[
+                ("community_id", ""),
+                ("category", ""),
+                ("status", ""),
+                ("urgent", "false"),
+            ],
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    reply.json()
+}
+
+async fn status(app: &TestApp, wish: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM wishes WHERE id = ?")
+        .bind(wish)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn balance(app: &TestApp, phone: &str) -> i64 {
+    app.count(&format!(
+        "SELECT COALESCE(SUM(points), 0) FROM point_entries WHERE user_id = '{}'",
+        app.user_id(phone).await
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn a_crowdfunded_wish_goes_from_post_to_confirmed_and_pays_each_claimer_once() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let other_secretary = app.login(SECRETARY_2, PASSWORD).await;
+    let a = app.login(MEMBER_1, PASSWORD).await;
+    let b = app.login(MEMBER_2, PASSWORD).await;
+    let before = wall(&app, &a).await["counts"].clone();
+
+    let wish = post(&app, &resident, "二十套冬季校服", "20", "套").await;
+    assert_eq!(status(&app, &wish).await, "pending");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM wish_photos WHERE wish_id = '{wish}'"
+        ))
+        .await,
+        1
+    );
+    // Pending: the resident and the paired secretary see it, members do not.
+    assert_eq!(detail(&app, &a, &wish).await.error(), "NotFound");
+    let queue = app.call("wish_reviews", Some(&secretary), &[]).await.json();
+    assert!(queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["card"]["id"] == wish));
+    // Branch 2 is paired with 和平路, not 幸福里.
+    assert!(app
+        .call("wish_reviews", Some(&other_secretary), &[])
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["card"]["id"] != wish));
+    assert_eq!(
+        app.call(
+            "approve_wish",
+            Some(&other_secretary),
+            &[("wish_id", &wish)]
+        )
+        .await
+        .error(),
+        "Forbidden"
+    );
+    assert_eq!(
+        app.call("approve_wish", Some(&a), &[("wish_id", &wish)])
+            .await
+            .error(),
+        "Forbidden"
+    );
+    approve(&app, &secretary, &wish).await;
+    assert_eq!(
+        app.call("approve_wish", Some(&secretary), &[("wish_id", &wish)])
+            .await
+            .error(),
+        "WishIllegal",
+        "reviewed once"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'approve_wish'")
+            .await,
+        1
+    );
+    let after = wall(&app, &a).await;
+    assert!(after["wishes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["id"] == wish));
+    assert_eq!(
+        after["counts"]["published"],
+        before["published"].as_i64().unwrap() + 1
+    );
+    assert_eq!(
+        after["counts"]["crowdfunded_published"],
+        before["crowdfunded_published"].as_i64().unwrap() + 1
+    );
+
+    // 12 + 8 of 20; 9 would be more than is left.
+    let (pa, outcome) = pledge(&app, &a, &wish, 12).await;
+    assert_eq!(outcome["Applied"]["wish_status"], "published");
+    let (_, outcome) = pledge(&app, &b, &wish, 9).await;
+    assert_eq!(outcome, json!({ "Rejected": "WishOverPledged" }));
+    let (pb, outcome) = pledge(&app, &b, &wish, 8).await;
+    assert_eq!(outcome["Applied"]["wish_status"], "claimed");
+    let (_, outcome) = pledge(&app, &a, &wish, 1).await;
+    assert_eq!(outcome, json!({ "Rejected": "WishOverPledged" }));
+
+    // Done needs a proof photo and a note; only the claimer can mark it.
+    let fulfil = |pledge: &str, photos: Vec<String>| json!({ "pledge_id": pledge, "note": "已送到社区小学", "photos": photos });
+    assert_eq!(
+        op(&app, &a, "wish.fulfil", fulfil(&pa, vec![])).await,
+        json!({ "Rejected": "ProofRequired" })
+    );
+    assert_eq!(
+        op(&app, &b, "wish.fulfil", fulfil(&pa, vec![photo()])).await,
+        json!({ "Rejected": "Forbidden" })
+    );
+    assert_eq!(
+        op(&app, &a, "wish.fulfil", fulfil(&pa, vec![photo()])).await["Applied"]["wish_status"],
+        "claimed"
+    );
+    assert_eq!(
+        op(&app, &b, "wish.fulfil", fulfil(&pb, vec![photo()])).await["Applied"]["wish_status"],
+        "fulfilled"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM wish_photos WHERE wish_id = '{wish}' AND pledge_id IS NOT NULL"
+        ))
+        .await,
+        2
+    );
+
+    // The resident confirms A's part and thanks; A's points rise once.
+    let (a_before, b_before) = (balance(&app, MEMBER_1).await, balance(&app, MEMBER_2).await);
+    let confirm = |pledge: &str| json!({ "pledge_id": pledge, "thanks": "谢谢你们！" });
+    assert_eq!(
+        op(&app, &a, "wish.confirm", confirm(&pa)).await,
+        json!({ "Rejected": "Forbidden" })
+    );
+    assert_eq!(
+        op(&app, &resident, "wish.confirm", confirm(&pa)).await["Applied"]["wish_status"],
+        "fulfilled"
+    );
+    assert_eq!(
+        op(&app, &resident, "wish.confirm", confirm(&pa)).await,
+        json!({ "Rejected": "WishIllegal" })
+    );
+    assert_eq!(balance(&app, MEMBER_1).await, a_before + 5);
+    let thanks: Option<String> = sqlx::query_scalar("SELECT thanks FROM wish_pledges WHERE id = ?")
+        .bind(&pa)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(thanks.as_deref(), Some("谢谢你们！"));
+
+    // B's part: the resident does not answer; the branch's 7 days pass.
+    let (_, confirmed) = app::wishes::api::service::tick(&app.pool).await.unwrap();
+    assert_eq!(confirmed, 0, "not before the period");
+    sqlx::query("UPDATE wish_pledges SET done_at = done_at - 7 * 86400 WHERE id = ?")
+        .bind(&pb)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app::wishes::api::service::tick(&app.pool).await.unwrap().1,
+        1
+    );
+    assert_eq!(
+        app::wishes::api::service::tick(&app.pool).await.unwrap().1,
+        0
+    );
+    assert_eq!(status(&app, &wish).await, "confirmed");
+    assert_eq!(balance(&app, MEMBER_2).await, b_before + 5);
+    assert_eq!(
+        balance(&app, MEMBER_1).await,
+        a_before + 5,
+        "once per claimer"
+    );
+    let counts = wall(&app, &a).await["counts"].clone();
+    assert_eq!(
+        counts["fulfilled"],
+        before["fulfilled"].as_i64().unwrap() + 1
+    );
+    assert_eq!(
+        counts["crowdfunded_fulfilled"],
+        before["crowdfunded_fulfilled"].as_i64().unwrap() + 1
+    );
+    let shown = detail(&app, &resident, &wish).await.json();
+    assert_eq!(shown["pledges"][1]["confirmed_how"], "auto");
+    assert_eq!(shown["pledges"][0]["thanks"], "谢谢你们！");
+}
+
+/// The poster's contact is in no answer a member gets before they claim, or after they
+/// let the claim go.
+#[tokio::test]
+async fn the_contact_is_only_for_the_poster_reviewers_and_active_claimers() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let other = app.login(OTHER_MEMBER, PASSWORD).await;
+    let wish = post(&app, &resident, "想借一台轮椅", "", "").await;
+    approve(&app, &secretary, &wish).await;
+    let leaks = |body: &str| body.contains(ADDRESS) || body.contains(RESIDENT);
+
+    // Every wish read a member can make, with every filter.
+    let community = community(&app, "幸福里社区").await;
+    let mut answers = Vec::new();
+    for (category, status, urgent) in [
+        ("", "", "false"),
+        ("elderly", "published", "true"),
+        ("", "claimed", "false"),
+    ] {
+        answers.push(
+            app.call(
+                "wish_wall",
+                Some(&member),
+                &[
+                    ("community_id", &community),
+                    ("category", category),
+                    ("status", status),
+                    ("urgent", urgent),
+                ],
+            )
+            .await,
+        );
+    }
+    answers.push(detail(&app, &member, &wish).await);
+    answers.push(app.call("wish_reviews", Some(&member), &[]).await);
+    answers.push(
+        app.call("approve_wish", Some(&member), &[("wish_id", &wish)])
+            .await,
+    );
+    answers.push(
+        app.call(
+            "reject_wish",
+            Some(&member),
+            &[("wish_id", &wish), ("reason", "x")],
+        )
+        .await,
+    );
+    answers.push(app.call("points_home", Some(&member), &[]).await);
+    answers.push(app.call("current_user", Some(&member), &[]).await);
+    answers.push(detail(&app, &other, &wish).await);
+    answers.push(
+        app.call(
+            "wish_wall",
+            Some(&other),
+            &[
+                ("community_id", &community),
+                ("category", ""),
+                ("status", ""),
+                ("urgent", "false"),
+            ],
+        )
+        .await,
+    );
+    for answer in &answers {
+        assert!(!leaks(&answer.body), "leaked: {}", answer.body);
+    }
+    assert_eq!(
+        detail(&app, &member, &wish).await.json()["contact"],
+        Value::Null
+    );
+    assert_eq!(
+        detail(&app, &other, &wish).await.error(),
+        "NotFound",
+        "another community's member"
+    );
+    assert_eq!(
+        answers.last().unwrap().error(),
+        "Forbidden",
+        "another community's wall"
+    );
+
+    // The poster and the reviewer see it.
+    assert_eq!(
+        detail(&app, &resident, &wish).await.json()["contact"]["address"],
+        ADDRESS
+    );
+    assert_eq!(
+        detail(&app, &secretary, &wish).await.json()["contact"]["phone"],
+        RESIDENT
+    );
+
+    // A claimer sees it while the claim is active, and not after releasing it.
+    let (pledge_id, outcome) = pledge(&app, &member, &wish, 1).await;
+    assert_eq!(outcome["Applied"]["wish_status"], "claimed");
+    let sync_reply = outcome.to_string();
+    assert!(!leaks(&sync_reply), "the op's answer carries no contact");
+    assert_eq!(
+        detail(&app, &member, &wish).await.json()["contact"]["address"],
+        ADDRESS
+    );
+    assert_eq!(
+        op(
+            &app,
+            &member,
+            "wish.release",
+            json!({ "pledge_id": pledge_id })
+        )
+        .await["Applied"]["wish_status"],
+        "published",
+        "a released claim puts the wish back on the wall"
+    );
+    let after = detail(&app, &member, &wish).await;
+    assert!(!leaks(&after.body), "leaked after release: {}", after.body);
+
+    // Photos follow the wish: the other community's member and anonymous get nothing.
+    let photo_id: String = sqlx::query_scalar("SELECT id FROM wish_photos WHERE wish_id = ?")
+        .bind(&wish)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let path = format!("/media/{photo_id}.jpg");
+    assert_eq!(app.get(&path, Some(&member)).await.status, 200);
+    assert_eq!(app.get(&path, Some(&other)).await.status, 403);
+    assert_eq!(app.get(&path, None).await.status, 401);
+}
+
+/// Two members take the last part at the same moment: one wins, the other is told.
+#[tokio::test]
+async fn two_members_racing_for_the_last_part_one_wins() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let a = app.login(MEMBER_1, PASSWORD).await;
+    let b = app.login(MEMBER_2, PASSWORD).await;
+    let c = app.login("13800000008", PASSWORD).await;
+
+    // An ordinary wish: one part.
+    let wish = post(&app, &resident, "帮忙换灯泡", "", "").await;
+    approve(&app, &secretary, &wish).await;
+    let (one, two) = tokio::join!(pledge(&app, &a, &wish, 1), pledge(&app, &b, &wish, 1));
+    let outcomes = [one.1, two.1];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| o.get("Applied").is_some())
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    let loser = outcomes
+        .iter()
+        .find(|o| o.get("Applied").is_none())
+        .unwrap();
+    assert_eq!(loser, &json!({ "Rejected": "WishOverPledged" }));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM wish_pledges WHERE wish_id = '{wish}'"
+        ))
+        .await,
+        1
+    );
+
+    // A crowdfunded wish with 5 of 20 left; two members ask for 5 each at once.
+    let funded = post(&app, &resident, "二十本字典", "20", "本").await;
+    approve(&app, &secretary, &funded).await;
+    assert!(pledge(&app, &c, &funded, 15)
+        .await
+        .1
+        .get("Applied")
+        .is_some());
+    let (one, two) = tokio::join!(pledge(&app, &a, &funded, 5), pledge(&app, &b, &funded, 5));
+    let outcomes = [one.1, two.1];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| o.get("Applied").is_some())
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT SUM(quantity) FROM wish_pledges WHERE wish_id = '{funded}' AND status <> 'released'"
+        ))
+        .await,
+        20
+    );
+    assert_eq!(status(&app, &funded).await, "claimed");
+}
+
+#[tokio::test]
+async fn posting_review_withdrawal_and_expiry_follow_the_rules() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let other = app.login(OTHER_MEMBER, PASSWORD).await;
+    let xingfu = community(&app, "幸福里社区").await;
+    let base = json!({
+        "id": "", "community_id": xingfu, "title": "修自行车", "story": "车胎破了",
+        "category": "living", "needed_by": in_days(3), "target": "", "unit": "",
+        "address": ADDRESS, "on_behalf_of": null, "contact_phone": null, "photos": [],
+    });
+    let attempt = |cookie: String, changes: Value| {
+        let mut payload = base.clone();
+        payload["id"] = json!(new_id());
+        for (k, v) in changes.as_object().unwrap() {
+            payload[k] = v.clone();
+        }
+        let app = &app;
+        async move { op(app, &cookie, "wish.post", payload).await }
+    };
+    for (changes, error) in [
+        (json!({ "title": " " }), "WishTitle"),
+        (json!({ "story": "" }), "WishStory"),
+        (json!({ "category": "pets" }), "WishCategory"),
+        (json!({ "needed_by": in_days(-1) }), "WishNeededBy"),
+        (json!({ "needed_by": "下周" }), "WishNeededBy"),
+        (json!({ "target": "20", "unit": "" }), "WishUnit"),
+        (json!({ "target": "0", "unit": "套" }), "WishTarget"),
+        (json!({ "address": "" }), "WishAddress"),
+        (
+            json!({ "community_id": community(&app, "和平路社区").await }),
+            "Forbidden",
+        ),
+    ] {
+        assert_eq!(
+            attempt(resident.clone(), changes.clone()).await,
+            json!({ "Rejected": error }),
+            "{changes}"
+        );
+    }
+    // A party member does not post for themselves; a paired secretary posts for a resident.
+    assert_eq!(
+        attempt(member.clone(), json!({})).await,
+        json!({ "Rejected": "Forbidden" })
+    );
+    assert_eq!(
+        attempt(
+            secretary.clone(),
+            json!({ "on_behalf_of": "吴奶奶", "contact_phone": "12" })
+        )
+        .await,
+        json!({ "Rejected": "PhoneInvalid" })
+    );
+    let for_resident = attempt(
+        secretary.clone(),
+        json!({ "on_behalf_of": "吴奶奶", "contact_phone": "13912345678" }),
+    )
+    .await;
+    let worker_wish = for_resident["Applied"]["wish"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shown = detail(&app, &secretary, &worker_wish).await.json();
+    assert_eq!(shown["on_behalf_of"], "吴奶奶");
+    assert_eq!(shown["contact"]["phone"], "13912345678");
+
+    // Rejected with a reason the resident reads; a reason is required.
+    let wish = post(&app, &resident, "想要一台电视", "", "").await;
+    assert_eq!(
+        app.call(
+            "reject_wish",
+            Some(&secretary),
+            &[("wish_id", &wish), ("reason", " ")]
+        )
+        .await
+        .error(),
+        "ReasonRequired"
+    );
+    let reply = app
+        .call(
+            "reject_wish",
+            Some(&secretary),
+            &[
+                ("wish_id", &wish),
+                ("reason", "超出微心愿范围，可申请民政救助"),
+            ],
+        )
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    let mine = wall(&app, &resident).await["mine"].clone();
+    let rejected = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["card"]["id"] == wish)
+        .unwrap();
+    assert_eq!(rejected["card"]["status"], "Rejected");
+    assert_eq!(rejected["reject_reason"], "超出微心愿范围，可申请民政救助");
+    assert_eq!(detail(&app, &member, &wish).await.error(), "NotFound");
+
+    // Members of another community cannot pledge; the poster withdraws an open wish only.
+    let open = post(&app, &resident, "借一把梯子", "", "").await;
+    approve(&app, &secretary, &open).await;
+    assert_eq!(
+        pledge(&app, &other, &open, 1).await.1,
+        json!({ "Rejected": "NotReported" })
+    );
+    assert_eq!(
+        pledge(&app, &resident, &open, 1).await.1,
+        json!({ "Rejected": "Forbidden" })
+    );
+    assert_eq!(
+        pledge(&app, &member, &open, 2).await.1,
+        json!({ "Rejected": "WishQuantity" })
+    );
+    let (_, taken) = pledge(&app, &member, &open, 1).await;
+    assert!(taken.get("Applied").is_some());
+    assert_eq!(
+        op(&app, &resident, "wish.withdraw", json!({ "wish_id": open })).await,
+        json!({ "Rejected": "WishIllegal" })
+    );
+    let lonely = post(&app, &resident, "借一台缝纫机", "", "").await;
+    approve(&app, &secretary, &lonely).await;
+    assert_eq!(
+        op(&app, &member, "wish.withdraw", json!({ "wish_id": lonely })).await,
+        json!({ "Rejected": "Forbidden" })
+    );
+    assert!(op(
+        &app,
+        &resident,
+        "wish.withdraw",
+        json!({ "wish_id": lonely })
+    )
+    .await
+    .get("Applied")
+    .is_some());
+    assert_eq!(status(&app, &lonely).await, "withdrawn");
+
+    // Past the needed-by day: open wishes expire, claimed ones stay.
+    let stale = post(&app, &resident, "借一个轮椅坡道", "", "").await;
+    approve(&app, &secretary, &stale).await;
+    sqlx::query("UPDATE wishes SET needed_by = ? WHERE id IN (?, ?)")
+        .bind(app::state::now() - 1)
+        .bind(&stale)
+        .bind(&open)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert!(app::wishes::api::service::tick(&app.pool).await.unwrap().0 >= 1);
+    assert_eq!(status(&app, &stale).await, "expired");
+    assert_eq!(status(&app, &open).await, "claimed");
+    assert!(wall(&app, &member).await["wishes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|w| w["id"] != stale));
+
+    // The auto-confirm period is the paired branch's, 1–60 days.
+    let branch = app.branch_id("第一").await;
+    for (days, ok) in [("0", false), ("61", false), ("3", true)] {
+        let reply = app
+            .call(
+                "wish_confirm_days",
+                Some(&secretary),
+                &[("branch_id", &branch), ("days", days)],
+            )
+            .await;
+        assert_eq!(reply.status.is_success(), ok, "{days}: {}", reply.body);
+    }
+    assert_eq!(
+        app.call(
+            "wish_confirm_days",
+            Some(&member),
+            &[("branch_id", &branch), ("days", "3")]
+        )
+        .await
+        .error(),
+        "Forbidden"
+    );
+    assert_eq!(detail(&app, &member, &open).await.json()["confirm_days"], 3);
+}
