@@ -25,6 +25,9 @@ const CACHED_READS = new Set([
   "/api/meeting_detail",
   "/api/schedulable_orgs",
   "/api/meeting_code_key",
+  "/api/points_home",
+  "/api/wish_wall",
+  "/api/wish_detail",
 ]);
 
 importScripts("/offline.js");

@@ -391,13 +391,14 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
         }
     };
     view! {
-        <details class="card post-wish" prop:open=move || state.open.get() on:toggle=move |ev| {
-            use wasm_bindgen::JsCast;
-            if let Some(details) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
-                state.open.set(details.open());
-            }
-        }>
-            <summary>{tr(if for_others { Msg::PostWishForResident } else { Msg::PostWish })}</summary>
+        // A button and a form drawn only when open, not <details>: Chromium on phones left
+        // the date input of a form inside a re-opened <details> without a box.
+        <section class="card post-wish">
+            <button type="button" class="secondary toggle" aria-expanded=move || state.open.get().to_string()
+                on:click=move |_| state.open.update(|open| *open = !*open)>
+                {tr(if for_others { Msg::PostWishForResident } else { Msg::PostWish })}
+            </button>
+            {move || state.open.get().then(|| view! {
             <form on:submit=submit>
                 {for_others.then(|| view! {
                     {text(Msg::ResidentName, state.on_behalf_of, "on_behalf_of", "text")}
@@ -429,7 +430,8 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
                 {move || state.sent.get().then(|| view! { <p class="ok" role="status">{tr(Msg::WishQueued)}</p> })}
                 <button type="submit">{tr(Msg::PostWishSubmit)}</button>
             </form>
-        </details>
+            })}
+        </section>
     }
 }
 
