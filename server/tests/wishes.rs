@@ -187,6 +187,27 @@ async fn a_crowdfunded_wish_goes_from_post_to_confirmed_and_pays_each_claimer_on
             .await,
         1
     );
+    // 结对共建: once branch 2's secretary pairs with 幸福里, its wishes are theirs to review too.
+    let branch_2 = app.branch_id("第二").await;
+    let paired = app
+        .call(
+            "create_community",
+            Some(&other_secretary),
+            &[("branch_id", &branch_2), ("name", "幸福里社区")],
+        )
+        .await;
+    assert!(paired.status.is_success(), "{}", paired.body);
+    let settings = app
+        .call("wish_reviews", Some(&other_secretary), &[])
+        .await
+        .json();
+    let communities: Vec<&str> = settings["branches"][0]["communities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(communities, ["和平路社区", "幸福里社区"]);
     let after = wall(&app, &a).await;
     assert!(after["wishes"]
         .as_array()

@@ -137,6 +137,9 @@ messages! {
     Branch => "支部", "Branch";
     ConfirmFulfilled => "确认完成", "Confirm";
     NoWishesToReview => "没有待审核的心愿", "Nothing to review";
+    PairedCommunities => "结对共建的社区", "Paired communities";
+    NoPairedCommunity => "还没有结对社区，结对后就能审核该社区的微心愿。", "No paired community yet; pair one to review its wishes.";
+    PairCommunity => "结对社区（名称）", "Pair with a community (name)";
     AutoConfirmPeriod => "自动确认天数", "Auto-confirm after (days)";
     NotInBranch => "你还没有加入支部。请向支部书记索取邀请链接。", "You have not joined a branch yet. Ask your secretary for an invite link.";
 

@@ -1,5 +1,5 @@
-//! The tab pages. Meetings, points and wishes are filled by their own capabilities; until
-//! then they say so plainly instead of showing a blank screen.
+//! The home page (with each role's tools) and the page for unknown paths; the other tabs
+//! belong to their capabilities.
 
 use super::{use_user, ErrorNote, Loading, PageHeader};
 use crate::auth::authz::Role;
@@ -62,6 +62,7 @@ pub fn Home() -> impl IntoView {
                                                 <A href=members attr:class="tile">{tr(Msg::Members)}</A>
                                                 <A href=invites attr:class="tile">{tr(Msg::Invites)}</A>
                                                 <A href=compliance attr:class="tile">{tr(Msg::Compliance)}</A>
+                                                <A href="/review/wishes" attr:class="tile">{tr(Msg::WishReview)}</A>
                                             </div>
                                         }
                                     }).collect_view()}

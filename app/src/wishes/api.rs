@@ -67,7 +67,7 @@ pub mod service {
         PHOTOS_MAX, THANKS_MAX,
     };
     use super::super::{
-        BranchConfirmDays, ConfirmPledge, Contact, FulfilPledge, MyWish, PledgeView, PledgeWish,
+        BranchWishSettings, ConfirmPledge, Contact, FulfilPledge, MyWish, PledgeView, PledgeWish,
         PostWish, ReleasePledge, ReviewItem, ReviewQueue, WishCard, WishCounts, WishDetail,
         WishWall, WithdrawWish, CONFIRM_DAYS_MAX,
     };
@@ -627,17 +627,41 @@ pub mod service {
 
     pub async fn reviews(pool: &SqlitePool, actor: &Actor) -> AppResult<ReviewQueue> {
         let mut conn = pool.acquire().await?;
-        let reviewed = reviewed_communities(&mut conn, actor).await?;
-        if reviewed.is_empty() {
-            return Err(AppError::Forbidden);
-        }
-        let mut items = Vec::new();
-        let mut seen = Vec::new();
-        for (community, _) in &reviewed {
-            if seen.contains(&community.id) {
+        let all: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM orgs WHERE kind = 'branch' ORDER BY name")
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut branches = Vec::new();
+        for (id, name) in all {
+            if !can(actor, Action::ReviewWish, &org_path(&mut *conn, &id).await?) {
                 continue;
             }
-            seen.push(community.id.clone());
+            let communities = sqlx::query_as::<_, (String, String)>(
+                "SELECT c.id, c.name FROM branch_communities bc JOIN communities c ON c.id = bc.community_id
+                 WHERE bc.branch_id = ? ORDER BY c.name",
+            )
+            .bind(&id)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(id, name)| NamedRef { id, name })
+            .collect();
+            let confirm_days = confirm_days(&mut conn, Some(&id)).await?;
+            branches.push(BranchWishSettings {
+                branch: NamedRef { id, name },
+                communities,
+                confirm_days,
+            });
+        }
+        if branches.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        let mut communities: Vec<&NamedRef> =
+            branches.iter().flat_map(|b| b.communities.iter()).collect();
+        communities.sort_by(|a, b| a.id.cmp(&b.id));
+        communities.dedup_by(|a, b| a.id == b.id);
+        let mut items = Vec::new();
+        for community in communities {
             let ids: Vec<String> = sqlx::query_scalar(
                 "SELECT id FROM wishes WHERE community_id = ? AND status = 'pending' ORDER BY created_at",
             )
@@ -656,14 +680,6 @@ pub mod service {
                     photos,
                 });
             }
-        }
-        let mut branches: Vec<BranchConfirmDays> = Vec::new();
-        for (_, branch) in reviewed {
-            if branches.iter().any(|b| b.branch.id == branch.id) {
-                continue;
-            }
-            let days = confirm_days(&mut conn, Some(&branch.id)).await?;
-            branches.push(BranchConfirmDays { branch, days });
         }
         Ok(ReviewQueue { items, branches })
     }

@@ -125,17 +125,19 @@ pub struct ReviewItem {
     pub photos: Vec<String>,
 }
 
-/// The review page: pending wishes and the auto-confirm period of each branch reviewed for.
+/// The review page: pending wishes, and for each branch the asker leads its paired
+/// communities (结对共建) and its auto-confirm period.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewQueue {
     pub items: Vec<ReviewItem>,
-    pub branches: Vec<BranchConfirmDays>,
+    pub branches: Vec<BranchWishSettings>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BranchConfirmDays {
+pub struct BranchWishSettings {
     pub branch: NamedRef,
-    pub days: i64,
+    pub communities: Vec<NamedRef>,
+    pub confirm_days: i64,
 }
 
 pub const CONFIRM_DAYS_MAX: i64 = 60;

@@ -9,14 +9,15 @@ use super::rules::{PledgeStatus, WishCategory, WishStatus};
 #[cfg(feature = "hydrate")]
 use super::FulfilPledge;
 use super::{
-    ConfirmPledge, PledgeView, PledgeWish, PostWish, ReleasePledge, ReviewItem, WishCard,
-    WishDetail, WishWall, WithdrawWish,
+    BranchWishSettings, ConfirmPledge, PledgeView, PledgeWish, PostWish, ReleasePledge, ReviewItem,
+    WishCard, WishDetail, WishWall, WithdrawWish,
 };
 use crate::auth::views::SubmitButton;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::{use_offline, Freshness};
 use crate::offline::{OfflineOp, QueuedOp};
+use crate::orgs::api::CreateCommunity;
 use crate::shell::time::format_date;
 use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
 use leptos::form::ActionForm;
@@ -808,12 +809,14 @@ pub fn ReviewPage() -> impl IntoView {
     let approve = ServerAction::<ApproveWish>::new();
     let reject = ServerAction::<RejectWish>::new();
     let days = ServerAction::<SetConfirmDays>::new();
+    let pair = ServerAction::<CreateCommunity>::new();
     let queue = Resource::new(
         move || {
             (
                 approve.version().get(),
                 reject.version().get(),
                 days.version().get(),
+                pair.version().get(),
             )
         },
         |_| fetch_reviews(),
@@ -833,23 +836,45 @@ pub fn ReviewPage() -> impl IntoView {
                                 {q.items.into_iter().map(|item| review_item(item, approve, reject).into_any()).collect_view()}
                             </ul>
                         </section>
-                        <section class="card confirm-days">
-                            <h3>{tr(Msg::AutoConfirmPeriod)}</h3>
-                            {q.branches.into_iter().map(|b| view! {
-                                <ActionForm action=days>
-                                    <input type="hidden" name="branch_id" value=b.branch.id.clone()/>
-                                    <label>{b.branch.name.clone()}
-                                        <input type="number" name="days" min="1" max=super::CONFIRM_DAYS_MAX value=b.days/>
-                                    </label>
-                                    <SubmitButton pending=days.pending().into() label=Msg::Save busy=Msg::Saving/>
-                                </ActionForm>
-                            }).collect_view()}
-                            {action_error(days.value())}
-                        </section>
+                        {q.branches.into_iter().map(|b| branch_settings(b, days, pair).into_any()).collect_view()}
                     }.into_any(),
                 })}
             </Transition>
         }/>
+    }
+}
+
+/// A branch's 结对共建 communities (pairing one more creates it when new) and how long its
+/// wishes' fulfilments wait for the resident.
+fn branch_settings(
+    b: BranchWishSettings,
+    days: ServerAction<SetConfirmDays>,
+    pair: ServerAction<CreateCommunity>,
+) -> impl IntoView {
+    let (days_id, pair_id) = (b.branch.id.clone(), b.branch.id.clone());
+    view! {
+        <section class="card branch-wishes" data-branch=b.branch.id.clone()>
+            <h3>{b.branch.name.clone()}</h3>
+            <p class="muted">{tr(Msg::PairedCommunities)}</p>
+            {b.communities.is_empty().then(|| view! { <p class="muted">{tr(Msg::NoPairedCommunity)}</p> })}
+            <ul class="plain paired">
+                {b.communities.iter().map(|c| view! { <li>{c.name.clone()}</li> }).collect_view()}
+            </ul>
+            <ActionForm action=pair>
+                <input type="hidden" name="branch_id" value=pair_id/>
+                <label>{tr(Msg::PairCommunity)}<input name="name" autocomplete="off"/></label>
+                {action_error(pair.value())}
+                <SubmitButton pending=pair.pending().into() label=Msg::Pair busy=Msg::Saving/>
+            </ActionForm>
+            <ActionForm action=days>
+                <input type="hidden" name="branch_id" value=days_id/>
+                <label>{tr(Msg::AutoConfirmPeriod)}
+                    <input type="number" name="days" min="1" max=super::CONFIRM_DAYS_MAX value=b.confirm_days/>
+                </label>
+                {action_error(days.value())}
+                <SubmitButton pending=days.pending().into() label=Msg::Save busy=Msg::Saving/>
+            </ActionForm>
+        </section>
     }
 }
 
