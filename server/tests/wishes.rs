@@ -694,3 +694,63 @@ async fn posting_review_withdrawal_and_expiry_follow_the_rules() {
     );
     assert_eq!(detail(&app, &member, &open).await.json()["confirm_days"], 3);
 }
+
+/// 单位认领: the secretary pledges for their paired branch; the part is the branch's, so
+/// confirming it pays nobody personally.
+#[tokio::test]
+async fn a_paired_branch_pledges_as_a_unit() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let other_secretary = app.login(SECRETARY_2, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let branch = app.branch_id("第一").await;
+    let wish = post(&app, &resident, "十本新华字典", "10", "本").await;
+    approve(&app, &secretary, &wish).await;
+    let unit = |quantity: u32| json!({ "id": new_id(), "wish_id": wish, "quantity": quantity, "branch_id": branch });
+    assert_eq!(
+        op(&app, &member, "wish.pledge", unit(6)).await,
+        json!({ "Rejected": "Forbidden" })
+    );
+    assert_eq!(
+        op(&app, &other_secretary, "wish.pledge", unit(6)).await,
+        json!({ "Rejected": "Forbidden" }),
+        "branch 2 does not lead branch 1"
+    );
+    let pledged = unit(6);
+    let pledge_id = pledged["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        op(&app, &secretary, "wish.pledge", pledged).await["Applied"]["wish_status"],
+        "published"
+    );
+    let shown = detail(&app, &secretary, &wish).await.json();
+    assert_eq!(shown["pledges"][0]["unit_pledge"], true);
+    assert_eq!(shown["pledges"][0]["name"], "幸福里社区第一党支部");
+    assert_eq!(shown["pledges"][0]["mine"], true);
+    assert_eq!(
+        detail(&app, &member, &wish).await.json()["pledges"][0]["mine"],
+        false
+    );
+
+    let before = balance(&app, SECRETARY_1).await;
+    let done = json!({ "pledge_id": pledge_id, "note": "支部买好送到了", "photos": [photo()] });
+    assert_eq!(
+        op(&app, &member, "wish.fulfil", done.clone()).await,
+        json!({ "Rejected": "Forbidden" })
+    );
+    assert!(op(&app, &secretary, "wish.fulfil", done)
+        .await
+        .get("Applied")
+        .is_some());
+    let confirm = json!({ "pledge_id": pledge_id, "thanks": "" });
+    assert!(op(&app, &resident, "wish.confirm", confirm)
+        .await
+        .get("Applied")
+        .is_some());
+    assert_eq!(
+        balance(&app, SECRETARY_1).await,
+        before,
+        "a unit's part pays nobody personally"
+    );
+    assert_eq!(status(&app, &wish).await, "published", "4 of 10 still open");
+}
