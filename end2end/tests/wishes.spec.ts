@@ -1,5 +1,5 @@
 import { Browser, expect, Locator, Page, test } from "@playwright/test";
-import { goto, login, RESIDENT, SECRETARY_1, sql } from "./helpers";
+import { goto, hydrated, login, RESIDENT, SECRETARY_1, sql } from "./helpers";
 
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4IaCHFTEMLQkAvr9BgQuV42AAAAAASUVORK5CYII=",
@@ -142,4 +142,56 @@ test("a resident's crowdfunded wish is reviewed, pledged in two parts (one offli
   for (const key of COUNTS) {
     expect(after[key], key).toBe(before[key] + 1);
   }
+});
+
+async function controlledByServiceWorker(page: Page) {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
+    await page.reload();
+    await hydrated(page);
+  }
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}
+
+test("a wish read offline and pledged there loses the last part to a member online and says so plainly", async ({
+  browser,
+}) => {
+  const run = Date.now() % 100000;
+  const title = `借一把梯子 ${run}`;
+  // A reviewed ordinary wish of 钱大爷 on 幸福里's wall.
+  sql(`INSERT INTO wishes (id, community_id, poster_id, title, story, category, needed_by, target, contact_name,
+         contact_phone, contact_address, status, branch_id, published_at, created_at)
+       SELECT lower(hex(randomblob(16))), c.id, u.id, '${title}', '换楼道灯泡要用', 'living', unixepoch() + 864000, 1,
+         u.name, u.phone, '幸福里小区 2 栋', 'published', bc.branch_id, unixepoch(), unixepoch()
+       FROM communities c JOIN branch_communities bc ON bc.community_id = c.id JOIN users u ON u.phone = '13900000002'
+       WHERE c.name = '幸福里社区' LIMIT 1`);
+
+  // C reads the wall and the wish with signal, then loses it and still reads them.
+  const c = await phone(browser, "13800000010");
+  await goto(c, "/wishes");
+  await controlledByServiceWorker(c);
+  await openWish(c, title);
+  // Loaded as a page once (not only through the app's links), so the worker keeps a copy.
+  await goto(c, new URL(c.url()).pathname);
+  await c.context().setOffline(true);
+  await c.reload();
+  await hydrated(c);
+  await expect(c.locator(".wish-detail h2")).toHaveText(title);
+  await expect(c.locator(".wish-detail .freshness")).toContainText("更新于");
+  await c.getByRole("button", { name: "我来认领" }).click();
+  await expect(c.getByTestId("outbox-count")).toHaveText("1");
+  await expect(c.locator(".wish-outbox")).toContainText("待同步");
+
+  // D takes it online first.
+  const d = await phone(browser, "13800000011");
+  await openWish(d, title);
+  await d.getByRole("button", { name: "我来认领" }).click();
+  await expect(d.locator("li.pledge.mine")).toHaveAttribute("data-status", "active", { timeout: 20_000 });
+
+  // C's pledge reaches the server second: refused, and the page says why.
+  await c.context().setOffline(false);
+  await expect(c.locator(".wish-outbox")).toContainText("手慢了一步", { timeout: 20_000 });
+  await expect(c.locator(".wish-detail .wish-status")).toHaveText("已认领");
+  await expect(c.locator("li.pledge.mine")).toHaveCount(0);
+  expect(sql(`SELECT COUNT(*) FROM wish_pledges p JOIN wishes w ON w.id = p.wish_id WHERE w.title = '${title}'`)).toBe("1");
 });
