@@ -14,6 +14,8 @@ CREATE TABLE wishes (
     -- The last day (Shanghai) it is needed, as the UTC second that day ends.
     needed_by INTEGER NOT NULL,
     target INTEGER NOT NULL CHECK (target >= 1),
+    -- The target first asked for, when its needed-by day closed a part nobody pledged.
+    target_asked INTEGER,
     -- The unit of a crowdfunded target (套, 本, …); NULL for an ordinary wish.
     unit TEXT,
     contact_name TEXT NOT NULL,

@@ -136,6 +136,12 @@ pub enum AppError {
     NotReported,
     #[error("proof photo required")]
     ProofRequired,
+    #[error("wish past its needed-by day")]
+    WishOverdue,
+    #[error("reviewing one's own wish")]
+    OwnWish,
+    #[error("community paired elsewhere; an admin adds pairings")]
+    PairingNeedsAdmin,
     #[error("internal error")]
     Internal,
     #[error("network: {0}")]
@@ -199,6 +205,9 @@ impl AppError {
             WishQuantity => Msg::ErrWishQuantity,
             NotReported => Msg::ErrNotReported,
             ProofRequired => Msg::ErrProofRequired,
+            WishOverdue => Msg::ErrWishOverdue,
+            OwnWish => Msg::ErrOwnWish,
+            PairingNeedsAdmin => Msg::ErrPairingNeedsAdmin,
             MinutesTooLong => Msg::ErrMinutesTooLong,
             TaskInvalid => Msg::ErrTaskInvalid,
             RuleInvalid => Msg::ErrRuleInvalid,
@@ -222,7 +231,7 @@ impl AppError {
         use AppError::*;
         match self {
             NotLoggedIn | WrongCredentials => 401,
-            Forbidden | OwnClaim => 403,
+            Forbidden | OwnClaim | OwnWish | PairingNeedsAdmin => 403,
             NotFound | UserNotFound | InviteNotFound => 404,
             PhoneTaken | AlreadyMember | InBranchAlready | AlreadyPresent | AlreadyDecided
             | TaskFull | WishOverPledged | WishIllegal => 409,

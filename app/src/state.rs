@@ -93,6 +93,15 @@ pub async fn open_sqlite(url: &str) -> Result<SqlitePool, sqlx::Error> {
     Ok(pool)
 }
 
+/// A transaction that takes SQLite's write lock at once. A deferred one that reads and
+/// then writes fails at the write (SQLITE_BUSY_SNAPSHOT, no busy wait) whenever another
+/// writer committed in between; this one waits its turn at the start instead.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 /// Appends one privileged action to the audit log.
 pub async fn audit<'e, E>(
     executor: E,

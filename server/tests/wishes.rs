@@ -187,15 +187,27 @@ async fn a_crowdfunded_wish_goes_from_post_to_confirmed_and_pays_each_claimer_on
             .await,
         1
     );
-    // 结对共建: once branch 2's secretary pairs with 幸福里, its wishes are theirs to review too.
+    // 结对共建: pairing gives the residents' contacts, so a secretary cannot join a community
+    // another branch already serves; the admin over the branch can.
     let branch_2 = app.branch_id("第二").await;
-    let paired = app
-        .call(
-            "create_community",
-            Some(&other_secretary),
-            &[("branch_id", &branch_2), ("name", "幸福里社区")],
-        )
-        .await;
+    let pair = |cookie: String| {
+        let branch_2 = branch_2.clone();
+        let app = &app;
+        async move {
+            app.call_owned(
+                "create_community",
+                &cookie,
+                &[("branch_id", branch_2), ("name", "幸福里社区".to_string())],
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        pair(other_secretary.clone()).await.error(),
+        "PairingNeedsAdmin"
+    );
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let paired = pair(admin).await;
     assert!(paired.status.is_success(), "{}", paired.body);
     let settings = app
         .call("wish_reviews", Some(&other_secretary), &[])
@@ -575,6 +587,17 @@ async fn posting_review_withdrawal_and_expiry_follow_the_rules() {
         .as_str()
         .unwrap()
         .to_string();
+    assert_eq!(
+        app.call(
+            "approve_wish",
+            Some(&secretary),
+            &[("wish_id", &worker_wish)]
+        )
+        .await
+        .error(),
+        "OwnWish",
+        "what a secretary posts, someone else reviews"
+    );
     let shown = detail(&app, &secretary, &worker_wish).await.json();
     assert_eq!(shown["on_behalf_of"], "吴奶奶");
     assert_eq!(shown["contact"]["phone"], "13912345678");
@@ -753,4 +776,115 @@ async fn a_paired_branch_pledges_as_a_unit() {
         "a unit's part pays nobody personally"
     );
     assert_eq!(status(&app, &wish).await, "published", "4 of 10 still open");
+}
+
+/// Past its needed-by day a wish takes no more pledges; a crowdfunded one partly pledged
+/// closes the part nobody took and goes on with the rest.
+#[tokio::test]
+async fn the_needed_by_day_closes_what_nobody_took() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let a = app.login(MEMBER_1, PASSWORD).await;
+    let b = app.login(MEMBER_2, PASSWORD).await;
+    let wish = post(&app, &resident, "二十个书包", "20", "个").await;
+    approve(&app, &secretary, &wish).await;
+    let (part, _) = pledge(&app, &a, &wish, 12).await;
+    sqlx::query("UPDATE wishes SET needed_by = ? WHERE id = ?")
+        .bind(app::state::now() - 1)
+        .bind(&wish)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        pledge(&app, &b, &wish, 8).await.1,
+        json!({ "Rejected": "WishOverdue" })
+    );
+    assert_eq!(
+        app::wishes::api::service::tick(&app.pool).await.unwrap().0,
+        1
+    );
+    let shown = detail(&app, &a, &wish).await.json();
+    assert_eq!(shown["card"]["status"], "Claimed");
+    assert_eq!(shown["card"]["target"], 12);
+    assert_eq!(shown["card"]["target_asked"], 20);
+    let done = json!({ "pledge_id": part, "note": "书包送到了", "photos": [photo()] });
+    assert_eq!(
+        op(&app, &a, "wish.fulfil", done).await["Applied"]["wish_status"],
+        "fulfilled"
+    );
+
+    // The timer confirmed it before the resident's offline thanks arrived: the thanks stay.
+    sqlx::query("UPDATE wish_pledges SET done_at = done_at - 30 * 86400 WHERE id = ?")
+        .bind(&part)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app::wishes::api::service::tick(&app.pool).await.unwrap().1,
+        1
+    );
+    let thanks = json!({ "pledge_id": part, "thanks": "谢谢，孩子们背上了" });
+    assert!(op(&app, &resident, "wish.confirm", thanks)
+        .await
+        .get("Applied")
+        .is_some());
+    let shown = detail(&app, &a, &wish).await.json();
+    assert_eq!(shown["card"]["status"], "Confirmed");
+    assert_eq!(shown["pledges"][0]["thanks"], "谢谢，孩子们背上了");
+}
+
+/// A pledge may carry any id its phone made, even a wish's; its proof photo still cannot
+/// replace the wish's own photo.
+#[tokio::test]
+async fn a_pledge_named_like_a_wish_does_not_overwrite_its_photo() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let wish = post(&app, &resident, "借一台婴儿车", "", "").await;
+    approve(&app, &secretary, &wish).await;
+    let photo_id: String = sqlx::query_scalar("SELECT id FROM wish_photos WHERE wish_id = ?")
+        .bind(&wish)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let before = app
+        .get(&format!("/media/{photo_id}.jpg"), Some(&member))
+        .await
+        .body;
+    let outcome = op(
+        &app,
+        &member,
+        "wish.pledge",
+        json!({ "id": wish, "wish_id": wish, "quantity": 1, "branch_id": null }),
+    )
+    .await;
+    assert!(outcome.get("Applied").is_some(), "{outcome}");
+    let noise = image::RgbImage::from_fn(80, 80, |x, y| image::Rgb([(x * y) as u8, 200, 10]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&noise)
+        .unwrap();
+    let other = format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    );
+    let done = json!({ "pledge_id": wish, "note": "送到了", "photos": [other] });
+    assert!(op(&app, &member, "wish.fulfil", done)
+        .await
+        .get("Applied")
+        .is_some());
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM wish_photos WHERE wish_id = '{wish}'"
+        ))
+        .await,
+        2
+    );
+    let after = app
+        .get(&format!("/media/{photo_id}.jpg"), Some(&member))
+        .await
+        .body;
+    assert_eq!(before, after);
 }

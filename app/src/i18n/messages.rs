@@ -134,6 +134,9 @@ messages! {
     ReleasePledge => "放弃认领", "Release";
     ConfirmLead => "心愿已送到了吗？确认后认领人获得积分；不确认的，将在完成后自动确认，天数：", "Did it arrive? Confirming gives the claimer points; otherwise it is confirmed automatically after (days):";
     Days => "天", "days";
+    PhotosChosen => "已选照片：", "Photos chosen:";
+    TargetAsked => "原计划", "First asked for";
+    ClosedAtDate => "到期时未被认领的部分已关闭", "the part nobody took closed on its date";
     Branch => "支部", "Branch";
     ConfirmFulfilled => "确认完成", "Confirm";
     NoWishesToReview => "没有待审核的心愿", "Nothing to review";
@@ -270,6 +273,9 @@ messages! {
     ErrWishOverPledged => "手慢了一步：剩下的部分已被其他人认领，请刷新后再看", "Someone else took the part that was left; refresh to see what remains";
     ErrWishQuantity => "认领数量应为正整数", "Pledge a whole number of at least one";
     ErrNotReported => "请先在“我的”里到这个社区报到，再认领心愿", "Report to this community (under Me) before taking on its wishes";
+    ErrWishOverdue => "这个心愿已过需要日期，不再接受认领或审核", "This wish is past its date and takes no more pledges or reviews";
+    ErrOwnWish => "自己代发的心愿请由党委管理员或其他结对支部审核", "A wish you posted is reviewed by the committee admin or another paired branch";
+    ErrPairingNeedsAdmin => "这个社区已与其他支部结对，新增结对请党委管理员办理", "This community is paired with another branch; ask the committee admin to add a pairing";
     ErrProofRequired => "请附上一张完成的照片", "Add a photo that shows it done";
     ErrTaskFull => "任务名额已满", "The task has no places left";
     ErrTaskNotSigned => "请先报名这个任务", "Sign up for the task first";

@@ -1266,6 +1266,11 @@ pub mod service {
             let path = org_path(&mut *conn, &org_id).await?;
             authorize(ctx.actor, Action::ScheduleMeeting, &path)?;
             store::path_of(ctx.uploads, &self.id)?;
+            // Photos of other records have ids derived by the server (UUIDv5); a phone's id
+            // of that version could name one of them.
+            if uuid::Uuid::parse_str(&self.id).map(|id| id.get_version_num()) == Ok(5) {
+                return Err(AppError::BadPayload);
+            }
             let existing: Option<String> =
                 sqlx::query_scalar("SELECT meeting_id FROM meeting_files WHERE id = ?")
                     .bind(&self.id)

@@ -54,13 +54,22 @@ pub async fn resize_chosen(
     input: Option<web_sys::HtmlInputElement>,
     max: usize,
 ) -> Result<Vec<String>, AppError> {
+    resize_files(chosen_files(input.as_ref()), max).await
+}
+
+/// The files a file input holds now.
+pub fn chosen_files(input: Option<&web_sys::HtmlInputElement>) -> Vec<web_sys::File> {
+    let Some(files) = input.and_then(|i| i.files()) else {
+        return Vec::new();
+    };
+    (0..files.length()).filter_map(|i| files.get(i)).collect()
+}
+
+/// Photos kept by a view (at most `max`), each shrunk for the outbox.
+pub async fn resize_files(files: Vec<web_sys::File>, max: usize) -> Result<Vec<String>, AppError> {
     let mut photos = Vec::new();
-    if let Some(files) = input.and_then(|i| i.files()) {
-        for index in 0..files.length().min(max as u32) {
-            if let Some(file) = files.get(index) {
-                photos.push(resize_photo(file).await?);
-            }
-        }
+    for file in files.into_iter().take(max) {
+        photos.push(resize_photo(file).await?);
     }
     Ok(photos)
 }

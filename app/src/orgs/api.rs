@@ -749,16 +749,31 @@ pub mod service {
         Ok(())
     }
 
-    /// Creates a community, paired with the branch that asks for it.
+    /// Creates a community, paired with the branch that asks for it. Pairing gives the
+    /// branch's secretary the residents' contacts in its wishes, so a secretary pairs only
+    /// with a new community or one no other branch works with; beyond that the admin
+    /// over the branch decides.
     pub async fn create_community(
         pool: &SqlitePool,
         actor: &Actor,
         branch_id: &str,
         name: &str,
     ) -> AppResult<()> {
-        authorized_branch(pool, actor, Action::PairCommunity, branch_id).await?;
+        let (_, path) = authorized_branch(pool, actor, Action::PairCommunity, branch_id).await?;
         let name = crate::auth::rules::normalize_name(name)?;
-        let mut tx = pool.begin().await?;
+        let is_admin = crate::auth::authz::can(actor, Action::ManageOrgTree, &path);
+        let mut tx = crate::state::begin_write(pool).await?;
+        let paired_elsewhere: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM branch_communities bc JOIN communities c ON c.id = bc.community_id
+             WHERE c.name = ? AND bc.branch_id <> ? LIMIT 1",
+        )
+        .bind(&name)
+        .bind(branch_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if paired_elsewhere.is_some() && !is_admin {
+            return Err(AppError::PairingNeedsAdmin);
+        }
         let existing: Option<String> =
             sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
                 .bind(&name)

@@ -1292,7 +1292,7 @@ pub mod service {
             return Err(AppError::PhotoInvalid);
         }
         for (index, data) in photos.iter().enumerate() {
-            let (id, clean) = store::accept(ctx.uploads, owner_id, index, data).await?;
+            let (id, clean) = store::accept(ctx.uploads, owner_kind, owner_id, index, data).await?;
             sqlx::query(
                 "INSERT INTO point_photos (id, owner_kind, owner_id, width, height, bytes, uploaded_by, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",

@@ -64,16 +64,18 @@ pub mod store {
     }
 
     /// Photo `index` of a record that travels in an op: decoded, cleaned and saved. Its id
-    /// derives from the record's, so a replayed op writes the same file.
+    /// derives from the record's kind and id, so a replayed op names the same file and no
+    /// record of one kind can name another kind's photo.
     pub async fn accept(
         dir: &Path,
+        owner_kind: &str,
         owner_id: &str,
         index: usize,
         data: &str,
     ) -> AppResult<(String, Reencoded)> {
         let id = uuid::Uuid::new_v5(
             &uuid::Uuid::NAMESPACE_OID,
-            format!("{owner_id}/{index}").as_bytes(),
+            format!("{owner_kind}/{owner_id}/{index}").as_bytes(),
         )
         .to_string();
         let bytes = decode_base64(data)?;
@@ -85,8 +87,12 @@ pub mod store {
     }
 
     /// Writes atomically (temporary file, then rename), so a crash never leaves half a photo.
+    /// A photo once stored is never replaced: an id names one picture for good.
     pub async fn save(dir: &Path, id: &str, jpeg: &[u8]) -> AppResult<()> {
         let target = path_of(dir, id)?;
+        if tokio::fs::try_exists(&target).await? {
+            return Ok(());
+        }
         tokio::fs::create_dir_all(dir).await?;
         let partial = target.with_extension(format!("{}.part", crate::state::random_hex32()));
         tokio::fs::write(&partial, jpeg).await?;

@@ -62,7 +62,7 @@ pub async fn set_confirm_days(branch_id: String, days: String) -> Result<(), App
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::super::rules::{
-        auto_confirm_due, check_draft, check_pledge, end_of_day, is_overdue, pledge_step,
+        auto_confirm_due, check_draft, check_pledge, end_of_day, expire, is_overdue, pledge_step,
         sees_contact, step, Event, Pledge, PledgeStatus, WishCategory, WishStatus, ADDRESS_MAX,
         PHOTOS_MAX, THANKS_MAX,
     };
@@ -77,7 +77,7 @@ pub mod service {
     use crate::error::{AppError, AppResult};
     use crate::offline::api::service::{ApplyOp, OpContext};
     use crate::offline::rules::effective_time;
-    use crate::state::{audit, now};
+    use crate::state::{audit, begin_write, now};
     use sqlx::{SqliteConnection, SqlitePool};
 
     const DEFAULT_CONFIRM_DAYS: i64 = 7;
@@ -101,6 +101,7 @@ pub mod service {
         category: String,
         needed_by: i64,
         target: i64,
+        target_asked: Option<i64>,
         unit: Option<String>,
         contact_name: String,
         contact_phone: String,
@@ -161,6 +162,7 @@ pub mod service {
         status: String,
         needed_by: i64,
         target: i64,
+        target_asked: Option<i64>,
         unit: Option<String>,
         covered: i64,
         photo: Option<String>,
@@ -177,6 +179,7 @@ pub mod service {
                 status: WishStatus::parse(&self.status).unwrap_or(WishStatus::Pending),
                 needed_by: self.needed_by,
                 target: self.target as u32,
+                target_asked: self.target_asked.map(|t| t as u32),
                 unit: self.unit,
                 covered: self.covered as u32,
                 photo: self.photo,
@@ -185,14 +188,14 @@ pub mod service {
         }
     }
 
-    const CARD_COLUMNS: &str = "w.id, w.title, w.category, w.status, w.needed_by, w.target, w.unit, w.created_at, w.reject_reason,
+    const CARD_COLUMNS: &str = "w.id, w.title, w.category, w.status, w.needed_by, w.target, w.target_asked, w.unit, w.created_at, w.reject_reason,
          COALESCE((SELECT SUM(p.quantity) FROM wish_pledges p WHERE p.wish_id = w.id AND p.status <> 'released'), 0) AS covered,
          (SELECT f.id FROM wish_photos f WHERE f.wish_id = w.id AND f.pledge_id IS NULL ORDER BY f.created_at, f.id LIMIT 1) AS photo";
 
     async fn wish_row(conn: &mut SqliteConnection, id: &str) -> AppResult<WishRow> {
         sqlx::query_as(
             "SELECT w.id, w.community_id, c.name AS community, w.poster_id, w.on_behalf_of, w.title, w.story,
-                    w.category, w.needed_by, w.target, w.unit, w.contact_name, w.contact_phone,
+                    w.category, w.needed_by, w.target, w.target_asked, w.unit, w.contact_name, w.contact_phone,
                     w.contact_address, w.status, w.reject_reason, w.branch_id, w.created_at
              FROM wishes w JOIN communities c ON c.id = w.community_id WHERE w.id = ?",
         )
@@ -569,6 +572,7 @@ pub mod service {
             status: wish.status(),
             needed_by: wish.needed_by,
             target: wish.target as u32,
+            target_asked: wish.target_asked.map(|t| t as u32),
             unit: wish.unit.clone(),
             covered: super::super::rules::covered(&rules),
             photo,
@@ -698,9 +702,15 @@ pub mod service {
     }
 
     pub async fn approve(pool: &SqlitePool, actor: &Actor, wish_id: &str) -> AppResult<()> {
-        let mut tx = pool.begin().await?;
+        let mut tx = begin_write(pool).await?;
         let wish = wish_row(&mut tx, wish_id).await?;
         let branch = reviewing_branch(&mut tx, actor, &wish.community_id).await?;
+        if wish.poster_id == actor.user_id {
+            return Err(AppError::OwnWish);
+        }
+        if is_overdue(wish.needed_by, now()) {
+            return Err(AppError::WishOverdue);
+        }
         let next = step(wish.status(), Event::Approve, wish.target as u32, &[])?;
         let changed = sqlx::query(
             "UPDATE wishes SET status = ?, branch_id = ?, reviewed_by = ?, reviewed_at = ?, published_at = ?
@@ -738,7 +748,7 @@ pub mod service {
         reason: &str,
     ) -> AppResult<()> {
         let reason = crate::meetings::rules::normalize_reason(reason)?;
-        let mut tx = pool.begin().await?;
+        let mut tx = begin_write(pool).await?;
         let wish = wish_row(&mut tx, wish_id).await?;
         let branch = reviewing_branch(&mut tx, actor, &wish.community_id).await?;
         let next = step(wish.status(), Event::Reject, wish.target as u32, &[])?;
@@ -787,7 +797,7 @@ pub mod service {
             .ok()
             .filter(|d| (1..=CONFIRM_DAYS_MAX).contains(d))
             .ok_or(AppError::BadPayload)?;
-        let mut tx = pool.begin().await?;
+        let mut tx = begin_write(pool).await?;
         sqlx::query(
             "INSERT INTO branch_settings (branch_id, wish_confirm_days) VALUES (?, ?)
              ON CONFLICT (branch_id) DO UPDATE SET wish_confirm_days = excluded.wish_confirm_days",
@@ -866,9 +876,9 @@ pub mod service {
         follow_pledges(conn, &wish, Event::Confirm).await
     }
 
-    /// The 30 s timer: wishes past their date with nothing pledged expire; fulfilments the
-    /// poster left unanswered past the branch's period are confirmed. Returns (expired,
-    /// confirmed).
+    /// The 30 s timer: wishes past their date close what nobody took ([`expire`]);
+    /// fulfilments the poster left unanswered past the branch's period are confirmed. One
+    /// wish's trouble is logged and the others go on. Returns (expired, confirmed).
     pub async fn tick(pool: &SqlitePool) -> AppResult<(usize, usize)> {
         let now = now();
         let overdue: Vec<String> = sqlx::query_scalar(
@@ -879,25 +889,9 @@ pub mod service {
         .await?;
         let mut expired = 0;
         for id in overdue {
-            let mut tx = pool.begin().await?;
-            let wish = wish_row(&mut tx, &id).await?;
-            let pledges: Vec<Pledge> = pledge_rows(&mut tx, &id)
-                .await?
-                .iter()
-                .map(PledgeRow::rule)
-                .collect();
-            if !is_overdue(wish.needed_by, now) {
-                continue;
-            }
-            if let Ok(next) = step(wish.status(), Event::Expire, wish.target as u32, &pledges) {
-                sqlx::query("UPDATE wishes SET status = ? WHERE id = ? AND status = ?")
-                    .bind(next.as_str())
-                    .bind(&id)
-                    .bind(&wish.status)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                expired += 1;
+            match expire_one(pool, &id, now).await {
+                Ok(changed) => expired += usize::from(changed),
+                Err(error) => tracing::warn!(wish = %id, %error, "expiring a wish failed"),
             }
         }
         let done: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
@@ -912,15 +906,52 @@ pub mod service {
             if !auto_confirm_due(done_at, days.unwrap_or(DEFAULT_CONFIRM_DAYS), now) {
                 continue;
             }
-            let mut tx = pool.begin().await?;
-            let pledge = pledge_row(&mut tx, &pledge_id).await?;
-            if pledge.status() == PledgeStatus::Done {
-                confirm(&mut tx, &pledge, "auto", None).await?;
-                tx.commit().await?;
-                confirmed += 1;
+            match auto_confirm(pool, &pledge_id).await {
+                Ok(changed) => confirmed += usize::from(changed),
+                Err(error) => tracing::warn!(pledge = %pledge_id, %error, "auto-confirm failed"),
             }
         }
         Ok((expired, confirmed))
+    }
+
+    async fn expire_one(pool: &SqlitePool, id: &str, now: i64) -> AppResult<bool> {
+        let mut tx = begin_write(pool).await?;
+        let wish = wish_row(&mut tx, id).await?;
+        let pledges: Vec<Pledge> = pledge_rows(&mut tx, id)
+            .await?
+            .iter()
+            .map(PledgeRow::rule)
+            .collect();
+        if !is_overdue(wish.needed_by, now) {
+            return Ok(false);
+        }
+        let Ok((status, target)) = expire(wish.status(), wish.target as u32, &pledges) else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "UPDATE wishes SET status = ?, target = ?,
+                 target_asked = CASE WHEN ? < target THEN COALESCE(target_asked, target) ELSE target_asked END
+             WHERE id = ?",
+        )
+        .bind(status.as_str())
+        .bind(target)
+        .bind(target)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn auto_confirm(pool: &SqlitePool, pledge_id: &str) -> AppResult<bool> {
+        let mut tx = begin_write(pool).await?;
+        let pledge = pledge_row(&mut tx, pledge_id).await?;
+        if pledge.status() != PledgeStatus::Done {
+            return Ok(false);
+        }
+        confirm(&mut tx, &pledge, "auto", None).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn store_photos(
@@ -933,10 +964,13 @@ pub mod service {
         if photos.len() > PHOTOS_MAX {
             return Err(AppError::PhotoInvalid);
         }
-        let owner = pledge_id.unwrap_or(wish_id);
+        let (kind, owner) = match pledge_id {
+            Some(pledge) => ("pledge", pledge),
+            None => ("wish", wish_id),
+        };
         for (index, data) in photos.iter().enumerate() {
             let (id, clean) =
-                crate::uploads::store::accept(ctx.uploads, owner, index, data).await?;
+                crate::uploads::store::accept(ctx.uploads, kind, owner, index, data).await?;
             sqlx::query(
                 "INSERT INTO wish_photos (id, wish_id, pledge_id, width, height, bytes, uploaded_by, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -1062,6 +1096,10 @@ pub mod service {
             if wish.unit.is_none() && self.quantity != 1 {
                 return Err(AppError::WishQuantity);
             }
+            let made_at = effective_time(ctx.created_at, now());
+            if is_overdue(wish.needed_by, made_at) {
+                return Err(AppError::WishOverdue);
+            }
             let mut pledges: Vec<Pledge> = pledge_rows(conn, &wish.id)
                 .await?
                 .iter()
@@ -1084,7 +1122,7 @@ pub mod service {
             .bind(&ctx.actor.user_id)
             .bind(&self.branch_id)
             .bind(self.quantity)
-            .bind(effective_time(ctx.created_at, now()))
+            .bind(made_at)
             .execute(&mut *conn)
             .await
             .map_err(|_| AppError::BadPayload)?;
@@ -1176,6 +1214,19 @@ pub mod service {
                 "" => None,
                 text => Some(bounded(text, THANKS_MAX).ok_or(AppError::TextTooLong)?),
             };
+            // Confirmed offline, but the branch's timer got there first: keep the thanks.
+            if pledge.status() == PledgeStatus::Confirmed
+                && pledge.confirmed_how.as_deref() == Some("auto")
+            {
+                sqlx::query(
+                    "UPDATE wish_pledges SET confirmed_how = 'poster', thanks = ? WHERE id = ?",
+                )
+                .bind(&thanks)
+                .bind(&pledge.id)
+                .execute(&mut *conn)
+                .await?;
+                return Ok(serde_json::json!({ "wish_status": wish.status }));
+            }
             let status = confirm(conn, &pledge, "poster", thanks.as_deref()).await?;
             Ok(serde_json::json!({ "wish_status": status.as_str() }))
         }

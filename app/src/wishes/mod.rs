@@ -21,6 +21,8 @@ pub struct WishCard {
     pub status: WishStatus,
     pub needed_by: i64,
     pub target: u32,
+    /// The target first asked for, when the needed-by day closed the part nobody took.
+    pub target_asked: Option<u32>,
     /// `Some` for a crowdfunded wish.
     pub unit: Option<String>,
     /// How much live pledges cover.

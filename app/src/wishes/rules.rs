@@ -394,6 +394,24 @@ pub fn step(
     }
 }
 
+/// Its needed-by day has passed: a wish nobody pledged to expires; a crowdfunded wish
+/// partly pledged closes its open remainder (its target becomes what was pledged) and
+/// follows its pledges from there. Returns the new status and target.
+pub fn expire(
+    status: WishStatus,
+    target: u32,
+    pledges: &[Pledge],
+) -> Result<(WishStatus, u32), WishRefusal> {
+    let covered = covered(pledges);
+    match status {
+        WishStatus::Pending | WishStatus::Published if covered == 0 => {
+            Ok((WishStatus::Expired, target))
+        }
+        WishStatus::Published => Ok((derived(covered, pledges), covered)),
+        _ => Err(WishRefusal::Illegal),
+    }
+}
+
 /// A pledge's own step.
 pub fn pledge_step(status: PledgeStatus, event: Event) -> Result<PledgeStatus, WishRefusal> {
     match (status, event) {
@@ -532,6 +550,31 @@ mod tests {
             step(WishStatus::Published, Event::Pledge, 20, &[p(12, Active)]),
             Ok(WishStatus::Published)
         );
+    }
+
+    #[test]
+    fn expiry_closes_what_nobody_took() {
+        use WishStatus::*;
+        assert_eq!(expire(Published, 1, &[]), Ok((Expired, 1)));
+        assert_eq!(expire(Pending, 20, &[]), Ok((Expired, 20)));
+        assert_eq!(expire(Published, 20, &[p(5, Released)]), Ok((Expired, 20)));
+        // 12 of 20 pledged: the 8 nobody took close; the 12 go on (or are already done).
+        assert_eq!(expire(Published, 20, &[p(12, Active)]), Ok((Claimed, 12)));
+        assert_eq!(
+            expire(
+                Published,
+                20,
+                &[p(12, PledgeStatus::Confirmed), p(3, Released)]
+            ),
+            Ok((WishStatus::Confirmed, 12))
+        );
+        for status in [Rejected, Claimed, Fulfilled, Confirmed, Withdrawn, Expired] {
+            assert_eq!(
+                expire(status, 1, &[p(1, Active)]),
+                Err(WishRefusal::Illegal),
+                "{status:?}"
+            );
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHea
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use std::collections::HashMap;
 
 fn status_class(status: WishStatus) -> &'static str {
     match status {
@@ -63,6 +64,96 @@ fn payload_is(op: &QueuedOp, field: &str, value: &str) -> bool {
     op.payload.get(field).and_then(|v| v.as_str()) == Some(value)
 }
 
+/// Text typed per item (a pledge's proof note or thanks, a refusal's reason), owned by the
+/// page: a refresh of the list redraws the fields with what was typed.
+#[derive(Clone, Copy)]
+struct Drafts(RwSignal<HashMap<String, String>>);
+
+impl Drafts {
+    fn new() -> Self {
+        Self(RwSignal::new(HashMap::new()))
+    }
+
+    fn get(&self, key: &str) -> String {
+        self.0.with(|m| m.get(key).cloned().unwrap_or_default())
+    }
+
+    fn get_untracked(&self, key: &str) -> String {
+        self.0
+            .with_untracked(|m| m.get(key).cloned().unwrap_or_default())
+    }
+
+    fn set(&self, key: &str, value: String) {
+        self.0.update(|m| {
+            m.insert(key.to_string(), value);
+        });
+    }
+}
+
+/// Photos chosen per form, owned by the page: a refresh redraws file inputs empty, so
+/// the choice lives here and the form says how many are chosen. The files themselves are
+/// browser objects, kept only in the browser (a server-side local signal would be dropped
+/// on another thread).
+#[derive(Clone, Copy)]
+struct Chosen {
+    counts: RwSignal<HashMap<String, usize>>,
+    #[cfg(feature = "hydrate")]
+    files: StoredValue<HashMap<String, Vec<web_sys::File>>, LocalStorage>,
+}
+
+impl Chosen {
+    fn new() -> Self {
+        Self {
+            counts: RwSignal::new(HashMap::new()),
+            #[cfg(feature = "hydrate")]
+            files: StoredValue::new_local(HashMap::new()),
+        }
+    }
+
+    fn count(&self, key: &str) -> usize {
+        self.counts.with(|m| m.get(key).copied().unwrap_or(0))
+    }
+
+    fn keep(&self, key: &str, ev: &leptos::ev::Event) {
+        let input: web_sys::HtmlInputElement = event_target(ev);
+        let files: Vec<web_sys::File> = match input.files() {
+            Some(list) => (0..list.length()).filter_map(|i| list.get(i)).collect(),
+            None => Vec::new(),
+        };
+        self.counts.update(|m| {
+            m.insert(key.to_string(), files.len());
+        });
+        #[cfg(feature = "hydrate")]
+        self.files.update_value(|m| {
+            m.insert(key.to_string(), files);
+        });
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn files(&self, key: &str) -> Vec<web_sys::File> {
+        self.files
+            .with_value(|m| m.get(key).cloned())
+            .unwrap_or_default()
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn clear(&self, key: &str) {
+        self.files.update_value(|m| {
+            m.remove(key);
+        });
+        self.counts.update(|m| {
+            m.remove(key);
+        });
+    }
+
+    fn view(self, key: String) -> impl IntoView {
+        move || {
+            let n = self.count(&key);
+            (n > 0).then(|| view! { <p class="muted chosen">{tr(Msg::PhotosChosen)} " " {n}</p> })
+        }
+    }
+}
+
 /// The wall's filters and the post form, owned by the page so a refresh keeps them.
 #[derive(Clone, Copy)]
 struct WallState {
@@ -85,8 +176,13 @@ struct PostState {
     address: RwSignal<String>,
     on_behalf_of: RwSignal<String>,
     phone: RwSignal<String>,
+    photos: Chosen,
+    /// The post form's error, kept here so a refresh does not hide it.
+    error: RwSignal<Option<AppError>>,
     sent: RwSignal<bool>,
 }
+
+const POST_PHOTOS: &str = "post";
 
 impl PostState {
     fn new() -> Self {
@@ -101,6 +197,8 @@ impl PostState {
             address: RwSignal::new(String::new()),
             on_behalf_of: RwSignal::new(String::new()),
             phone: RwSignal::new(String::new()),
+            photos: Chosen::new(),
+            error: RwSignal::new(None),
             sent: RwSignal::new(false),
         }
     }
@@ -320,8 +418,7 @@ fn mine_view(mine: Vec<super::MyWish>) -> impl IntoView {
 
 #[component]
 fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl IntoView {
-    let error = RwSignal::new(None::<AppError>);
-    let photos = NodeRef::<leptos::html::Input>::new();
+    let error = state.error;
     let community = StoredValue::new(community_id);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -362,8 +459,8 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
                     address: state.address.get_untracked(),
                     on_behalf_of: for_others.then_some(on_behalf),
                     contact_phone: for_others.then(|| state.phone.get_untracked()),
-                    photos: crate::offline::client::resize_chosen(
-                        photos.get_untracked(),
+                    photos: crate::offline::client::resize_files(
+                        state.photos.files(POST_PHOTOS),
                         PHOTOS_MAX,
                     )
                     .await?,
@@ -373,13 +470,14 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
             match result.await {
                 Ok(_) => {
                     state.clear();
+                    state.photos.clear(POST_PHOTOS);
                     state.sent.set(true);
                 }
                 Err(e) => error.set(Some(e)),
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (community, photos);
+        let _ = community;
     };
     let text = move |label: Msg,
                      signal: RwSignal<String>,
@@ -426,7 +524,9 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
                 </fieldset>
                 {text(Msg::ContactAddress, state.address, "address", "text")}
                 <p class="muted">{tr(Msg::ContactPrivate)}</p>
-                <label>{tr(Msg::WishPhotos)}<input type="file" accept="image/*" multiple node_ref=photos name="photos"/></label>
+                <label>{tr(Msg::WishPhotos)}<input type="file" accept="image/*" multiple name="photos"
+                    on:change=move |ev| state.photos.keep(POST_PHOTOS, &ev)/></label>
+                {state.photos.view(POST_PHOTOS.to_string())}
                 {move || error.get().map(|error| view! { <ErrorNote error/> })}
                 {move || state.sent.get().then(|| view! { <p class="ok" role="status">{tr(Msg::WishQueued)}</p> })}
                 <button type="submit">{tr(Msg::PostWishSubmit)}</button>
@@ -441,8 +541,10 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
 struct DetailState {
     quantity: RwSignal<String>,
     unit_branch: RwSignal<String>,
-    proof: RwSignal<String>,
-    thanks: RwSignal<String>,
+    /// Keyed by pledge id.
+    proof: Drafts,
+    thanks: Drafts,
+    photos: Chosen,
     reason: RwSignal<String>,
     error: RwSignal<Option<AppError>>,
 }
@@ -467,8 +569,9 @@ pub fn WishPage() -> impl IntoView {
     let state = DetailState {
         quantity: RwSignal::new("1".to_string()),
         unit_branch: RwSignal::new(String::new()),
-        proof: RwSignal::new(String::new()),
-        thanks: RwSignal::new(String::new()),
+        proof: Drafts::new(),
+        thanks: Drafts::new(),
+        photos: Chosen::new(),
         reason: RwSignal::new(String::new()),
         error: RwSignal::new(None),
     };
@@ -519,6 +622,9 @@ fn detail_view(
                 <span class="badge">{w.card.category.label_zh()}</span> " " {w.community.clone()}
                 " · " {tr(Msg::NeededBy)} " " {format_date(w.card.needed_by)}
             </p>
+            {w.card.target_asked.map(|asked| view! {
+                <p class="muted closed-part">{tr(Msg::TargetAsked)} " " {asked} " · " {tr(Msg::ClosedAtDate)}</p>
+            })}
             {progress.map(|p| view! {
                 <p class="wish-progress"><strong>{tr(Msg::Crowdfunded)} " " {p}</strong></p>
                 <progress max=w.card.target value=w.card.covered></progress>
@@ -626,7 +732,10 @@ fn actions_view(
                 <summary>{tr(Msg::UnitPledge)}</summary>
                 <label>{tr(Msg::Branch)}
                     <select name="branch" on:change=move |ev| state.unit_branch.set(event_target_value(&ev))>
-                        {branches.into_iter().map(|b| view! { <option value=b.id.clone()>{b.name.clone()}</option> }).collect_view()}
+                        {branches.into_iter().map(|b| {
+                            let id = b.id.clone();
+                            view! { <option value=b.id.clone() selected=move || state.unit_branch.get() == id>{b.name.clone()}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
                 {quantity_input()}
@@ -694,21 +803,16 @@ fn pledge_item(
     confirm_days: i64,
     state: DetailState,
 ) -> impl IntoView {
-    let photos = NodeRef::<leptos::html::Input>::new();
     let pledge_id = StoredValue::new(p.id.clone());
     let fulfil = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let note = state.proof.get_untracked();
+        let key = pledge_id.get_value();
+        let note = state.proof.get_untracked(&key);
         if let Err(e) = crate::points::normalize_note(&note) {
             state.error.set(Some(e));
             return;
         }
-        let chosen = photos
-            .get_untracked()
-            .and_then(|i| i.files())
-            .map(|f| f.length())
-            .unwrap_or(0);
-        if chosen == 0 {
+        if state.photos.count(&key) == 0 {
             state.error.set(Some(AppError::ProofRequired));
             return;
         }
@@ -717,10 +821,10 @@ fn pledge_item(
         leptos::task::spawn_local(async move {
             let result = async {
                 let op = FulfilPledge {
-                    pledge_id: pledge_id.get_value(),
+                    pledge_id: key.clone(),
                     note,
-                    photos: crate::offline::client::resize_chosen(
-                        photos.get_untracked(),
+                    photos: crate::offline::client::resize_files(
+                        state.photos.files(&key),
                         PHOTOS_MAX,
                     )
                     .await?,
@@ -728,20 +832,26 @@ fn pledge_item(
                 crate::offline::client::enqueue(&op).await
             };
             match result.await {
-                Ok(_) => state.proof.set(String::new()),
+                Ok(_) => {
+                    state.proof.set(&key, String::new());
+                    state.photos.clear(&key);
+                }
                 Err(e) => state.error.set(Some(e)),
             }
         });
         #[cfg(not(feature = "hydrate"))]
-        let _ = (note, photos);
+        let _ = note;
     };
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let key = pledge_id.get_value();
         let op = ConfirmPledge {
-            pledge_id: pledge_id.get_value(),
-            thanks: state.thanks.get_untracked(),
+            pledge_id: key.clone(),
+            thanks: state.thanks.get_untracked(&key),
         };
-        send(op, state.error, move || state.thanks.set(String::new()));
+        send(op, state.error, move || {
+            state.thanks.set(&key, String::new())
+        });
     };
     let release = move |_| {
         send(
@@ -780,9 +890,12 @@ fn pledge_item(
             {active_mine.then(|| view! {
                 <form class="fulfil" on:submit=fulfil>
                     <label>{tr(Msg::ProofNote)}
-                        <textarea name="proof" rows="2" prop:value=move || state.proof.get() on:input=move |ev| state.proof.set(event_target_value(&ev))></textarea>
+                        <textarea name="proof" rows="2" prop:value=move || state.proof.get(&pledge_id.get_value())
+                            on:input=move |ev| state.proof.set(&pledge_id.get_value(), event_target_value(&ev))></textarea>
                     </label>
-                    <label>{tr(Msg::ProofPhoto)}<input type="file" accept="image/*" multiple node_ref=photos name="proof_photos"/></label>
+                    <label>{tr(Msg::ProofPhoto)}<input type="file" accept="image/*" multiple name="proof_photos"
+                        on:change=move |ev| state.photos.keep(&pledge_id.get_value(), &ev)/></label>
+                    {state.photos.view(pledge_id.get_value())}
                     <div class="row wrap">
                         <button type="submit">{tr(Msg::MarkFulfilled)}</button>
                         <button type="button" class="secondary release" on:click=release>{tr(Msg::ReleasePledge)}</button>
@@ -793,7 +906,8 @@ fn pledge_item(
                 <form class="confirm" on:submit=confirm>
                     <p class="muted">{tr(Msg::ConfirmLead)} " " {confirm_days} " " {tr(Msg::Days)}</p>
                     <label>{tr(Msg::ThanksOptional)}
-                        <input type="text" name="thanks" prop:value=move || state.thanks.get() on:input=move |ev| state.thanks.set(event_target_value(&ev))/>
+                        <input type="text" name="thanks" prop:value=move || state.thanks.get(&pledge_id.get_value())
+                            on:input=move |ev| state.thanks.set(&pledge_id.get_value(), event_target_value(&ev))/>
                     </label>
                     <button type="submit">{tr(Msg::ConfirmFulfilled)}</button>
                 </form>
@@ -810,6 +924,7 @@ pub fn ReviewPage() -> impl IntoView {
     let reject = ServerAction::<RejectWish>::new();
     let days = ServerAction::<SetConfirmDays>::new();
     let pair = ServerAction::<CreateCommunity>::new();
+    let reasons = Drafts::new();
     let queue = Resource::new(
         move || {
             (
@@ -833,7 +948,7 @@ pub fn ReviewPage() -> impl IntoView {
                             {action_error(reject.value())}
                             {q.items.is_empty().then(|| view! { <Empty msg=Msg::NoWishesToReview/> })}
                             <ul class="plain">
-                                {q.items.into_iter().map(|item| review_item(item, approve, reject).into_any()).collect_view()}
+                                {q.items.into_iter().map(|item| review_item(item, approve, reject, reasons).into_any()).collect_view()}
                             </ul>
                         </section>
                         {q.branches.into_iter().map(|b| branch_settings(b, days, pair).into_any()).collect_view()}
@@ -882,8 +997,10 @@ fn review_item(
     item: ReviewItem,
     approve: ServerAction<ApproveWish>,
     reject: ServerAction<RejectWish>,
+    reasons: Drafts,
 ) -> impl IntoView {
     let id = item.card.id.clone();
+    let key = StoredValue::new(id.clone());
     let href = format!("/wishes/{id}");
     let (approve_id, reject_id) = (id.clone(), id.clone());
     let progress = progress(&item.card);
@@ -912,7 +1029,9 @@ fn review_item(
                     <summary class="chip danger">{tr(Msg::RejectWish)}</summary>
                     <ActionForm action=reject>
                         <input type="hidden" name="wish_id" value=reject_id/>
-                        <label>{tr(Msg::WishRejectReason)}<textarea name="reason" rows="2"></textarea></label>
+                        <label>{tr(Msg::WishRejectReason)}<textarea name="reason" rows="2"
+                            prop:value=move || reasons.get(&key.get_value())
+                            on:input=move |ev| reasons.set(&key.get_value(), event_target_value(&ev))></textarea></label>
                         <button type="submit" class="secondary">{tr(Msg::RejectWish)}</button>
                     </ActionForm>
                 </details>
