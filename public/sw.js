@@ -123,6 +123,22 @@ async function cachedRead(request) {
   }
 }
 
+// Photos of meetings, claims and wishes: the last copy seen, for reading without signal.
+// Network first, so a photo one may no longer see is not shown again from here while
+// online; the cache goes with the user's other reads at logout.
+async function mediaRead(request) {
+  const cache = await caches.open(READS_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
@@ -137,5 +153,7 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirstPage(event));
   } else if (url.pathname.startsWith("/pkg/") || url.pathname.startsWith("/icons/")) {
     event.respondWith(cacheFirst(event));
+  } else if (url.pathname.startsWith("/media/")) {
+    event.respondWith(mediaRead(request));
   }
 });

@@ -49,6 +49,15 @@ async function fulfil(page: Page, note: string) {
   await expect(page.locator("li.pledge.mine")).toHaveAttribute("data-status", "done", { timeout: 20_000 });
 }
 
+async function controlledByServiceWorker(page: Page) {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
+    await page.reload();
+    await hydrated(page);
+  }
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}
+
 async function confirmPart(pledge: Locator, thanks: string) {
   await pledge.getByLabel("说声谢谢（可选）").fill(thanks);
   await pledge.getByRole("button", { name: "确认完成" }).click();
@@ -101,10 +110,19 @@ test("a resident's crowdfunded wish is reviewed, pledged in two parts (one offli
   await expect(a.getByTestId("contact")).toContainText("幸福里小区 5 栋 1 单元 302");
   await expect(a.locator(".wish-progress")).toContainText("12/20 套");
 
-  // Member B pledges the other 8 with no signal: queued, synced once back online.
+  // Member B opens the wish with signal, loses it, still reads it with its photo, and
+  // pledges the other 8 there: queued, synced once back online.
   const b = await phone(browser, MEMBER_B);
+  await goto(b, "/wishes");
+  await controlledByServiceWorker(b);
   await openWish(b, title);
+  await goto(b, new URL(b.url()).pathname);
+  await expect.poll(() => b.locator(".wish-detail img").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await b.context().setOffline(true);
+  await b.reload();
+  await hydrated(b);
+  await expect(b.locator(".wish-detail .freshness")).toContainText("更新于");
+  await expect.poll(() => b.locator(".wish-detail img").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await b.getByLabel("认领数量").fill("8");
   await b.getByRole("button", { name: "我来认领" }).click();
   await expect(b.getByTestId("outbox-count")).toHaveText("1");
@@ -143,15 +161,6 @@ test("a resident's crowdfunded wish is reviewed, pledged in two parts (one offli
     expect(after[key], key).toBe(before[key] + 1);
   }
 });
-
-async function controlledByServiceWorker(page: Page) {
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
-    await page.reload();
-    await hydrated(page);
-  }
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
-}
 
 test("a wish read offline and pledged there loses the last part to a member online and says so plainly", async ({
   browser,
