@@ -132,13 +132,18 @@ test("a resident's crowdfunded wish is reviewed, pledged in two parts (one offli
   await expect(b.locator("li.pledge.mine")).toHaveAttribute("data-status", "active", { timeout: 20_000 });
   await expect(b.locator(".wish-detail .wish-status")).toHaveText("已认领");
 
-  // Both hand in their part with a photo.
+  // Both hand in their part with a photo; A finds the wish under 我认领的心愿.
+  await goto(a, "/wishes");
+  await a.locator(".my-pledges a", { hasText: title }).click();
+  await expect(a.locator(".wish-detail h2")).toHaveText(title);
   await fulfil(a, "12 套校服已送到学校");
   await fulfil(b, "8 套校服已交给社区");
   await expect(b.locator("li.pledge img")).toHaveCount(2);
   await expect(b.locator(".wish-detail .wish-status")).toHaveText("已完成", { timeout: 20_000 });
 
-  // The resident confirms both parts and thanks them.
+  // The resident sees two parts waiting, confirms both and thanks them.
+  await goto(resident, "/wishes");
+  await expect(resident.locator(".my-wishes li.mine", { hasText: title }).locator(".awaiting")).toContainText("待你确认 2");
   await openWish(resident, title);
   const parts = resident.locator("li.pledge");
   await expect(parts).toHaveCount(2);

@@ -238,6 +238,9 @@ async fn a_crowdfunded_wish_goes_from_post_to_confirmed_and_pays_each_claimer_on
     // 12 + 8 of 20; 9 would be more than is left.
     let (pa, outcome) = pledge(&app, &a, &wish, 12).await;
     assert_eq!(outcome["Applied"]["wish_status"], "published");
+    let pledged = wall(&app, &a).await["pledged"].clone();
+    assert_eq!(pledged[0]["card"]["id"], wish, "A finds what they took on");
+    assert_eq!(pledged[0]["quantity"], 12);
     let (_, outcome) = pledge(&app, &b, &wish, 9).await;
     assert_eq!(outcome, json!({ "Rejected": "WishOverPledged" }));
     let (pb, outcome) = pledge(&app, &b, &wish, 8).await;
@@ -271,6 +274,15 @@ async fn a_crowdfunded_wish_goes_from_post_to_confirmed_and_pays_each_claimer_on
         2
     );
 
+    let mine = wall(&app, &resident).await["mine"].clone();
+    let posted = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["card"]["id"] == wish)
+        .unwrap();
+    assert_eq!(posted["awaiting"], 2, "two parts wait for the resident");
+
     // The resident confirms A's part and thanks; A's points rise once.
     let (a_before, b_before) = (balance(&app, MEMBER_1).await, balance(&app, MEMBER_2).await);
     let confirm = |pledge: &str| json!({ "pledge_id": pledge, "thanks": "谢谢你们！" });
@@ -287,6 +299,14 @@ async fn a_crowdfunded_wish_goes_from_post_to_confirmed_and_pays_each_claimer_on
         json!({ "Rejected": "WishIllegal" })
     );
     assert_eq!(balance(&app, MEMBER_1).await, a_before + 5);
+    assert!(
+        wall(&app, &a).await["pledged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["card"]["id"] != wish),
+        "a confirmed part leaves A's list"
+    );
     let thanks: Option<String> = sqlx::query_scalar("SELECT thanks FROM wish_pledges WHERE id = ?")
         .bind(&pa)
         .fetch_one(&app.pool)

@@ -134,6 +134,10 @@ messages! {
     ReleasePledge => "放弃认领", "Release";
     ConfirmLead => "心愿已送到了吗？确认后认领人获得积分；不确认的，将在完成后自动确认，天数：", "Did it arrive? Confirming gives the claimer points; otherwise it is confirmed automatically after (days):";
     Days => "天", "days";
+    AwaitingConfirm => "待你确认", "To confirm";
+    MyPledges => "我认领的心愿", "Wishes I took on";
+    PledgeToFulfil => "认领中，完成后请上传照片", "Taken: add a photo when done";
+    DoneAwaitingConfirm => "已完成，等居民确认", "Done: waiting for the resident";
     PhotosChosen => "已选照片：", "Photos chosen:";
     TargetAsked => "原计划", "First asked for";
     ClosedAtDate => "到期时未被认领的部分已关闭", "the part nobody took closed on its date";

@@ -67,9 +67,9 @@ pub mod service {
         PHOTOS_MAX, THANKS_MAX,
     };
     use super::super::{
-        BranchWishSettings, ConfirmPledge, Contact, FulfilPledge, MyWish, PledgeView, PledgeWish,
-        PostWish, ReleasePledge, ReviewItem, ReviewQueue, WishCard, WishCounts, WishDetail,
-        WishWall, WithdrawWish, CONFIRM_DAYS_MAX,
+        BranchWishSettings, ConfirmPledge, Contact, FulfilPledge, MyPledge, MyWish, PledgeView,
+        PledgeWish, PostWish, ReleasePledge, ReviewItem, ReviewQueue, WishCard, WishCounts,
+        WishDetail, WishWall, WithdrawWish, CONFIRM_DAYS_MAX,
     };
     use crate::auth::authz::{can, Action, Actor};
     use crate::auth::session::org_path;
@@ -168,6 +168,7 @@ pub mod service {
         photo: Option<String>,
         created_at: i64,
         reject_reason: Option<String>,
+        awaiting: i64,
     }
 
     impl CardRow {
@@ -190,7 +191,8 @@ pub mod service {
 
     const CARD_COLUMNS: &str = "w.id, w.title, w.category, w.status, w.needed_by, w.target, w.target_asked, w.unit, w.created_at, w.reject_reason,
          COALESCE((SELECT SUM(p.quantity) FROM wish_pledges p WHERE p.wish_id = w.id AND p.status <> 'released'), 0) AS covered,
-         (SELECT f.id FROM wish_photos f WHERE f.wish_id = w.id AND f.pledge_id IS NULL ORDER BY f.created_at, f.id LIMIT 1) AS photo";
+         (SELECT f.id FROM wish_photos f WHERE f.wish_id = w.id AND f.pledge_id IS NULL ORDER BY f.created_at, f.id LIMIT 1) AS photo,
+         (SELECT COUNT(*) FROM wish_pledges p WHERE p.wish_id = w.id AND p.status = 'done') AS awaiting";
 
     async fn wish_row(conn: &mut SqliteConnection, id: &str) -> AppResult<WishRow> {
         sqlx::query_as(
@@ -446,6 +448,7 @@ pub mod service {
         .bind(&actor.user_id)
         .fetch_all(&mut *conn)
         .await?;
+        let pledged = my_pledges(&mut conn, &actor.user_id).await?;
         let to_review: i64 = if reviewed.is_empty() {
             0
         } else {
@@ -470,12 +473,15 @@ pub mod service {
                 .into_iter()
                 .map(|row| {
                     let reject_reason = row.reject_reason.clone();
+                    let awaiting = row.awaiting as u32;
                     MyWish {
                         card: row.card(),
                         reject_reason,
+                        awaiting,
                     }
                 })
                 .collect(),
+            pledged,
             can_post: resident_here || reviews_here,
             posts_for_others: reviews_here,
             to_review,
@@ -513,6 +519,34 @@ pub mod service {
             .map(|mut row| {
                 row.reject_reason = None;
                 row.card()
+            })
+            .collect())
+    }
+
+    /// The asker's own pledges still at work, newest first.
+    async fn my_pledges(conn: &mut SqliteConnection, user_id: &str) -> AppResult<Vec<MyPledge>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            card: CardRow,
+            quantity: i64,
+            pledge_status: String,
+        }
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {CARD_COLUMNS}, p.quantity, p.status AS pledge_status
+             FROM wish_pledges p JOIN wishes w ON w.id = p.wish_id
+             WHERE p.user_id = ? AND p.branch_id IS NULL AND p.status IN ('active', 'done')
+             ORDER BY p.created_at DESC LIMIT 50"
+        ))
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| MyPledge {
+                quantity: row.quantity as u32,
+                status: PledgeStatus::parse(&row.pledge_status).unwrap_or(PledgeStatus::Active),
+                card: row.card.card(),
             })
             .collect())
     }

@@ -55,6 +55,8 @@ pub struct WishWall {
     pub wishes: Vec<WishCard>,
     /// What the asker posted, any status, with a refusal's reason.
     pub mine: Vec<MyWish>,
+    /// Wishes the asker has a pledge at work on (any community), to find them again.
+    pub pledged: Vec<MyPledge>,
     /// The asker may post here: a resident of it, or a reviewer posting for a resident.
     pub can_post: bool,
     pub posts_for_others: bool,
@@ -67,6 +69,15 @@ pub struct WishWall {
 pub struct MyWish {
     pub card: WishCard,
     pub reject_reason: Option<String>,
+    /// Parts marked done that wait for the poster's confirmation.
+    pub awaiting: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyPledge {
+    pub card: WishCard,
+    pub quantity: u32,
+    pub status: PledgeStatus,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -301,6 +301,7 @@ fn wall_view(w: WishWall, state: WallState) -> impl IntoView {
         {head}
         {post}
         {mine_view(w.mine.clone()).into_any()}
+        {pledged_view(w.pledged.clone()).into_any()}
         {filters_view(state).into_any()}
         {cards_view(w.wishes.clone()).into_any()}
     }
@@ -406,6 +407,9 @@ fn mine_view(mine: Vec<super::MyWish>) -> impl IntoView {
                                         <span class=status_class(m.card.status)>{m.card.status.label_zh()}</span>
                                     </div>
                                 </A>
+                                {(m.awaiting > 0).then(|| view! {
+                                    <p class="awaiting"><span class="badge green">{tr(Msg::AwaitingConfirm)} " " {m.awaiting}</span></p>
+                                })}
                                 {m.reject_reason.clone().map(|r| view! { <p class="error reject-reason">{tr(Msg::WishRejectReason)} "：" {r}</p> })}
                             </li>
                         }).collect_view()}
@@ -414,6 +418,33 @@ fn mine_view(mine: Vec<super::MyWish>) -> impl IntoView {
             })
         }}
     }
+}
+
+/// What the asker took on and has not seen confirmed yet, whichever community it is in.
+fn pledged_view(pledged: Vec<super::MyPledge>) -> impl IntoView {
+    (!pledged.is_empty()).then(|| {
+        view! {
+            <section class="card my-pledges">
+                <h3>{tr(Msg::MyPledges)}</h3>
+                <ul class="plain">
+                    {pledged.into_iter().map(|p| {
+                        let label = if p.status == PledgeStatus::Done { Msg::DoneAwaitingConfirm } else { Msg::PledgeToFulfil };
+                        view! {
+                            <li class="wish pledged" data-status=p.status.as_str()>
+                                <A href=format!("/wishes/{}", p.card.id)>
+                                    <div class="member-head">
+                                        <strong>{p.card.title.clone()}</strong>
+                                        <span class="badge">{tr(label)}</span>
+                                    </div>
+                                    {p.card.unit.clone().map(|unit| view! { <p class="muted">"×" {p.quantity} " " {unit}</p> })}
+                                </A>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }
 
 #[component]
