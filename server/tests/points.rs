@@ -183,6 +183,13 @@ async fn a_batch_is_approved_at_once_and_caps_hold() {
         1,
         "the sixth is approved with nothing left under the cap"
     );
+    let unpaid: Vec<&Value> = mine["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "unpaid")
+        .collect();
+    assert_eq!(unpaid.len(), 1, "the member is told the sixth paid nothing");
 }
 
 #[tokio::test]
@@ -211,6 +218,12 @@ async fn tasks_are_published_signed_up_for_and_approved_with_fewer_points() {
     };
     assert_eq!(call(&member, "5").await.error(), "Forbidden");
     assert_eq!(call(&secretary, "0").await.error(), "TaskInvalid");
+    assert_eq!(
+        call(&secretary, "").await.error(),
+        "TaskInvalid",
+        "an empty field, told plainly"
+    );
+    assert_eq!(call(&secretary, "五").await.error(), "TaskInvalid");
     let task = call(&secretary, "5").await.json();
     let task = task.as_str().unwrap();
 

@@ -339,6 +339,8 @@ messages! {
     PointsRequests => "我的申请", "My requests";
     StatusWaiting => "待审核", "Waiting";
     StatusRefusedReason => "未通过", "Refused";
+    StatusApprovedUnpaid => "已批准·未计分", "Approved, no points";
+    UnpaidWhy => "这一项已达本月（或本年）积分上限，或被核减为 0 分。", "This item had reached its monthly (or yearly) cap, or was cut to 0 points.";
     Tasks => "积分任务", "Points tasks";
     NoTasks => "暂时没有积分任务", "No tasks right now";
     SignUp => "报名", "Sign up";

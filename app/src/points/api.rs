@@ -40,18 +40,25 @@ pub async fn publish_task(
     branch_id: String,
     title: String,
     description: String,
-    points: i64,
-    places: i64,
+    // Text as typed: an empty or garbled number gets the task's own message, not a
+    // deserialisation error.
+    points: String,
+    places: String,
     deadline: String,
 ) -> Result<String, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
+    let number = |text: &str| {
+        text.trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::TaskInvalid)
+    };
     let deadline =
         crate::shell::time::parse_local_datetime(&deadline).ok_or(AppError::TaskInvalid)?;
     let task = service::NewTask {
         title,
         description,
-        points,
-        places,
+        points: number(&points)?,
+        places: number(&places)?,
         deadline,
     };
     service::publish_task(&state.pool, &actor, &branch_id, task).await
@@ -565,13 +572,17 @@ pub mod service {
         )
         .collect();
         let requests = sqlx::query_as::<_, (String, String, Option<String>, i64)>(
-            "SELECT r.name, c.status, c.decision_reason, c.created_at FROM point_claims c
+            // An approval that gave nothing (a cap reached, or cut to 0) is listed too, or
+            // the member would see it vanish without a line in the ledger.
+            "SELECT r.name, CASE WHEN c.status = 'approved' THEN 'unpaid' ELSE c.status END,
+                    c.decision_reason, c.created_at FROM point_claims c
              JOIN point_rules r ON r.id = c.rule_id
-             WHERE c.user_id = ?1 AND c.status <> 'approved'
+             WHERE c.user_id = ?1 AND (c.status <> 'approved' OR c.awarded = 0)
              UNION ALL
-             SELECT t.title, e.status, e.decision_reason, COALESCE(e.submitted_at, e.signed_at) FROM task_entries e
+             SELECT t.title, CASE WHEN e.status = 'approved' THEN 'unpaid' ELSE e.status END,
+                    e.decision_reason, COALESCE(e.submitted_at, e.signed_at) FROM task_entries e
              JOIN point_tasks t ON t.id = e.task_id
-             WHERE e.user_id = ?1 AND e.status IN ('submitted', 'rejected')
+             WHERE e.user_id = ?1 AND (e.status IN ('submitted', 'rejected') OR (e.status = 'approved' AND e.awarded = 0))
              ORDER BY 4 DESC LIMIT 50",
         )
         .bind(&actor.user_id)

@@ -38,7 +38,8 @@ pub struct EntryView {
     pub created_at: i64,
 }
 
-/// A claim or task completion the member is still waiting on, or that was refused.
+/// A claim or task completion the member is still waiting on, that was refused, or that
+/// was approved without points (`unpaid`: a cap reached, or cut to 0).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyRequest {
     pub title: String,

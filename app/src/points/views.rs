@@ -340,15 +340,19 @@ fn requests_view(h: &PointsHome) -> impl IntoView {
                     {requests.into_iter().map(|r| {
                         let rejected = r.status == "rejected";
                         let badge = if rejected { "badge red" } else { "badge" };
+                        let label = match r.status.as_str() {
+                            "rejected" => Msg::StatusRefusedReason,
+                            "unpaid" => Msg::StatusApprovedUnpaid,
+                            _ => Msg::StatusWaiting,
+                        };
                         view! {
                             <li class="request" data-status=r.status.clone()>
                                 <div class="member-head">
                                     <strong>{r.title.clone()}</strong>
-                                    <span class=badge>
-                                        {tr(if rejected { Msg::StatusRefusedReason } else { Msg::StatusWaiting })}
-                                    </span>
+                                    <span class=badge>{tr(label)}</span>
                                 </div>
                                 {r.reason.clone().map(|reason| view! { <p class="error reject-reason">{reason}</p> })}
+                                {(r.status == "unpaid").then(|| view! { <p class="muted">{tr(Msg::UnpaidWhy)}</p> })}
                                 <p class="muted">{format_date(r.created_at)}</p>
                             </li>
                         }
