@@ -908,3 +908,51 @@ async fn a_pledge_named_like_a_wish_does_not_overwrite_its_photo() {
         .body;
     assert_eq!(before, after);
 }
+
+/// Every server function the app registers, called by a member who has not claimed the
+/// wish with every field a wish read takes, answers without the poster's contact; the same
+/// member sees it once they claim.
+#[tokio::test]
+async fn no_server_function_gives_the_contact_to_a_member_who_has_not_claimed() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let wish = post(&app, &resident, "想请人陪同去医院", "", "").await;
+    approve(&app, &secretary, &wish).await;
+    let community = community(&app, "幸福里社区").await;
+    let branch = app.branch_id("第一").await;
+    let fields: Vec<(&str, String)> = vec![
+        ("id", wish.clone()),
+        ("wish_id", wish.clone()),
+        ("community_id", community),
+        ("branch_id", branch),
+        ("category", String::new()),
+        ("status", String::new()),
+        ("urgent", "false".to_string()),
+        ("oldest_first", "false".to_string()),
+        ("period", "month".to_string()),
+        ("year", "2026".to_string()),
+    ];
+    let leaks = |body: &str| body.contains(ADDRESS) || body.contains(RESIDENT);
+    // Logging out would end the member's session for the rest of the sweep.
+    let mut endpoints: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/"))
+        .filter(|endpoint| *endpoint != "logout")
+        .collect();
+    endpoints.sort_unstable();
+    assert!(
+        endpoints.len() >= 40,
+        "the sweep sees the app's server functions: {endpoints:?}"
+    );
+    for endpoint in &endpoints {
+        let reply = app.call_owned(endpoint, &member, &fields).await;
+        assert!(!leaks(&reply.body), "{endpoint} leaked: {}", reply.body);
+    }
+    let (_, outcome) = pledge(&app, &member, &wish, 1).await;
+    assert!(outcome.get("Applied").is_some(), "{outcome}");
+    assert!(
+        leaks(&app.call_owned("wish_detail", &member, &fields).await.body),
+        "the claimer sees it, so the sweep would have noticed"
+    );
+}
