@@ -54,3 +54,13 @@ export function sql(query: string): string {
   const db = path.join(__dirname, "..", ".data", "zhibu.db");
   return execFileSync("sqlite3", [db, query], { encoding: "utf8" }).trim();
 }
+
+/** Makes sure the service worker controls the page (the first load of a fresh context is not). */
+export async function controlledByServiceWorker(page: Page) {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
+    await page.reload();
+    await hydrated(page);
+  }
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}

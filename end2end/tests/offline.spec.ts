@@ -2,7 +2,7 @@ import { BrowserContext, chromium, expect, Page, test } from "@playwright/test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CHROMIUM_ARGS, goto, hydrated, login, MEMBER_1, RESIDENT, sql } from "./helpers";
+import { CHROMIUM_ARGS, controlledByServiceWorker, goto, hydrated, login, MEMBER_1, RESIDENT, sql } from "./helpers";
 
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT ?? 3100}`;
 
@@ -30,14 +30,6 @@ async function launch(profile: string, offline = false): Promise<BrowserContext>
   return context;
 }
 
-async function controlledByServiceWorker(page: Page) {
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
-    await page.reload();
-    await hydrated(page);
-  }
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
-}
 
 async function suggest(page: Page, text: string) {
   await page.getByLabel("内容").fill(text);

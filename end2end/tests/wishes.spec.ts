@@ -1,5 +1,5 @@
 import { Browser, expect, Locator, Page, test } from "@playwright/test";
-import { goto, hydrated, login, RESIDENT, SECRETARY_1, sql } from "./helpers";
+import { controlledByServiceWorker, goto, hydrated, login, RESIDENT, SECRETARY_1, sql } from "./helpers";
 
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4IaCHFTEMLQkAvr9BgQuV42AAAAAASUVORK5CYII=",
@@ -47,15 +47,6 @@ async function fulfil(page: Page, note: string) {
   await mine.locator('input[name="proof_photos"]').setInputFiles({ name: "proof.png", mimeType: "image/png", buffer: PNG });
   await mine.getByRole("button", { name: "标记完成" }).click();
   await expect(page.locator("li.pledge.mine")).toHaveAttribute("data-status", "done", { timeout: 20_000 });
-}
-
-async function controlledByServiceWorker(page: Page) {
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) {
-    await page.reload();
-    await hydrated(page);
-  }
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
 }
 
 async function confirmPart(pledge: Locator, thanks: string) {

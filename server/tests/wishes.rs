@@ -15,7 +15,13 @@ const OTHER_MEMBER: &str = "13800000020";
 const ADDRESS: &str = "幸福里小区 9 栋 901 室";
 
 fn photo() -> String {
-    let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+    photo_of(90)
+}
+
+/// A small JPEG as the phone queues it; `shade` tells two pictures apart.
+fn photo_of(shade: u8) -> String {
+    let image =
+        image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, shade]));
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
         .encode_image(&image)
@@ -64,6 +70,20 @@ async fn post(app: &TestApp, resident: &str, title: &str, target: &str, unit: &s
     .await;
     assert_eq!(outcome, json!({ "Applied": { "wish": id } }));
     id
+}
+
+/// A resident's wish, approved to the wall by the paired secretary.
+async fn published(
+    app: &TestApp,
+    resident: &str,
+    secretary: &str,
+    title: &str,
+    target: &str,
+    unit: &str,
+) -> String {
+    let wish = post(app, resident, title, target, unit).await;
+    approve(app, secretary, &wish).await;
+    wish
 }
 
 async fn approve(app: &TestApp, secretary: &str, wish: &str) {
@@ -360,8 +380,7 @@ async fn the_contact_is_only_for_the_poster_reviewers_and_active_claimers() {
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let member = app.login(MEMBER_1, PASSWORD).await;
     let other = app.login(OTHER_MEMBER, PASSWORD).await;
-    let wish = post(&app, &resident, "想借一台轮椅", "", "").await;
-    approve(&app, &secretary, &wish).await;
+    let wish = published(&app, &resident, &secretary, "想借一台轮椅", "", "").await;
     let leaks = |body: &str| body.contains(ADDRESS) || body.contains(RESIDENT);
 
     // Every wish read a member can make, with every filter.
@@ -490,8 +509,7 @@ async fn two_members_racing_for_the_last_part_one_wins() {
     let c = app.login("13800000008", PASSWORD).await;
 
     // An ordinary wish: one part.
-    let wish = post(&app, &resident, "帮忙换灯泡", "", "").await;
-    approve(&app, &secretary, &wish).await;
+    let wish = published(&app, &resident, &secretary, "帮忙换灯泡", "", "").await;
     let (one, two) = tokio::join!(pledge(&app, &a, &wish, 1), pledge(&app, &b, &wish, 1));
     let outcomes = [one.1, two.1];
     assert_eq!(
@@ -516,8 +534,7 @@ async fn two_members_racing_for_the_last_part_one_wins() {
     );
 
     // A crowdfunded wish with 5 of 20 left; two members ask for 5 each at once.
-    let funded = post(&app, &resident, "二十本字典", "20", "本").await;
-    approve(&app, &secretary, &funded).await;
+    let funded = published(&app, &resident, &secretary, "二十本字典", "20", "本").await;
     assert!(pledge(&app, &c, &funded, 15)
         .await
         .1
@@ -657,8 +674,7 @@ async fn posting_review_withdrawal_and_expiry_follow_the_rules() {
     assert_eq!(detail(&app, &member, &wish).await.error(), "NotFound");
 
     // Members of another community cannot pledge; the poster withdraws an open wish only.
-    let open = post(&app, &resident, "借一把梯子", "", "").await;
-    approve(&app, &secretary, &open).await;
+    let open = published(&app, &resident, &secretary, "借一把梯子", "", "").await;
     assert_eq!(
         pledge(&app, &other, &open, 1).await.1,
         json!({ "Rejected": "NotReported" })
@@ -677,8 +693,7 @@ async fn posting_review_withdrawal_and_expiry_follow_the_rules() {
         op(&app, &resident, "wish.withdraw", json!({ "wish_id": open })).await,
         json!({ "Rejected": "WishIllegal" })
     );
-    let lonely = post(&app, &resident, "借一台缝纫机", "", "").await;
-    approve(&app, &secretary, &lonely).await;
+    let lonely = published(&app, &resident, &secretary, "借一台缝纫机", "", "").await;
     assert_eq!(
         op(&app, &member, "wish.withdraw", json!({ "wish_id": lonely })).await,
         json!({ "Rejected": "Forbidden" })
@@ -695,8 +710,7 @@ async fn posting_review_withdrawal_and_expiry_follow_the_rules() {
     assert_eq!(status(&app, &lonely).await, "withdrawn");
 
     // Past the needed-by day: open wishes expire, claimed ones stay.
-    let stale = post(&app, &resident, "借一个轮椅坡道", "", "").await;
-    approve(&app, &secretary, &stale).await;
+    let stale = published(&app, &resident, &secretary, "借一个轮椅坡道", "", "").await;
     sqlx::query("UPDATE wishes SET needed_by = ? WHERE id IN (?, ?)")
         .bind(app::state::now() - 1)
         .bind(&stale)
@@ -748,8 +762,7 @@ async fn a_paired_branch_pledges_as_a_unit() {
     let other_secretary = app.login(SECRETARY_2, PASSWORD).await;
     let member = app.login(MEMBER_1, PASSWORD).await;
     let branch = app.branch_id("第一").await;
-    let wish = post(&app, &resident, "十本新华字典", "10", "本").await;
-    approve(&app, &secretary, &wish).await;
+    let wish = published(&app, &resident, &secretary, "十本新华字典", "10", "本").await;
     let unit = |quantity: u32| json!({ "id": new_id(), "wish_id": wish, "quantity": quantity, "branch_id": branch });
     assert_eq!(
         op(&app, &member, "wish.pledge", unit(6)).await,
@@ -807,8 +820,7 @@ async fn the_needed_by_day_closes_what_nobody_took() {
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let a = app.login(MEMBER_1, PASSWORD).await;
     let b = app.login(MEMBER_2, PASSWORD).await;
-    let wish = post(&app, &resident, "二十个书包", "20", "个").await;
-    approve(&app, &secretary, &wish).await;
+    let wish = published(&app, &resident, &secretary, "二十个书包", "20", "个").await;
     let (part, _) = pledge(&app, &a, &wish, 12).await;
     sqlx::query("UPDATE wishes SET needed_by = ? WHERE id = ?")
         .bind(app::state::now() - 1)
@@ -862,8 +874,7 @@ async fn a_pledge_named_like_a_wish_does_not_overwrite_its_photo() {
     let resident = app.login(RESIDENT, PASSWORD).await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let member = app.login(MEMBER_1, PASSWORD).await;
-    let wish = post(&app, &resident, "借一台婴儿车", "", "").await;
-    approve(&app, &secretary, &wish).await;
+    let wish = published(&app, &resident, &secretary, "借一台婴儿车", "", "").await;
     let photo_id: String = sqlx::query_scalar("SELECT id FROM wish_photos WHERE wish_id = ?")
         .bind(&wish)
         .fetch_one(&app.pool)
@@ -881,15 +892,7 @@ async fn a_pledge_named_like_a_wish_does_not_overwrite_its_photo() {
     )
     .await;
     assert!(outcome.get("Applied").is_some(), "{outcome}");
-    let noise = image::RgbImage::from_fn(80, 80, |x, y| image::Rgb([(x * y) as u8, 200, 10]));
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
-        .encode_image(&noise)
-        .unwrap();
-    let other = format!(
-        "data:image/jpeg;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(jpeg)
-    );
+    let other = photo_of(250);
     let done = json!({ "pledge_id": wish, "note": "送到了", "photos": [other] });
     assert!(op(&app, &member, "wish.fulfil", done)
         .await
@@ -918,8 +921,7 @@ async fn no_server_function_gives_the_contact_to_a_member_who_has_not_claimed() 
     let resident = app.login(RESIDENT, PASSWORD).await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let member = app.login(MEMBER_1, PASSWORD).await;
-    let wish = post(&app, &resident, "想请人陪同去医院", "", "").await;
-    approve(&app, &secretary, &wish).await;
+    let wish = published(&app, &resident, &secretary, "想请人陪同去医院", "", "").await;
     let community = community(&app, "幸福里社区").await;
     let branch = app.branch_id("第一").await;
     let fields: Vec<(&str, String)> = vec![

@@ -43,13 +43,13 @@ pub async fn fetch_reviews() -> Result<ReviewQueue, AppError> {
 #[server(endpoint = "approve_wish")]
 pub async fn approve_wish(wish_id: String) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
-    service::approve(&state.pool, &actor, &wish_id).await
+    service::review(&state.pool, &actor, &wish_id, None).await
 }
 
 #[server(endpoint = "reject_wish")]
 pub async fn reject_wish(wish_id: String, reason: String) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
-    service::reject(&state.pool, &actor, &wish_id, &reason).await
+    service::review(&state.pool, &actor, &wish_id, Some(&reason)).await
 }
 
 /// Days after which an unanswered fulfilment counts as confirmed, for a branch's wishes.
@@ -735,63 +735,37 @@ pub mod service {
             .ok_or(AppError::Forbidden)
     }
 
-    pub async fn approve(pool: &SqlitePool, actor: &Actor, wish_id: &str) -> AppResult<()> {
+    /// A paired branch's verdict on a pending wish: on the wall, or (with a reason the
+    /// resident reads) refused. Nobody reviews a wish they posted.
+    pub async fn review(
+        pool: &SqlitePool,
+        actor: &Actor,
+        wish_id: &str,
+        refusal: Option<&str>,
+    ) -> AppResult<()> {
+        let reason = refusal
+            .map(crate::meetings::rules::normalize_reason)
+            .transpose()?;
         let mut tx = begin_write(pool).await?;
         let wish = wish_row(&mut tx, wish_id).await?;
         let branch = reviewing_branch(&mut tx, actor, &wish.community_id).await?;
         if wish.poster_id == actor.user_id {
             return Err(AppError::OwnWish);
         }
-        if is_overdue(wish.needed_by, now()) {
-            return Err(AppError::WishOverdue);
-        }
-        let next = step(wish.status(), Event::Approve, wish.target as u32, &[])?;
+        let event = match reason {
+            Some(_) => Event::Reject,
+            None if is_overdue(wish.needed_by, now()) => return Err(AppError::WishOverdue),
+            None => Event::Approve,
+        };
+        let next = step(wish.status(), event, wish.target as u32, &[])?;
         let changed = sqlx::query(
-            "UPDATE wishes SET status = ?, branch_id = ?, reviewed_by = ?, reviewed_at = ?, published_at = ?
-             WHERE id = ? AND status = 'pending'",
-        )
-        .bind(next.as_str())
-        .bind(&branch.id)
-        .bind(&actor.user_id)
-        .bind(now())
-        .bind(now())
-        .bind(wish_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 0 {
-            return Err(AppError::WishIllegal);
-        }
-        audit(
-            &mut *tx,
-            &actor.user_id,
-            "approve_wish",
-            Some(&branch.id),
-            Some(wish_id),
-            Some(&wish.title),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn reject(
-        pool: &SqlitePool,
-        actor: &Actor,
-        wish_id: &str,
-        reason: &str,
-    ) -> AppResult<()> {
-        let reason = crate::meetings::rules::normalize_reason(reason)?;
-        let mut tx = begin_write(pool).await?;
-        let wish = wish_row(&mut tx, wish_id).await?;
-        let branch = reviewing_branch(&mut tx, actor, &wish.community_id).await?;
-        let next = step(wish.status(), Event::Reject, wish.target as u32, &[])?;
-        let changed = sqlx::query(
-            "UPDATE wishes SET status = ?, reject_reason = ?, branch_id = ?, reviewed_by = ?, reviewed_at = ?
+            "UPDATE wishes SET status = ?, reject_reason = ?, published_at = ?, branch_id = ?,
+                 reviewed_by = ?, reviewed_at = ?
              WHERE id = ? AND status = 'pending'",
         )
         .bind(next.as_str())
         .bind(&reason)
+        .bind(reason.is_none().then(now))
         .bind(&branch.id)
         .bind(&actor.user_id)
         .bind(now())
@@ -802,13 +776,19 @@ pub mod service {
         if changed == 0 {
             return Err(AppError::WishIllegal);
         }
+        let action = if reason.is_some() {
+            "reject_wish"
+        } else {
+            "approve_wish"
+        };
+        let detail = reason.as_deref().unwrap_or(&wish.title);
         audit(
             &mut *tx,
             &actor.user_id,
-            "reject_wish",
+            action,
             Some(&branch.id),
             Some(wish_id),
-            Some(&reason),
+            Some(detail),
         )
         .await?;
         tx.commit().await?;
