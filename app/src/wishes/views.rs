@@ -1049,7 +1049,7 @@ fn review_item(
                     {item.photos.iter().map(|p| view! { <img src=media(p) loading="lazy" alt=""/> }).collect_view()}
                 </div>
             })}
-            <p class="contact">{item.on_behalf_of.clone().map(|n| format!("（代发）{n} · "))}
+            <p class="contact">{item.on_behalf_of.clone().map(|n| view! { {tr(Msg::PostedOnBehalf)} " " {n} " · " })}
                 {item.contact.name.clone()} " · " {item.contact.phone.clone()} " · " {item.contact.address.clone()}</p>
             <div class="row wrap">
                 <ActionForm action=approve>
