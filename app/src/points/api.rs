@@ -1298,12 +1298,15 @@ pub mod service {
         owner_id: &str,
         photos: &[String],
     ) -> AppResult<()> {
-        use crate::uploads::store;
-        if photos.len() > PHOTOS_MAX {
-            return Err(AppError::PhotoInvalid);
-        }
-        for (index, data) in photos.iter().enumerate() {
-            let (id, clean) = store::accept(ctx.uploads, owner_kind, owner_id, index, data).await?;
+        let stored = crate::uploads::store::accept_all(
+            ctx.uploads,
+            owner_kind,
+            owner_id,
+            photos,
+            PHOTOS_MAX,
+        )
+        .await?;
+        for (id, clean) in stored {
             sqlx::query(
                 "INSERT INTO point_photos (id, owner_kind, owner_id, width, height, bytes, uploaded_by, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",

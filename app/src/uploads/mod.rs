@@ -63,27 +63,35 @@ pub mod store {
         Ok(dir.join(format!("{}.jpg", id.hyphenated())))
     }
 
-    /// Photo `index` of a record that travels in an op: decoded, cleaned and saved. Its id
-    /// derives from the record's kind and id, so a replayed op names the same file and no
-    /// record of one kind can name another kind's photo.
-    pub async fn accept(
+    /// The photos (at most `max`) of a record that travels in an op: decoded, cleaned and
+    /// saved, with their ids. An id derives from the record's kind, id and the photo's
+    /// place, so a replayed op names the same files and no record of one kind can name
+    /// another kind's photo.
+    pub async fn accept_all(
         dir: &Path,
         owner_kind: &str,
         owner_id: &str,
-        index: usize,
-        data: &str,
-    ) -> AppResult<(String, Reencoded)> {
-        let id = uuid::Uuid::new_v5(
-            &uuid::Uuid::NAMESPACE_OID,
-            format!("{owner_kind}/{owner_id}/{index}").as_bytes(),
-        )
-        .to_string();
-        let bytes = decode_base64(data)?;
-        let clean = tokio::task::spawn_blocking(move || reencode(&bytes))
-            .await
-            .map_err(|_| AppError::Internal)??;
-        save(dir, &id, &clean.jpeg).await?;
-        Ok((id, clean))
+        photos: &[String],
+        max: usize,
+    ) -> AppResult<Vec<(String, Reencoded)>> {
+        if photos.len() > max {
+            return Err(AppError::PhotoInvalid);
+        }
+        let mut stored = Vec::with_capacity(photos.len());
+        for (index, data) in photos.iter().enumerate() {
+            let id = uuid::Uuid::new_v5(
+                &uuid::Uuid::NAMESPACE_OID,
+                format!("{owner_kind}/{owner_id}/{index}").as_bytes(),
+            )
+            .to_string();
+            let bytes = decode_base64(data)?;
+            let clean = tokio::task::spawn_blocking(move || reencode(&bytes))
+                .await
+                .map_err(|_| AppError::Internal)??;
+            save(dir, &id, &clean.jpeg).await?;
+            stored.push((id, clean));
+        }
+        Ok(stored)
     }
 
     /// Writes atomically (temporary file, then rename), so a crash never leaves half a photo.
@@ -119,32 +127,15 @@ pub mod store {
             .bind(id)
             .fetch_optional(&state.pool)
             .await?;
-            match meeting {
-                Some((meeting_id, org_id)) => {
-                    crate::meetings::api::service::may_view(&state.pool, &actor, &org_id, &meeting_id)
-                        .await?;
-                }
-                None if crate::wishes::api::service::has_wish_photo(&state.pool, id).await? => {
-                    crate::wishes::api::service::may_view_photo(&state.pool, &actor, id).await?;
-                }
-                None => {
-                    // Evidence of a claim or task: its member and the branch's approvers.
-                    let (branch_id, user_id): (String, String) = sqlx::query_as(
-                        "SELECT c.branch_id, c.user_id FROM point_photos p JOIN point_claims c ON c.id = p.owner_id
-                         WHERE p.id = ?1 AND p.owner_kind = 'claim'
-                         UNION ALL
-                         SELECT t.branch_id, e.user_id FROM point_photos p JOIN task_entries e ON e.id = p.owner_id
-                         JOIN point_tasks t ON t.id = e.task_id WHERE p.id = ?1 AND p.owner_kind = 'task'",
-                    )
-                    .bind(id)
-                    .fetch_optional(&state.pool)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                    if user_id != actor.user_id {
-                        let path = crate::auth::session::org_path(&state.pool, &branch_id).await?;
-                        crate::auth::authz::authorize(&actor, crate::auth::authz::Action::ApprovePoints, &path)?;
-                    }
-                }
+            if let Some((meeting_id, org_id)) = meeting {
+                crate::meetings::api::service::may_view(&state.pool, &actor, &org_id, &meeting_id)
+                    .await?;
+            } else if let Some(wish_id) =
+                crate::wishes::api::service::wish_of_photo(&state.pool, id).await?
+            {
+                crate::wishes::api::service::may_view_wish(&state.pool, &actor, &wish_id).await?;
+            } else {
+                may_view_evidence(&state.pool, &actor, id).await?;
             }
             Ok(tokio::fs::read(path).await?)
         }
@@ -164,6 +155,30 @@ pub mod store {
                 .into_response(),
             Err(error) => error_response(error),
         }
+    }
+
+    /// Evidence of a points claim or task: its member and the branch's approvers.
+    async fn may_view_evidence(
+        pool: &sqlx::SqlitePool,
+        actor: &crate::auth::authz::Actor,
+        photo_id: &str,
+    ) -> AppResult<()> {
+        let (branch_id, user_id): (String, String) = sqlx::query_as(
+            "SELECT c.branch_id, c.user_id FROM point_photos p JOIN point_claims c ON c.id = p.owner_id
+             WHERE p.id = ?1 AND p.owner_kind = 'claim'
+             UNION ALL
+             SELECT t.branch_id, e.user_id FROM point_photos p JOIN task_entries e ON e.id = p.owner_id
+             JOIN point_tasks t ON t.id = e.task_id WHERE p.id = ?1 AND p.owner_kind = 'task'",
+        )
+        .bind(photo_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+        if user_id != actor.user_id {
+            let path = crate::auth::session::org_path(pool, &branch_id).await?;
+            crate::auth::authz::authorize(actor, crate::auth::authz::Action::ApprovePoints, &path)?;
+        }
+        Ok(())
     }
 
     /// A plain route's refusal: the status only, like a server function's.

@@ -207,28 +207,25 @@ pub mod service {
         .ok_or(AppError::NotFound)
     }
 
+    /// A pledge with the name it shows: the member's, or the branch's for a unit pledge.
+    const PLEDGE_SELECT: &str = "SELECT p.id, p.wish_id, p.user_id, p.branch_id, COALESCE(o.name, u.name) AS name,
+             p.quantity, p.status, p.proof_note, p.done_at, p.confirmed_how, p.thanks
+         FROM wish_pledges p JOIN users u ON u.id = p.user_id LEFT JOIN orgs o ON o.id = p.branch_id";
+
     async fn pledge_rows(conn: &mut SqliteConnection, wish_id: &str) -> AppResult<Vec<PledgeRow>> {
-        Ok(sqlx::query_as(
-            "SELECT p.id, p.wish_id, p.user_id, p.branch_id, COALESCE(o.name, u.name) AS name, p.quantity,
-                    p.status, p.proof_note, p.done_at, p.confirmed_how, p.thanks
-             FROM wish_pledges p JOIN users u ON u.id = p.user_id LEFT JOIN orgs o ON o.id = p.branch_id
-             WHERE p.wish_id = ? ORDER BY p.created_at, p.id",
-        )
+        Ok(sqlx::query_as(&format!(
+            "{PLEDGE_SELECT} WHERE p.wish_id = ? ORDER BY p.created_at, p.id"
+        ))
         .bind(wish_id)
         .fetch_all(&mut *conn)
         .await?)
     }
 
     async fn pledge_row(conn: &mut SqliteConnection, pledge_id: &str) -> AppResult<PledgeRow> {
-        let wish_id: String = sqlx::query_scalar("SELECT wish_id FROM wish_pledges WHERE id = ?")
+        sqlx::query_as(&format!("{PLEDGE_SELECT} WHERE p.id = ?"))
             .bind(pledge_id)
             .fetch_optional(&mut *conn)
             .await?
-            .ok_or(AppError::NotFound)?;
-        pledge_rows(conn, &wish_id)
-            .await?
-            .into_iter()
-            .find(|p| p.id == pledge_id)
             .ok_or(AppError::NotFound)
     }
 
@@ -246,38 +243,20 @@ pub mod service {
         Ok((row.0, row.1.is_some()))
     }
 
-    /// Branches paired with `community_id` whose wishes the asker reviews.
-    async fn reviewer_branches(
+    /// The (community, branch) pairings the asker reviews for: every one, or those of
+    /// one community.
+    async fn reviewed_pairs(
         conn: &mut SqliteConnection,
         actor: &Actor,
-        community_id: &str,
-    ) -> AppResult<Vec<NamedRef>> {
-        let paired: Vec<(String, String)> = sqlx::query_as(
-            "SELECT o.id, o.name FROM branch_communities bc JOIN orgs o ON o.id = bc.branch_id
-             WHERE bc.community_id = ? ORDER BY o.name",
-        )
-        .bind(community_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut mine = Vec::new();
-        for (id, name) in paired {
-            if can(actor, Action::ReviewWish, &org_path(&mut *conn, &id).await?) {
-                mine.push(NamedRef { id, name });
-            }
-        }
-        Ok(mine)
-    }
-
-    /// Every community the asker reviews for, with the branch that pairs them.
-    async fn reviewed_communities(
-        conn: &mut SqliteConnection,
-        actor: &Actor,
+        community_id: Option<&str>,
     ) -> AppResult<Vec<(NamedRef, NamedRef)>> {
         let pairs: Vec<(String, String, String, String)> = sqlx::query_as(
             "SELECT c.id, c.name, o.id, o.name FROM branch_communities bc
              JOIN communities c ON c.id = bc.community_id JOIN orgs o ON o.id = bc.branch_id
+             WHERE ?1 IS NULL OR bc.community_id = ?1
              ORDER BY c.name, o.name",
         )
+        .bind(community_id)
         .fetch_all(&mut *conn)
         .await?;
         let mut mine = Vec::new();
@@ -287,19 +266,31 @@ pub mod service {
                 Action::ReviewWish,
                 &org_path(&mut *conn, &branch_id).await?,
             ) {
-                mine.push((
-                    NamedRef {
-                        id: community_id,
-                        name: community,
-                    },
-                    NamedRef {
-                        id: branch_id,
-                        name: branch,
-                    },
-                ));
+                let community = NamedRef {
+                    id: community_id,
+                    name: community,
+                };
+                let branch = NamedRef {
+                    id: branch_id,
+                    name: branch,
+                };
+                mine.push((community, branch));
             }
         }
         Ok(mine)
+    }
+
+    /// Branches paired with `community_id` whose wishes the asker reviews.
+    async fn reviewer_branches(
+        conn: &mut SqliteConnection,
+        actor: &Actor,
+        community_id: &str,
+    ) -> AppResult<Vec<NamedRef>> {
+        Ok(reviewed_pairs(conn, actor, Some(community_id))
+            .await?
+            .into_iter()
+            .map(|(_, branch)| branch)
+            .collect())
     }
 
     /// How the asker stands to a wish; `Err(NotFound)` when they may not see it at all (a
@@ -308,6 +299,8 @@ pub mod service {
         is_poster: bool,
         reviewer_branches: Vec<NamedRef>,
         own_pledges: Vec<PledgeStatus>,
+        /// The asker is a party member reported to the wish's community.
+        reported_member: bool,
     }
 
     impl Standing {
@@ -332,16 +325,17 @@ pub mod service {
             .filter(|p| is_own_pledge(actor, p, &reviewer_branches))
             .map(PledgeRow::status)
             .collect();
+        let (community, party) = own_community(conn, &actor.user_id).await?;
+        let lives_here = community.as_deref() == Some(&wish.community_id);
         let standing = Standing {
             is_poster: wish.poster_id == actor.user_id,
             reviewer_branches,
             own_pledges,
+            reported_member: party && lives_here,
         };
-        if standing.is_poster || standing.is_reviewer() || !standing.own_pledges.is_empty() {
-            return Ok(standing);
-        }
-        let (community, _) = own_community(conn, &actor.user_id).await?;
-        if ON_WALL.contains(&wish.status()) && community.as_deref() == Some(&wish.community_id) {
+        let involved =
+            standing.is_poster || standing.is_reviewer() || !standing.own_pledges.is_empty();
+        if involved || (lives_here && ON_WALL.contains(&wish.status())) {
             Ok(standing)
         } else {
             Err(AppError::NotFound)
@@ -356,30 +350,25 @@ pub mod service {
         }
     }
 
+    /// The wish a photo (its own or a proof) belongs to, if it is a wish's.
+    pub async fn wish_of_photo(pool: &SqlitePool, photo_id: &str) -> AppResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT wish_id FROM wish_photos WHERE id = ?")
+                .bind(photo_id)
+                .fetch_optional(pool)
+                .await?,
+        )
+    }
+
     /// `/media/…` for a wish's photos and proofs: whoever may see the wish.
-    pub async fn may_view_photo(pool: &SqlitePool, actor: &Actor, photo_id: &str) -> AppResult<()> {
+    pub async fn may_view_wish(pool: &SqlitePool, actor: &Actor, wish_id: &str) -> AppResult<()> {
         let mut conn = pool.acquire().await?;
-        let wish_id: String = sqlx::query_scalar("SELECT wish_id FROM wish_photos WHERE id = ?")
-            .bind(photo_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let wish = wish_row(&mut conn, &wish_id).await?;
-        let pledges = pledge_rows(&mut conn, &wish_id).await?;
+        let wish = wish_row(&mut conn, wish_id).await?;
+        let pledges = pledge_rows(&mut conn, wish_id).await?;
         standing(&mut conn, actor, &wish, &pledges)
             .await
             .map(|_| ())
             .map_err(|_| AppError::Forbidden)
-    }
-
-    pub async fn has_wish_photo(pool: &SqlitePool, photo_id: &str) -> AppResult<bool> {
-        Ok(
-            sqlx::query_scalar::<_, i64>("SELECT 1 FROM wish_photos WHERE id = ?")
-                .bind(photo_id)
-                .fetch_optional(pool)
-                .await?
-                .is_some(),
-        )
     }
 
     pub struct WallQuery {
@@ -392,7 +381,7 @@ pub mod service {
     pub async fn wall(pool: &SqlitePool, actor: &Actor, query: WallQuery) -> AppResult<WishWall> {
         let mut conn = pool.acquire().await?;
         let (home, party) = own_community(&mut conn, &actor.user_id).await?;
-        let reviewed = reviewed_communities(&mut conn, actor).await?;
+        let reviewed = reviewed_pairs(&mut conn, actor, None).await?;
         let mut communities: Vec<NamedRef> = Vec::new();
         if let Some(home) = &home {
             let name: String = sqlx::query_scalar("SELECT name FROM communities WHERE id = ?")
@@ -514,13 +503,7 @@ pub mod service {
         .bind(status.map(WishStatus::as_str))
         .fetch_all(&mut *conn)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|mut row| {
-                row.reject_reason = None;
-                row.card()
-            })
-            .collect())
+        Ok(rows.into_iter().map(CardRow::card).collect())
     }
 
     /// The asker's own pledges still at work, newest first.
@@ -574,18 +557,26 @@ pub mod service {
         })
     }
 
+    /// Every photo of a wish, its own (no pledge) and its proofs (pledge id), in upload order.
     async fn photos_of(
         conn: &mut SqliteConnection,
         wish_id: &str,
-        pledge_id: Option<&str>,
-    ) -> AppResult<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM wish_photos WHERE wish_id = ? AND pledge_id IS ? ORDER BY created_at, id",
+    ) -> AppResult<Vec<(String, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, pledge_id FROM wish_photos WHERE wish_id = ? ORDER BY created_at, id",
         )
         .bind(wish_id)
-        .bind(pledge_id)
         .fetch_all(&mut *conn)
         .await?)
+    }
+
+    /// The wish's own photos (`None`) or one pledge's proofs.
+    fn owned_by(photos: &[(String, Option<String>)], pledge: Option<&str>) -> Vec<String> {
+        photos
+            .iter()
+            .filter(|(_, owner)| owner.as_deref() == pledge)
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     async fn confirm_days(conn: &mut SqliteConnection, branch_id: Option<&str>) -> AppResult<i64> {
@@ -619,24 +610,24 @@ pub mod service {
         let wish = wish_row(&mut conn, id).await?;
         let pledges = pledge_rows(&mut conn, id).await?;
         let standing = standing(&mut conn, actor, &wish, &pledges).await?;
-        let (community, party) = own_community(&mut conn, &actor.user_id).await?;
-        let photos = photos_of(&mut conn, id, None).await?;
-        let mut views = Vec::with_capacity(pledges.len());
-        for p in &pledges {
-            views.push(PledgeView {
+        let all_photos = photos_of(&mut conn, id).await?;
+        let photos = owned_by(&all_photos, None);
+        let views = pledges
+            .iter()
+            .map(|p| PledgeView {
                 id: p.id.clone(),
                 name: p.name.clone(),
                 unit_pledge: p.branch_id.is_some(),
                 quantity: p.quantity as u32,
                 status: p.status(),
                 proof_note: p.proof_note.clone(),
-                photos: photos_of(&mut conn, id, Some(&p.id)).await?,
+                photos: owned_by(&all_photos, Some(&p.id)),
                 done_at: p.done_at,
                 confirmed_how: p.confirmed_how.clone(),
                 thanks: p.thanks.clone(),
                 mine: is_own_pledge(actor, p, &standing.reviewer_branches),
-            });
-        }
+            })
+            .collect();
         let confirm_days = confirm_days(&mut conn, wish.branch_id.as_deref()).await?;
         let sees_poster_side = standing.is_poster || standing.is_reviewer();
         Ok(WishDetail {
@@ -654,9 +645,7 @@ pub mod service {
             contact: standing.sees_contact().then(|| wish.contact()),
             is_poster: standing.is_poster,
             is_reviewer: standing.is_reviewer(),
-            may_pledge: party
-                && !standing.is_poster
-                && community.as_deref() == Some(&wish.community_id),
+            may_pledge: standing.reported_member && !standing.is_poster,
             unit_branches: standing.reviewer_branches.clone(),
             confirm_days,
             fetched_at: now(),
@@ -708,7 +697,7 @@ pub mod service {
             .await?;
             for id in ids {
                 let wish = wish_row(&mut conn, &id).await?;
-                let photos = photos_of(&mut conn, &id, None).await?;
+                let photos = owned_by(&photos_of(&mut conn, &id).await?, None);
                 items.push(ReviewItem {
                     card: card_of(&wish, &[], photos.first().cloned()),
                     story: wish.story.clone(),
@@ -857,11 +846,11 @@ pub mod service {
     /// the wish rule's points, once per wish and member.
     async fn confirm(
         conn: &mut SqliteConnection,
+        wish: &WishRow,
         pledge: &PledgeRow,
         how: &str,
         thanks: Option<&str>,
     ) -> AppResult<WishStatus> {
-        let wish = wish_row(conn, &pledge.wish_id).await?;
         let next = pledge_step(pledge.status(), Event::Confirm)?;
         sqlx::query(
             "UPDATE wish_pledges SET status = ?, confirmed_at = ?, confirmed_how = ?, thanks = ? WHERE id = ?",
@@ -887,7 +876,7 @@ pub mod service {
                 Err(other) => return Err(other),
             }
         }
-        follow_pledges(conn, &wish, Event::Confirm).await
+        follow_pledges(conn, wish, Event::Confirm).await
     }
 
     /// The 30 s timer: wishes past their date close what nobody took ([`expire`]);
@@ -963,7 +952,8 @@ pub mod service {
         if pledge.status() != PledgeStatus::Done {
             return Ok(false);
         }
-        confirm(&mut tx, &pledge, "auto", None).await?;
+        let wish = wish_row(&mut tx, &pledge.wish_id).await?;
+        confirm(&mut tx, &wish, &pledge, "auto", None).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -975,16 +965,13 @@ pub mod service {
         pledge_id: Option<&str>,
         photos: &[String],
     ) -> AppResult<()> {
-        if photos.len() > PHOTOS_MAX {
-            return Err(AppError::PhotoInvalid);
-        }
         let (kind, owner) = match pledge_id {
             Some(pledge) => ("pledge", pledge),
             None => ("wish", wish_id),
         };
-        for (index, data) in photos.iter().enumerate() {
-            let (id, clean) =
-                crate::uploads::store::accept(ctx.uploads, kind, owner, index, data).await?;
+        let stored =
+            crate::uploads::store::accept_all(ctx.uploads, kind, owner, photos, PHOTOS_MAX).await?;
+        for (id, clean) in stored {
             sqlx::query(
                 "INSERT INTO wish_photos (id, wish_id, pledge_id, width, height, bytes, uploaded_by, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -1241,7 +1228,7 @@ pub mod service {
                 .await?;
                 return Ok(serde_json::json!({ "wish_status": wish.status }));
             }
-            let status = confirm(conn, &pledge, "poster", thanks.as_deref()).await?;
+            let status = confirm(conn, &wish, &pledge, "poster", thanks.as_deref()).await?;
             Ok(serde_json::json!({ "wish_status": status.as_str() }))
         }
     }

@@ -115,18 +115,19 @@ impl Chosen {
     }
 
     fn keep(&self, key: &str, ev: &leptos::ev::Event) {
-        let input: web_sys::HtmlInputElement = event_target(ev);
-        let files: Vec<web_sys::File> = match input.files() {
-            Some(list) => (0..list.length()).filter_map(|i| list.get(i)).collect(),
-            None => Vec::new(),
-        };
-        self.counts.update(|m| {
-            m.insert(key.to_string(), files.len());
-        });
         #[cfg(feature = "hydrate")]
-        self.files.update_value(|m| {
-            m.insert(key.to_string(), files);
-        });
+        {
+            let input: web_sys::HtmlInputElement = event_target(ev);
+            let files = crate::offline::client::chosen_files(Some(&input));
+            self.counts.update(|m| {
+                m.insert(key.to_string(), files.len());
+            });
+            self.files.update_value(|m| {
+                m.insert(key.to_string(), files);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (key, ev);
     }
 
     #[cfg(feature = "hydrate")]
