@@ -12,6 +12,11 @@
   const CHANGED = "zhibu-outbox-changed";
   const BASE_DELAY_MS = 2000;
   const MAX_DELAY_MS = 5 * 60 * 1000;
+  // The phone's clock against the server's, and who is signed in on this phone (pages only:
+  // a service worker has no localStorage and asks the server instead).
+  const CLOCK_KEY = "zhibu-clock";
+  const USER_KEY = "zhibu-user";
+  const CLOCK_MAX_AGE_MS = 5 * 60 * 1000;
 
   /** Delay before retry number `failures` (1, 2, …): doubling, capped, with ±20% jitter. */
   function backoffDelay(failures, random = Math.random) {
@@ -20,9 +25,100 @@
     return Math.round(exp * (0.8 + 0.4 * random()));
   }
 
-  /** Ops go out in the order the user made them; rejected ones stay for the user to see. */
-  function sendable(ops) {
-    return ops.filter((op) => op.status === "pending").sort((a, b) => a.seq - b.seq);
+  /**
+   * Ops go out in the order the user made them; rejected ones stay for the user to see, and
+   * other people's wait: on a shared phone each op waits for the one who made it.
+   */
+  function sendable(ops, userId) {
+    return ops
+      .filter((op) => op.status === "pending" && belongsTo(op, userId))
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  function belongsTo(op, userId) {
+    return !!userId && op.user_id === userId;
+  }
+
+  function storage() {
+    try {
+      return typeof localStorage !== "undefined" ? localStorage : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function readJson(key) {
+    const store = storage();
+    try {
+      return store ? JSON.parse(store.getItem(key)) : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  /** Server time minus phone time (ms) from one exchange: the server's stamp against the middle of the round trip. */
+  function offsetFrom(serverMs, sentAt, answeredAt) {
+    return Math.round(serverMs - (sentAt + answeredAt) / 2);
+  }
+
+  function noteServerTime(response, sentAt, answeredAt) {
+    const serverMs = Number(response.headers.get("x-zhibu-time"));
+    const store = storage();
+    if (!store || !Number.isFinite(serverMs) || serverMs <= 0) return;
+    store.setItem(CLOCK_KEY, JSON.stringify({ offset_ms: offsetFrom(serverMs, sentAt, answeredAt), at: answeredAt }));
+  }
+
+  /** Server time minus phone time in whole seconds, as last measured; null if never. */
+  function clockOffset() {
+    const clock = readJson(CLOCK_KEY);
+    return clock && Number.isFinite(clock.offset_ms) ? Math.round(clock.offset_ms / 1000) : null;
+  }
+
+  /** The server's time as this phone best knows it (ms). */
+  function serverNow() {
+    return Date.now() + 1000 * (clockOffset() || 0);
+  }
+
+  /**
+   * Measures the clock against the server unless a recent measurement exists. A phone whose
+   * clock went back since (its measurement now lies in the future) measures again.
+   */
+  async function checkClock(force = false) {
+    if (!storage()) return;
+    const clock = readJson(CLOCK_KEY);
+    const age = clock ? Date.now() - clock.at : Infinity;
+    if (!force && age >= 0 && age < CLOCK_MAX_AGE_MS) return;
+    const sentAt = Date.now();
+    const response = await fetch("/healthz", { cache: "no-store" });
+    noteServerTime(response, sentAt, Date.now());
+  }
+
+  /** The user signed in on this phone, as the pages last learnt it. */
+  function currentUser() {
+    const store = storage();
+    return store ? store.getItem(USER_KEY) : null;
+  }
+
+  function setUser(userId) {
+    const store = storage();
+    if (!store || (store.getItem(USER_KEY) || null) === (userId || null)) return;
+    if (userId) store.setItem(USER_KEY, userId);
+    else store.removeItem(USER_KEY);
+    changed();
+    if (userId) kick();
+  }
+
+  /** Who the server says this phone's session belongs to; null when nobody is signed in. */
+  async function sessionUser() {
+    const response = await fetch("/api/current_user", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: "",
+    });
+    if (!response.ok) throw new Error(`current_user answered ${response.status}`);
+    const me = await response.json();
+    return me && me.id ? me.id : null;
   }
 
   let dbPromise = null;
@@ -69,12 +165,26 @@
     return tx("readonly", (store) => store.getAll());
   }
 
+  /** The signed-in user's ops; others' stay stored until their owner signs in again. */
+  async function mine() {
+    const userId = currentUser();
+    return (await list()).filter((op) => belongsTo(op, userId));
+  }
+
+  /**
+   * Stores an op for the signed-in user, with the clock offset known at this moment.
+   * `created_at` may be given (a scan recorded when the page opened); it defaults to now.
+   */
   async function add(op) {
+    const userId = currentUser();
+    if (!userId) throw new Error("nobody is signed in on this phone");
     const record = {
       op_id: op.op_id,
       kind: op.kind,
       payload: op.payload,
-      created_at: op.created_at,
+      created_at: Number.isFinite(op.created_at) ? op.created_at : Math.floor(Date.now() / 1000),
+      clock_offset: clockOffset(),
+      user_id: userId,
       summary: op.summary || "",
       status: "pending",
       error: null,
@@ -122,17 +232,31 @@
   async function syncOnce() {
     const run = async () => {
       let answered = 0;
+      let userId;
       for (;;) {
-        const batch = takeBatch(sendable(await list()), BATCH, BATCH_BYTES);
+        const waiting = (await list()).filter((op) => op.status === "pending");
+        if (waiting.length === 0) return answered;
+        // The session decides whose ops go: never another person's under this one's name.
+        if (userId === undefined) userId = await sessionUser();
+        const batch = takeBatch(sendable(waiting, userId), BATCH, BATCH_BYTES);
         if (batch.length === 0) return answered;
+        const sentAt = Date.now();
         const response = await fetch("/api/sync", {
           method: "POST",
           credentials: "same-origin",
           headers: { "Content-Type": "application/json", Accept: "application/json" },
           body: JSON.stringify({
-            ops: batch.map(({ op_id, kind, payload, created_at }) => ({ op_id, kind, payload, created_at })),
+            ops: batch.map(({ op_id, kind, payload, created_at, clock_offset, user_id }) => ({
+              op_id,
+              kind,
+              payload,
+              created_at,
+              clock_offset,
+              user_id,
+            })),
           }),
         });
+        noteServerTime(response, sentAt, Date.now());
         if (!response.ok) throw new Error(`sync answered ${response.status}`);
         const replies = await response.json();
         let retry = false;
@@ -141,7 +265,12 @@
             await updateWhere(reply.op_id, () => null);
             answered += 1;
           } else if ("Rejected" in reply.outcome) {
-            await updateWhere(reply.op_id, (op) => ({ ...op, status: "rejected", error: reply.outcome.Rejected }));
+            await updateWhere(reply.op_id, (op) => ({
+              ...op,
+              status: "rejected",
+              error: reply.outcome.Rejected,
+              message: reply.message || null,
+            }));
             answered += 1;
           } else {
             retry = true;
@@ -173,6 +302,7 @@
     if (!navigator.onLine) return;
     running = true;
     try {
+      await checkClock().catch(() => {});
       await syncOnce();
       failures = 0;
     } catch (error) {
@@ -232,10 +362,113 @@
     registration.waiting.postMessage({ type: "skip-waiting" });
   }
 
-  function forgetUser() {
-    if (typeof navigator !== "undefined" && navigator.serviceWorker && navigator.serviceWorker.controller) {
-      navigator.serviceWorker.controller.postMessage({ type: "forget-user" });
+  /**
+   * Someone signed in or out: the worker forgets the pages and answers kept for the last
+   * person and keeps the start page afresh. Sent to the active worker even before it
+   * controls this page (the first visit), and answered once done.
+   */
+  async function userChanged(userId) {
+    setUser(userId);
+    if (typeof navigator === "undefined" || !navigator.serviceWorker) return;
+    const registration = await navigator.serviceWorker.getRegistration();
+    const worker = registration && (registration.active || registration.waiting || registration.installing);
+    if (!worker) return;
+    await new Promise((resolve) => {
+      const channel = new MessageChannel();
+      const timer = setTimeout(resolve, 3000);
+      channel.port1.onmessage = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      worker.postMessage({ type: "user-changed" }, [channel.port2]);
+    });
+  }
+
+  /**
+   * A check-in code from a scanned QR (`/checkin/{meeting}?s=&c=`), queued once: a reload of
+   * the same page does not queue it again. `scannedAt` is when the page was opened (UTC
+   * seconds). Resolves with the op id, or null when there was nothing (new) to queue.
+   */
+  const handledScans = new Set();
+  async function queueCheckin(meetingId, slot, code, scannedAt) {
+    const key = `${meetingId}|${slot}|${code}`;
+    const seen = readJson("zhibu-scans") || [];
+    if (handledScans.has(key) || seen.includes(key)) return null;
+    if (!/^\d{6}$/.test(code) || !Number.isFinite(slot)) return null;
+    handledScans.add(key);
+    // A clock set back since the last measurement is measured again before the scan is
+    // stamped with its offset; a slow network does not hold the check-in up for long.
+    if (typeof navigator !== "undefined" && navigator.onLine) {
+      await Promise.race([checkClock().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000))]);
     }
+    const op = {
+      op_id: uuidv7(),
+      kind: "meeting.checkin",
+      payload: { meeting_id: meetingId, slot, code },
+      created_at: scannedAt,
+      summary: `签到 ${code}`,
+    };
+    await add(op);
+    const store = storage();
+    if (store) store.setItem("zhibu-scans", JSON.stringify([...seen, key].slice(-20)));
+    return op.op_id;
+  }
+
+  /** The check-in a page's address carries, if any: {meetingId, slot, code}. */
+  function checkinInUrl(href) {
+    const url = new URL(href, "http://x");
+    const match = /^\/checkin\/([A-Za-z0-9-]{1,64})$/.exec(url.pathname);
+    if (!match) return null;
+    const slot = Number(url.searchParams.get("s"));
+    const code = url.searchParams.get("c") || "";
+    if (!url.searchParams.has("s") || !Number.isInteger(slot) || !/^\d{6}$/.test(code)) return { meetingId: match[1] };
+    return { meetingId: match[1], slot, code };
+  }
+
+  /**
+   * On a check-in page opened from a QR code: queue the check-in at once, with the time the
+   * page was opened, before any wasm has loaded, then drop the code from the address so a
+   * reload shows the state instead of scanning again.
+   */
+  async function checkinFromLocation() {
+    if (typeof location === "undefined") return null;
+    const found = checkinInUrl(location.href);
+    if (!found || found.code === undefined) return null;
+    // A member who must log in first still checks in with the time of the scan.
+    const key = `${found.meetingId}|${found.slot}|${found.code}`;
+    const firstSeen = readJson("zhibu-scan-seen") || {};
+    const openedAt = firstSeen[key] || Math.floor((performance.timeOrigin || Date.now()) / 1000);
+    if (!firstSeen[key] && storage()) {
+      const kept = Object.entries({ ...firstSeen, [key]: openedAt }).slice(-20);
+      storage().setItem("zhibu-scan-seen", JSON.stringify(Object.fromEntries(kept)));
+    }
+    if (!currentUser()) {
+      // Online with nobody known yet: ask the session (answered from the cache offline).
+      try {
+        setUser(await sessionUser());
+      } catch (error) {
+        /* offline with no answer kept: the page asks to log in */
+      }
+    }
+    if (!currentUser()) return null;
+    const opId = await queueCheckin(found.meetingId, found.slot, found.code, openedAt);
+    history.replaceState(history.state, "", `/checkin/${found.meetingId}`);
+    return opId;
+  }
+
+  /** A UUIDv7: 48 bits of milliseconds, then random bits. */
+  function uuidv7() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    let ms = Date.now();
+    for (let i = 5; i >= 0; i -= 1) {
+      bytes[i] = ms % 256;
+      ms = Math.floor(ms / 256);
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x70;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
   /**
@@ -311,13 +544,24 @@
   global.ZhibuOffline = {
     add,
     list,
+    mine,
     dismiss,
     syncOnce,
     kick,
     startSyncLoop,
     registerServiceWorker,
     applyUpdate,
-    forgetUser,
+    userChanged,
+    setUser,
+    currentUser,
+    clockOffset,
+    serverNow,
+    checkClock,
+    offsetFrom,
+    queueCheckin,
+    checkinInUrl,
+    checkinFromLocation,
+    uuidv7,
     hasServiceWorker,
     resizePhoto,
     startCamera,
@@ -328,4 +572,10 @@
     sendable,
   };
   if (typeof module !== "undefined") module.exports = global.ZhibuOffline;
+  // A check-in page opened from a QR code checks in before anything else loads.
+  if (typeof document !== "undefined" && typeof location !== "undefined" && location.pathname.startsWith("/checkin/")) {
+    const start = () => checkinFromLocation().catch(() => {});
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
+    else start();
+  }
 })(typeof self !== "undefined" ? self : globalThis);

@@ -7,6 +7,8 @@ const READS_CACHE = "zhibu-reads";
 const PAGES_CACHE = "zhibu-pages";
 const SHELL = [
   "/offline.html",
+  "/checkin.html",
+  "/checkin-shell.js",
   "/pkg/zhibu.js",
   "/pkg/zhibu.wasm",
   "/pkg/zhibu.css",
@@ -33,15 +35,34 @@ const CACHED_READS = new Set([
 importScripts("/offline.js");
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(
-    Promise.all([
-      caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)),
-      // The start URL, so the installed app opens with no signal. It holds the current
-      // user's page, hence the pages cache that logging in or out clears.
-      caches.open(PAGES_CACHE).then((cache) => cache.add("/")),
-    ]),
-  );
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
 });
+
+// Pages hold the signed-in person's data. Each sign-in or sign-out starts a new generation;
+// a page fetched under an earlier one (a logged-out start page still on its way while the
+// member logs in) is not kept.
+let generation = 0;
+
+async function keepPage(url, response, fetchedIn) {
+  if (fetchedIn !== generation) return;
+  const cache = await caches.open(PAGES_CACHE);
+  await cache.put(url, await stamp(response));
+}
+
+function isHtml(response) {
+  return response.ok && !!response.headers.get("content-type")?.includes("text/html");
+}
+
+// The start URL, so the installed app opens with no signal, as the person signed in now.
+async function refreshStartPage() {
+  const fetchedIn = generation;
+  try {
+    const response = await fetch("/", { credentials: "same-origin" });
+    if (isHtml(response)) await keepPage(new URL("/", self.location.origin).href, response, fetchedIn);
+  } catch (error) {
+    /* no signal: kept on the next visit */
+  }
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
@@ -51,6 +72,7 @@ self.addEventListener("activate", (event) => {
         names.filter((n) => n.startsWith("zhibu-shell-") && n !== SHELL_CACHE).map((n) => caches.delete(n)),
       );
       await self.clients.claim();
+      await refreshStartPage();
     })(),
   );
 });
@@ -58,9 +80,15 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   const type = event.data && event.data.type;
   if (type === "skip-waiting") self.skipWaiting();
-  // Another person may use this phone next: forget every page and answer of this one.
-  if (type === "forget-user") {
-    event.waitUntil(Promise.all([caches.delete(READS_CACHE), caches.delete(PAGES_CACHE)]));
+  // Someone signed in or out: forget every page and answer of the last person, keep the
+  // start page of the new one, then tell the page it may go on.
+  if (type === "user-changed") {
+    generation += 1;
+    const done = (async () => {
+      await Promise.all([caches.delete(READS_CACHE), caches.delete(PAGES_CACHE)]);
+      await refreshStartPage();
+    })();
+    event.waitUntil(done.finally(() => event.ports[0] && event.ports[0].postMessage("done")));
   }
 });
 
@@ -80,18 +108,22 @@ const newerClients = new Set();
 
 async function networkFirstPage(event) {
   const request = event.request;
-  const cache = await caches.open(PAGES_CACHE);
+  const url = new URL(request.url);
+  const checkin = url.pathname.startsWith("/checkin/");
+  const fetchedIn = generation;
   try {
     const response = await fetch(request);
     const build = response.headers.get("x-zhibu-build");
     if (build && build !== BUILD && event.resultingClientId) newerClients.add(event.resultingClientId);
-    if (response.ok && response.headers.get("content-type")?.includes("text/html")) {
-      await cache.put(request.url, await stamp(response.clone()));
-    }
+    // A scanned code's address is used once; its page is not worth keeping.
+    if (isHtml(response) && !(checkin && url.search)) await keepPage(request.url, response.clone(), fetchedIn);
     return response;
   } catch (error) {
-    // Another page's copy would not hydrate at this URL, so without one: the offline page.
-    return (await cache.match(request.url)) || (await caches.match("/offline.html")) || Response.error();
+    // Another page's copy would not hydrate at this URL. A check-in address of any meeting
+    // gets the check-in shell, which queues the scanned code; anything else the offline page.
+    const cache = await caches.open(PAGES_CACHE);
+    const fallback = checkin ? "/checkin.html" : "/offline.html";
+    return (await cache.match(request.url)) || (await caches.match(fallback)) || Response.error();
   }
 }
 

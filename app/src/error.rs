@@ -68,12 +68,20 @@ pub enum AppError {
     BadPayload,
     #[error("unknown offline op")]
     UnknownOp,
+    #[error("op made by another user of this phone")]
+    OpOfAnotherUser,
     #[error("check-in code malformed")]
     CheckinMalformed,
     #[error("check-in outside the window")]
     CheckinOutsideWindow,
     #[error("wrong check-in code")]
     CheckinWrongCode,
+    #[error("check-in code of a slot not yet begun")]
+    CheckinFutureCode,
+    #[error("check-in code expired when scanned")]
+    CheckinExpired,
+    #[error("check-in synced too long after the meeting")]
+    CheckinSyncedTooLate,
     #[error("meeting cancelled")]
     MeetingCancelled,
     #[error("meeting times invalid")]
@@ -181,9 +189,13 @@ impl AppError {
             TextTooLong => Msg::ErrTextTooLong,
             BadPayload => Msg::ErrBadPayload,
             UnknownOp => Msg::ErrUnknownOp,
+            OpOfAnotherUser => Msg::ErrOpOfAnotherUser,
             CheckinMalformed => Msg::ErrCheckinMalformed,
             CheckinOutsideWindow => Msg::ErrCheckinOutsideWindow,
             CheckinWrongCode => Msg::ErrCheckinWrongCode,
+            CheckinFutureCode => Msg::ErrCheckinFutureCode,
+            CheckinExpired => Msg::ErrCheckinExpired,
+            CheckinSyncedTooLate => Msg::ErrCheckinSyncedTooLate,
             MeetingCancelled => Msg::ErrMeetingCancelled,
             MeetingTimes => Msg::ErrMeetingTimes,
             NotExpected => Msg::ErrNotExpected,
@@ -231,7 +243,7 @@ impl AppError {
         use AppError::*;
         match self {
             NotLoggedIn | WrongCredentials => 401,
-            Forbidden | OwnClaim | OwnWish | PairingNeedsAdmin => 403,
+            Forbidden | OwnClaim | OwnWish | PairingNeedsAdmin | OpOfAnotherUser => 403,
             NotFound | UserNotFound | InviteNotFound => 404,
             PhoneTaken | AlreadyMember | InBranchAlready | AlreadyPresent | AlreadyDecided
             | TaskFull | WishOverPledged | WishIllegal => 409,

@@ -89,6 +89,21 @@ async fn build_header(State(build): State<Arc<String>>, request: Request, next: 
     response
 }
 
+/// Stamps every answer with the server's clock in milliseconds: the outbox measures the
+/// phone's clock offset from it (`checkClock` in offline.js), which the check-in rule needs
+/// to judge a scan made with no signal.
+async fn server_time(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    if let Ok(value) = HeaderValue::from_str(&millis.to_string()) {
+        response.headers_mut().insert("x-zhibu-time", value);
+    }
+    response
+}
+
 async fn health(State(state): State<AppState>) -> Response {
     match sqlx::query_scalar::<_, i64>("SELECT 1")
         .fetch_one(&state.pool)
@@ -184,6 +199,7 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024))
         .layer(middleware::from_fn(error_status))
         .layer(middleware::from_fn_with_state(build, build_header))
+        .layer(middleware::from_fn(server_time))
         .layer(middleware::from_fn_with_state(Arc::new(allowed_origins), origin_guard))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

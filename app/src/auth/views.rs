@@ -17,9 +17,17 @@ where
 {
     Effect::new(move |_| {
         if matches!(value.get(), Some(Ok(_))) {
-            // Pages and answers cached for the previous user must not show to the next.
+            // Pages and answers cached for the previous user must not show to the next;
+            // the next page learns who is signed in from the server.
             #[cfg(feature = "hydrate")]
-            crate::offline::client::forget_user();
+            {
+                let target = target();
+                leptos::task::spawn_local(async move {
+                    crate::offline::client::user_changed(None).await;
+                    hard_navigate(&target);
+                });
+            }
+            #[cfg(not(feature = "hydrate"))]
             hard_navigate(&target());
         }
     });

@@ -229,6 +229,7 @@ messages! {
     ErrTextTooLong => "内容不能超过 500 字", "At most 500 characters";
     ErrBadPayload => "数据格式有误，无法处理", "This record is malformed and cannot be processed";
     ErrUnknownOp => "此版本的服务器不认识这项操作，请更新应用", "The server does not know this operation; please update the app";
+    ErrOpOfAnotherUser => "这条记录是这台手机上另一位用户提交的，等他登录后会自动发送", "Made by another person on this phone; it is sent once they log in";
     Offline => "离线", "Offline";
     UpdatedAt => "更新于", "updated";
     NewVersion => "有新版本", "A new version is available";
@@ -251,6 +252,9 @@ messages! {
     ErrCheckinMalformed => "签到码应为 6 位数字", "The check-in code has 6 digits";
     ErrCheckinOutsideWindow => "不在签到时间内：签到码只在会议开始前 15 分钟到会议结束时有效", "Outside check-in time: codes work from 15 minutes before the start to the end";
     ErrCheckinWrongCode => "签到码不正确或已过期，请扫描屏幕上最新的二维码", "Wrong or expired code; scan the latest code on the screen";
+    ErrCheckinFutureCode => "签到码还未生效，请扫描会场屏幕上当前的二维码", "This code is not valid yet; scan the code on the screen now";
+    ErrCheckinExpired => "签到码已过期，请在会场扫码；不在会场请联系书记补录", "The code has expired: scan it in the meeting room, or ask the secretary to record you";
+    ErrCheckinSyncedTooLate => "签到上传太晚（会议结束 6 小时后才收到），请联系书记补录", "Sent too late (over 6 hours after the meeting); ask the secretary to record you";
     ErrMeetingCancelled => "会议已取消", "The meeting was cancelled";
     ErrMeetingTimes => "结束时间应晚于开始时间，且会议不超过 12 小时", "The end must follow the start, and a meeting lasts at most 12 hours";
     ErrNotExpected => "你不在本次会议的参会名单中", "You are not on this meeting's list";
@@ -400,7 +404,16 @@ messages! {
     CheckIn => "签到", "Check in";
     ShowCode => "签到码", "Check-in code";
     CheckinDigits => "输入屏幕上的 6 位签到码", "Type the 6 digits on the screen";
-    CheckinQueued => "签到已提交，没有信号时会在联网后自动发送", "Check-in submitted; without signal it is sent once you are online";
+    CheckinWaiting => "待同步：签到已保存在手机上，联网后自动发送", "Waiting to sync: the check-in is kept on this phone and sent once you are online";
+    CheckedIn => "已签到", "Checked in";
+    CheckinOffline => "离线签到", "Checked in offline";
+    SyncedAfter => "后同步", "until synced";
+    CheckinCorrectedNote => "书记已为你补录", "The secretary recorded you as present";
+    CheckinRefusedAt => "签到未通过", "Check-in refused";
+    ScannedAt => "扫码", "scanned";
+    ReceivedAt => "收到", "received";
+    MeetingInfoLater => "会议信息联网后显示；签到照常保存", "The meeting's details show once online; the check-in is kept as usual";
+    PhoneTail => "尾号", "phone ending";
     PresenceOnTime => "已签到", "Present";
     PresenceLate => "迟到", "Late";
     PresenceLeave => "请假", "On leave";

@@ -136,14 +136,17 @@ pub async fn fetch_my_meetings() -> Result<Vec<MeetingSummary>, AppError> {
 
 #[cfg(feature = "ssr")]
 pub mod service {
-    use super::super::checkin::{slot_start, verify, CheckinRefusal, Window};
+    use super::super::checkin::{
+        judge_arrival, slot_start, verify, Arrival, CheckinRefusal, CheckinTimes, Window,
+    };
     use super::super::rules::{
         compliance as judge, line_presence, normalize_reason, totals, HeldMeeting, LeaveKind,
         LeaveStatus, MeetingKind, Presence, SheetLine, MINUTES_MAX,
     };
     use super::super::{
-        AddMeetingPhoto, BranchYear, CheckIn, CodeKey, Compliance, LeaveInfo, MeetingDetail,
-        MeetingFile, MeetingSummary, RequestLeave, SchedulableOrg, Sheet, SheetRow,
+        AddMeetingPhoto, BranchYear, CheckIn, CheckinProof, CodeKey, Compliance, LeaveInfo,
+        MeetingDetail, MeetingFile, MeetingSummary, RefusedCheckin, RequestLeave, SchedulableOrg,
+        Sheet, SheetRow,
     };
     use crate::auth::authz::{authorize, can, Action, Actor};
     use crate::auth::session::org_path;
@@ -471,13 +474,21 @@ pub mod service {
     struct SheetQueryRow {
         user_id: String,
         name: String,
+        phone: String,
         voting: bool,
         presence: Option<String>,
         correction: Option<String>,
+        slot: Option<i64>,
+        arrival: Option<String>,
+        received_at: Option<i64>,
+        scanned_at: Option<i64>,
         leave_kind: Option<String>,
         leave_reason: Option<String>,
         leave_status: Option<String>,
         leave_note: Option<String>,
+        refused_reason: Option<String>,
+        refused_scanned_at: Option<i64>,
+        refused_received_at: Option<i64>,
     }
 
     fn leave_info(
@@ -494,6 +505,26 @@ pub mod service {
         })
     }
 
+    /// A line's check-in, if a code proved it (补录 has no slot).
+    fn proof(
+        slot: Option<i64>,
+        arrival: Option<&str>,
+        received_at: Option<i64>,
+        scanned_at: Option<i64>,
+    ) -> Option<CheckinProof> {
+        Some(CheckinProof {
+            at: slot_start(slot?),
+            received_at: received_at?,
+            offline: arrival == Some("offline"),
+            scanned_at,
+        })
+    }
+
+    fn phone_tail(phone: &str) -> String {
+        let digits: Vec<char> = phone.chars().collect();
+        digits[digits.len().saturating_sub(4)..].iter().collect()
+    }
+
     async fn sheet(pool: &SqlitePool, meeting: &Meeting, ended: bool) -> AppResult<Sheet> {
         let expected = if meeting.frozen_at.is_some() {
             "SELECT user_id, voting FROM meeting_expected WHERE meeting_id = ?1".to_string()
@@ -504,12 +535,19 @@ pub mod service {
             )
         };
         let rows: Vec<SheetQueryRow> = sqlx::query_as(&format!(
-            "SELECT u.id AS user_id, u.name, e.voting, a.presence, a.reason AS correction,
+            "SELECT u.id AS user_id, u.name, u.phone, e.voting, a.presence, a.reason AS correction,
+                    a.slot, a.arrival, a.recorded_at AS received_at, a.scanned_at,
                     l.kind AS leave_kind, l.reason AS leave_reason, l.status AS leave_status,
-                    l.decision_note AS leave_note
+                    l.decision_note AS leave_note,
+                    r.reason AS refused_reason, r.scanned_at AS refused_scanned_at,
+                    r.received_at AS refused_received_at
              FROM ({expected}) e JOIN users u ON u.id = e.user_id
              LEFT JOIN attendance a ON a.meeting_id = ?1 AND a.user_id = u.id
              LEFT JOIN leave_requests l ON l.meeting_id = ?1 AND l.user_id = u.id
+             LEFT JOIN checkin_refusals r ON r.op_id = (
+                 SELECT op_id FROM checkin_refusals
+                 WHERE meeting_id = ?1 AND user_id = u.id
+                 ORDER BY received_at DESC, op_id DESC LIMIT 1)
              ORDER BY u.name, u.id"
         ))
         .bind(&meeting.id)
@@ -521,13 +559,27 @@ pub mod service {
                 let leave = leave_info(r.leave_kind, r.leave_reason, r.leave_status, r.leave_note);
                 let recorded = r.presence.as_deref().and_then(Presence::parse);
                 let presence = line_presence(recorded, leave.as_ref().map(|l| l.status), ended);
+                let present = presence.is_some_and(Presence::is_present);
+                let refused = r
+                    .refused_reason
+                    .as_deref()
+                    .and_then(CheckinRefusal::parse)
+                    .filter(|_| !present)
+                    .map(|refusal| RefusedCheckin {
+                        error: refusal_error(refusal),
+                        scanned_at: r.refused_scanned_at.unwrap_or_default(),
+                        received_at: r.refused_received_at.unwrap_or_default(),
+                    });
                 SheetRow {
                     user_id: r.user_id,
                     name: r.name,
+                    phone_tail: phone_tail(&r.phone),
                     voting: r.voting,
                     correction: (presence == Some(Presence::Corrected))
                         .then_some(r.correction)
                         .flatten(),
+                    checkin: proof(r.slot, r.arrival.as_deref(), r.received_at, r.scanned_at),
+                    refused,
                     presence,
                     leave,
                 }
@@ -550,6 +602,10 @@ pub mod service {
     #[derive(sqlx::FromRow)]
     struct MyLine {
         presence: Option<String>,
+        slot: Option<i64>,
+        arrival: Option<String>,
+        received_at: Option<i64>,
+        scanned_at: Option<i64>,
         leave_kind: Option<String>,
         leave_reason: Option<String>,
         leave_status: Option<String>,
@@ -571,7 +627,8 @@ pub mod service {
         let at = now();
         let ended = meeting.ends_at <= at;
         let mine: MyLine = sqlx::query_as(
-            "SELECT a.presence, l.kind AS leave_kind, l.reason AS leave_reason,
+            "SELECT a.presence, a.slot, a.arrival, a.recorded_at AS received_at, a.scanned_at,
+                    l.kind AS leave_kind, l.reason AS leave_reason,
                     l.status AS leave_status, l.decision_note AS leave_note
              FROM (SELECT 1) LEFT JOIN attendance a ON a.meeting_id = ?1 AND a.user_id = ?2
              LEFT JOIN leave_requests l ON l.meeting_id = ?1 AND l.user_id = ?2",
@@ -581,6 +638,12 @@ pub mod service {
         .fetch_one(pool)
         .await?;
         let presence = mine.presence;
+        let my_checkin = proof(
+            mine.slot,
+            mine.arrival.as_deref(),
+            mine.received_at,
+            mine.scanned_at,
+        );
         let my_leave = leave_info(
             mine.leave_kind,
             mine.leave_reason,
@@ -638,6 +701,7 @@ pub mod service {
             expected,
             can_manage,
             my_leave,
+            my_checkin,
             sheet,
             files,
             fetched_at: at,
@@ -1116,25 +1180,97 @@ pub mod service {
             .collect())
     }
 
+    fn refusal_error(refusal: CheckinRefusal) -> AppError {
+        match refusal {
+            CheckinRefusal::Malformed => AppError::CheckinMalformed,
+            CheckinRefusal::OutsideWindow => AppError::CheckinOutsideWindow,
+            CheckinRefusal::WrongCode => AppError::CheckinWrongCode,
+            CheckinRefusal::FutureCode => AppError::CheckinFutureCode,
+            CheckinRefusal::Expired => AppError::CheckinExpired,
+            CheckinRefusal::SyncedTooLate => AppError::CheckinSyncedTooLate,
+        }
+    }
+
+    fn error_refusal(error: &AppError) -> Option<CheckinRefusal> {
+        CheckinRefusal::ALL
+            .into_iter()
+            .find(|r| &refusal_error(*r) == error)
+    }
+
+    /// The member's line as a check-in answers it: a replay, a reload of the QR page or a
+    /// second scan gets the line already recorded.
+    async fn recorded_line(
+        conn: &mut SqliteConnection,
+        meeting_id: &str,
+        user_id: &str,
+    ) -> AppResult<Option<serde_json::Value>> {
+        #[derive(sqlx::FromRow)]
+        struct Line {
+            presence: String,
+            slot: Option<i64>,
+            arrival: Option<String>,
+            received_at: i64,
+            scanned_at: Option<i64>,
+        }
+        let line: Option<Line> = sqlx::query_as(
+            "SELECT presence, slot, arrival, recorded_at AS received_at, scanned_at FROM attendance
+             WHERE meeting_id = ? AND user_id = ?",
+        )
+        .bind(meeting_id)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(line.map(|l| {
+            serde_json::json!({
+                "presence": l.presence,
+                "slot": l.slot,
+                "arrival": l.arrival,
+                "received_at": l.received_at,
+                "scanned_at": l.scanned_at,
+            })
+        }))
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct CheckinMeeting {
+        secret: String,
+        starts_at: i64,
+        ends_at: i64,
+        opens_before: i64,
+        cancelled_at: Option<i64>,
+        points_at: Option<i64>,
+    }
+
     impl ApplyOp for CheckIn {
-        /// Judged by the slot the code proves: the phone's clock and the upload time do not
-        /// count. A second check-in of the same member answers with the first.
+        /// Present on the spot only when the slot the code proves, the phone's corrected
+        /// scan time and the server's receipt time agree (`checkin::judge_arrival`); the
+        /// line's time is the slot's. A second check-in of the same member answers with the
+        /// first. After the meeting's points were given, the ledger follows the sheet.
         async fn apply(
             self,
             ctx: &OpContext<'_>,
             conn: &mut SqliteConnection,
         ) -> AppResult<serde_json::Value> {
             let actor = ctx.actor;
-            let meeting: Option<(String, String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
-                "SELECT org_id, secret, starts_at, ends_at, opens_before, cancelled_at FROM meetings WHERE id = ?",
+            let meeting: Option<CheckinMeeting> = sqlx::query_as(
+                "SELECT secret, starts_at, ends_at, opens_before, cancelled_at, points_at FROM meetings WHERE id = ?",
             )
             .bind(&self.meeting_id)
             .fetch_optional(&mut *conn)
             .await?;
-            let (_org_id, secret, starts_at, ends_at, opens_before, cancelled_at) =
-                meeting.ok_or(AppError::NotFound)?;
+            let CheckinMeeting {
+                secret,
+                starts_at,
+                ends_at,
+                opens_before,
+                cancelled_at,
+                points_at,
+            } = meeting.ok_or(AppError::NotFound)?;
             if cancelled_at.is_some() {
                 return Err(AppError::MeetingCancelled);
+            }
+            if let Some(line) = recorded_line(conn, &self.meeting_id, &actor.user_id).await? {
+                return Ok(line);
             }
             freeze_if_started(&mut *conn, &self.meeting_id).await?;
             if !is_expected(&mut *conn, &self.meeting_id, &actor.user_id).await? {
@@ -1143,12 +1279,11 @@ pub mod service {
             // Six digits, two valid at a time: ten wrong tries in ten minutes and the
             // member's next ones wait (the outbox retries them later).
             let wrong_lately: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM applied_ops WHERE user_id = ? AND kind = ? AND applied_at > ?
-                 AND outcome LIKE '%CheckinWrongCode%'",
+                "SELECT COUNT(*) FROM checkin_refusals WHERE user_id = ? AND reason = ? AND received_at > ?",
             )
             .bind(&actor.user_id)
-            .bind(<CheckIn as crate::offline::OfflineOp>::KIND)
-            .bind(now() - GUESS_WINDOW_SECS)
+            .bind(CheckinRefusal::WrongCode.as_str())
+            .bind(ctx.received_at - GUESS_WINDOW_SECS)
             .fetch_one(&mut *conn)
             .await?;
             if wrong_lately >= MAX_WRONG_CODES {
@@ -1162,35 +1297,74 @@ pub mod service {
                 self.slot,
                 &self.code,
             )
-            .map_err(|r| match r {
-                CheckinRefusal::Malformed => AppError::CheckinMalformed,
-                CheckinRefusal::OutsideWindow => AppError::CheckinOutsideWindow,
-                CheckinRefusal::WrongCode => AppError::CheckinWrongCode,
-            })?;
+            .map_err(refusal_error)?;
+            let arrival = judge_arrival(CheckinTimes {
+                slot,
+                scanned_at: ctx.phone_time,
+                received_at: ctx.received_at,
+                meeting_ends_at: ends_at,
+            })
+            .map_err(refusal_error)?;
             let presence = if slot_start(slot) > starts_at {
                 Presence::Late
             } else {
                 Presence::OnTime
             };
             sqlx::query(
-                "INSERT INTO attendance (meeting_id, user_id, presence, slot, recorded_at) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (meeting_id, user_id) DO NOTHING",
+                "INSERT INTO attendance (meeting_id, user_id, presence, slot, recorded_at, arrival, scanned_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&self.meeting_id)
             .bind(&actor.user_id)
             .bind(presence.as_str())
             .bind(slot)
-            .bind(now())
+            .bind(ctx.received_at)
+            .bind(match arrival {
+                Arrival::Online => "online",
+                Arrival::Offline { .. } => "offline",
+            })
+            .bind(ctx.phone_time)
             .execute(&mut *conn)
             .await?;
-            let (stored, stored_slot): (String, Option<i64>) = sqlx::query_as(
-                "SELECT presence, slot FROM attendance WHERE meeting_id = ? AND user_id = ?",
+            if points_at.is_some() {
+                crate::points::api::service::checked_in_after_points(
+                    conn,
+                    &self.meeting_id,
+                    &actor.user_id,
+                )
+                .await?;
+            }
+            recorded_line(conn, &self.meeting_id, &actor.user_id)
+                .await?
+                .ok_or(AppError::Internal)
+        }
+
+        /// A refusal of the code or of its times is kept, typed, for the sheet and for the
+        /// limit on guessing.
+        async fn refused(
+            self,
+            ctx: &OpContext<'_>,
+            conn: &mut SqliteConnection,
+            error: &AppError,
+        ) -> AppResult<()> {
+            let Some(refusal) = error_refusal(error) else {
+                return Ok(());
+            };
+            sqlx::query(
+                "INSERT INTO checkin_refusals (op_id, meeting_id, user_id, reason, slot, scanned_at, received_at)
+                 SELECT ?, id, ?, ?, ?, ?, ? FROM meetings WHERE id = ?
+                 ON CONFLICT (op_id) DO NOTHING",
             )
+            .bind(ctx.op_id)
+            .bind(&ctx.actor.user_id)
+            .bind(refusal.as_str())
+            .bind(self.slot)
+            .bind(ctx.phone_time)
+            .bind(ctx.received_at)
             .bind(&self.meeting_id)
-            .bind(&actor.user_id)
-            .fetch_one(&mut *conn)
+            .execute(&mut *conn)
             .await?;
-            Ok(serde_json::json!({ "presence": stored, "slot": stored_slot }))
+            Ok(())
         }
     }
 

@@ -1,6 +1,10 @@
 //! Rotating check-in codes. The code for time slot `s` (30 s) is HMAC-SHA256(secret,
 //! meeting_id ‖ s) shown as 6 digits; a check-in counts for the slot it proves, never the
 //! phone's clock or the time of upload.
+//!
+//! A valid code is not enough, since a code forwarded to a chat is valid too. The slot,
+//! the phone's time of the scan (corrected by the clock offset its outbox measured against
+//! the server) and the server's receipt time must agree: see [`judge_arrival`].
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -63,6 +67,99 @@ pub enum CheckinRefusal {
     OutsideWindow,
     /// The code is not this meeting's code for that slot.
     WrongCode,
+    /// The code belongs to a slot that has not begun when the server received it.
+    FutureCode,
+    /// Received late, and not scanned while the code was on the screen either: a code
+    /// passed on, or a phone's clock set back.
+    Expired,
+    /// Scanned in time, but synced too long after the meeting to count on the spot.
+    SyncedTooLate,
+}
+
+impl CheckinRefusal {
+    pub const ALL: [CheckinRefusal; 6] = [
+        CheckinRefusal::Malformed,
+        CheckinRefusal::OutsideWindow,
+        CheckinRefusal::WrongCode,
+        CheckinRefusal::FutureCode,
+        CheckinRefusal::Expired,
+        CheckinRefusal::SyncedTooLate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckinRefusal::Malformed => "malformed",
+            CheckinRefusal::OutsideWindow => "outside_window",
+            CheckinRefusal::WrongCode => "wrong_code",
+            CheckinRefusal::FutureCode => "future_code",
+            CheckinRefusal::Expired => "expired",
+            CheckinRefusal::SyncedTooLate => "synced_too_late",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A received check-in counts as present on the spot when it reaches the server within this
+/// long after its code left the screen: time to scan, load the page on one bar of signal
+/// and send a few hundred bytes.
+pub const ONLINE_GRACE_SECS: i64 = 60;
+/// A check-in that arrives later counts only if the phone made it within this long after
+/// its code left the screen, by the phone's clock corrected with its measured offset. It
+/// covers digits typed just after the code turned, and the error of the offset.
+pub const SCAN_GRACE_SECS: i64 = 30;
+/// How far a slot may lie ahead of the server's (or the corrected phone's) clock: the
+/// secretary's screen computes codes from its own corrected clock, measured to a second or two.
+pub const CLOCK_TOLERANCE_SECS: i64 = 15;
+/// An offline room's check-ins count when they reach the server before the meeting's end
+/// plus this: the way home, or the evening, until the phone finds signal.
+pub const OFFLINE_SYNC_SECS: i64 = 6 * 3600;
+
+/// How a check-in that counts reached the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// Received within [`ONLINE_GRACE_SECS`] of its slot.
+    Online,
+    /// 离线签到: scanned in time with no signal, received `delay_secs` after the scan.
+    Offline { delay_secs: i64 },
+}
+
+/// The three times of a check-in whose code is valid for `slot` (see [`verify`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckinTimes {
+    pub slot: i64,
+    /// The phone's time of the scan, corrected by its measured clock offset.
+    pub scanned_at: i64,
+    /// The server's receipt time: the authority.
+    pub received_at: i64,
+    pub meeting_ends_at: i64,
+}
+
+/// Whether the times of a check-in agree (DESIGN, check-in): received within the grace of
+/// its slot (online), or scanned within it and received before the meeting's end plus
+/// [`OFFLINE_SYNC_SECS`] (an offline room). The phone's time only ever allows the second.
+pub fn judge_arrival(t: CheckinTimes) -> Result<Arrival, CheckinRefusal> {
+    let shown_from = slot_start(t.slot);
+    let shown_until = shown_from + SLOT_SECS;
+    if shown_from > t.received_at + CLOCK_TOLERANCE_SECS {
+        return Err(CheckinRefusal::FutureCode);
+    }
+    if t.received_at <= shown_until + ONLINE_GRACE_SECS {
+        return Ok(Arrival::Online);
+    }
+    let scanned_in_time = t.scanned_at >= shown_from - CLOCK_TOLERANCE_SECS
+        && t.scanned_at <= shown_until + SCAN_GRACE_SECS;
+    if !scanned_in_time {
+        return Err(CheckinRefusal::Expired);
+    }
+    if t.received_at > t.meeting_ends_at + OFFLINE_SYNC_SECS {
+        return Err(CheckinRefusal::SyncedTooLate);
+    }
+    Ok(Arrival::Offline {
+        delay_secs: (t.received_at - t.scanned_at).max(0),
+    })
 }
 
 /// Six ASCII digits: the only shape a code can have.
@@ -183,6 +280,102 @@ mod tests {
 
     fn at_slot(slot: i64) -> String {
         format_code(code_for_slot(SECRET, MEETING, slot))
+    }
+
+    /// 19:00–21:00, a code of 19:10 (its slot shown 19:10:00–19:10:30).
+    fn times(scanned_after: i64, received_after: i64) -> CheckinTimes {
+        let slot = slot_of(1_795_431_600 + 600);
+        CheckinTimes {
+            slot,
+            scanned_at: slot_start(slot) + scanned_after,
+            received_at: slot_start(slot) + received_after,
+            meeting_ends_at: 1_795_438_800,
+        }
+    }
+
+    #[test]
+    fn received_within_the_grace_counts_online_whatever_the_phone_says() {
+        assert_eq!(judge_arrival(times(5, 8)), Ok(Arrival::Online));
+        assert_eq!(
+            judge_arrival(times(5, SLOT_SECS + ONLINE_GRACE_SECS)),
+            Ok(Arrival::Online)
+        );
+        // A phone clock far off changes nothing when the server received it in time.
+        assert_eq!(judge_arrival(times(-86_400, 20)), Ok(Arrival::Online));
+    }
+
+    #[test]
+    fn a_forwarded_code_opened_later_is_refused() {
+        // Opened 5 minutes later, online: the phone's time and the receipt agree, both late.
+        assert_eq!(judge_arrival(times(300, 301)), Err(CheckinRefusal::Expired));
+        // 62 s after the forward at the end of the slot, by a phone whose clock is right.
+        assert_eq!(
+            judge_arrival(times(SLOT_SECS + 62, SLOT_SECS + 63)),
+            Err(CheckinRefusal::Expired)
+        );
+        // Two days later with the phone's clock set back to the meeting: the scan time looks
+        // right, but the receipt is far past the end of the meeting.
+        assert_eq!(
+            judge_arrival(times(10, 2 * 86_400)),
+            Err(CheckinRefusal::SyncedTooLate)
+        );
+    }
+
+    #[test]
+    fn an_offline_room_counts_when_synced_within_hours_of_the_end() {
+        let three_hours = 3 * 3600;
+        assert_eq!(
+            judge_arrival(times(12, three_hours)),
+            Ok(Arrival::Offline {
+                delay_secs: three_hours - 12
+            })
+        );
+        let t = times(12, 0);
+        let last_moment = t.meeting_ends_at + OFFLINE_SYNC_SECS - slot_start(t.slot);
+        assert!(matches!(
+            judge_arrival(times(12, last_moment)),
+            Ok(Arrival::Offline { .. })
+        ));
+        assert_eq!(
+            judge_arrival(times(12, last_moment + 1)),
+            Err(CheckinRefusal::SyncedTooLate)
+        );
+        // The grace of the scan, at both ends.
+        assert!(judge_arrival(times(SLOT_SECS + SCAN_GRACE_SECS, three_hours)).is_ok());
+        assert_eq!(
+            judge_arrival(times(SLOT_SECS + SCAN_GRACE_SECS + 1, three_hours)),
+            Err(CheckinRefusal::Expired)
+        );
+        assert!(judge_arrival(times(-CLOCK_TOLERANCE_SECS, three_hours)).is_ok());
+        assert_eq!(
+            judge_arrival(times(-CLOCK_TOLERANCE_SECS - 1, three_hours)),
+            Err(CheckinRefusal::Expired)
+        );
+    }
+
+    #[test]
+    fn a_code_of_a_slot_not_yet_begun_is_refused() {
+        assert_eq!(
+            judge_arrival(times(-120, -120)),
+            Err(CheckinRefusal::FutureCode)
+        );
+        // A screen a few seconds fast is tolerated.
+        assert_eq!(
+            judge_arrival(times(-CLOCK_TOLERANCE_SECS, -CLOCK_TOLERANCE_SECS)),
+            Ok(Arrival::Online)
+        );
+        assert_eq!(
+            judge_arrival(times(0, -CLOCK_TOLERANCE_SECS - 1)),
+            Err(CheckinRefusal::FutureCode)
+        );
+    }
+
+    #[test]
+    fn refusals_round_trip_through_their_names() {
+        for refusal in CheckinRefusal::ALL {
+            assert_eq!(CheckinRefusal::parse(refusal.as_str()), Some(refusal));
+        }
+        assert_eq!(CheckinRefusal::parse("late"), None);
     }
 
     #[test]

@@ -7,12 +7,14 @@ use super::api::{
 };
 use super::rules::{LeaveKind, LeaveStatus, MeetingKind, Presence};
 use super::views::presence_label;
-use super::{LeaveInfo, MeetingDetail, RequestLeave, Sheet, SheetRow};
+use super::{
+    CheckinProof, LeaveInfo, MeetingDetail, RefusedCheckin, RequestLeave, Sheet, SheetRow,
+};
 use crate::auth::views::SubmitButton;
 use crate::error::AppError;
-use crate::i18n::{tr, Msg};
+use crate::i18n::{tr, use_i18n, Msg};
 use crate::offline::views::{use_offline, Freshness};
-use crate::shell::time::{format_datetime, format_local_datetime};
+use crate::shell::time::{format_datetime, format_duration, format_local_datetime, format_time};
 use crate::shell::{action_error, route_param, ErrorNote, Loading, PageHeader, WithUser};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -70,7 +72,13 @@ pub fn MeetingPage() -> impl IntoView {
         <WithUser view=move |_| view! {
             <Transition fallback=Loading>
                 {move || detail.get().map(|result| match result {
-                    Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
+                    // Never opened and no signal: the digits can still be typed.
+                    Err(error) => view! {
+                        <div class="card">
+                            <ErrorNote error/>
+                            <A href=format!("/checkin/{}", id.get()) attr:class="chip">{tr(Msg::CheckIn)}</A>
+                        </div>
+                    }.into_any(),
                     Ok(d) => meeting_view(d, actions).into_any(),
                 })}
             </Transition>
@@ -265,13 +273,53 @@ fn sheet_view(
             {action_error(actions.decide.value())}
             {action_error(actions.correct.value())}
             <ul class="plain sheet-rows">
-                {sheet.rows.into_iter().map(|row| sheet_row(id.get_value(), started, row, actions)).collect_view()}
+                {sheet.rows.iter().map(|row| {
+                    let namesake = sheet.rows.iter().filter(|r| r.name == row.name).count() > 1;
+                    sheet_row(id.get_value(), started, row.clone(), namesake, actions)
+                }).collect_view()}
             </ul>
         </section>
     }
 }
 
-fn sheet_row(meeting_id: String, started: bool, row: SheetRow, actions: Actions) -> impl IntoView {
+/// How a member's check-in came: its time, and for 离线签到 how long it took to arrive.
+fn checkin_line(proof: &CheckinProof) -> impl IntoView {
+    let i18n = use_i18n();
+    let delay = proof.delay_secs();
+    view! {
+        <p class="muted checkin-proof" data-offline=proof.offline.to_string()>
+            {tr(Msg::CheckIn)} " " {format_time(proof.at)}
+            {delay.map(|secs| view! {
+                " · " <span class="badge offline-checkin">{tr(Msg::CheckinOffline)}</span>
+                " " {move || format_duration(secs, i18n.locale.get())} {tr(Msg::SyncedAfter)}
+            })}
+        </p>
+    }
+}
+
+/// A check-in the server refused, beside the member it concerns: the secretary decides
+/// whether to record 补录.
+fn refused_line(refused: &RefusedCheckin) -> impl IntoView {
+    let error = refused.error.clone();
+    let code = format!("{error:?}");
+    view! {
+        <div class="refused-checkin" data-error=code>
+            <p class="muted">
+                {tr(Msg::CheckinRefusedAt)} " · " {tr(Msg::ScannedAt)} " " {format_time(refused.scanned_at)}
+                " · " {tr(Msg::ReceivedAt)} " " {format_time(refused.received_at)}
+            </p>
+            <ErrorNote error/>
+        </div>
+    }
+}
+
+fn sheet_row(
+    meeting_id: String,
+    started: bool,
+    row: SheetRow,
+    namesake: bool,
+    actions: Actions,
+) -> impl IntoView {
     let pending_leave = row
         .leave
         .as_ref()
@@ -287,11 +335,14 @@ fn sheet_row(meeting_id: String, started: bool, row: SheetRow, actions: Actions)
         <li data-user=row.user_id.clone() data-presence=row.presence.map(|p| p.as_str()).unwrap_or("awaiting")>
             <div class="member-head">
                 <strong>{row.name.clone()}</strong>
+                {namesake.then(|| view! { <span class="muted phone-tail">{tr(Msg::PhoneTail)} {row.phone_tail.clone()}</span> })}
                 {(!row.voting).then(|| view! { <span class="badge">"预备"</span> })}
                 <span class=presence_class(row.presence)>
                     {match row.presence { Some(p) => tr(presence_label(p))(), None => tr(Msg::SheetAwaiting)() }}
                 </span>
             </div>
+            {row.checkin.as_ref().map(checkin_line)}
+            {row.refused.as_ref().map(refused_line)}
             {row.correction.clone().map(|reason| view! { <p class="correction">{tr(Msg::CorrectionReason)} "：" {reason}</p> })}
             {row.leave.clone().map(|l| view! {
                 <p class="muted">{leave_badge(&l)} " " {l.reason.clone()}</p>

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod checkin;
+pub mod checkin_page;
 pub mod detail;
 pub mod photos;
 pub mod qr;
@@ -38,17 +39,52 @@ pub struct LeaveInfo {
     pub note: Option<String>,
 }
 
+/// A check-in that counted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckinProof {
+    /// The start of the slot the code proves: the line's time.
+    pub at: i64,
+    /// The server's receipt.
+    pub received_at: i64,
+    /// 离线签到: scanned in time with no signal and synced later.
+    pub offline: bool,
+    /// The phone's corrected time of the scan.
+    pub scanned_at: Option<i64>,
+}
+
+impl CheckinProof {
+    /// How long an offline check-in took to reach the server after the scan.
+    pub fn delay_secs(&self) -> Option<i64> {
+        self.offline
+            .then(|| self.received_at - self.scanned_at.unwrap_or(self.at))
+            .map(|d| d.max(0))
+    }
+}
+
+/// The last check-in of a member the server refused, shown on the sheet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedCheckin {
+    pub error: crate::error::AppError,
+    pub scanned_at: i64,
+    pub received_at: i64,
+}
+
 /// One expected member on the attendance sheet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetRow {
     pub user_id: String,
     pub name: String,
+    /// The last four digits of the phone, to tell two members of the same name apart.
+    pub phone_tail: String,
     /// 正式党员
     pub voting: bool,
     pub presence: Option<Presence>,
     pub leave: Option<LeaveInfo>,
     /// Why a secretary recorded 补录.
     pub correction: Option<String>,
+    pub checkin: Option<CheckinProof>,
+    /// Shown while the member has no line of presence.
+    pub refused: Option<RefusedCheckin>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +116,7 @@ pub struct MeetingDetail {
     pub expected: bool,
     pub can_manage: bool,
     pub my_leave: Option<LeaveInfo>,
+    pub my_checkin: Option<CheckinProof>,
     pub sheet: Option<Sheet>,
     pub files: Vec<MeetingFile>,
     pub fetched_at: i64,

@@ -2,9 +2,7 @@ use super::api::{fetch_code_key, fetch_my_meetings, fetch_schedulable_orgs, Sche
 use super::checkin::{code_for_slot, format_code, slot_of};
 use super::qr::{checkin_url, qr_svg};
 use super::rules::{MeetingKind, Presence};
-use super::CheckIn;
 use crate::auth::views::SubmitButton;
-use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::use_offline;
 use crate::shell::time::{format_datetime, now_secs};
@@ -127,7 +125,9 @@ fn ScheduleForm(schedule: ServerAction<ScheduleMeeting>) -> impl IntoView {
 }
 
 /// The rotating 签到码: computed on this phone from the meeting's key, so it keeps turning
-/// with no signal once the key has been loaded.
+/// with no signal once the key has been loaded. It follows the server's clock (the phone's
+/// corrected by the offset the outbox measured), so members' check-ins agree with the
+/// server's receipt even when this phone's clock is off.
 #[component]
 pub fn CodeScreen() -> impl IntoView {
     let id = route_param("id");
@@ -136,8 +136,10 @@ pub fn CodeScreen() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<()>| {
         if started.is_none() {
+            use crate::offline::client::server_now;
+            now.set(server_now());
             let _ = set_interval_with_handle(
-                move || now.set(now_secs()),
+                move || now.set(server_now()),
                 std::time::Duration::from_secs(1),
             );
         }
@@ -173,88 +175,6 @@ pub fn CodeScreen() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-/// Where a scanned QR lands (`?s=slot&c=code`), and where digits can be typed.
-#[component]
-pub fn CheckinPage() -> impl IntoView {
-    let query = use_query_map();
-    let meeting_id = route_param("id");
-    let offline = use_offline();
-    let code = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<AppError>);
-    let queued = RwSignal::new(false);
-    let submit = move |slot: i64, digits: String| {
-        let op = CheckIn {
-            meeting_id: meeting_id.get_untracked(),
-            slot,
-            code: digits.trim().to_string(),
-        };
-        if !super::checkin::is_well_formed(&op.code) {
-            error.set(Some(AppError::CheckinMalformed));
-            return;
-        }
-        error.set(None);
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            match crate::offline::client::enqueue(&op).await {
-                Ok(_) => queued.set(true),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (op, queued);
-    };
-    // A scanned code checks in as soon as the page is up; the slot comes from the QR.
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
-            return true;
-        }
-        let q = query.get();
-        match (q.get("s").and_then(|s| s.parse::<i64>().ok()), q.get("c")) {
-            (Some(slot), Some(c)) => {
-                submit(slot, c);
-                true
-            }
-            _ => false,
-        }
-    });
-    let mine = move || {
-        offline
-            .ops
-            .get()
-            .into_iter()
-            .filter(|op| {
-                op.payload_as::<CheckIn>()
-                    .is_some_and(|c| c.meeting_id == meeting_id.get())
-            })
-            .collect::<Vec<_>>()
-    };
-    view! {
-        <PageHeader title=Msg::CheckIn back="/meetings"/>
-        <WithUser view=move |_| view! {
-            <section class="card">
-                {move || queued.get().then(|| view! { <p class="ok" role="status">{tr(Msg::CheckinQueued)}</p> })}
-                {move || mine().into_iter().map(|op| view! {
-                    <div class="op" class:rejected=op.is_rejected() data-status=op.status.clone()>
-                        {op.error.clone().map(|error| view! { <ErrorNote error/> })}
-                    </div>
-                }).collect_view()}
-                <form on:submit=move |ev| {
-                    ev.prevent_default();
-                    submit(slot_of(now_secs()), code.get_untracked());
-                }>
-                    <label>{tr(Msg::CheckinDigits)}
-                        <input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"
-                            prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
-                    </label>
-                    {move || error.get().map(|error| view! { <ErrorNote error/> })}
-                    <button type="submit">{tr(Msg::CheckIn)}</button>
-                </form>
-                <super::scan::ScanButton/>
-            </section>
-        }/>
     }
 }
 

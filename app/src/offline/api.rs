@@ -17,6 +17,7 @@ pub mod service {
     use super::super::{OfflineOp, OpEnvelope, OpOutcome, OpReply};
     use crate::auth::authz::Actor;
     use crate::error::{AppError, AppResult};
+    use crate::i18n::Locale;
     use crate::state::now;
     use sqlx::{SqliteConnection, SqlitePool};
     use std::path::Path;
@@ -24,8 +25,14 @@ pub mod service {
     /// What an op is applied with besides its payload.
     pub struct OpContext<'a> {
         pub actor: &'a Actor,
+        pub op_id: &'a str,
         /// When the phone made the op (its clock: clamp before trusting it).
         pub created_at: i64,
+        /// The phone's time of the op corrected by its measured clock offset (information;
+        /// only the check-in rule reads it, and only to allow an offline room).
+        pub phone_time: i64,
+        /// When the server received the batch: the time that decides rights.
+        pub received_at: i64,
         /// Where uploaded photos are stored.
         pub uploads: &'a Path,
     }
@@ -37,16 +44,44 @@ pub mod service {
             ctx: &OpContext<'_>,
             conn: &mut SqliteConnection,
         ) -> impl std::future::Future<Output = AppResult<serde_json::Value>> + Send;
+
+        /// Runs after a final refusal, once the op's effects are undone; what it writes is
+        /// kept with the refusal (a refused check-in stays on the sheet).
+        fn refused(
+            self,
+            _ctx: &OpContext<'_>,
+            _conn: &mut SqliteConnection,
+            _error: &AppError,
+        ) -> impl std::future::Future<Output = AppResult<()>> + Send {
+            async { Ok(()) }
+        }
     }
 
+    /// Applies one op inside a savepoint of `conn`: a refused op's effects are undone and
+    /// its answer kept. A transient error comes back as `Err`, for the caller to retry.
     async fn run<O: ApplyOp>(
         envelope: &OpEnvelope,
         ctx: &OpContext<'_>,
         conn: &mut SqliteConnection,
-    ) -> AppResult<serde_json::Value> {
-        let op: O =
-            serde_json::from_value(envelope.payload.clone()).map_err(|_| AppError::BadPayload)?;
-        op.apply(ctx, conn).await
+    ) -> AppResult<OpOutcome> {
+        let decode = || serde_json::from_value::<O>(envelope.payload.clone());
+        let Ok(op) = decode() else {
+            return Ok(OpOutcome::Rejected(AppError::BadPayload));
+        };
+        let mut effects = sqlx::Acquire::begin(&mut *conn).await?;
+        match op.apply(ctx, &mut effects).await {
+            Ok(value) => {
+                effects.commit().await?;
+                Ok(OpOutcome::Applied(value))
+            }
+            Err(error) if is_transient(&error) => Err(error),
+            Err(error) => {
+                effects.rollback().await?;
+                let op = decode().map_err(|_| AppError::Internal)?;
+                op.refused(ctx, conn, &error).await?;
+                Ok(OpOutcome::Rejected(error))
+            }
+        }
     }
 
     /// Every offline-capable op kind, one line per capability.
@@ -54,7 +89,7 @@ pub mod service {
         envelope: &OpEnvelope,
         ctx: &OpContext<'_>,
         conn: &mut SqliteConnection,
-    ) -> AppResult<serde_json::Value> {
+    ) -> AppResult<OpOutcome> {
         use crate::meetings::{AddMeetingPhoto, CheckIn, RequestLeave};
         use crate::points::{ClaimPoints, SignUpTask, SubmitTask};
         use crate::suggestions::SubmitSuggestion;
@@ -75,7 +110,7 @@ pub mod service {
             FulfilPledge::KIND => run::<FulfilPledge>(envelope, ctx, conn).await,
             ConfirmPledge::KIND => run::<ConfirmPledge>(envelope, ctx, conn).await,
             WithdrawWish::KIND => run::<WithdrawWish>(envelope, ctx, conn).await,
-            _ => Err(AppError::UnknownOp),
+            _ => Ok(OpOutcome::Rejected(AppError::UnknownOp)),
         }
     }
 
@@ -87,9 +122,19 @@ pub mod service {
         actor: &Actor,
         uploads: &Path,
         envelope: &OpEnvelope,
+        received_at: i64,
     ) -> AppResult<OpOutcome> {
         if uuid::Uuid::parse_str(&envelope.op_id).is_err() {
             return Ok(OpOutcome::Rejected(AppError::BadPayload));
+        }
+        // Made by someone else on a shared phone: not this session's to send, and not
+        // recorded, so its maker can still send it once signed in again.
+        if envelope
+            .user_id
+            .as_ref()
+            .is_some_and(|maker| maker != &actor.user_id)
+        {
+            return Ok(OpOutcome::Retry(AppError::OpOfAnotherUser));
         }
         let mut tx = pool.begin().await?;
         let inserted = sqlx::query(
@@ -99,7 +144,7 @@ pub mod service {
         .bind(&envelope.op_id)
         .bind(&actor.user_id)
         .bind(&envelope.kind)
-        .bind(now())
+        .bind(received_at)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -107,23 +152,17 @@ pub mod service {
             drop(tx);
             return recorded_outcome(pool, actor, &envelope.op_id).await;
         }
-        // A savepoint: a rejected op's effects are undone, its recorded answer is kept.
-        let mut effects = sqlx::Acquire::begin(&mut *tx).await?;
         let ctx = OpContext {
             actor,
+            op_id: &envelope.op_id,
             created_at: envelope.created_at,
+            phone_time: envelope.phone_time(),
+            received_at,
             uploads,
         };
-        let outcome = match dispatch(envelope, &ctx, &mut effects).await {
-            Ok(value) => {
-                effects.commit().await?;
-                OpOutcome::Applied(value)
-            }
-            Err(error) if is_transient(&error) => return Ok(OpOutcome::Retry(error)),
-            Err(error) => {
-                effects.rollback().await?;
-                OpOutcome::Rejected(error)
-            }
+        let outcome = match dispatch(envelope, &ctx, &mut tx).await {
+            Ok(outcome) => outcome,
+            Err(error) => return Ok(OpOutcome::Retry(error)),
         };
         sqlx::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
             .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
@@ -163,16 +202,22 @@ pub mod service {
         uploads: &Path,
         ops: Vec<OpEnvelope>,
     ) -> AppResult<Vec<OpReply>> {
+        let received_at = now();
         let mut replies = Vec::with_capacity(ops.len().min(MAX_BATCH));
         for envelope in ops.into_iter().take(MAX_BATCH) {
-            let outcome = match apply_once(pool, actor, uploads, &envelope).await {
+            let outcome = match apply_once(pool, actor, uploads, &envelope, received_at).await {
                 Ok(outcome) => outcome,
                 Err(error) => OpOutcome::Retry(error),
             };
             let stop = matches!(outcome, OpOutcome::Retry(_));
+            let message = match &outcome {
+                OpOutcome::Rejected(error) => Some(error.message(Locale::Zh).to_string()),
+                _ => None,
+            };
             replies.push(OpReply {
                 op_id: envelope.op_id,
                 outcome,
+                message,
             });
             if stop {
                 break;

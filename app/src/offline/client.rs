@@ -10,8 +10,8 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = add, catch)]
     async fn js_add(op: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = list, catch)]
-    async fn js_list() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = mine, catch)]
+    async fn js_mine() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = dismiss, catch)]
     async fn js_dismiss(op_id: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = kick, catch)]
@@ -22,8 +22,19 @@ extern "C" {
     fn js_register_service_worker() -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = applyUpdate, catch)]
     fn js_apply_update() -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = forgetUser, catch)]
-    fn js_forget_user() -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = userChanged, catch)]
+    async fn js_user_changed(user_id: Option<String>) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = setUser, catch)]
+    fn js_set_user(user_id: Option<String>) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = clockOffset, catch)]
+    fn js_clock_offset() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = queueCheckin, catch)]
+    async fn js_queue_checkin(
+        meeting_id: &str,
+        slot: f64,
+        code: &str,
+        scanned_at: f64,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = hasServiceWorker, catch)]
     fn js_has_service_worker() -> Result<bool, JsValue>;
     #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = resizePhoto, catch)]
@@ -81,17 +92,22 @@ pub async fn enqueue<O: OfflineOp>(op: &O) -> Result<String, AppError> {
         kind: O::KIND.to_string(),
         payload: serde_json::to_value(op).map_err(|_| AppError::Internal)?,
         created_at: crate::shell::time::now_secs(),
+        // The outbox adds the clock offset and the maker as it stores the op.
+        clock_offset: None,
+        user_id: None,
     };
     let mut record = serde_json::to_value(&envelope).map_err(|_| AppError::Internal)?;
     record["summary"] = serde_json::Value::String(op.summary());
+    // The outbox refuses an op when nobody is signed in on this phone.
     js_add(to_js(&record)?)
         .await
-        .map_err(|_| AppError::Internal)?;
+        .map_err(|_| AppError::NotLoggedIn)?;
     Ok(envelope.op_id)
 }
 
+/// The signed-in user's ops (others' stay stored for their owner).
 pub async fn queued() -> Vec<QueuedOp> {
-    match js_list().await {
+    match js_mine().await {
         Ok(list) => from_js(list).unwrap_or_default(),
         Err(_) => Vec::new(),
     }
@@ -114,8 +130,44 @@ pub fn apply_update() {
     let _ = js_apply_update();
 }
 
-pub fn forget_user() {
-    let _ = js_forget_user();
+/// Someone signed in or out: forget what the worker kept for the last person. Resolves once
+/// the worker has done it, so the next page cannot be cached for the wrong person.
+pub async fn user_changed(user_id: Option<String>) {
+    let _ = js_user_changed(user_id).await;
+}
+
+/// Who is signed in on this phone, as the page learnt it: the outbox shows and sends only
+/// that person's ops.
+pub fn set_user(user_id: Option<String>) {
+    let _ = js_set_user(user_id);
+}
+
+/// Server time minus phone time in seconds, as the outbox last measured it.
+pub fn clock_offset() -> Option<i64> {
+    js_clock_offset()
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map(|v| v as i64)
+}
+
+/// The server's time as this phone best knows it: codes shown and typed follow the
+/// server's slots even on a phone whose clock is off.
+pub fn server_now() -> i64 {
+    crate::shell::time::now_secs() + clock_offset().unwrap_or(0)
+}
+
+/// Queues the check-in a scanned code carries, once (a second call for the same code does
+/// nothing); `Ok(None)` when it was already queued.
+pub async fn queue_checkin(
+    meeting_id: &str,
+    slot: i64,
+    code: &str,
+    scanned_at: i64,
+) -> Result<Option<String>, AppError> {
+    js_queue_checkin(meeting_id, slot as f64, code, scanned_at as f64)
+        .await
+        .map(|id| id.as_string())
+        .map_err(|_| AppError::NotLoggedIn)
 }
 
 pub fn has_service_worker() -> bool {

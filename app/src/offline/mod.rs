@@ -20,6 +20,22 @@ pub struct OpEnvelope {
     pub payload: serde_json::Value,
     /// When the user made it (UTC seconds, the phone's clock).
     pub created_at: i64,
+    /// Server time minus phone time in seconds, as the outbox measured it at its last
+    /// contact with the server before the op was made; `None` if it never had one.
+    #[serde(default)]
+    pub clock_offset: Option<i64>,
+    /// Who made it: on a shared phone, an op is sent only by its maker's session.
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+impl OpEnvelope {
+    /// The phone's time of the op, corrected by the offset it measured: information for
+    /// people, never the authority for a right (only the check-in rule reads it).
+    pub fn phone_time(&self) -> i64 {
+        self.created_at
+            .saturating_add(self.clock_offset.unwrap_or(0))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,6 +51,9 @@ pub enum OpOutcome {
 pub struct OpReply {
     pub op_id: String,
     pub outcome: OpOutcome,
+    /// A refusal in words (Chinese), for pages that show it without the app's wasm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// A write that works offline. A capability declares its payload type, how the op shows
@@ -52,6 +71,10 @@ pub struct QueuedOp {
     pub kind: String,
     pub payload: serde_json::Value,
     pub created_at: i64,
+    #[serde(default)]
+    pub clock_offset: Option<i64>,
+    #[serde(default)]
+    pub user_id: Option<String>,
     #[serde(default)]
     pub summary: String,
     /// `pending` or `rejected`.

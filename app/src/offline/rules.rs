@@ -7,7 +7,11 @@ use crate::error::AppError;
 pub fn is_transient(error: &AppError) -> bool {
     matches!(
         error,
-        AppError::Internal | AppError::Network(_) | AppError::RateLimited | AppError::NotLoggedIn
+        AppError::Internal
+            | AppError::Network(_)
+            | AppError::RateLimited
+            | AppError::NotLoggedIn
+            | AppError::OpOfAnotherUser
     )
 }
 
@@ -30,6 +34,7 @@ mod tests {
         assert!(is_transient(&AppError::Network("down".into())));
         assert!(is_transient(&AppError::RateLimited));
         assert!(is_transient(&AppError::NotLoggedIn));
+        assert!(is_transient(&AppError::OpOfAnotherUser));
         assert!(!is_transient(&AppError::Forbidden));
         assert!(!is_transient(&AppError::NotInBranch));
         assert!(!is_transient(&AppError::UnknownOp));

@@ -16,8 +16,15 @@ pub struct OfflineState {
 }
 
 impl OfflineState {
+    /// Ops still to be sent (a refused op waits for nothing: it is counted apart).
     pub fn waiting(&self) -> usize {
-        self.ops.with(|ops| ops.len())
+        self.ops
+            .with(|ops| ops.iter().filter(|op| !op.is_rejected()).count())
+    }
+
+    pub fn refused(&self) -> usize {
+        self.ops
+            .with(|ops| ops.iter().filter(|op| op.is_rejected()).count())
     }
 
     pub fn refresh(&self) {
@@ -90,13 +97,19 @@ pub fn StatusStrip() -> impl IntoView {
         })}
         {move || {
             let waiting = offline.waiting();
+            let refused = offline.refused();
             let online = offline.online.get();
-            (waiting > 0 || !online).then(|| view! {
+            (waiting > 0 || refused > 0 || !online).then(|| view! {
                 <div class="strip" class:offline=!online>
                     {(!online).then(|| view! { <span class="badge dark">{tr(Msg::Offline)}</span> })}
                     {(waiting > 0).then(|| view! {
                         <A href="/outbox" attr:class="outbox-link">
                             {tr(Msg::Outbox)} " " <span class="count" data-testid="outbox-count">{waiting}</span>
+                        </A>
+                    })}
+                    {(refused > 0).then(|| view! {
+                        <A href="/outbox" attr:class="outbox-link refused">
+                            {tr(Msg::StatusRejected)} " " <span class="count" data-testid="refused-count">{refused}</span>
                         </A>
                     })}
                 </div>

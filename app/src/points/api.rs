@@ -372,14 +372,36 @@ pub mod service {
     /// Attendance points of a finished meeting, given once per member and source (the key
     /// makes a replay or a second timer harmless).
     pub async fn award_meeting(conn: &mut SqliteConnection, meeting_id: &str) -> AppResult<()> {
+        award_lines(conn, meeting_id, None).await
+    }
+
+    /// A check-in that counted after the meeting's points were given (an offline room
+    /// synced on the way home): the absence deduction goes, the attendance points come, so
+    /// the ledger says what the sheet says.
+    pub async fn checked_in_after_points(
+        conn: &mut SqliteConnection,
+        meeting_id: &str,
+        user_id: &str,
+    ) -> AppResult<()> {
+        absence_excused(conn, meeting_id, user_id, "离线签到已同步").await?;
+        award_lines(conn, meeting_id, Some(user_id)).await
+    }
+
+    /// The attendance points of the meeting's expected members, or of one of them.
+    async fn award_lines(
+        conn: &mut SqliteConnection,
+        meeting_id: &str,
+        only: Option<&str>,
+    ) -> AppResult<()> {
         let (branch, kind) = meeting_branch(conn, meeting_id).await?;
         let lines: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT e.user_id, a.presence, l.status FROM meeting_expected e
              LEFT JOIN attendance a ON a.meeting_id = e.meeting_id AND a.user_id = e.user_id
              LEFT JOIN leave_requests l ON l.meeting_id = e.meeting_id AND l.user_id = e.user_id
-             WHERE e.meeting_id = ?",
+             WHERE e.meeting_id = ?1 AND (?2 IS NULL OR e.user_id = ?2)",
         )
         .bind(meeting_id)
+        .bind(only)
         .fetch_all(&mut *conn)
         .await?;
         let rules = auto_rules(conn, &branch).await?;

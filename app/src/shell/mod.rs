@@ -60,6 +60,13 @@ pub fn App() -> impl IntoView {
     crate::offline::views::provide_offline();
     let user: UserResource = Resource::new(|| (), |_| current_user());
     provide_context(user);
+    // The outbox shows and sends only the ops of whoever the server says is signed in.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = user.get() {
+            crate::offline::client::set_user(me.map(|m| m.id));
+        }
+    });
 
     view! {
         <Html attr:lang=move || i18n.locale.get().code()/>
@@ -79,7 +86,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/meetings") view=crate::meetings::views::MeetingsPage/>
                         <Route path=path!("/meetings/:id") view=crate::meetings::detail::MeetingPage/>
                         <Route path=path!("/meetings/:id/code") view=crate::meetings::views::CodeScreen/>
-                        <Route path=path!("/checkin/:id") view=crate::meetings::views::CheckinPage/>
+                        <Route path=path!("/checkin/:id") view=crate::meetings::checkin_page::CheckinPage/>
                         <Route path=path!("/points") view=crate::points::views::PointsPage/>
                         <Route path=path!("/branch/:id/points") view=crate::points::views::ApprovalsPage/>
                         <Route path=path!("/branch/:id/points/rules") view=crate::points::views::RulesPage/>

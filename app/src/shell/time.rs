@@ -100,9 +100,37 @@ pub fn format_datetime(utc_secs: i64) -> String {
     )
 }
 
+/// A span of time in words, to the minute past a minute: "3 小时 5 分钟", "12 分钟", "40 秒".
+pub fn format_duration(secs: i64, locale: crate::i18n::Locale) -> String {
+    use crate::i18n::Locale;
+    let secs = secs.max(0);
+    let (hours, minutes) = (secs / 3600, (secs % 3600) / 60);
+    match (locale, hours, minutes) {
+        (Locale::Zh, 0, 0) => format!("{secs} 秒"),
+        (Locale::Zh, 0, m) => format!("{m} 分钟"),
+        (Locale::Zh, h, 0) => format!("{h} 小时"),
+        (Locale::Zh, h, m) => format!("{h} 小时 {m} 分钟"),
+        (Locale::En, 0, 0) => format!("{secs} s"),
+        (Locale::En, 0, m) => format!("{m} min"),
+        (Locale::En, h, 0) => format!("{h} h"),
+        (Locale::En, h, m) => format!("{h} h {m} min"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        use crate::i18n::Locale::{En, Zh};
+        assert_eq!(format_duration(40, Zh), "40 秒");
+        assert_eq!(format_duration(12 * 60 + 5, Zh), "12 分钟");
+        assert_eq!(format_duration(3 * 3600, Zh), "3 小时");
+        assert_eq!(format_duration(3 * 3600 + 5 * 60, Zh), "3 小时 5 分钟");
+        assert_eq!(format_duration(-5, Zh), "0 秒");
+        assert_eq!(format_duration(3 * 3600 + 5 * 60, En), "3 h 5 min");
+    }
 
     #[test]
     fn epoch_and_known_instants_in_shanghai() {

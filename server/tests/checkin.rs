@@ -1,0 +1,360 @@
+//! Check-in proves presence: the slot the code proves, the phone's corrected scan time and
+//! the server's receipt time must agree (DESIGN, check-in). Each test sends what a phone, or
+//! someone who forwards a code, would send, over the real router.
+
+mod support;
+use support::*;
+
+use app::meetings::checkin::{code_for_slot, format_code, slot_of, slot_start};
+use serde_json::{json, Value};
+
+struct Meeting {
+    id: String,
+    secret: String,
+    starts: i64,
+}
+
+impl Meeting {
+    fn code(&self, slot: i64) -> String {
+        format_code(code_for_slot(self.secret.as_bytes(), &self.id, slot))
+    }
+
+    fn checkin(&self, slot: i64) -> Value {
+        json!({ "meeting_id": self.id, "slot": slot, "code": self.code(slot) })
+    }
+}
+
+/// A 主题党日 of the first branch from `starts` to `ends` (either may lie in the past: it is
+/// scheduled ahead and then moved, as if it had been held then).
+async fn meeting(app: &TestApp, secretary: &str, starts: i64, ends: i64) -> Meeting {
+    use app::shell::time::format_local_datetime;
+    let branch = app.branch_id("第一").await;
+    let now = app::state::now();
+    let (ahead_start, ahead_end) = (
+        format_local_datetime(now + 86_400),
+        format_local_datetime(now + 90_000),
+    );
+    let reply = app
+        .call(
+            "schedule_meeting",
+            Some(secretary),
+            &[
+                ("org_id", &branch),
+                ("kind", "theme_day"),
+                ("title", "主题党日"),
+                ("agenda", ""),
+                ("place", "村委会"),
+                ("starts_at", &ahead_start),
+                ("ends_at", &ahead_end),
+            ],
+        )
+        .await;
+    let id = reply.json().as_str().unwrap().to_string();
+    let secret: String = sqlx::query_scalar(
+        "UPDATE meetings SET starts_at = ?, ends_at = ? WHERE id = ? RETURNING secret",
+    )
+    .bind(starts)
+    .bind(ends)
+    .bind(&id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    Meeting { id, secret, starts }
+}
+
+/// Sends one check-in as the outbox does: made at `made_at` by the phone's clock, with the
+/// clock offset the outbox measured (`None`: never measured).
+async fn send(
+    app: &TestApp,
+    cookie: &str,
+    payload: Value,
+    made_at: i64,
+    clock_offset: Option<i64>,
+) -> Value {
+    let op = json!({
+        "op_id": uuid::Uuid::now_v7().to_string(),
+        "kind": "meeting.checkin",
+        "payload": payload,
+        "created_at": made_at,
+        "clock_offset": clock_offset,
+    });
+    let reply = app.sync(cookie, &[op]).await;
+    assert!(reply.status.is_success(), "{} {}", reply.status, reply.body);
+    reply.json()[0]["outcome"].clone()
+}
+
+async fn detail(app: &TestApp, cookie: &str, meeting: &str) -> Value {
+    let reply = app
+        .call("meeting_detail", Some(cookie), &[("meeting_id", meeting)])
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    reply.json()
+}
+
+fn row<'a>(detail: &'a Value, user_id: &str) -> &'a Value {
+    detail["sheet"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == user_id)
+        .unwrap_or_else(|| panic!("{user_id} not on the sheet"))
+}
+
+async fn balance(app: &TestApp, user_id: &str) -> i64 {
+    sqlx::query_scalar("SELECT COALESCE(SUM(points), 0) FROM point_entries WHERE user_id = ?")
+        .bind(user_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_room_with_no_signal_synced_three_hours_later_counts_as_offline() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let member_id = app.user_id(MEMBER_1).await;
+    let now = app::state::now();
+    let m = meeting(&app, &secretary, now - 5 * 3600, now - 3 * 3600).await;
+    // Scanned five minutes in; the phone runs two minutes fast and knew it.
+    let slot = slot_of(m.starts + 300);
+    let outcome = send(
+        &app,
+        &member,
+        m.checkin(slot),
+        slot_start(slot) + 10 + 120,
+        Some(-120),
+    )
+    .await;
+    assert_eq!(outcome["Applied"]["presence"], "late", "{outcome}");
+    assert_eq!(outcome["Applied"]["arrival"], "offline");
+    assert_eq!(outcome["Applied"]["slot"], slot);
+
+    let sheet = detail(&app, &secretary, &m.id).await;
+    let line = row(&sheet, &member_id);
+    assert_eq!(line["presence"], "Late");
+    assert_eq!(line["checkin"]["offline"], true);
+    assert_eq!(line["checkin"]["at"], slot_start(slot));
+    assert_eq!(line["checkin"]["scanned_at"], slot_start(slot) + 10);
+    let delay = line["checkin"]["received_at"].as_i64().unwrap() - (slot_start(slot) + 10);
+    let expected = now - (slot_start(slot) + 10);
+    assert!(
+        (expected..expected + 30).contains(&delay),
+        "received when sent, almost five hours after the scan: {delay}"
+    );
+    let mine = detail(&app, &member, &m.id).await;
+    assert_eq!(mine["my_checkin"]["offline"], true);
+
+    // The same room's phone that never measured its clock is judged by its own clock.
+    let other = app.login("13800000007", PASSWORD).await;
+    let outcome = send(&app, &other, m.checkin(slot), slot_start(slot) + 5, None).await;
+    assert_eq!(outcome["Applied"]["arrival"], "offline", "{outcome}");
+}
+
+#[tokio::test]
+async fn a_forwarded_code_opened_five_minutes_later_is_refused_and_shown_on_the_sheet() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let member_id = app.user_id(MEMBER_1).await;
+    let now = app::state::now();
+    let m = meeting(&app, &secretary, now - 1800, now + 1800).await;
+    let ten_slots_ago = slot_of(now) - 10;
+
+    // The request: a valid code ten slots old, made now, sent now.
+    let outcome = send(&app, &member, m.checkin(ten_slots_ago), now, Some(0)).await;
+    assert_eq!(outcome, json!({ "Rejected": "CheckinExpired" }));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM attendance").await,
+        0,
+        "no line of presence"
+    );
+    // Nor with an old phone that never measured its clock.
+    let outcome = send(&app, &member, m.checkin(ten_slots_ago), now, None).await;
+    assert_eq!(outcome, json!({ "Rejected": "CheckinExpired" }));
+
+    // The refusal waits on the sheet beside the member, typed, for the secretary.
+    let sheet = detail(&app, &secretary, &m.id).await;
+    let line = row(&sheet, &member_id);
+    assert_eq!(line["presence"], Value::Null);
+    assert_eq!(line["refused"]["error"], "CheckinExpired");
+    assert_eq!(line["refused"]["scanned_at"], now);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM checkin_refusals WHERE reason = 'expired'")
+            .await,
+        2
+    );
+
+    // The secretary turns it into 补录 with a reason; the refusal no longer shows.
+    let corrected = app
+        .call(
+            "correct_attendance",
+            Some(&secretary),
+            &[
+                ("meeting_id", &m.id),
+                ("user_id", &member_id),
+                ("reason", "在会场，手机没电"),
+            ],
+        )
+        .await;
+    assert!(corrected.status.is_success(), "{}", corrected.body);
+    let sheet = detail(&app, &secretary, &m.id).await;
+    let line = row(&sheet, &member_id);
+    assert_eq!(line["presence"], "Corrected");
+    assert_eq!(line["refused"], Value::Null);
+    assert_eq!(line["checkin"], Value::Null, "补录 has no proof of time");
+
+    // A code of the current slot, received at once, still counts for the others.
+    let other = app.login("13800000007", PASSWORD).await;
+    let slot = slot_of(now);
+    let outcome = send(&app, &other, m.checkin(slot), now, Some(0)).await;
+    assert_eq!(outcome["Applied"]["arrival"], "online", "{outcome}");
+}
+
+#[tokio::test]
+async fn a_forward_after_the_meeting_with_the_phone_clock_set_back_is_refused() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let now = app::state::now();
+    let m = meeting(&app, &secretary, now - 2 * 86_400, now - 2 * 86_400 + 7200).await;
+    let slot = slot_of(m.starts + 60);
+    // The phone says the scan happened in the meeting, and its stale offset agrees.
+    let outcome = send(
+        &app,
+        &member,
+        m.checkin(slot),
+        slot_start(slot) + 5,
+        Some(0),
+    )
+    .await;
+    assert_eq!(outcome, json!({ "Rejected": "CheckinSyncedTooLate" }));
+    assert_eq!(app.count("SELECT COUNT(*) FROM attendance").await, 0);
+}
+
+#[tokio::test]
+async fn a_code_of_a_slot_not_yet_begun_is_refused() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let now = app::state::now();
+    let m = meeting(&app, &secretary, now - 600, now + 3600).await;
+    let ahead = slot_of(now) + 10;
+    let outcome = send(&app, &member, m.checkin(ahead), now, Some(0)).await;
+    assert_eq!(outcome, json!({ "Rejected": "CheckinFutureCode" }));
+    // Even when the phone claims it scanned then.
+    let outcome = send(&app, &member, m.checkin(ahead), slot_start(ahead), Some(0)).await;
+    assert_eq!(outcome, json!({ "Rejected": "CheckinFutureCode" }));
+    assert_eq!(app.count("SELECT COUNT(*) FROM attendance").await, 0);
+}
+
+#[tokio::test]
+async fn an_offline_check_in_after_the_points_were_given_puts_the_ledger_right() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let member_id = app.user_id(MEMBER_1).await;
+    let now = app::state::now();
+    let m = meeting(&app, &secretary, now - 3 * 3600, now - 3600).await;
+    let before = balance(&app, &member_id).await;
+    // The timer froze 应到 and gave the meeting's points: the member was absent.
+    app::points::api::service::award_ended_meetings(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(balance(&app, &member_id).await, before - 3, "无故缺席 −3");
+    let sheet = detail(&app, &secretary, &m.id).await;
+    assert_eq!(row(&sheet, &member_id)["presence"], "Absent");
+
+    // On the way home the phone finds signal: scanned at the start, on time.
+    let slot = slot_of(m.starts);
+    let outcome = send(
+        &app,
+        &member,
+        m.checkin(slot),
+        slot_start(slot) + 3,
+        Some(0),
+    )
+    .await;
+    assert_eq!(outcome["Applied"]["presence"], "on_time", "{outcome}");
+    let sheet = detail(&app, &secretary, &m.id).await;
+    assert_eq!(row(&sheet, &member_id)["presence"], "OnTime");
+    // The sheet and the ledger agree: the deduction reversed, 参加主题党日 +5 given.
+    assert_eq!(balance(&app, &member_id).await, before + 5);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM point_entries WHERE reverses IS NOT NULL AND reason = '离线签到已同步'"
+        )
+        .await,
+        1
+    );
+    // A replay of the op, or the timer again, changes nothing.
+    app::points::api::service::award_ended_meetings(&app.pool)
+        .await
+        .unwrap();
+    let again = send(
+        &app,
+        &member,
+        m.checkin(slot),
+        slot_start(slot) + 3,
+        Some(0),
+    )
+    .await;
+    assert_eq!(again["Applied"]["presence"], "on_time");
+    assert_eq!(balance(&app, &member_id).await, before + 5);
+}
+
+#[tokio::test]
+async fn an_op_is_sent_only_by_the_session_of_the_one_who_made_it() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let a = app.login(MEMBER_1, PASSWORD).await;
+    let a_id = app.user_id(MEMBER_1).await;
+    let b = app.login("13800000007", PASSWORD).await;
+    let now = app::state::now();
+    let m = meeting(&app, &secretary, now - 600, now + 3600).await;
+    let op = json!({
+        "op_id": uuid::Uuid::now_v7().to_string(),
+        "kind": "meeting.checkin",
+        "payload": m.checkin(slot_of(now)),
+        "created_at": now,
+        "clock_offset": 0,
+        "user_id": a_id,
+    });
+    // B signed in on A's phone: A's check-in is not B's to send, and is not used up.
+    let reply = app.sync(&b, std::slice::from_ref(&op)).await;
+    assert_eq!(
+        reply.json()[0]["outcome"],
+        json!({ "Retry": "OpOfAnotherUser" })
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM attendance").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM applied_ops").await, 0);
+    // A signs in again and it lands as A's.
+    let reply = app.sync(&a, &[op]).await;
+    assert_eq!(reply.json()[0]["outcome"]["Applied"]["presence"], "late");
+    let owner: String = sqlx::query_scalar("SELECT user_id FROM attendance")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(owner, a_id);
+}
+
+#[tokio::test]
+async fn a_refusal_carries_its_reason_in_words() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let now = app::state::now();
+    let m = meeting(&app, &secretary, now - 1800, now + 1800).await;
+    let op = json!({
+        "op_id": uuid::Uuid::now_v7().to_string(),
+        "kind": "meeting.checkin",
+        "payload": m.checkin(slot_of(now) - 10),
+        "created_at": now,
+    });
+    let reply = app.sync(&member, &[op]).await.json();
+    assert_eq!(reply[0]["outcome"], json!({ "Rejected": "CheckinExpired" }));
+    assert_eq!(
+        reply[0]["message"],
+        "签到码已过期，请在会场扫码；不在会场请联系书记补录"
+    );
+}
