@@ -1,10 +1,6 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { goto, hydrated, login, SECRETARY_1, sql } from "./helpers";
+import { goto, hydrated, login, SECRETARY_1, shanghai, sql } from "./helpers";
 
-/** A datetime-local value in Shanghai time, `minutes` from now. */
-function shanghai(minutes: number): string {
-  return new Date(Date.now() + minutes * 60_000 + 8 * 3_600_000).toISOString().slice(0, 16);
-}
 
 async function phone(browser: Browser, number: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();

@@ -150,11 +150,12 @@ export async function newPhone(browser: Browser): Promise<BrowserContext> {
   return context;
 }
 
-/** Launches a browser profile on disk (a phone that keeps its storage) with its own network. */
-export async function launchPhone(
-  profile: string,
-  options: { offline?: boolean; init?: () => void } = {},
-): Promise<BrowserContext> {
+/**
+ * Launches a browser profile on disk (a phone that keeps its IndexedDB and caches across
+ * launches) with its own network; `offline` cuts it from the first instant, Background Sync
+ * included, so nothing is sent before the test looks.
+ */
+export async function launchPhone(profile: string, options: { offline?: boolean } = {}): Promise<BrowserContext> {
   const network = await PhoneNetwork.start();
   if (options.offline) network.cut();
   const context = await chromium.launchPersistentContext(profile, {
@@ -170,7 +171,6 @@ export async function launchPhone(
     locale: "zh-CN",
     timezoneId: "Asia/Shanghai",
   });
-  if (options.init) await context.addInitScript(options.init);
   networks.set(context, network);
   context.on("close", () => network.close());
   return context;

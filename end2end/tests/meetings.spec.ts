@@ -1,13 +1,21 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { goto, hydrated, login, SECRETARY_1, sql } from "./helpers";
+import {
+  controlledByServiceWorker,
+  expectWorkerCutOff,
+  goOffline,
+  goOnline,
+  goto,
+  hydrated,
+  login,
+  newPhone,
+  SECRETARY_1,
+  shanghai,
+  sql,
+} from "./helpers";
 
-/** A datetime-local value in Shanghai time, `minutes` from now. */
-function shanghai(minutes: number): string {
-  return new Date(Date.now() + minutes * 60_000 + 8 * 3_600_000).toISOString().slice(0, 16);
-}
 
 async function memberPage(browser: Browser, phone: string): Promise<Page> {
-  const context = await browser.newContext();
+  const context = await newPhone(browser);
   const page = await context.newPage();
   await login(page, phone);
   return page;
@@ -46,7 +54,7 @@ test("a meeting is scheduled, its code shown, and members check in by QR, digits
   // By the QR's URL.
   const byQr = await memberPage(browser, "13800000007");
   await goto(byQr, url);
-  await expect(byQr.getByRole("status")).toContainText("签到已提交");
+  await expect(byQr.locator(".checked-in")).toContainText("已签到", { timeout: 15_000 });
   await expect.poll(() => attendance(meeting, "13800000007"), { timeout: 15_000 }).toBe("late");
 
   // By typing the digits.
@@ -59,12 +67,14 @@ test("a meeting is scheduled, its code shown, and members check in by QR, digits
   // Offline: queued on the phone, judged by its slot once synced, counted once.
   const offline = await memberPage(browser, "13800000009");
   await goto(offline, `/checkin/${meeting}`);
-  await offline.context().setOffline(true);
+  await controlledByServiceWorker(offline);
+  await goOffline(offline.context());
+  await expectWorkerCutOff(offline.context());
   await offline.getByLabel("输入屏幕上的 6 位签到码").fill((await code.textContent())!);
   await offline.getByRole("button", { name: "签到", exact: true }).click();
   await expect(offline.getByTestId("outbox-count")).toHaveText("1");
   expect(attendance(meeting, "13800000009")).toBe("");
-  await offline.context().setOffline(false);
+  await goOnline(offline.context());
   await expect(offline.getByTestId("outbox-count")).toHaveCount(0, { timeout: 20_000 });
   expect(attendance(meeting, "13800000009")).toBe("late");
   expect(sql(`SELECT COUNT(*) FROM attendance WHERE meeting_id = '${meeting}'`)).toBe("3");
@@ -76,7 +86,7 @@ test("a meeting is scheduled, its code shown, and members check in by QR, digits
   const early = await memberPage(browser, "13800000010");
   const slot = Number(new URL(url).searchParams.get("s"));
   await goto(early, `/checkin/${meeting}?s=${slot - 200}&c=123456`);
-  await expect(early.locator(".op.rejected").getByRole("alert")).toHaveText(/不在签到时间内/, { timeout: 15_000 });
+  await expect(early.locator(".checkin .refused").getByRole("alert")).toHaveText(/不在签到时间内/, { timeout: 15_000 });
   expect(attendance(meeting, "13800000010")).toBe("");
 });
 

@@ -1,35 +1,20 @@
-import { BrowserContext, chromium, expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "@playwright/test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CHROMIUM_ARGS, controlledByServiceWorker, goto, hydrated, login, MEMBER_1, RESIDENT, sql } from "./helpers";
-
-const baseURL = `http://127.0.0.1:${process.env.E2E_PORT ?? 3100}`;
-
-/**
- * A browser profile on disk, so a second launch sees the same IndexedDB and caches.
- * The pages see no Background Sync, as on iOS: a pending sync registration would fire when
- * the browser starts again, from a worker Playwright's offline switch does not reach, and
- * deliver the ops before the test could look at them.
- */
-async function launch(profile: string, offline = false): Promise<BrowserContext> {
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
-    baseURL,
-    offline,
-    viewport: { width: 390, height: 844 },
-    isMobile: true,
-    hasTouch: true,
-    locale: "zh-CN",
-    timezoneId: "Asia/Shanghai",
-  });
-  await context.addInitScript(() => {
-    delete (ServiceWorkerRegistration.prototype as { sync?: unknown }).sync;
-  });
-  return context;
-}
-
+import {
+  controlledByServiceWorker,
+  expectWorkerCutOff,
+  goOffline,
+  goOnline,
+  goto,
+  hydrated,
+  launchPhone,
+  login,
+  MEMBER_1,
+  RESIDENT,
+  sql,
+} from "./helpers";
 
 async function suggest(page: Page, text: string) {
   await page.getByLabel("内容").fill(text);
@@ -40,13 +25,14 @@ async function suggest(page: Page, text: string) {
 test("writes made offline survive reload and a new browser, then sync exactly once", async () => {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "zhibu-profile-"));
   const tag = `离线${Date.now()}`;
-  let context = await launch(profile);
+  let context = await launchPhone(profile);
   let page = context.pages()[0] ?? (await context.newPage());
   await login(page, MEMBER_1);
   await goto(page, "/suggestions");
   await controlledByServiceWorker(page);
 
-  await context.setOffline(true);
+  await goOffline(context);
+  await expectWorkerCutOff(context);
   for (const n of [1, 2, 3]) await suggest(page, `${tag} 第${n}条`);
   await expect(page.getByTestId("outbox-count")).toHaveText("3");
   await expect(page.locator(".suggestion.pending")).toHaveCount(3);
@@ -61,12 +47,14 @@ test("writes made offline survive reload and a new browser, then sync exactly on
   await context.close();
 
   // Offline from its first instant, so nothing is sent before the test looks.
-  context = await launch(profile, true);
+  context = await launchPhone(profile, { offline: true });
   page = context.pages()[0] ?? (await context.newPage());
   await goto(page, "/suggestions");
   await expect(page.getByTestId("outbox-count")).toHaveText("3");
+  await expectWorkerCutOff(context);
+  expect(sql(`SELECT COUNT(*) FROM suggestions WHERE body LIKE '${tag}%'`)).toBe("0");
 
-  await context.setOffline(false);
+  await goOnline(context);
   await expect(page.getByTestId("outbox-count")).toHaveCount(0, { timeout: 20_000 });
   await expect(page.locator(".suggestion.sent").filter({ hasText: tag })).toHaveCount(3);
   for (const n of [1, 2, 3]) {
@@ -129,7 +117,7 @@ test("an op the server refuses stays visible with its reason", async ({ page }) 
 
 test("the app is installable and its start URL opens offline", async () => {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "zhibu-install-"));
-  const context = await launch(profile);
+  const context = await launchPhone(profile);
   const page = context.pages()[0] ?? (await context.newPage());
   await goto(page, "/");
   await controlledByServiceWorker(page);
@@ -137,7 +125,8 @@ test("the app is installable and its start URL opens offline", async () => {
   const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
   expect(installabilityErrors).toEqual([]);
 
-  await context.setOffline(true);
+  await goOffline(context);
+  await expectWorkerCutOff(context);
   await goto(page, "/");
   await expect(page.getByRole("heading", { name: "支部通" })).toBeVisible();
   // The network really is gone: only the service worker could have served the page.

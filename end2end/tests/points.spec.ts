@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { goto, hydrated, login, SECRETARY_1, sql } from "./helpers";
+import { controlledByServiceWorker, expectWorkerCutOff, goOffline, goOnline, goto, hydrated, login, newPhone, SECRETARY_1, sql } from "./helpers";
 
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4IaCHFTEMLQkAvr9BgQuV42AAAAAASUVORK5CYII=",
@@ -12,7 +12,7 @@ function shanghaiIn(days: number): string {
 }
 
 async function phone(browser: Browser, number: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await newPhone(browser)).newPage();
   await login(page, number);
   return page;
 }
@@ -56,13 +56,15 @@ test("a task handed in offline and two claims are approved in one batch; a refus
   await expect(task.locator(".task-status")).toHaveText("已报名", { timeout: 15_000 });
 
   // Handed in with a photo while offline: queued, then synced once back online.
-  await member.context().setOffline(true);
+  await controlledByServiceWorker(member);
+  await goOffline(member.context());
+  await expectWorkerCutOff(member.context());
   await task.getByLabel("说明").fill("活动室已打扫干净");
   await task.locator('input[name="photos"]').setInputFiles({ name: "done.png", mimeType: "image/png", buffer: PNG });
   await task.getByRole("button", { name: "提交完成情况" }).click();
   await expect(member.getByTestId("outbox-count")).toHaveText("1");
   expect(sql(`SELECT COUNT(*) FROM task_entries e JOIN point_tasks t ON t.id = e.task_id WHERE t.title = '${title}' AND e.status = 'submitted'`)).toBe("0");
-  await member.context().setOffline(false);
+  await goOnline(member.context());
   await expect(member.getByTestId("outbox-count")).toHaveCount(0, { timeout: 20_000 });
 
   await claimPoints(member, "参加理论学习 +1 （每月最多 5 分）", `参加支部读书会#${run}`);

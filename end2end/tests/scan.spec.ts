@@ -1,12 +1,8 @@
 import { chromium, expect, test } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CHROMIUM_ARGS, goto, hydrated, login, SECRETARY_1, sql } from "./helpers";
+import { CHROMIUM_ARGS, goto, hydrated, login, SECRETARY_1, shanghai, sql } from "./helpers";
 
-/** A datetime-local value in Shanghai time, `minutes` from now. */
-function shanghai(minutes: number): string {
-  return new Date(Date.now() + minutes * 60_000 + 8 * 3_600_000).toISOString().slice(0, 16);
-}
 
 /**
  * A Y4M video (what Chromium's fake camera plays) of one grey frame: the secretary's QR code
@@ -76,7 +72,7 @@ test("a member checks in by scanning the code with the app's own scanner", async
     await member.getByRole("button", { name: "扫码签到" }).click();
     await member.waitForURL(new RegExp(`/checkin/${meeting}\\?s=\\d+&c=\\d{6}`), { timeout: 20_000 });
     await hydrated(member);
-    await expect(member.getByRole("status")).toContainText("签到已提交");
+    await expect(member.locator(".checked-in")).toContainText("已签到", { timeout: 15_000 });
     await expect
       .poll(
         () =>

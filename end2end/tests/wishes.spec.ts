@@ -1,5 +1,17 @@
 import { Browser, expect, Locator, Page, test } from "@playwright/test";
-import { controlledByServiceWorker, goto, hydrated, login, RESIDENT, SECRETARY_1, sql } from "./helpers";
+import {
+  controlledByServiceWorker,
+  expectWorkerCutOff,
+  goOffline,
+  goOnline,
+  goto,
+  hydrated,
+  login,
+  newPhone,
+  RESIDENT,
+  SECRETARY_1,
+  sql,
+} from "./helpers";
 
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4IaCHFTEMLQkAvr9BgQuV42AAAAAASUVORK5CYII=",
@@ -11,7 +23,7 @@ const MEMBER_B = "13800000009";
 const COUNTS = ["published", "claimed", "fulfilled", "crowd-published", "crowd-fulfilled"] as const;
 
 async function phone(browser: Browser, number: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await newPhone(browser)).newPage();
   await login(page, number);
   return page;
 }
@@ -109,7 +121,8 @@ test("a resident's crowdfunded wish is reviewed, pledged in two parts (one offli
   await openWish(b, title);
   await goto(b, new URL(b.url()).pathname);
   await expect.poll(() => b.locator(".wish-detail img").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
-  await b.context().setOffline(true);
+  await goOffline(b.context());
+  await expectWorkerCutOff(b.context());
   await b.reload();
   await hydrated(b);
   await expect(b.locator(".wish-detail .freshness")).toContainText("更新于");
@@ -118,7 +131,7 @@ test("a resident's crowdfunded wish is reviewed, pledged in two parts (one offli
   await b.getByRole("button", { name: "我来认领" }).click();
   await expect(b.getByTestId("outbox-count")).toHaveText("1");
   expect(sql(`SELECT COUNT(*) FROM wish_pledges p JOIN wishes w ON w.id = p.wish_id WHERE w.title = '${title}'`)).toBe("1");
-  await b.context().setOffline(false);
+  await goOnline(b.context());
   await expect(b.getByTestId("outbox-count")).toHaveCount(0, { timeout: 20_000 });
   await expect(b.locator("li.pledge.mine")).toHaveAttribute("data-status", "active", { timeout: 20_000 });
   await expect(b.locator(".wish-detail .wish-status")).toHaveText("已认领");
@@ -178,7 +191,8 @@ test("a wish read offline and pledged there loses the last part to a member onli
   await openWish(c, title);
   // Loaded as a page once (not only through the app's links), so the worker keeps a copy.
   await goto(c, new URL(c.url()).pathname);
-  await c.context().setOffline(true);
+  await goOffline(c.context());
+  await expectWorkerCutOff(c.context());
   await c.reload();
   await hydrated(c);
   await expect(c.locator(".wish-detail h2")).toHaveText(title);
@@ -194,7 +208,7 @@ test("a wish read offline and pledged there loses the last part to a member onli
   await expect(d.locator("li.pledge.mine")).toHaveAttribute("data-status", "active", { timeout: 20_000 });
 
   // C's pledge reaches the server second: refused, and the page says why.
-  await c.context().setOffline(false);
+  await goOnline(c.context());
   await expect(c.locator(".wish-outbox")).toContainText("手慢了一步", { timeout: 20_000 });
   await expect(c.locator(".wish-detail .wish-status")).toHaveText("已认领");
   await expect(c.locator("li.pledge.mine")).toHaveCount(0);

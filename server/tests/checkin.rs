@@ -144,6 +144,19 @@ async fn a_room_with_no_signal_synced_three_hours_later_counts_as_offline() {
     );
     let mine = detail(&app, &member, &m.id).await;
     assert_eq!(mine["my_checkin"]["offline"], true);
+    let year = app::shell::time::shanghai_year_month(m.starts).0;
+    let branch = app.branch_id("第一").await;
+    let csv = app
+        .get(
+            &format!("/branch/{branch}/meetings.csv?year={year}"),
+            Some(&secretary),
+        )
+        .await;
+    assert!(
+        csv.body.contains("迟到（离线签到）"),
+        "the export says how it came: {}",
+        csv.body
+    );
 
     // The same room's phone that never measured its clock is judged by its own clock.
     let other = app.login("13800000007", PASSWORD).await;

@@ -1065,7 +1065,12 @@ pub mod service {
                             super::super::views::presence_label(p).text(crate::i18n::Locale::Zh)
                         })
                         .unwrap_or("未签到")
-                        .to_string(),
+                        .to_string()
+                        + if line.checkin.as_ref().is_some_and(|c| c.offline) {
+                            "（离线签到）"
+                        } else {
+                            ""
+                        },
                 );
                 let leave = line.leave.as_ref();
                 row.push(

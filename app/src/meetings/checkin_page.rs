@@ -36,6 +36,8 @@ fn CheckinState() -> impl IntoView {
     let meeting_id = route_param("id");
     let offline = use_offline();
     let error = RwSignal::new(None::<AppError>);
+    // Held here: the form is drawn again whenever the state changes, the digits stay.
+    let code = RwSignal::new(String::new());
     let detail = Resource::new(
         move || (meeting_id.get(), offline.version.get()),
         |(id, _)| fetch_meeting(id),
@@ -84,7 +86,7 @@ fn CheckinState() -> impl IntoView {
                         {state_view(state)}
                         {move || error.get().map(|error| view! { <ErrorNote error/> })}
                     </section>
-                    {show_form.then(|| view! { <DigitsForm meeting_id error/> })}
+                    {show_form.then(|| view! { <DigitsForm meeting_id code error/> })}
                 }
             }}
         </Transition>
@@ -190,8 +192,11 @@ fn state_view(state: State) -> impl IntoView {
 /// The 6 digits typed from the screen, for the slot of the server's time as this phone
 /// knows it; also the way in when the camera cannot be used.
 #[component]
-fn DigitsForm(meeting_id: Memo<String>, error: RwSignal<Option<AppError>>) -> impl IntoView {
-    let code = RwSignal::new(String::new());
+fn DigitsForm(
+    meeting_id: Memo<String>,
+    code: RwSignal<String>,
+    error: RwSignal<Option<AppError>>,
+) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let digits = code.get_untracked().trim().to_string();
