@@ -71,8 +71,9 @@ self.addEventListener("activate", (event) => {
       await Promise.all(
         names.filter((n) => n.startsWith("zhibu-shell-") && n !== SHELL_CACHE).map((n) => caches.delete(n)),
       );
-      await self.clients.claim();
+      // Kept before the worker takes the pages over, so a page it controls can count on it.
       await refreshStartPage();
+      await self.clients.claim();
     })(),
   );
 });

@@ -94,6 +94,8 @@ pub enum AppError {
     ReasonRequired,
     #[error("meeting already started")]
     MeetingStarted,
+    #[error("meeting in the past needs a reason to be recorded")]
+    MeetingInPast,
     #[error("meeting not started yet")]
     MeetingNotStarted,
     #[error("already present")]
@@ -106,6 +108,8 @@ pub enum AppError {
     AlreadyDecided,
     #[error("own claim")]
     OwnClaim,
+    #[error("deciding on one's own record")]
+    OwnRecord,
     #[error("points invalid")]
     PointsInvalid,
     #[error("ranking off")]
@@ -118,8 +122,14 @@ pub enum AppError {
     TaskNotSigned,
     #[error("minutes too long")]
     MinutesTooLong,
+    #[error("place too long")]
+    PlaceTooLong,
     #[error("photo unreadable or too large")]
     PhotoInvalid,
+    #[error("daily photo quota reached")]
+    PhotoQuota,
+    #[error("wish quota reached")]
+    WishQuota,
     #[error("wish title missing or too long")]
     WishTitle,
     #[error("wish story missing or too long")]
@@ -142,6 +152,10 @@ pub enum AppError {
     WishQuantity,
     #[error("not reported to the wish's community")]
     NotReported,
+    #[error("the member's branch is not paired with the community")]
+    NotPaired,
+    #[error("too many pledges released lately")]
+    PledgeLimit,
     #[error("proof photo required")]
     ProofRequired,
     #[error("wish past its needed-by day")]
@@ -202,9 +216,12 @@ impl AppError {
             LeaveTooLate => Msg::ErrLeaveTooLate,
             ReasonRequired => Msg::ErrReasonRequired,
             MeetingStarted => Msg::ErrMeetingStarted,
+            MeetingInPast => Msg::ErrMeetingInPast,
             MeetingNotStarted => Msg::ErrMeetingNotStarted,
             AlreadyPresent => Msg::ErrAlreadyPresent,
             PhotoInvalid => Msg::ErrPhotoInvalid,
+            PhotoQuota => Msg::ErrPhotoQuota,
+            WishQuota => Msg::ErrWishQuota,
             WishTitle => Msg::ErrWishTitle,
             WishStory => Msg::ErrWishStory,
             WishCategory => Msg::ErrWishCategory,
@@ -216,15 +233,19 @@ impl AppError {
             WishOverPledged => Msg::ErrWishOverPledged,
             WishQuantity => Msg::ErrWishQuantity,
             NotReported => Msg::ErrNotReported,
+            NotPaired => Msg::ErrNotPaired,
+            PledgeLimit => Msg::ErrPledgeLimit,
             ProofRequired => Msg::ErrProofRequired,
             WishOverdue => Msg::ErrWishOverdue,
             OwnWish => Msg::ErrOwnWish,
             PairingNeedsAdmin => Msg::ErrPairingNeedsAdmin,
             MinutesTooLong => Msg::ErrMinutesTooLong,
+            PlaceTooLong => Msg::ErrPlaceTooLong,
             TaskInvalid => Msg::ErrTaskInvalid,
             RuleInvalid => Msg::ErrRuleInvalid,
             AlreadyDecided => Msg::ErrAlreadyDecided,
             OwnClaim => Msg::ErrOwnClaim,
+            OwnRecord => Msg::ErrOwnRecord,
             PointsInvalid => Msg::ErrPointsInvalid,
             RankingOff => Msg::ErrRankingOff,
             TaskClosed => Msg::ErrTaskClosed,
@@ -243,7 +264,8 @@ impl AppError {
         use AppError::*;
         match self {
             NotLoggedIn | WrongCredentials => 401,
-            Forbidden | OwnClaim | OwnWish | PairingNeedsAdmin | OpOfAnotherUser => 403,
+            Forbidden | NotPaired | OwnClaim | OwnRecord | OwnWish | PairingNeedsAdmin
+            | OpOfAnotherUser => 403,
             NotFound | UserNotFound | InviteNotFound => 404,
             PhoneTaken | AlreadyMember | InBranchAlready | AlreadyPresent | AlreadyDecided
             | TaskFull | WishOverPledged | WishIllegal => 409,

@@ -6,12 +6,17 @@ use sqlx::SqlitePool;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Send the session cookie with `Secure` (anything but local development).
-    pub secure_cookies: bool,
+    /// Send the session cookie with `Secure`; unset, it is sent so for every host but
+    /// loopback.
+    pub secure_cookies: Option<bool>,
     /// Failed logins per phone number within [`Settings::rate_window_secs`].
     pub login_attempts_per_phone: i64,
-    /// Failed logins and registrations per client address within the window.
+    /// Registrations of a number that already has an account, per client address within
+    /// the window (asking which numbers exist).
     pub attempts_per_address: i64,
+    /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`,
+    /// `X-Real-IP`); unset, the TCP peer is the client.
+    pub trusted_proxy_header: Option<String>,
     pub rate_window_secs: i64,
     pub session_days: i64,
     /// Pages register the service worker (production builds; tests switch it on).
@@ -23,9 +28,10 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            secure_cookies: false,
+            secure_cookies: None,
             login_attempts_per_phone: 5,
             attempts_per_address: 30,
+            trusted_proxy_header: None,
             rate_window_secs: 15 * 60,
             session_days: 30,
             service_worker: false,

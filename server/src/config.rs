@@ -11,7 +11,11 @@ pub struct Config {
     pub database_url: Option<String>,
     pub address: SocketAddr,
     pub data_dir: PathBuf,
-    pub secure_cookies: bool,
+    /// Unset: `Secure` for every host but loopback.
+    pub secure_cookies: Option<bool>,
+    /// The header a trusted reverse proxy puts the client's address in; unset by default,
+    /// since without such a proxy any client could write it.
+    pub trusted_proxy_header: Option<String>,
     /// Where cargo-leptos put the wasm, js, css and public assets.
     pub site_root: String,
     /// Extra origins allowed to POST to `/api` besides the request's own host.
@@ -28,7 +32,8 @@ impl Default for Config {
             database_url: None,
             address: SocketAddr::from(([127, 0, 0, 1], 3000)),
             data_dir: PathBuf::from("data"),
-            secure_cookies: false,
+            secure_cookies: None,
+            trusted_proxy_header: None,
             site_root: "target/site".into(),
             allowed_origins: Vec::new(),
             log_json: false,
@@ -79,7 +84,14 @@ impl Config {
         }
         if let Some(flag) = var("ZHIBU_SECURE_COOKIES") {
             self.secure_cookies =
-                parse_bool(&flag).ok_or(ConfigError::Env("ZHIBU_SECURE_COOKIES", flag))?;
+                Some(parse_bool(&flag).ok_or(ConfigError::Env("ZHIBU_SECURE_COOKIES", flag))?);
+        }
+        if let Some(name) = var("ZHIBU_TRUSTED_PROXY_HEADER") {
+            let name = name.trim().to_ascii_lowercase();
+            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(ConfigError::Env("ZHIBU_TRUSTED_PROXY_HEADER", name));
+            }
+            self.trusted_proxy_header = Some(name).filter(|n| !n.is_empty());
         }
         if let Some(root) = var("LEPTOS_SITE_ROOT") {
             self.site_root = root;
@@ -136,7 +148,7 @@ mod tests {
             .apply_env(|k| env.get(k).map(|v| v.to_string()))
             .unwrap();
         assert_eq!(config.address.port(), 5000);
-        assert!(!config.secure_cookies);
+        assert_eq!(config.secure_cookies, Some(false));
         assert_eq!(config.database_url(), "sqlite:///tmp/z/zhibu.db");
     }
 

@@ -36,6 +36,7 @@ pub fn leptos_options(config: &config::Config) -> LeptosOptions {
 pub fn settings(config: &config::Config) -> Settings {
     Settings {
         secure_cookies: config.secure_cookies,
+        trusted_proxy_header: config.trusted_proxy_header.clone(),
         service_worker: config.service_worker,
         uploads_dir: config.data_dir.join("uploads"),
         ..Settings::default()

@@ -41,6 +41,8 @@ async fn schedule(
             ("place", "党群服务中心"),
             ("starts_at", &starts),
             ("ends_at", &ends),
+            // Ignored for a meeting still to come; one already over is a record (补记).
+            ("past_reason", "按纸质签到表补记"),
         ],
     )
     .await

@@ -432,6 +432,33 @@ async fn party_members_report_to_one_community_at_a_time() {
     };
     let xingfu = community("幸福里社区").await;
     let heping = community("和平路社区").await;
+    // 和平路 is paired with the second branch only: the first branch's member may not
+    // report there (reporting opens its residents' wishes and, pledged, their contacts).
+    let unpaired = app
+        .call(
+            "report_to_community",
+            Some(&member),
+            &[("community_id", &heping)],
+        )
+        .await;
+    assert_eq!(unpaired.error(), "NotPaired");
+    let offered = app
+        .call("report_communities", Some(&member), &[])
+        .await
+        .json();
+    assert_eq!(
+        offered,
+        serde_json::json!([{ "id": xingfu, "name": "幸福里社区" }])
+    );
+    let branch = app.branch_id("第一").await;
+    sqlx::query(
+        "INSERT INTO branch_communities (branch_id, community_id, created_at) VALUES (?, ?, 0)",
+    )
+    .bind(&branch)
+    .bind(&heping)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let reported = app
         .call(
             "report_to_community",

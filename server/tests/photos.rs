@@ -69,6 +69,7 @@ async fn photos_are_reencoded_without_exif_and_shown_to_the_branch_only() {
                 ("place", "河堤"),
                 ("starts_at", &starts),
                 ("ends_at", &ends),
+                ("past_reason", "活动在河堤，会后补记"),
             ],
         )
         .await

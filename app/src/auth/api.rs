@@ -22,6 +22,25 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
     }
 }
 
+/// The communities a party member may report to: those paired with their branch.
+#[server(endpoint = "report_communities")]
+pub async fn report_communities() -> Result<Vec<NamedRef>, AppError> {
+    let (state, actor) = super::session::require_actor().await?;
+    Ok(sqlx::query_as::<_, (String, String)>(
+        "SELECT DISTINCT c.id, c.name FROM memberships m
+         JOIN orgs o ON o.id = m.org_id AND o.kind = 'branch'
+         JOIN branch_communities bc ON bc.branch_id = m.org_id
+         JOIN communities c ON c.id = bc.community_id
+         WHERE m.user_id = ? AND m.role = 'member' ORDER BY c.name",
+    )
+    .bind(&actor.user_id)
+    .fetch_all(&state.pool)
+    .await?
+    .into_iter()
+    .map(|(id, name)| NamedRef { id, name })
+    .collect())
+}
+
 #[server(endpoint = "communities")]
 pub async fn list_communities() -> Result<Vec<NamedRef>, AppError> {
     let state = crate::state::app_state()?;
@@ -73,7 +92,7 @@ pub mod service {
     use crate::auth::authz::Role;
     use crate::auth::rules::{check_new_account, check_password, normalize_phone};
     use crate::auth::session::{
-        check_rate, client_address, hash_password, record_attempt, verify_password,
+        client_address, decoy_hash, give_back, hash_password, reserve_attempt, verify_password,
     };
     use crate::auth::{Me, MyRole, NamedRef, PartyStatus};
     use crate::error::{AppError, AppResult};
@@ -100,6 +119,11 @@ pub mod service {
             .await?
             .ok_or(AppError::NotFound)?;
         let mut tx = pool.begin().await?;
+        if !crate::wishes::api::service::in_paired_branch(&mut tx, &actor.user_id, community_id)
+            .await?
+        {
+            return Err(AppError::NotPaired);
+        }
         sqlx::query("UPDATE users SET community_id = ? WHERE id = ?")
             .bind(community_id)
             .bind(&actor.user_id)
@@ -167,37 +191,36 @@ pub mod service {
         })
     }
 
-    fn address_key(state: &AppState) -> (String, i64) {
-        (
-            format!("addr:{}", client_address()),
-            state.settings.attempts_per_address,
-        )
-    }
-
-    /// Checks the password and returns the user's id. Failures count towards the rate
-    /// limit of the phone number and of the client's address.
+    /// Checks the password and returns the user's id. Each try is counted before the
+    /// password is checked and given back when it was right: five wrong ones in the window
+    /// lock that phone number, never anyone else (one venue shares one address).
     pub async fn login(state: &AppState, phone: &str, password: String) -> AppResult<String> {
         let phone = normalize_phone(phone)?;
-        let keys = [
-            (
-                format!("login:{phone}"),
-                state.settings.login_attempts_per_phone,
-            ),
-            address_key(state),
-        ];
-        check_rate(state, &keys).await?;
+        let attempt = reserve_attempt(
+            state,
+            &format!("login:{phone}"),
+            state.settings.login_attempts_per_phone,
+        )
+        .await?;
         let found: Option<(String, String)> =
             sqlx::query_as("SELECT id, password_hash FROM users WHERE phone = ?")
                 .bind(&phone)
                 .fetch_optional(&state.pool)
                 .await?;
-        if let Some((id, hash)) = found {
-            if verify_password(password, hash).await {
-                return Ok(id);
+        let user = match found {
+            Some((id, hash)) => verify_password(password, hash).await.then_some(id),
+            None => {
+                verify_password(password, decoy_hash().await?.to_string()).await;
+                None
             }
+        };
+        match user {
+            Some(id) => {
+                give_back(state, attempt).await?;
+                Ok(id)
+            }
+            None => Err(AppError::WrongCredentials),
         }
-        record_attempt(state, &keys).await?;
-        Err(AppError::WrongCredentials)
     }
 
     /// Inserts a new user; the phone number's uniqueness is the database's to keep, so two
@@ -246,8 +269,13 @@ pub mod service {
         name: String,
         password: String,
     ) -> AppResult<NewAccount> {
-        let keys = [address_key(state)];
-        check_rate(state, &keys).await?;
+        // Only a number that already has an account counts: asking which numbers exist.
+        let attempt = reserve_attempt(
+            state,
+            &format!("register:{}", client_address(&state.settings)),
+            state.settings.attempts_per_address,
+        )
+        .await?;
         let taken: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE phone = ?")
             .bind(&phone)
             .fetch_optional(&state.pool)
@@ -255,7 +283,7 @@ pub mod service {
         if taken.is_some() {
             return Err(AppError::PhoneTaken);
         }
-        record_attempt(state, &keys).await?;
+        give_back(state, attempt).await?;
         Ok(NewAccount {
             phone,
             name,
@@ -305,15 +333,16 @@ pub mod service {
             .bind(user_id)
             .fetch_one(&state.pool)
             .await?;
-        let keys = [(
-            format!("password:{user_id}"),
+        let attempt = reserve_attempt(
+            state,
+            &format!("password:{user_id}"),
             state.settings.login_attempts_per_phone,
-        )];
-        check_rate(state, &keys).await?;
+        )
+        .await?;
         if !verify_password(old_password, hash).await {
-            record_attempt(state, &keys).await?;
             return Err(AppError::WrongPassword);
         }
+        give_back(state, attempt).await?;
         let new_hash = hash_password(new_password).await?;
         let mut tx = state.pool.begin().await?;
         sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")

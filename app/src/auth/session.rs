@@ -16,8 +16,15 @@ use sqlx::SqlitePool;
 
 pub const SESSION_COOKIE: &str = "zhibu_session";
 
+/// Hashing runs one per core at most: each argon2 run takes 19 MiB and a core's worth of
+/// time, so a crowd of logins waits its turn instead of exhausting memory.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
 /// argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
 pub async fn hash_password(password: String) -> AppResult<String> {
+    let _turn = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -30,6 +37,9 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 }
 
 pub async fn verify_password(password: String, hash: String) -> bool {
+    let Ok(_turn) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
@@ -43,8 +53,43 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
+/// A hash of a password nobody has: a login for an unknown phone checks against it, so it
+/// takes as long as one for a known phone and the answer time tells nothing.
+pub async fn decoy_hash() -> AppResult<&'static str> {
+    static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DECOY
+        .get_or_try_init(|| hash_password(crate::state::random_hex32()))
+        .await
+        .map(String::as_str)
+}
+
 pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// `Secure` unless configured otherwise or the site is reached on loopback (local
+/// development and the tests): a cookie for any other host travels over HTTPS only.
+fn secure_cookie(state: &AppState) -> bool {
+    state.settings.secure_cookies.unwrap_or_else(|| {
+        let host = request_parts()
+            .and_then(|parts| parts.headers.get(header::HOST).cloned())
+            .and_then(|h| h.to_str().ok().map(str::to_string))
+            .unwrap_or_default();
+        !is_loopback_host(&host)
+    })
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn cookie_header(value: &str, max_age: i64, secure: bool) -> AppResult<HeaderValue> {
@@ -75,11 +120,7 @@ pub async fn start_session(state: &AppState, user_id: &str) -> AppResult<()> {
     .bind(created + lifetime)
     .execute(&state.pool)
     .await?;
-    set_cookie(cookie_header(
-        &token,
-        lifetime,
-        state.settings.secure_cookies,
-    )?);
+    set_cookie(cookie_header(&token, lifetime, secure_cookie(state))?);
     Ok(())
 }
 
@@ -107,7 +148,7 @@ pub async fn end_session(state: &AppState) -> AppResult<()> {
             .execute(&state.pool)
             .await?;
     }
-    set_cookie(cookie_header("", 0, state.settings.secure_cookies)?);
+    set_cookie(cookie_header("", 0, secure_cookie(state))?);
     Ok(())
 }
 
@@ -186,46 +227,64 @@ pub async fn org_path<'e, E: sqlx::SqliteExecutor<'e>>(
     Ok(rows.into_iter().map(|(id, _)| id).collect())
 }
 
-/// The client's address, for per-address rate limits.
-pub fn client_address() -> String {
-    request_parts()
-        .and_then(|parts| {
+/// The client's address, for per-address limits: the TCP peer, or behind a reverse proxy
+/// the address that proxy reports in the header named by `ZHIBU_TRUSTED_PROXY_HEADER`
+/// (off by default: any client could send that header). Of `X-Forwarded-For`, the last
+/// entry is the one the proxy added.
+pub fn client_address(settings: &crate::state::Settings) -> String {
+    let parts = request_parts();
+    let forwarded = settings.trusted_proxy_header.as_deref().and_then(|name| {
+        let value = parts.as_ref()?.headers.get(name)?.to_str().ok()?;
+        let last = value.rsplit(',').next()?.trim();
+        last.parse::<std::net::IpAddr>().ok()
+    });
+    let peer = || {
+        parts.as_ref().and_then(|parts| {
             parts
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
+                .map(|info| info.0.ip())
         })
+    };
+    forwarded
+        .or_else(peer)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Refuses when any key has reached its limit of failures inside the window.
-pub async fn check_rate(state: &AppState, keys: &[(String, i64)]) -> AppResult<()> {
-    let since = now() - state.settings.rate_window_secs;
-    for (key, limit) in keys {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM auth_attempts WHERE key = ? AND at > ?")
-                .bind(key)
-                .bind(since)
-                .fetch_one(&state.pool)
-                .await?;
-        if count >= *limit {
-            return Err(AppError::RateLimited);
-        }
-    }
-    Ok(())
+/// A failure counted before it happens: the attempt is written first, and only while the
+/// key has fewer than `limit` in the window (one statement, so a crowd of concurrent tries
+/// gets `limit` places at most). A try that succeeds gives its place back.
+pub struct Attempt {
+    rowid: i64,
 }
 
-pub async fn record_attempt(state: &AppState, keys: &[(String, i64)]) -> AppResult<()> {
+pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResult<Attempt> {
     let at = now();
-    for (key, _) in keys {
-        sqlx::query("INSERT INTO auth_attempts (key, at) VALUES (?, ?)")
-            .bind(key)
-            .bind(at)
-            .execute(&state.pool)
-            .await?;
-    }
+    let rowid: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO auth_attempts (key, at)
+         SELECT ?1, ?2 WHERE (SELECT COUNT(*) FROM auth_attempts WHERE key = ?1 AND at > ?3) < ?4
+         RETURNING rowid",
+    )
+    .bind(key)
+    .bind(at)
+    .bind(at - state.settings.rate_window_secs)
+    .bind(limit)
+    .fetch_optional(&state.pool)
+    .await?;
     sqlx::query("DELETE FROM auth_attempts WHERE at < ?")
         .bind(at - 24 * 3600)
+        .execute(&state.pool)
+        .await?;
+    rowid
+        .map(|rowid| Attempt { rowid })
+        .ok_or(AppError::RateLimited)
+}
+
+/// The try succeeded: it was not a failure after all.
+pub async fn give_back(state: &AppState, attempt: Attempt) -> AppResult<()> {
+    sqlx::query("DELETE FROM auth_attempts WHERE rowid = ?")
+        .bind(attempt.rowid)
         .execute(&state.pool)
         .await?;
     Ok(())

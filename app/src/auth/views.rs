@@ -195,7 +195,7 @@ pub fn MePage() -> impl IntoView {
 #[component]
 fn ReportCard(current: Option<NamedRef>) -> impl IntoView {
     let report = ServerAction::<super::api::ReportToCommunity>::new();
-    let communities = Resource::new(|| (), |_| list_communities());
+    let communities = Resource::new(|| (), |_| super::api::report_communities());
     let reported = move || {
         report
             .value()
@@ -210,10 +210,14 @@ fn ReportCard(current: Option<NamedRef>) -> impl IntoView {
             {move || reported().map(|c| view! { <p class="ok" data-testid="reported">{tr(Msg::Reported)} "：" {c.name}</p> })}
             <ActionForm action=report attr:class="row">
                 <Transition fallback=|| ()>
-                    {move || communities.get().and_then(Result::ok).map(|list| view! {
-                        <select name="community_id" aria-label=move || tr(Msg::Community)()>
-                            {list.into_iter().map(|c| view! { <option value=c.id.clone()>{c.name}</option> }).collect_view()}
-                        </select>
+                    {move || communities.get().and_then(Result::ok).map(|list| if list.is_empty() {
+                        view! { <p class="muted">{tr(Msg::NoReportCommunity)}</p> }.into_any()
+                    } else {
+                        view! {
+                            <select name="community_id" aria-label=move || tr(Msg::Community)()>
+                                {list.into_iter().map(|c| view! { <option value=c.id.clone()>{c.name}</option> }).collect_view()}
+                            </select>
+                        }.into_any()
                     })}
                 </Transition>
                 <button type="submit">{tr(Msg::Report)}</button>

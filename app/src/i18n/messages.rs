@@ -44,6 +44,7 @@ messages! {
     ReportLead => "报到后可以在该社区认领微心愿，随时可以改报其他社区。", "Once reported you can take on that community's wishes; you can change it any time.";
     Report => "报到", "Report";
     Reported => "已报到", "Reported to";
+    NoReportCommunity => "你的支部还没有结对社区，书记在“心愿审核”里结对后即可报到", "Your branch is not paired with a community yet; the secretary pairs it under wish review";
     Login => "登录", "Log in";
     LoggingIn => "正在登录…", "Logging in…";
     Logout => "退出登录", "Log out";
@@ -261,12 +262,16 @@ messages! {
     ErrLeaveTooLate => "会议已经开始，不能再请假；如有特殊情况请联系书记", "The meeting has started, so leave can no longer be asked; talk to the secretary";
     ErrReasonRequired => "请填写原因（不超过 200 字）", "Please give a reason (at most 200 characters)";
     ErrMeetingStarted => "会议已经开始，时间不能再修改", "The meeting has started; its times can no longer change";
+    ErrMeetingInPast => "会议时间已过：补记已开过的会议，请填写补记原因", "This meeting is over: to record it afterwards, give the reason";
+    PastReason => "补记原因（仅补记已开过的会议时填写）", "Reason for recording afterwards (only for a meeting already held)";
+    RecordedLater => "补记", "Recorded afterwards";
     ErrMeetingNotStarted => "会议还没有开始，不能补录", "The meeting has not started; nothing to correct yet";
     ErrAlreadyPresent => "该党员已经签到，无需补录", "This member is already checked in";
     ErrRuleInvalid => "请填写名称；积分为 1–100（扣分类为负数）；上限 1–10000", "A rule needs a name, 1–100 points (negative for deductions) and a cap of 1–10000";
     ErrTaskInvalid => "请填写任务名称，积分 1–100，名额 1–1000，截止时间晚于现在", "A task needs a title, 1–100 points, 1–1000 places and a deadline in the future";
     ErrAlreadyDecided => "这项申请已经处理过了", "This has already been decided";
     ErrOwnClaim => "不能审批自己的积分申请", "You cannot approve your own claim";
+    ErrOwnRecord => "不能审批或更正自己的记录，请由其他书记或党委处理", "You cannot decide on or correct your own record; another secretary or the Party committee does";
     ErrPointsInvalid => "核定积分应在 0 到申请积分之间", "The points given must be between 0 and the points asked";
     ErrRankingOff => "本支部已关闭积分排名", "This branch has turned rankings off";
     ErrTaskClosed => "任务已截止", "The task has closed";
@@ -281,6 +286,8 @@ messages! {
     ErrWishOverPledged => "手慢了一步：剩下的部分已被其他人认领，请刷新后再看", "Someone else took the part that was left; refresh to see what remains";
     ErrWishQuantity => "认领数量应为正整数", "Pledge a whole number of at least one";
     ErrNotReported => "请先在“我的”里到这个社区报到，再认领心愿", "Report to this community (under Me) before taking on its wishes";
+    ErrNotPaired => "你所在的支部没有与这个社区结对共建，不能在这里报到或认领心愿", "Your branch is not paired with this community, so you cannot report or take on wishes here";
+    ErrPledgeLimit => "今天已经放弃了 3 个认领，明天再来认领吧", "You released 3 pledges today; take on new ones tomorrow";
     ErrWishOverdue => "这个心愿已过需要日期，不再接受认领或审核", "This wish is past its date and takes no more pledges or reviews";
     ErrOwnWish => "自己代发的心愿请由党委管理员或其他结对支部审核", "A wish you posted is reviewed by the committee admin or another paired branch";
     ErrPairingNeedsAdmin => "这个社区已与其他支部结对，新增结对请党委管理员办理", "This community is paired with another branch; ask the committee admin to add a pairing";
@@ -288,7 +295,10 @@ messages! {
     ErrTaskFull => "任务名额已满", "The task has no places left";
     ErrTaskNotSigned => "请先报名这个任务", "Sign up for the task first";
     ErrMinutesTooLong => "会议记录不能超过 20000 字", "Minutes are limited to 20,000 characters";
+    ErrPlaceTooLong => "地点最多 100 个字", "The place has at most 100 characters";
     ErrPhotoInvalid => "照片无法读取或太大，请换一张（JPEG/PNG，不超过 8 MB）", "The photo cannot be read or is too large (JPEG/PNG, at most 8 MB)";
+    ErrPhotoQuota => "今天上传的照片已达 60 张，请明天再传", "You have uploaded 60 photos today; please try again tomorrow";
+    ErrWishQuota => "心愿发得太多了：每天最多 3 个，未完成的最多 10 个", "Too many wishes: at most 3 a day and 10 still open";
     ScheduleMeeting => "安排会议", "Schedule a meeting";
     MeetingOrg => "组织", "Organisation";
     MeetingAgenda => "议程", "Agenda";

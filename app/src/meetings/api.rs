@@ -7,6 +7,7 @@ use super::{BranchYear, CodeKey, Compliance, MeetingDetail, MeetingSummary, Sche
 use crate::error::AppError;
 use leptos::prelude::*;
 
+#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "schedule_meeting")]
 pub async fn schedule_meeting(
     org_id: String,
@@ -16,6 +17,8 @@ pub async fn schedule_meeting(
     place: String,
     starts_at: String,
     ends_at: String,
+    /// Only for a meeting already over: why it is recorded afterwards (补记).
+    past_reason: Option<String>,
 ) -> Result<String, AppError> {
     use crate::shell::time::parse_local_datetime;
     let (state, actor) = crate::auth::session::require_actor().await?;
@@ -28,7 +31,8 @@ pub async fn schedule_meeting(
         starts_at,
         ends_at,
     };
-    service::schedule(&state.pool, &actor, &org_id, &kind, plan).await
+    let past_reason = past_reason.filter(|r| !r.trim().is_empty());
+    service::schedule(&state.pool, &actor, &org_id, &kind, plan, past_reason).await
 }
 
 #[server(endpoint = "edit_meeting")]
@@ -157,6 +161,9 @@ pub mod service {
     use sqlx::{SqliteConnection, SqlitePool};
 
     const MAX_DURATION_SECS: i64 = 12 * 3600;
+    const PLACE_MAX: usize = 100;
+    /// A meeting that began this long ago (or is over) can only be recorded afterwards.
+    const LIVE_GRACE_SECS: i64 = 3600;
     const MAX_WRONG_CODES: i64 = 10;
     const GUESS_WINDOW_SECS: i64 = 600;
 
@@ -185,6 +192,9 @@ pub mod service {
             if agenda.chars().count() > MINUTES_MAX {
                 return Err(AppError::MinutesTooLong);
             }
+            if self.place.trim().chars().count() > PLACE_MAX {
+                return Err(AppError::PlaceTooLong);
+            }
             Ok(Plan {
                 title: crate::auth::rules::normalize_name(&self.title)?,
                 agenda,
@@ -202,12 +212,15 @@ pub mod service {
         }
     }
 
+    /// Schedules a meeting. One that is over (or began over an hour ago) is only a record
+    /// of the past (补记): it needs a reason, which the calendar and the CSV show.
     pub async fn schedule(
         pool: &SqlitePool,
         actor: &Actor,
         org_id: &str,
         kind: &str,
         plan: Plan,
+        past_reason: Option<String>,
     ) -> AppResult<String> {
         let path = org_path(pool, org_id)
             .await
@@ -227,11 +240,18 @@ pub mod service {
             return Err(AppError::OrgKind);
         }
         let plan = plan.checked()?;
+        let at = now();
+        let in_the_past = plan.ends_at <= at || plan.starts_at < at - LIVE_GRACE_SECS;
+        let recorded_reason = match (in_the_past, past_reason) {
+            (false, _) => None,
+            (true, Some(reason)) => Some(normalize_reason(&reason)?),
+            (true, None) => return Err(AppError::MeetingInPast),
+        };
         let id = new_id();
         let mut tx = pool.begin().await?;
         sqlx::query(
-            "INSERT INTO meetings (id, org_id, kind, title, agenda, place, starts_at, ends_at, audience, secret, created_by, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO meetings (id, org_id, kind, title, agenda, place, starts_at, ends_at, audience, secret, created_by, created_at, recorded_reason)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(org_id)
@@ -244,16 +264,24 @@ pub mod service {
         .bind(audience_of(kind))
         .bind(random_hex32())
         .bind(&actor.user_id)
-        .bind(now())
+        .bind(at)
+        .bind(&recorded_reason)
         .execute(&mut *tx)
         .await?;
+        let (action, detail) = match &recorded_reason {
+            Some(reason) => (
+                "record_past_meeting",
+                format!("{}：{reason}", kind.as_str()),
+            ),
+            None => ("schedule_meeting", kind.as_str().to_string()),
+        };
         audit(
             &mut *tx,
             &actor.user_id,
-            "schedule_meeting",
+            action,
             Some(org_id),
             Some(&id),
-            Some(kind.as_str()),
+            Some(&detail),
         )
         .await?;
         tx.commit().await?;
@@ -274,13 +302,14 @@ pub mod service {
         ends_at: i64,
         cancelled_at: Option<i64>,
         cancel_reason: Option<String>,
+        recorded_reason: Option<String>,
         frozen_at: Option<i64>,
     }
 
     async fn load(pool: &SqlitePool, meeting_id: &str) -> AppResult<Meeting> {
         sqlx::query_as(
             "SELECT m.id, m.org_id, o.name AS org_name, m.kind, m.title, m.agenda, m.place, m.minutes,
-                    m.starts_at, m.ends_at, m.cancelled_at, m.cancel_reason, m.frozen_at
+                    m.starts_at, m.ends_at, m.cancelled_at, m.cancel_reason, m.recorded_reason, m.frozen_at
              FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = ?",
         )
         .bind(meeting_id)
@@ -525,7 +554,13 @@ pub mod service {
         digits[digits.len().saturating_sub(4)..].iter().collect()
     }
 
-    async fn sheet(pool: &SqlitePool, meeting: &Meeting, ended: bool) -> AppResult<Sheet> {
+    /// The sheet as `viewer` sees it (their own line is marked: nobody decides on it).
+    async fn sheet(
+        pool: &SqlitePool,
+        meeting: &Meeting,
+        ended: bool,
+        viewer: &str,
+    ) -> AppResult<Sheet> {
         let expected = if meeting.frozen_at.is_some() {
             "SELECT user_id, voting FROM meeting_expected WHERE meeting_id = ?1".to_string()
         } else {
@@ -571,6 +606,7 @@ pub mod service {
                         received_at: r.refused_received_at.unwrap_or_default(),
                     });
                 SheetRow {
+                    mine: r.user_id == viewer,
                     user_id: r.user_id,
                     name: r.name,
                     phone_tail: phone_tail(&r.phone),
@@ -660,7 +696,7 @@ pub mod service {
             })
             .flatten();
         let sheet = if can_manage {
-            Some(sheet(pool, &meeting, ended).await?)
+            Some(sheet(pool, &meeting, ended, &actor.user_id).await?)
         } else {
             None
         };
@@ -689,6 +725,7 @@ pub mod service {
                 starts_at: meeting.starts_at,
                 ends_at: meeting.ends_at,
                 cancelled: meeting.cancelled_at.is_some(),
+                recorded_later: meeting.recorded_reason.is_some(),
                 my_presence,
                 my_leave: my_leave.as_ref().map(|l| l.status),
             },
@@ -696,6 +733,7 @@ pub mod service {
             agenda: meeting.agenda,
             minutes: meeting.minutes,
             cancel_reason: meeting.cancel_reason,
+            recorded_reason: meeting.recorded_reason,
             started: meeting.starts_at <= at,
             ended,
             expected,
@@ -755,8 +793,14 @@ pub mod service {
         note: &str,
     ) -> AppResult<()> {
         let meeting = managed(pool, actor, meeting_id).await?;
+        if user_id == actor.user_id {
+            return Err(AppError::OwnRecord);
+        }
         let note = if approve {
-            Some(note.trim().to_string()).filter(|n| !n.is_empty())
+            Some(note.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .map(|n| normalize_reason(&n))
+                .transpose()?
         } else {
             Some(normalize_reason(note)?)
         };
@@ -818,6 +862,9 @@ pub mod service {
         reason: &str,
     ) -> AppResult<()> {
         let meeting = managed(pool, actor, meeting_id).await?;
+        if user_id == actor.user_id {
+            return Err(AppError::OwnRecord);
+        }
         let reason = normalize_reason(reason)?;
         if meeting.cancelled_at.is_some() {
             return Err(AppError::MeetingCancelled);
@@ -903,8 +950,8 @@ pub mod service {
             .map_err(|_| AppError::Forbidden)?;
         authorize(actor, Action::ViewMembers, &path)?;
         let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT m.org_id, m.kind, m.starts_at FROM meetings m
+        let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
+            "SELECT m.org_id, m.kind, m.starts_at, m.recorded_reason IS NOT NULL FROM meetings m
              WHERE (m.org_id = ? OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?))
                AND m.cancelled_at IS NULL AND m.starts_at <= ?",
         )
@@ -915,13 +962,14 @@ pub mod service {
         .await?;
         let held: Vec<HeldMeeting> = rows
             .into_iter()
-            .filter_map(|(org_id, kind, starts_at)| {
+            .filter_map(|(org_id, kind, starts_at, recorded_later)| {
                 let kind = MeetingKind::parse(&kind)?;
                 let group_id = (kind == MeetingKind::GroupMeeting).then_some(org_id);
                 Some(HeldMeeting {
                     kind,
                     starts_at,
                     group_id,
+                    recorded_later,
                 })
             })
             .collect();
@@ -1038,7 +1086,11 @@ pub mod service {
                 .unwrap_or_default();
             let status = match (&meeting.cancel_reason, meeting.cancelled_at) {
                 (Some(reason), Some(_)) => format!("已取消：{reason}"),
-                _ => String::new(),
+                _ => meeting
+                    .recorded_reason
+                    .as_ref()
+                    .map(|reason| format!("补记：{reason}"))
+                    .unwrap_or_default(),
             };
             let head = vec![
                 format_datetime(meeting.starts_at),
@@ -1049,7 +1101,7 @@ pub mod service {
                 meeting.place.clone(),
                 status,
             ];
-            let sheet = sheet(pool, &meeting, meeting.ends_at <= at).await?;
+            let sheet = sheet(pool, &meeting, meeting.ends_at <= at, &actor.user_id).await?;
             if sheet.rows.is_empty() {
                 let mut row = head.clone();
                 row.extend(std::iter::repeat_n(String::new(), 6));
@@ -1139,6 +1191,7 @@ pub mod service {
         starts_at: i64,
         ends_at: i64,
         cancelled_at: Option<i64>,
+        recorded_reason: Option<String>,
         presence: Option<String>,
         leave_status: Option<String>,
     }
@@ -1148,7 +1201,7 @@ pub mod service {
         let at = now();
         let rows: Vec<MeetingRow> = sqlx::query_as(
             "SELECT m.id, m.org_id, m.kind, m.title, m.place, m.starts_at, m.ends_at, m.cancelled_at,
-                    a.presence, l.status AS leave_status
+                    m.recorded_reason, a.presence, l.status AS leave_status
              FROM meetings m
              LEFT JOIN attendance a ON a.meeting_id = m.id AND a.user_id = ?1
              LEFT JOIN leave_requests l ON l.meeting_id = m.id AND l.user_id = ?1
@@ -1173,6 +1226,7 @@ pub mod service {
                     my_presence: line_presence(recorded, my_leave, r.ends_at <= at)
                         .filter(|_| r.cancelled_at.is_none()),
                     my_leave,
+                    recorded_later: r.recorded_reason.is_some(),
                     id: r.id,
                     org_id: r.org_id,
                     title: r.title,
@@ -1381,7 +1435,7 @@ pub mod service {
             ctx: &OpContext<'_>,
             conn: &mut SqliteConnection,
         ) -> AppResult<serde_json::Value> {
-            let (actor, created_at) = (ctx.actor, ctx.created_at);
+            let actor = ctx.actor;
             let meeting: Option<(i64, Option<i64>)> =
                 sqlx::query_as("SELECT starts_at, cancelled_at FROM meetings WHERE id = ?")
                     .bind(&self.meeting_id)
@@ -1391,7 +1445,8 @@ pub mod service {
             if cancelled_at.is_some() {
                 return Err(AppError::MeetingCancelled);
             }
-            let asked_at = crate::offline::rules::effective_time(created_at, now());
+            // In time by the server's receipt: a phone's clock cannot ask after the fact.
+            let asked_at = ctx.received_at;
             if asked_at >= starts_at {
                 return Err(AppError::LeaveTooLate);
             }
@@ -1462,10 +1517,8 @@ pub mod service {
                     Err(AppError::BadPayload)
                 };
             }
-            let bytes = store::decode_base64(&self.data)?;
-            let clean = tokio::task::spawn_blocking(move || store::reencode(&bytes))
-                .await
-                .map_err(|_| AppError::Internal)??;
+            let clean = ctx.photos.get(&self.data)?;
+            store::count_upload(conn, &self.id, &ctx.actor.user_id, clean.jpeg.len()).await?;
             store::save(ctx.uploads, &self.id, &clean.jpeg).await?;
             sqlx::query(
                 "INSERT INTO meeting_files (id, meeting_id, kind, width, height, bytes, uploaded_by, created_at)

@@ -116,6 +116,7 @@ fn meeting_view(d: MeetingDetail, actions: Actions) -> impl IntoView {
                 <p class="pre">{d.agenda.clone()}</p>
             })}
             {d.cancel_reason.clone().map(|reason| view! { <p class="error" data-testid="cancel-reason">{tr(Msg::CancelReason)} "：" {reason}</p> })}
+            {d.recorded_reason.clone().map(|reason| view! { <p class="correction" data-testid="recorded-reason">{tr(Msg::RecordedLater)} "：" {reason}</p> })}
             <div class="row wrap">
                 {(open && d.expected).then(|| view! { <A href=checkin attr:class="chip">{tr(Msg::CheckIn)}</A> })}
                 {(open && d.can_manage).then(|| view! { <A href=code attr:class="chip">{tr(Msg::ShowCode)}</A> })}
@@ -220,7 +221,7 @@ fn LeaveForm(meeting_id: String) -> impl IntoView {
                     </select>
                 </label>
                 <label>{tr(Msg::LeaveReason)}
-                    <textarea name="reason" rows="2" prop:value=move || reason.get()
+                    <textarea name="reason" rows="2" maxlength="200" prop:value=move || reason.get()
                         on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
                 </label>
                 {move || error.get().map(|error| view! { <ErrorNote error/> })}
@@ -320,11 +321,12 @@ fn sheet_row(
     namesake: bool,
     actions: Actions,
 ) -> impl IntoView {
-    let pending_leave = row
-        .leave
-        .as_ref()
-        .is_some_and(|l| l.status == LeaveStatus::Pending);
-    let correctable = started && !row.presence.is_some_and(Presence::is_present);
+    let pending_leave = !row.mine
+        && row
+            .leave
+            .as_ref()
+            .is_some_and(|l| l.status == LeaveStatus::Pending);
+    let correctable = !row.mine && started && !row.presence.is_some_and(Presence::is_present);
     let (m1, m2, m3) = (meeting_id.clone(), meeting_id.clone(), meeting_id);
     let (u1, u2, u3) = (
         row.user_id.clone(),
@@ -362,7 +364,7 @@ fn sheet_row(
                             <input type="hidden" name="meeting_id" value=m2/>
                             <input type="hidden" name="user_id" value=u2/>
                             <input type="hidden" name="decision" value="refuse"/>
-                            <label>{tr(Msg::DecisionNote)}<input name="note"/></label>
+                            <label>{tr(Msg::DecisionNote)}<input name="note" maxlength="200"/></label>
                             <button type="submit" class="secondary">{tr(Msg::Refuse)}</button>
                         </ActionForm>
                     </details>
@@ -374,7 +376,7 @@ fn sheet_row(
                     <ActionForm action=actions.correct>
                         <input type="hidden" name="meeting_id" value=m3/>
                         <input type="hidden" name="user_id" value=u3/>
-                        <label>{tr(Msg::CorrectionReason)}<input name="reason"/></label>
+                        <label>{tr(Msg::CorrectionReason)}<input name="reason" maxlength="200"/></label>
                         <p class="hint">{tr(Msg::CorrectionLead)}</p>
                         <SubmitButton pending=actions.correct.pending().into() label=Msg::Correct busy=Msg::Saving/>
                     </ActionForm>
@@ -418,12 +420,12 @@ fn manage_view(d: &MeetingDetail, actions: Actions) -> impl IntoView {
             <summary>{tr(Msg::EditMeeting)}</summary>
             <ActionForm action=actions.edit>
                 <input type="hidden" name="meeting_id" value=id1/>
-                <label>{tr(Msg::MeetingTitle)}<input name="title" value=m.title.clone()/></label>
+                <label>{tr(Msg::MeetingTitle)}<input name="title" maxlength="40" value=m.title.clone()/></label>
                 <label>{tr(Msg::MeetingAgenda)}<textarea name="agenda" rows="3">{agenda}</textarea></label>
-                <label>{tr(Msg::MeetingPlace)}<input name="place" value=m.place.clone()/></label>
+                <label>{tr(Msg::MeetingPlace)}<input name="place" maxlength="100" value=m.place.clone()/></label>
                 <label>{tr(Msg::StartsAt)}<input name="starts_at" type="datetime-local" value=format_local_datetime(m.starts_at)/></label>
                 <label>{tr(Msg::EndsAt)}<input name="ends_at" type="datetime-local" value=format_local_datetime(m.ends_at)/></label>
-                <label>{tr(Msg::EditReason)}<input name="reason"/></label>
+                <label>{tr(Msg::EditReason)}<input name="reason" maxlength="200"/></label>
                 {action_error(actions.edit.value())}
                 <SubmitButton pending=actions.edit.pending().into() label=Msg::EditMeeting busy=Msg::Saving/>
             </ActionForm>
@@ -432,7 +434,7 @@ fn manage_view(d: &MeetingDetail, actions: Actions) -> impl IntoView {
             <summary>{tr(Msg::CancelMeeting)}</summary>
             <ActionForm action=actions.cancel>
                 <input type="hidden" name="meeting_id" value=id2/>
-                <label>{tr(Msg::CancelReason)}<input name="reason"/></label>
+                <label>{tr(Msg::CancelReason)}<input name="reason" maxlength="200"/></label>
                 {action_error(actions.cancel.value())}
                 <button type="submit" class="secondary">{tr(Msg::CancelMeeting)}</button>
             </ActionForm>

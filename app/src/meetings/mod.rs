@@ -26,6 +26,9 @@ pub struct MeetingSummary {
     pub starts_at: i64,
     pub ends_at: i64,
     pub cancelled: bool,
+    /// 补记: scheduled only after it was over.
+    #[serde(default)]
+    pub recorded_later: bool,
     pub my_presence: Option<Presence>,
     pub my_leave: Option<LeaveStatus>,
 }
@@ -73,6 +76,8 @@ pub struct RefusedCheckin {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetRow {
     pub user_id: String,
+    /// The viewer's own line: another secretary or the 党委 decides on it.
+    pub mine: bool,
     pub name: String,
     /// The last four digits of the phone, to tell two members of the same name apart.
     pub phone_tail: String,
@@ -111,6 +116,8 @@ pub struct MeetingDetail {
     pub agenda: String,
     pub minutes: String,
     pub cancel_reason: Option<String>,
+    /// Why it was recorded only after it was over (补记).
+    pub recorded_reason: Option<String>,
     pub started: bool,
     pub ended: bool,
     pub expected: bool,

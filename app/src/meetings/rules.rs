@@ -88,6 +88,8 @@ pub struct HeldMeeting {
     pub starts_at: i64,
     /// The group of a 党小组会.
     pub group_id: Option<String>,
+    /// 补记: scheduled only after it had started, with a reason.
+    pub recorded_later: bool,
 }
 
 /// One cell of the calendar: a kind in one period (and, for 党小组会, one group).
@@ -98,6 +100,9 @@ pub struct PeriodCheck {
     /// 1–12 for months, 1–4 for quarters, 0 for the year.
     pub period: u32,
     pub held: u32,
+    /// Of `held`, how many were recorded only afterwards (补记): they count, and show so.
+    #[serde(default)]
+    pub recorded_later: u32,
     pub required: u32,
 }
 
@@ -144,19 +149,20 @@ pub fn compliance(
         };
         for scope in &scopes {
             for &p in &periods {
-                let held = meetings
+                let in_cell: Vec<&HeldMeeting> = meetings
                     .iter()
                     .filter(|m| m.kind == kind && (scope.is_none() || m.group_id == *scope))
                     .filter(|m| {
                         let (y, month) = shanghai_year_month(m.starts_at);
                         y == year && period_index(period, month) == p
                     })
-                    .count() as u32;
+                    .collect();
                 checks.push(PeriodCheck {
                     kind,
                     group_id: scope.clone(),
                     period: p,
-                    held,
+                    held: in_cell.len() as u32,
+                    recorded_later: in_cell.iter().filter(|m| m.recorded_later).count() as u32,
                     required,
                 });
             }
@@ -381,7 +387,24 @@ mod tests {
             kind,
             starts_at: at(month, 10),
             group_id: group.map(str::to_string),
+            recorded_later: false,
         }
+    }
+
+    #[test]
+    fn a_meeting_recorded_afterwards_counts_and_says_so() {
+        let mut late = held(MeetingKind::Committee, 3, None);
+        late.recorded_later = true;
+        let checks = compliance(2026, 6, &[late, held(MeetingKind::Committee, 4, None)], &[]);
+        let cell = |month| {
+            checks
+                .iter()
+                .find(|c| c.kind == MeetingKind::Committee && c.period == month)
+                .unwrap()
+        };
+        assert_eq!((cell(3).held, cell(3).recorded_later), (1, 1));
+        assert_eq!((cell(4).held, cell(4).recorded_later), (1, 0));
+        assert!(!cell(3).short());
     }
 
     #[test]
@@ -467,6 +490,7 @@ mod tests {
             kind: MeetingKind::GeneralMeeting,
             starts_at: april_in_shanghai,
             group_id: None,
+            recorded_later: false,
         }];
         let checks = compliance(2026, 6, &meetings, &[]);
         let q = |n| {

@@ -65,6 +65,7 @@ fn meeting_card(m: super::MeetingSummary) -> impl IntoView {
                     <span class="badge">{m.kind.label_zh()}</span>
                     {m.my_presence.map(|p| view! { <span class="badge green presence">{tr(presence_label(p))}</span> })}
                     {m.cancelled.then(|| view! { <span class="badge red">{tr(Msg::Cancelled)}</span> })}
+                    {m.recorded_later.then(|| view! { <span class="badge corrected">{tr(Msg::RecordedLater)}</span> })}
                 </div>
                 <p class="muted">{format_datetime(m.starts_at)} " · " {m.place.clone()}</p>
             </A>
@@ -109,11 +110,12 @@ fn ScheduleForm(schedule: ServerAction<ScheduleMeeting>) -> impl IntoView {
                                     </label>
                                 }.into_any()
                             }}
-                            <label>{tr(Msg::MeetingTitle)}<input name="title"/></label>
+                            <label>{tr(Msg::MeetingTitle)}<input name="title" maxlength="40"/></label>
                             <label>{tr(Msg::MeetingAgenda)}<textarea name="agenda" rows="3"></textarea></label>
-                            <label>{tr(Msg::MeetingPlace)}<input name="place"/></label>
+                            <label>{tr(Msg::MeetingPlace)}<input name="place" maxlength="100"/></label>
                             <label>{tr(Msg::StartsAt)}<input name="starts_at" type="datetime-local"/></label>
                             <label>{tr(Msg::EndsAt)}<input name="ends_at" type="datetime-local"/></label>
+                            <label>{tr(Msg::PastReason)}<input name="past_reason" maxlength="200"/></label>
                             {action_error(schedule.value())}
                             <SubmitButton pending=schedule.pending().into() label=Msg::ScheduleMeeting busy=Msg::Saving/>
                         </ActionForm>
@@ -238,9 +240,11 @@ pub fn CompliancePage() -> impl IntoView {
                                                     super::rules::Period::Quarter => format!("Q{}", cell.period),
                                                     super::rules::Period::Year => "全年".to_string(),
                                                 };
+                                                let later = cell.recorded_later;
                                                 view! {
-                                                    <span class=if cell.short() { "cell short" } else { "cell ok" } data-period=cell.period>
+                                                    <span class=if cell.short() { "cell short" } else { "cell ok" } data-period=cell.period data-recorded-later=later>
                                                         {name} " " {cell.held} "/" {cell.required}
+                                                        {(later > 0).then(|| view! { " · " {tr(Msg::RecordedLater)} {later} })}
                                                     </span>
                                                 }
                                             }).collect_view()}

@@ -26,8 +26,6 @@ pub mod service {
     pub struct OpContext<'a> {
         pub actor: &'a Actor,
         pub op_id: &'a str,
-        /// When the phone made the op (its clock: clamp before trusting it).
-        pub created_at: i64,
         /// The phone's time of the op corrected by its measured clock offset (information;
         /// only the check-in rule reads it, and only to allow an offline room).
         pub phone_time: i64,
@@ -35,6 +33,8 @@ pub mod service {
         pub received_at: i64,
         /// Where uploaded photos are stored.
         pub uploads: &'a Path,
+        /// The op's photos, decoded and cleaned before its transaction began.
+        pub photos: &'a crate::uploads::store::Prepared,
     }
 
     /// How the server applies one kind of op, inside the transaction that records it.
@@ -136,15 +136,21 @@ pub mod service {
         {
             return Ok(OpOutcome::Retry(AppError::OpOfAnotherUser));
         }
+        // A replay is answered without decoding its photos again.
+        if op_exists(pool, &envelope.op_id).await? {
+            return recorded_outcome(pool, actor, &envelope.op_id).await;
+        }
+        let photos = crate::uploads::store::Prepared::of(&envelope.payload).await;
         let mut tx = pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO applied_ops (op_id, user_id, kind, applied_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (op_id) DO NOTHING",
         )
         .bind(&envelope.op_id)
         .bind(&actor.user_id)
         .bind(&envelope.kind)
         .bind(received_at)
+        .bind(envelope.phone_time())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -155,15 +161,19 @@ pub mod service {
         let ctx = OpContext {
             actor,
             op_id: &envelope.op_id,
-            created_at: envelope.created_at,
             phone_time: envelope.phone_time(),
             received_at,
             uploads,
+            photos: &photos,
         };
         let outcome = match dispatch(envelope, &ctx, &mut tx).await {
             Ok(outcome) => outcome,
             Err(error) => return Ok(OpOutcome::Retry(error)),
         };
+        // An op this server does not know is answered, not kept: nothing to replay.
+        if outcome == OpOutcome::Rejected(AppError::UnknownOp) {
+            return Ok(outcome);
+        }
         sqlx::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
             .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
             .bind(&envelope.op_id)
@@ -171,6 +181,14 @@ pub mod service {
             .await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    async fn op_exists(pool: &SqlitePool, op_id: &str) -> AppResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM applied_ops WHERE op_id = ?")
+            .bind(op_id)
+            .fetch_optional(pool)
+            .await?;
+        Ok(found.is_some())
     }
 
     async fn recorded_outcome(

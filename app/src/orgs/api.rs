@@ -224,12 +224,12 @@ pub mod service {
                         EXISTS (SELECT 1 FROM memberships s WHERE s.user_id = u.id AND s.org_id = ? AND s.role = 'secretary') AS is_secretary,
                         EXISTS (SELECT 1 FROM memberships l WHERE l.user_id = u.id AND l.role = 'group_leader'
                                 AND l.org_id IN (SELECT id FROM orgs WHERE parent_id = ?)) AS is_group_leader
-                 FROM memberships m
+                 FROM (SELECT user_id, MIN(created_at) AS created_at FROM memberships
+                       WHERE org_id = ? AND role IN ('member', 'secretary') GROUP BY user_id) m
                  JOIN users u ON u.id = m.user_id
                  LEFT JOIN memberships gm ON gm.user_id = u.id AND gm.role = 'member'
                       AND gm.org_id IN (SELECT id FROM orgs WHERE parent_id = ? AND kind = 'group')
                  LEFT JOIN orgs g ON g.id = gm.org_id
-                 WHERE m.org_id = ? AND m.role = 'member'
                  ORDER BY u.name",
             )
             .bind(branch_id)
@@ -361,7 +361,18 @@ pub mod service {
         user_id: &str,
     ) -> AppResult<()> {
         authorized_branch(pool, actor, Action::ManageMembers, branch_id).await?;
-        if !is_member(pool, user_id, branch_id).await? {
+        // Any place in the branch counts: a secretary appointed from outside holds no
+        // member's place, and must be removable all the same.
+        let held: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM memberships WHERE user_id = ?1
+             AND (org_id = ?2 OR org_id IN (SELECT id FROM orgs WHERE parent_id = ?2 AND kind = 'group'))
+             LIMIT 1",
+        )
+        .bind(user_id)
+        .bind(branch_id)
+        .fetch_optional(pool)
+        .await?;
+        if held.is_none() {
             return Err(AppError::NotFound);
         }
         let mut tx = pool.begin().await?;

@@ -593,29 +593,38 @@ pub mod service {
             },
         )
         .collect();
-        let requests = sqlx::query_as::<_, (String, String, Option<String>, i64)>(
+        #[derive(sqlx::FromRow)]
+        struct RequestRow {
+            title: String,
+            status: String,
+            note: Option<String>,
+            reason: Option<String>,
+            created_at: i64,
+        }
+        let requests = sqlx::query_as::<_, RequestRow>(
             // An approval that gave nothing (a cap reached, or cut to 0) is listed too, or
             // the member would see it vanish without a line in the ledger.
-            "SELECT r.name, CASE WHEN c.status = 'approved' THEN 'unpaid' ELSE c.status END,
-                    c.decision_reason, c.created_at FROM point_claims c
+            "SELECT r.name AS title, CASE WHEN c.status = 'approved' THEN 'unpaid' ELSE c.status END AS status,
+                    c.note, c.decision_reason AS reason, c.created_at FROM point_claims c
              JOIN point_rules r ON r.id = c.rule_id
              WHERE c.user_id = ?1 AND (c.status <> 'approved' OR c.awarded = 0)
              UNION ALL
              SELECT t.title, CASE WHEN e.status = 'approved' THEN 'unpaid' ELSE e.status END,
-                    e.decision_reason, COALESCE(e.submitted_at, e.signed_at) FROM task_entries e
+                    e.note, e.decision_reason, COALESCE(e.submitted_at, e.signed_at) FROM task_entries e
              JOIN point_tasks t ON t.id = e.task_id
              WHERE e.user_id = ?1 AND (e.status IN ('submitted', 'rejected') OR (e.status = 'approved' AND e.awarded = 0))
-             ORDER BY 4 DESC LIMIT 50",
+             ORDER BY 5 DESC LIMIT 50",
         )
         .bind(&actor.user_id)
         .fetch_all(pool)
         .await?
         .into_iter()
-        .map(|(title, status, reason, created_at)| MyRequest {
-            title,
-            status,
-            reason,
-            created_at,
+        .map(|r| MyRequest {
+            title: r.title,
+            status: r.status,
+            note: r.note.unwrap_or_default(),
+            reason: r.reason,
+            created_at: r.created_at,
         })
         .collect();
         let claimable = sqlx::query_as::<_, RuleRow>(&format!(
@@ -1194,7 +1203,9 @@ pub mod service {
         };
         Ok(Leaderboard {
             period: period.to_string(),
-            top: rows.iter().take(10).map(row).collect(),
+            // Only those with points in the period: a board of zeros and deductions would
+            // be a bottom list by another name.
+            top: rows.iter().filter(|r| r.2 > 0).take(10).map(row).collect(),
             mine: rows.iter().find(|r| r.0 == actor.user_id).map(row),
         })
     }
@@ -1206,12 +1217,16 @@ pub mod service {
         reason: &str,
     ) -> AppResult<()> {
         let reason = crate::meetings::rules::normalize_reason(reason)?;
-        let branch: String = sqlx::query_scalar("SELECT branch_id FROM point_entries WHERE id = ?")
-            .bind(entry_id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (branch, member): (String, String) =
+            sqlx::query_as("SELECT branch_id, user_id FROM point_entries WHERE id = ?")
+                .bind(entry_id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(AppError::NotFound)?;
         approver_of(pool, actor, &branch).await?;
+        if member == actor.user_id {
+            return Err(AppError::OwnRecord);
+        }
         let mut tx = pool.begin().await?;
         if !reverse(&mut tx, entry_id, &reason, Some(&actor.user_id)).await? {
             return Err(AppError::AlreadyDecided);
@@ -1320,14 +1335,9 @@ pub mod service {
         owner_id: &str,
         photos: &[String],
     ) -> AppResult<()> {
-        let stored = crate::uploads::store::accept_all(
-            ctx.uploads,
-            owner_kind,
-            owner_id,
-            photos,
-            PHOTOS_MAX,
-        )
-        .await?;
+        let stored =
+            crate::uploads::store::accept_all(ctx, conn, owner_kind, owner_id, photos, PHOTOS_MAX)
+                .await?;
         for (id, clean) in stored {
             sqlx::query(
                 "INSERT INTO point_photos (id, owner_kind, owner_id, width, height, bytes, uploaded_by, created_at)
@@ -1369,7 +1379,7 @@ pub mod service {
             .bind(&ctx.actor.user_id)
             .bind(&rule.id)
             .bind(&note)
-            .bind(crate::offline::rules::effective_time(ctx.created_at, now()))
+            .bind(ctx.received_at)
             .execute(&mut *conn)
             .await?
             .rows_affected();
@@ -1453,7 +1463,7 @@ pub mod service {
             }
             sqlx::query("UPDATE task_entries SET status = 'submitted', note = ?, submitted_at = ? WHERE id = ?")
                 .bind(&note)
-                .bind(crate::offline::rules::effective_time(ctx.created_at, now()))
+                .bind(ctx.received_at)
                 .bind(&entry_id)
                 .execute(&mut *conn)
                 .await?;

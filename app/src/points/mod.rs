@@ -44,6 +44,8 @@ pub struct EntryView {
 pub struct MyRequest {
     pub title: String,
     pub status: String,
+    /// What the member wrote: three claims of one rule are told apart by it.
+    pub note: String,
     pub reason: Option<String>,
     pub created_at: i64,
 }

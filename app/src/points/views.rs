@@ -351,6 +351,7 @@ fn requests_view(h: &PointsHome) -> impl IntoView {
                                     <strong>{r.title.clone()}</strong>
                                     <span class=badge>{tr(label)}</span>
                                 </div>
+                                {(!r.note.is_empty()).then(|| view! { <p class="request-note">{r.note.clone()}</p> })}
                                 {r.reason.clone().map(|reason| view! { <p class="error reject-reason">{reason}</p> })}
                                 {(r.status == "unpaid").then(|| view! { <p class="muted">{tr(Msg::UnpaidWhy)}</p> })}
                                 <p class="muted">{format_date(r.created_at)}</p>

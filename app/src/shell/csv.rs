@@ -1,10 +1,22 @@
 //! CSV for exports (meetings now, the points ledger next): RFC 4180 quoting, a BOM so Excel
 //! reads UTF-8 Chinese, and cells that a spreadsheet would run as formulas defused.
 
+/// A plain decimal number, such as a deduction of −3: a spreadsheet reads it as a number,
+/// never a formula, so it is left as it is and sums count it.
+fn is_plain_number(value: &str) -> bool {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// One cell, quoted when needed.
 pub fn field(value: &str) -> String {
     // `=`, `+`, `-`, `@` (and tab/CR) at the start make Excel and WPS evaluate a formula.
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let formula_like = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let defused = if formula_like && !is_plain_number(value) {
         format!("'{value}")
     } else {
         value.to_string()
@@ -66,8 +78,17 @@ mod tests {
     fn formulas_are_defused() {
         assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(field("+86 138"), "'+86 138");
-        assert_eq!(field("-5"), "'-5");
+        assert_eq!(field("-5+A1"), "'-5+A1");
+        assert_eq!(field("-"), "'-");
+        assert_eq!(field("-.5"), "'-.5");
         assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+    }
+
+    #[test]
+    fn numbers_stay_numbers() {
+        assert_eq!(field("-3"), "-3");
+        assert_eq!(field("-2.5"), "-2.5");
+        assert_eq!(field("12"), "12");
     }
 
     #[test]

@@ -258,10 +258,20 @@ pub fn hard_navigate(path: &str) {
     let _ = path;
 }
 
-/// Only same-site paths may be a redirect target after login.
+/// Only same-site paths may be a redirect target after login. Browsers read a backslash as
+/// a slash (`/\evil.example` is `//evil.example`, another site), so none may appear, nor
+/// any control or space character a browser would strip.
 pub fn safe_next(next: Option<String>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") => path,
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path
+                    .chars()
+                    .any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            path
+        }
         _ => "/".into(),
     }
 }
@@ -276,5 +286,12 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example".into())), "/");
         assert_eq!(safe_next(Some("https://evil.example".into())), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/\\evil.example".into())), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example".into())), "/");
+        assert_eq!(safe_next(Some("/ /evil.example".into())), "/");
+        assert_eq!(
+            safe_next(Some("/checkin/abc?s=1&c=123456".into())),
+            "/checkin/abc?s=1&c=123456"
+        );
     }
 }

@@ -44,7 +44,7 @@ pub mod service {
             ctx: &OpContext<'_>,
             conn: &mut SqliteConnection,
         ) -> AppResult<serde_json::Value> {
-            let (actor, created_at) = (ctx.actor, ctx.created_at);
+            let actor = ctx.actor;
             let body = normalize_body(&self.body)?;
             uuid::Uuid::parse_str(&self.id).map_err(|_| AppError::BadPayload)?;
             let branch: Option<String> = sqlx::query_scalar(
@@ -56,7 +56,7 @@ pub mod service {
             .fetch_optional(&mut *conn)
             .await?;
             let branch = branch.ok_or(AppError::NotInBranch)?;
-            let received = now();
+            let received = ctx.received_at;
             let inserted = sqlx::query(
                 "INSERT INTO suggestions (id, branch_id, user_id, body, written_at, received_at)
                  VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -65,7 +65,7 @@ pub mod service {
             .bind(&branch)
             .bind(&actor.user_id)
             .bind(&body)
-            .bind(effective_time(created_at, received))
+            .bind(effective_time(ctx.phone_time, received))
             .bind(received)
             .execute(&mut *conn)
             .await?

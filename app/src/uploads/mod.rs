@@ -7,12 +7,21 @@
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
 /// The longest side kept on the server.
 pub const MAX_SIDE: u32 = 1600;
+/// Decoded pixels at most (a 24-megapixel camera's photo): a small file can claim a huge
+/// picture, and decoding it would take the memory and time of many.
+pub const MAX_PIXELS: u64 = 24_000_000;
+/// Photo-like strings of one op decoded at most; no record takes more than three.
+pub const MAX_PHOTOS_PER_OP: usize = 4;
+/// Photos one person may store in a day.
+pub const PHOTOS_PER_DAY: i64 = 60;
 
 #[cfg(feature = "ssr")]
 pub mod store {
-    use super::{MAX_SIDE, MAX_UPLOAD_BYTES};
+    use super::{MAX_PHOTOS_PER_OP, MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, PHOTOS_PER_DAY};
     use crate::error::{AppError, AppResult};
+    use sqlx::SqliteConnection;
     use std::path::{Path, PathBuf};
+    use std::sync::Arc;
 
     pub struct Reencoded {
         pub jpeg: Vec<u8>,
@@ -31,6 +40,12 @@ pub mod store {
             format,
             ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP
         ) {
+            return Err(AppError::PhotoInvalid);
+        }
+        let (width, height) = ImageReader::with_format(std::io::Cursor::new(bytes), format)
+            .into_dimensions()
+            .map_err(|_| AppError::PhotoInvalid)?;
+        if u64::from(width) * u64::from(height) > MAX_PIXELS {
             return Err(AppError::PhotoInvalid);
         }
         let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
@@ -63,17 +78,118 @@ pub mod store {
         Ok(dir.join(format!("{}.jpg", id.hyphenated())))
     }
 
-    /// The photos (at most `max`) of a record that travels in an op: decoded, cleaned and
-    /// saved, with their ids. An id derives from the record's kind, id and the photo's
-    /// place, so a replayed op names the same files and no record of one kind can name
-    /// another kind's photo.
+    /// One decode at a time per core: a decode may take 256 MiB and a core's second.
+    static DECODING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+
+    fn digest(data: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(data.as_bytes()).into()
+    }
+
+    /// The photos of one op, decoded and re-encoded before the op's transaction begins.
+    /// Decoding takes CPU time (a second for a big PNG); inside the transaction it would
+    /// hold SQLite's single write lock and stall every check-in and login meanwhile.
+    #[derive(Default)]
+    pub struct Prepared(Vec<([u8; 32], AppResult<Arc<Reencoded>>)>);
+
+    impl Prepared {
+        /// Every data URL in the payload, at most [`MAX_PHOTOS_PER_OP`] of them decoded.
+        pub async fn of(payload: &serde_json::Value) -> Prepared {
+            fn collect<'v>(value: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+                match value {
+                    serde_json::Value::String(s) if s.starts_with("data:") => out.push(s),
+                    serde_json::Value::Array(items) => {
+                        items.iter().for_each(|item| collect(item, out))
+                    }
+                    serde_json::Value::Object(fields) => {
+                        fields.values().for_each(|field| collect(field, out))
+                    }
+                    _ => {}
+                }
+            }
+            let mut found = Vec::new();
+            collect(payload, &mut found);
+            let mut prepared = Vec::new();
+            for (index, data) in found.into_iter().enumerate() {
+                let key = digest(data);
+                if prepared.iter().any(|(k, _)| *k == key) {
+                    continue;
+                }
+                let result = if index >= MAX_PHOTOS_PER_OP {
+                    Err(AppError::PhotoInvalid)
+                } else {
+                    decode_off_thread(data).await
+                };
+                prepared.push((key, result));
+            }
+            Prepared(prepared)
+        }
+
+        /// The cleaned photo of a data URL the payload carried.
+        pub fn get(&self, data: &str) -> AppResult<Arc<Reencoded>> {
+            let key = digest(data);
+            self.0
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(Err(AppError::PhotoInvalid), |(_, result)| result.clone())
+        }
+    }
+
+    async fn decode_off_thread(data: &str) -> AppResult<Arc<Reencoded>> {
+        let bytes = decode_base64(data)?;
+        let _turn = DECODING.acquire().await.map_err(|_| AppError::Internal)?;
+        tokio::task::spawn_blocking(move || reencode(&bytes))
+            .await
+            .map_err(|_| AppError::Internal)?
+            .map(Arc::new)
+    }
+
+    /// Counts a stored photo against its uploader's daily quota; refuses past the quota.
+    pub async fn count_upload(
+        conn: &mut SqliteConnection,
+        id: &str,
+        user_id: &str,
+        bytes: usize,
+    ) -> AppResult<()> {
+        let at = crate::state::now();
+        let today: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM uploads WHERE user_id = ? AND created_at > ? AND id <> ?",
+        )
+        .bind(user_id)
+        .bind(at - 86_400)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if today >= PHOTOS_PER_DAY {
+            return Err(AppError::PhotoQuota);
+        }
+        sqlx::query(
+            "INSERT INTO uploads (id, user_id, bytes, created_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(bytes as i64)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// The photos (at most `max`) of a record that travels in an op, prepared before the
+    /// transaction: counted against the uploader's quota and saved, with their ids. An id
+    /// derives from the record's kind, id and the photo's place, so a replayed op names the
+    /// same files and no record of one kind can name another kind's photo.
     pub async fn accept_all(
-        dir: &Path,
+        ctx: &crate::offline::api::service::OpContext<'_>,
+        conn: &mut SqliteConnection,
         owner_kind: &str,
         owner_id: &str,
         photos: &[String],
         max: usize,
-    ) -> AppResult<Vec<(String, Reencoded)>> {
+    ) -> AppResult<Vec<(String, Arc<Reencoded>)>> {
         if photos.len() > max {
             return Err(AppError::PhotoInvalid);
         }
@@ -84,11 +200,9 @@ pub mod store {
                 format!("{owner_kind}/{owner_id}/{index}").as_bytes(),
             )
             .to_string();
-            let bytes = decode_base64(data)?;
-            let clean = tokio::task::spawn_blocking(move || reencode(&bytes))
-                .await
-                .map_err(|_| AppError::Internal)??;
-            save(dir, &id, &clean.jpeg).await?;
+            let clean = ctx.photos.get(data)?;
+            count_upload(conn, &id, &ctx.actor.user_id, clean.jpeg.len()).await?;
+            save(ctx.uploads, &id, &clean.jpeg).await?;
             stored.push((id, clean));
         }
         Ok(stored)

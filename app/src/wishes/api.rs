@@ -76,7 +76,6 @@ pub mod service {
     use crate::auth::NamedRef;
     use crate::error::{AppError, AppResult};
     use crate::offline::api::service::{ApplyOp, OpContext};
-    use crate::offline::rules::effective_time;
     use crate::state::{audit, begin_write, now};
     use sqlx::{SqliteConnection, SqlitePool};
 
@@ -243,6 +242,51 @@ pub mod service {
         Ok((row.0, row.1.is_some()))
     }
 
+    /// Whether `user_id` is a member of a branch paired with the community (结对共建): only
+    /// they may report there and pledge its wishes, since pledging opens a resident's
+    /// contact.
+    pub async fn in_paired_branch(
+        conn: &mut SqliteConnection,
+        user_id: &str,
+        community_id: &str,
+    ) -> AppResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM memberships m
+             JOIN orgs o ON o.id = m.org_id AND o.kind = 'branch'
+             JOIN branch_communities bc ON bc.branch_id = m.org_id AND bc.community_id = ?2
+             WHERE m.user_id = ?1 AND m.role = 'member' LIMIT 1",
+        )
+        .bind(user_id)
+        .bind(community_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Pledges a member let go of within a day before which new pledges wait: a cycle of
+    /// pledging and releasing would show one resident's contact after another.
+    const RELEASES_PER_DAY: i64 = 3;
+
+    /// Writes who saw a resident's contact, when, for which wish (not the poster's own).
+    async fn audit_reveal(
+        conn: &mut SqliteConnection,
+        actor: &Actor,
+        wish: &WishRow,
+    ) -> AppResult<()> {
+        if wish.poster_id != actor.user_id {
+            audit(
+                &mut *conn,
+                &actor.user_id,
+                "reveal_contact",
+                wish.branch_id.as_deref(),
+                Some(&wish.id),
+                None,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// The (community, branch) pairings the asker reviews for: every one, or those of
     /// one community.
     async fn reviewed_pairs(
@@ -331,7 +375,9 @@ pub mod service {
             is_poster: wish.poster_id == actor.user_id,
             reviewer_branches,
             own_pledges,
-            reported_member: party && lives_here,
+            reported_member: party
+                && lives_here
+                && in_paired_branch(conn, &actor.user_id, &wish.community_id).await?,
         };
         let involved =
             standing.is_poster || standing.is_reviewer() || !standing.own_pledges.is_empty();
@@ -630,6 +676,9 @@ pub mod service {
             .collect();
         let confirm_days = confirm_days(&mut conn, wish.branch_id.as_deref()).await?;
         let sees_poster_side = standing.is_poster || standing.is_reviewer();
+        if standing.sees_contact() {
+            audit_reveal(&mut conn, actor, &wish).await?;
+        }
         Ok(WishDetail {
             card: card_of(&wish, &pledges, photos.first().cloned()),
             story: wish.story.clone(),
@@ -698,6 +747,7 @@ pub mod service {
             for id in ids {
                 let wish = wish_row(&mut conn, &id).await?;
                 let photos = owned_by(&photos_of(&mut conn, &id).await?, None);
+                audit_reveal(&mut conn, actor, &wish).await?;
                 items.push(ReviewItem {
                     card: card_of(&wish, &[], photos.first().cloned()),
                     story: wish.story.clone(),
@@ -970,7 +1020,7 @@ pub mod service {
             None => ("wish", wish_id),
         };
         let stored =
-            crate::uploads::store::accept_all(ctx.uploads, kind, owner, photos, PHOTOS_MAX).await?;
+            crate::uploads::store::accept_all(ctx, conn, kind, owner, photos, PHOTOS_MAX).await?;
         for (id, clean) in stored {
             sqlx::query(
                 "INSERT INTO wish_photos (id, wish_id, pledge_id, width, height, bytes, uploaded_by, created_at)
@@ -1009,7 +1059,7 @@ pub mod service {
                 &self.target,
                 &self.unit,
             )?;
-            let made_at = effective_time(ctx.created_at, now());
+            let made_at = ctx.received_at;
             let needed_by = end_of_day(&self.needed_by)
                 .filter(|end| !is_overdue(*end, made_at))
                 .ok_or(AppError::WishNeededBy)?;
@@ -1092,12 +1142,26 @@ pub mod service {
                     if community.as_deref() != Some(&wish.community_id) {
                         return Err(AppError::NotReported);
                     }
+                    if !in_paired_branch(conn, &ctx.actor.user_id, &wish.community_id).await? {
+                        return Err(AppError::NotPaired);
+                    }
+                    let released: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM wish_pledges WHERE user_id = ? AND branch_id IS NULL
+                         AND status = 'released' AND released_at > ?",
+                    )
+                    .bind(&ctx.actor.user_id)
+                    .bind(ctx.received_at - 86_400)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    if released >= RELEASES_PER_DAY {
+                        return Err(AppError::PledgeLimit);
+                    }
                 }
             }
             if wish.unit.is_none() && self.quantity != 1 {
                 return Err(AppError::WishQuantity);
             }
-            let made_at = effective_time(ctx.created_at, now());
+            let made_at = ctx.received_at;
             if is_overdue(wish.needed_by, made_at) {
                 return Err(AppError::WishOverdue);
             }
@@ -1190,7 +1254,7 @@ pub mod service {
             )
             .bind(next.as_str())
             .bind(&note)
-            .bind(effective_time(ctx.created_at, now()))
+            .bind(ctx.received_at)
             .bind(&pledge.id)
             .execute(&mut *conn)
             .await?;

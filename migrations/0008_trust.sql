@@ -1,0 +1,16 @@
+-- Every stored photo, by uploader: the daily quota counts here (uploads::store).
+CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX uploads_user ON uploads(user_id, created_at);
+
+-- The phone's own time of each op, corrected by its measured clock offset: kept as
+-- information beside `applied_at`, the server's receipt, which is what decides rights.
+ALTER TABLE applied_ops ADD COLUMN made_at INTEGER;
+
+-- 补记: a meeting scheduled only after it was over, with the secretary's reason. It counts
+-- toward the calendar, and the calendar and the CSV say so.
+ALTER TABLE meetings ADD COLUMN recorded_reason TEXT;
