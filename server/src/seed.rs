@@ -246,8 +246,9 @@ async fn demo_wishes(
         .bind(phone)
         .bind(status)
         .bind((status == "published").then_some(branch))
-        .bind((status == "published").then(now))
-        .bind(now())
+        // Posted a few days ago, as on a wall that has been in use.
+        .bind((status == "published").then(|| now() - 2 * 86_400))
+        .bind(now() - 3 * 86_400)
         .execute(pool)
         .await?;
     }

@@ -958,3 +958,222 @@ async fn no_server_function_gives_the_contact_to_a_member_who_has_not_claimed() 
         "the claimer sees it, so the sweep would have noticed"
     );
 }
+
+#[tokio::test]
+async fn a_fulfilment_dated_back_by_the_phone_waits_the_full_period() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let wish = published(&app, &resident, &secretary, "修水龙头", "", "").await;
+    let (pledge_id, _) = pledge(&app, &member, &wish, 1).await;
+    // The claimer marks it done with the phone's clock set eight days back.
+    let now = app::state::now();
+    let outcome = app
+        .sync_one(
+            &member,
+            &new_id(),
+            "wish.fulfil",
+            json!({ "pledge_id": pledge_id, "note": "修好了", "photos": [photo()] }),
+            now - 8 * 86_400,
+        )
+        .await;
+    assert!(outcome.get("Applied").is_some(), "{outcome}");
+    let done_at: i64 = sqlx::query_scalar("SELECT done_at FROM wish_pledges WHERE id = ?")
+        .bind(&pledge_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        done_at >= now,
+        "the server's receipt, not the phone's claim: {done_at}"
+    );
+    // The timer does not confirm it for the resident, nor pay the claimer.
+    let before = balance(&app, MEMBER_1).await;
+    app::wishes::api::service::tick(&app.pool).await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM wish_pledges WHERE id = ?")
+        .bind(&pledge_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "done", "still waiting for the resident");
+    assert_eq!(balance(&app, MEMBER_1).await, before);
+}
+
+#[tokio::test]
+async fn only_members_of_a_paired_branch_report_pledge_and_see_contacts_and_each_reveal_is_audited()
+{
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let wish = published(&app, &resident, &secretary, "帮忙取药", "", "").await;
+    let xingfu = community(&app, "幸福里社区").await;
+
+    // A member of the second branch (paired with 和平路 only) cannot report to 幸福里, and
+    // one who reported there before the rule (or was moved) still cannot pledge.
+    let outsider = app.login(OTHER_MEMBER, PASSWORD).await;
+    let report = app
+        .call(
+            "report_to_community",
+            Some(&outsider),
+            &[("community_id", &xingfu)],
+        )
+        .await;
+    assert_eq!(report.error(), "NotPaired");
+    sqlx::query("UPDATE users SET community_id = ? WHERE phone = ?")
+        .bind(&xingfu)
+        .bind(OTHER_MEMBER)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (_, refused) = pledge(&app, &outsider, &wish, 1).await;
+    assert_eq!(refused, json!({ "Rejected": "NotPaired" }));
+
+    // A member removed from the first branch keeps their report but loses the right.
+    let branch = app.branch_id("第一").await;
+    let removed_id = app.user_id(MEMBER_2).await;
+    let removed = app
+        .call(
+            "remove_member",
+            Some(&secretary),
+            &[("branch_id", &branch), ("user_id", &removed_id)],
+        )
+        .await;
+    assert!(removed.status.is_success(), "{}", removed.body);
+    let removed_member = app.login(MEMBER_2, PASSWORD).await;
+    let (_, refused) = pledge(&app, &removed_member, &wish, 1).await;
+    assert_eq!(refused, json!({ "Rejected": "NotPaired" }));
+    assert!(!detail(&app, &removed_member, &wish)
+        .await
+        .body
+        .contains(ADDRESS));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM wish_pledges").await,
+        0,
+        "nobody outside got a pledge, so nobody saw the contact"
+    );
+
+    // A member of the paired branch pledges and reads the contact: audited, each time.
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let member_id = app.user_id(MEMBER_1).await;
+    let (_, taken) = pledge(&app, &member, &wish, 1).await;
+    assert!(taken.get("Applied").is_some(), "{taken}");
+    let reveals = |who: String| {
+        let sql = format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'reveal_contact' AND actor_id = '{who}' AND target = '{wish}'"
+        );
+        let app = &app;
+        async move { app.count(&sql).await }
+    };
+    assert_eq!(reveals(member_id.clone()).await, 0);
+    assert!(detail(&app, &member, &wish).await.body.contains(ADDRESS));
+    assert!(detail(&app, &member, &wish).await.body.contains(ADDRESS));
+    assert_eq!(
+        reveals(member_id).await,
+        2,
+        "who, when, which wish: every time"
+    );
+    // The reviewer's queue shows contacts too, and says so in the log.
+    let pending = post(&app, &resident, "换灯泡", "", "").await;
+    let secretary_id = app.user_id(SECRETARY_1).await;
+    let queue = app.call("wish_reviews", Some(&secretary), &[]).await;
+    assert!(queue.body.contains(ADDRESS));
+    let sql = format!(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'reveal_contact' AND actor_id = '{secretary_id}' AND target = '{pending}'"
+    );
+    assert_eq!(app.count(&sql).await, 1);
+    // The poster reading their own wish is not a reveal.
+    detail(&app, &resident, &wish).await;
+    let resident_id = app.user_id(RESIDENT).await;
+    assert_eq!(reveals(resident_id).await, 0);
+}
+
+#[tokio::test]
+async fn pledging_and_releasing_over_and_over_is_stopped() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let mut wishes = Vec::new();
+    for n in 0..4 {
+        wishes.push(published(&app, &resident, &secretary, &format!("心愿{n}"), "", "").await);
+    }
+    for wish in &wishes[..3] {
+        let (pledge_id, taken) = pledge(&app, &member, wish, 1).await;
+        assert!(taken.get("Applied").is_some(), "{taken}");
+        let released = op(
+            &app,
+            &member,
+            "wish.release",
+            json!({ "pledge_id": pledge_id }),
+        )
+        .await;
+        assert!(released.get("Applied").is_some(), "{released}");
+    }
+    let (_, fourth) = pledge(&app, &member, &wishes[3], 1).await;
+    assert_eq!(fourth, json!({ "Rejected": "PledgeLimit" }));
+    // Others are not held back by one member's cycling.
+    let other = app.login("13800000008", PASSWORD).await;
+    let (_, taken) = pledge(&app, &other, &wishes[3], 1).await;
+    assert!(taken.get("Applied").is_some(), "{taken}");
+}
+
+#[tokio::test]
+async fn a_resident_posts_five_wishes_a_day_and_photos_have_a_daily_quota() {
+    let app = app().await;
+    let resident = app.login(RESIDENT, PASSWORD).await;
+    for n in 0..5 {
+        post(&app, &resident, &format!("第{n}个心愿"), "", "").await;
+    }
+    let id = new_id();
+    let fourth = op(
+        &app,
+        &resident,
+        "wish.post",
+        json!({
+            "id": id, "community_id": community(&app, "幸福里社区").await, "title": "第六个",
+            "story": "再发一个", "category": "elderly", "needed_by": in_days(10),
+            "target": "", "unit": "", "address": ADDRESS, "on_behalf_of": null,
+            "contact_phone": null, "photos": [],
+        }),
+    )
+    .await;
+    assert_eq!(fourth, json!({ "Rejected": "WishQuota" }));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM uploads").await,
+        5,
+        "each photo kept is counted for its uploader"
+    );
+    // The photo quota: sixty a day, then refused, and nothing of the refused op stays.
+    let neighbour = app.login("13900000002", PASSWORD).await;
+    let neighbour_id = app.user_id("13900000002").await;
+    for n in 0..60 {
+        sqlx::query("INSERT INTO uploads (id, user_id, bytes, created_at) VALUES (?, ?, 1, ?)")
+            .bind(format!("earlier-{n}"))
+            .bind(&neighbour_id)
+            .bind(app::state::now())
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    let over = op(
+        &app,
+        &neighbour,
+        "wish.post",
+        json!({
+            "id": new_id(), "community_id": community(&app, "幸福里社区").await, "title": "照片太多",
+            "story": "第六十一张", "category": "elderly", "needed_by": in_days(10),
+            "target": "", "unit": "", "address": ADDRESS, "on_behalf_of": null,
+            "contact_phone": null, "photos": [photo_of(7)],
+        }),
+    )
+    .await;
+    assert_eq!(over, json!({ "Rejected": "PhotoQuota" }));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM wishes WHERE poster_id = '{neighbour_id}' AND title = '照片太多'"
+        ))
+        .await,
+        0
+    );
+}

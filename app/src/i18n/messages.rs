@@ -298,7 +298,7 @@ messages! {
     ErrPlaceTooLong => "地点最多 100 个字", "The place has at most 100 characters";
     ErrPhotoInvalid => "照片无法读取或太大，请换一张（JPEG/PNG，不超过 8 MB）", "The photo cannot be read or is too large (JPEG/PNG, at most 8 MB)";
     ErrPhotoQuota => "今天上传的照片已达 60 张，请明天再传", "You have uploaded 60 photos today; please try again tomorrow";
-    ErrWishQuota => "心愿发得太多了：每天最多 3 个，未完成的最多 10 个", "Too many wishes: at most 3 a day and 10 still open";
+    ErrWishQuota => "心愿发得太多了：每天最多 5 个，未完成的最多 10 个", "Too many wishes: at most 5 a day and 10 still open";
     ScheduleMeeting => "安排会议", "Schedule a meeting";
     MeetingOrg => "组织", "Organisation";
     MeetingAgenda => "议程", "Agenda";

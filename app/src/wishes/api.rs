@@ -263,6 +263,10 @@ pub mod service {
         Ok(found.is_some())
     }
 
+    /// A resident's own wishes: at most this many posted in a day, and open at once.
+    const WISHES_PER_DAY: i64 = 5;
+    const WISHES_OPEN: i64 = 10;
+
     /// Pledges a member let go of within a day before which new pledges wait: a cycle of
     /// pledging and releasing would show one resident's contact after another.
     const RELEASES_PER_DAY: i64 = 3;
@@ -1064,6 +1068,20 @@ pub mod service {
                 .filter(|end| !is_overdue(*end, made_at))
                 .ok_or(AppError::WishNeededBy)?;
             let address = bounded(&self.address, ADDRESS_MAX).ok_or(AppError::WishAddress)?;
+            if self.on_behalf_of.is_none() {
+                let (today, open): (i64, i64) = sqlx::query_as(
+                    "SELECT COUNT(CASE WHEN created_at > ?2 THEN 1 END),
+                            COUNT(CASE WHEN status IN ('pending', 'published', 'claimed') THEN 1 END)
+                     FROM wishes WHERE poster_id = ?1 AND on_behalf_of IS NULL",
+                )
+                .bind(&ctx.actor.user_id)
+                .bind(ctx.received_at - 86_400)
+                .fetch_one(&mut *conn)
+                .await?;
+                if today >= WISHES_PER_DAY || open >= WISHES_OPEN {
+                    return Err(AppError::WishQuota);
+                }
+            }
             let (home, party) = own_community(conn, &ctx.actor.user_id).await?;
             let (name, phone): (String, String) =
                 sqlx::query_as("SELECT name, phone FROM users WHERE id = ?")

@@ -42,19 +42,26 @@ impl Reply {
 }
 
 pub async fn app() -> TestApp {
+    app_with(|_| {}).await
+}
+
+/// A test app whose settings `configure` changes first (a trusted proxy header, say).
+pub async fn app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = std::env::temp_dir().join(format!("zhibu-test-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("test.db").display());
     let pool = open_sqlite(&url).await.expect("open database");
     server::seed::seed_demo(&pool).await.expect("seed");
     let config = Config::default();
+    let mut settings = Settings {
+        uploads_dir: dir.join("uploads"),
+        ..Settings::default()
+    };
+    configure(&mut settings);
     let state = AppState {
         leptos_options: server::leptos_options(&config),
         pool: pool.clone(),
-        settings: Settings {
-            uploads_dir: dir.join("uploads"),
-            ..Settings::default()
-        },
+        settings,
     };
     TestApp {
         router: server::router(state, Vec::new()),
@@ -67,6 +74,33 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A server function call as the browser's client makes it, for a host on loopback.
+pub fn form_request(
+    endpoint: &str,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+) -> Request<Body> {
+    form_request_to("127.0.0.1:3000", endpoint, cookie, fields)
+}
+
+/// The same call to the site at `host` (its own origin).
+pub fn form_request_to(
+    host: &str,
+    endpoint: &str,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+) -> Request<Body> {
+    let mut builder = Request::post(format!("/api/{endpoint}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::HOST, host)
+        .header(header::ORIGIN, format!("http://{host}"));
+    if let Some(cookie) = cookie {
+        builder = builder.header(header::COOKIE, cookie);
+    }
+    builder.body(Body::from(encode(fields))).unwrap()
 }
 
 fn encode(fields: &[(&str, &str)]) -> String {
@@ -173,16 +207,7 @@ impl TestApp {
         cookie: Option<&str>,
         fields: &[(&str, &str)],
     ) -> Reply {
-        let mut builder = Request::post(format!("/api/{endpoint}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::ORIGIN, "http://127.0.0.1:3000");
-        if let Some(cookie) = cookie {
-            builder = builder.header(header::COOKIE, cookie);
-        }
-        self.request(builder.body(Body::from(encode(fields))).unwrap())
-            .await
+        self.request(form_request(endpoint, cookie, fields)).await
     }
 
     pub async fn login(&self, phone: &str, password: &str) -> String {
