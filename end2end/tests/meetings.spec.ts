@@ -106,12 +106,17 @@ test("the compliance calendar turns a month red when a required meeting is missi
   await page.getByLabel("会议主题").fill("十月支委会");
   await page.getByLabel("开始时间").fill(`${year}-10-15T19:00`);
   await page.getByLabel("结束时间").fill(`${year}-10-15T21:00`);
+  // Over long ago: only a record afterwards (补记), with a reason.
+  await page.getByRole("button", { name: "安排会议" }).click();
+  await expect(page.getByRole("alert")).toContainText("补记已开过的会议");
+  await page.getByLabel("补记原因").fill("按会议记录本补记");
   await page.getByRole("button", { name: "安排会议" }).click();
   await expect(page.locator(".meeting").filter({ hasText: "十月支委会" })).toBeVisible();
 
   await goto(page, `${href}?year=${year}`);
   await expect(october).toHaveClass(/ok/);
   await expect(october).toContainText("1/1");
+  await expect(october).toContainText("补记1");
   await expect(committee.locator('.cell[data-period="9"]')).toHaveClass(/short/);
   await page.screenshot({ path: "test-results/compliance.png", fullPage: true });
 });
