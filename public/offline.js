@@ -79,6 +79,31 @@
     return Date.now() + 1000 * (clockOffset() || 0);
   }
 
+  // Whether the server answered the last time it was asked. navigator.onLine alone is not
+  // to be trusted: older WebViews, and Chromium after a reload with no network, say online
+  // with no signal at all. Pages listen for "zhibu-network".
+  let reachable = null;
+  function noteReachable(ok) {
+    if (ok === reachable) return;
+    reachable = ok;
+    if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("zhibu-network", { detail: ok }));
+  }
+
+  /** Asks the server whether it can be reached, and measures the clock on the way. */
+  async function probe() {
+    const sentAt = Date.now();
+    const timeout = typeof AbortSignal !== "undefined" && AbortSignal.timeout ? AbortSignal.timeout(8000) : undefined;
+    try {
+      const response = await fetch("/healthz", { cache: "no-store", signal: timeout });
+      noteServerTime(response, sentAt, Date.now());
+      noteReachable(true);
+      return true;
+    } catch (error) {
+      noteReachable(false);
+      return false;
+    }
+  }
+
   /**
    * Measures the clock against the server unless a recent measurement exists. A phone whose
    * clock went back since (its measurement now lies in the future) measures again.
@@ -88,9 +113,7 @@
     const clock = readJson(CLOCK_KEY);
     const age = clock ? Date.now() - clock.at : Infinity;
     if (!force && age >= 0 && age < CLOCK_MAX_AGE_MS) return;
-    const sentAt = Date.now();
-    const response = await fetch("/healthz", { cache: "no-store" });
-    noteServerTime(response, sentAt, Date.now());
+    await probe();
   }
 
   /** The user signed in on this phone, as the pages last learnt it. */
@@ -141,7 +164,12 @@
     return db().then(
       (database) =>
         new Promise((resolve, reject) => {
-          const transaction = database.transaction(STORE, mode);
+          // A write is on disk before the user is told it is kept: Chromium's default
+          // ("relaxed") may lose the last ops when the browser or the phone stops.
+          const transaction =
+            mode === "readwrite"
+              ? database.transaction(STORE, mode, { durability: "strict" })
+              : database.transaction(STORE, mode);
           const result = work(transaction.objectStore(STORE));
           transaction.oncomplete = () => resolve(result && "result" in result ? result.result : result);
           transaction.onerror = () => reject(transaction.error);
@@ -257,6 +285,7 @@
           }),
         });
         noteServerTime(response, sentAt, Date.now());
+        noteReachable(true);
         if (!response.ok) throw new Error(`sync answered ${response.status}`);
         const replies = await response.json();
         let retry = false;
@@ -299,10 +328,13 @@
 
   async function kick() {
     if (running || typeof window === "undefined") return;
-    if (!navigator.onLine) return;
+    if (!navigator.onLine) {
+      noteReachable(false);
+      return;
+    }
     running = true;
     try {
-      await checkClock().catch(() => {});
+      if (!(await probe())) throw new Error("the server cannot be reached");
       await syncOnce();
       failures = 0;
     } catch (error) {
@@ -325,6 +357,7 @@
       failures = 0;
       kick();
     });
+    window.addEventListener("offline", () => noteReachable(false));
     // Periodic pass for ops that failed while the phone believed it was online.
     setInterval(() => {
       if (!timer) kick();

@@ -282,7 +282,15 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Network(value.to_string())
+        match value {
+            // Arguments that do not parse are the caller's mistake (400), never a network
+            // failure (503). On the server a body that does not decode is one too; in the
+            // browser it is an answer spoilt on the way.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::BadPayload,
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => AppError::BadPayload,
+            other => AppError::Network(other.to_string()),
+        }
     }
 }
 

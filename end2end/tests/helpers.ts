@@ -55,6 +55,18 @@ export function sql(query: string): string {
   return execFileSync("sqlite3", [db, query], { encoding: "utf8" }).trim();
 }
 
+/** Waits until the service worker keeps an answer of `endpoint` for reading offline. */
+export async function readKept(page: Page, endpoint: string) {
+  await expect
+    .poll(() =>
+      page.evaluate(async (endpoint) => {
+        const keys = await (await caches.open("zhibu-reads")).keys();
+        return keys.some((request) => new URL(request.url).pathname === `/api/${endpoint}`);
+      }, endpoint),
+    )
+    .toBe(true);
+}
+
 /** Makes sure the service worker controls the page (the first load of a fresh context is not). */
 export async function controlledByServiceWorker(page: Page) {
   await page.evaluate(() => navigator.serviceWorker.ready);
@@ -74,6 +86,7 @@ export async function controlledByServiceWorker(page: Page) {
 export class PhoneNetwork {
   private sockets = new Set<import("node:net").Socket>();
   private down = false;
+  private blocked: string | null = null;
 
   private constructor(private server: import("node:http").Server, readonly port: number) {}
 
@@ -83,6 +96,10 @@ export class PhoneNetwork {
     const server = http.createServer((request, response) => {
       if (network!.down) return request.socket.destroy();
       const target = new URL(request.url ?? "/");
+      if (network!.blocked && target.pathname.startsWith(network!.blocked)) {
+        response.writeHead(503).end();
+        return;
+      }
       const headers = { ...request.headers };
       delete headers["proxy-connection"];
       const upstream = http.request(
@@ -131,6 +148,11 @@ export class PhoneNetwork {
 
   restore() {
     this.down = false;
+  }
+
+  /** Answers 503 to every request whose path starts with `prefix` (a server in trouble). */
+  block(prefix: string | null) {
+    this.blocked = prefix;
   }
 
   close() {
@@ -191,6 +213,11 @@ export async function goOffline(context: BrowserContext) {
 export async function goOnline(context: BrowserContext) {
   networkOf(context).restore();
   await context.setOffline(false);
+}
+
+/** The server answers 503 to this phone's requests under `prefix`, until called with null. */
+export function failRequests(context: BrowserContext, prefix: string | null) {
+  networkOf(context).block(prefix);
 }
 
 /** Proves the cut reaches the service worker: a fetch of its own fails. */

@@ -5,13 +5,16 @@ import * as path from "node:path";
 import {
   controlledByServiceWorker,
   expectWorkerCutOff,
+  failRequests,
   goOffline,
   goOnline,
   goto,
   hydrated,
   launchPhone,
   login,
+  readKept,
   MEMBER_1,
+  newPhone,
   RESIDENT,
   sql,
 } from "./helpers";
@@ -30,6 +33,7 @@ test("writes made offline survive reload and a new browser, then sync exactly on
   await login(page, MEMBER_1);
   await goto(page, "/suggestions");
   await controlledByServiceWorker(page);
+  await readKept(page, "my_suggestions");
 
   await goOffline(context);
   await expectWorkerCutOff(context);
@@ -133,4 +137,54 @@ test("the app is installable and its start URL opens offline", async () => {
   expect(await page.evaluate(() => fetch("/healthz").then(() => "up", () => "down"))).toBe("down");
   await context.close();
   fs.rmSync(profile, { recursive: true, force: true });
+});
+
+test("on a shared phone each person sees and sends only their own ops", async ({ browser }) => {
+  const context = await newPhone(browser);
+  const page = await context.newPage();
+  const tag = `共用手机${Date.now()}`;
+  await login(page, MEMBER_1);
+  await goto(page, "/suggestions");
+  // The server cannot take ops just now: A's suggestion stays on the phone.
+  failRequests(context, "/api/sync");
+  await suggest(page, tag);
+  await expect(page.getByTestId("outbox-count")).toHaveText("1");
+
+  // A hands the phone to B.
+  await goto(page, "/me");
+  await page.getByRole("button", { name: "退出登录" }).click();
+  await page.waitForURL(/\/login/);
+  await login(page, "13800000007");
+  await goto(page, "/outbox");
+  await expect(page.locator(".op")).toHaveCount(0);
+  await expect(page.getByTestId("outbox-count")).toHaveCount(0);
+  failRequests(context, null);
+  await page.getByRole("button", { name: "立即同步" }).click();
+  await page.waitForTimeout(1500);
+  expect(sql(`SELECT COUNT(*) FROM suggestions WHERE body = '${tag}'`), "not sent under B's name").toBe("0");
+  const kept = await page.evaluate(() => (window as any).ZhibuOffline.list());
+  expect(kept).toHaveLength(1);
+  expect(kept[0].user_id).toBe(sql(`SELECT id FROM users WHERE phone = '${MEMBER_1}'`));
+
+  // A signs in again: it goes, once, as A's.
+  await goto(page, "/me");
+  await page.getByRole("button", { name: "退出登录" }).click();
+  await page.waitForURL(/\/login/);
+  await login(page, MEMBER_1);
+  await expect
+    .poll(() => sql(`SELECT u.phone FROM suggestions s JOIN users u ON u.id = s.user_id WHERE s.body = '${tag}'`), {
+      timeout: 20_000,
+    })
+    .toBe(MEMBER_1);
+  await context.close();
+});
+
+test("after logging in, a next address of another site is not followed", async ({ page }) => {
+  await goto(page, "/login?next=/%5Cevil.example");
+  await page.getByLabel("手机号").fill(MEMBER_1);
+  await page.getByLabel("密码").fill("zhibu2024");
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.waitForURL((url) => url.pathname !== "/login");
+  expect(new URL(page.url()).host).toBe(`127.0.0.1:${process.env.E2E_PORT ?? 3100}`);
+  expect(new URL(page.url()).pathname).toBe("/");
 });

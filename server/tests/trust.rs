@@ -650,3 +650,26 @@ async fn a_photo_claiming_more_than_24_megapixels_is_refused_before_decoding() {
     assert_eq!(outcome, json!({ "Rejected": "PhotoInvalid" }));
     assert_eq!(app.count("SELECT COUNT(*) FROM meeting_files").await, 0);
 }
+
+#[tokio::test]
+async fn a_refused_read_of_a_meeting_writes_nothing() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let stranger = app.login(SECRETARY_2, PASSWORD).await;
+    let started = meeting(&app, &secretary, now() - 600, now() + 3600).await;
+    let read = app
+        .call(
+            "meeting_detail",
+            Some(&stranger),
+            &[("meeting_id", &started)],
+        )
+        .await;
+    assert_eq!(read.error(), "Forbidden");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM meetings WHERE frozen_at IS NOT NULL")
+            .await,
+        0,
+        "应到 is frozen by those who may see it, not by a stranger's refused read"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM meeting_expected").await, 0);
+}

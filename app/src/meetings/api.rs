@@ -472,6 +472,13 @@ pub mod service {
     /// the first time after the start.
     async fn load_frozen(pool: &SqlitePool, meeting_id: &str) -> AppResult<Meeting> {
         let meeting = load(pool, meeting_id).await?;
+        frozen(pool, meeting).await
+    }
+
+    /// `meeting`, with 应到 frozen first if it is due.
+    async fn frozen(pool: &SqlitePool, meeting: Meeting) -> AppResult<Meeting> {
+        let meeting_id = meeting.id.clone();
+        let meeting_id = meeting_id.as_str();
         if meeting.frozen_at.is_some() || meeting.starts_at > now() {
             return Ok(meeting);
         }
@@ -655,11 +662,13 @@ pub mod service {
         actor: &Actor,
         meeting_id: &str,
     ) -> AppResult<MeetingDetail> {
-        let meeting = load_frozen(pool, meeting_id).await?;
+        // Who may see it is asked before anything is written: a refused read changes nothing.
+        let meeting = load(pool, meeting_id).await?;
         let Access {
             can_manage,
             expected,
         } = may_view(pool, actor, &meeting.org_id, meeting_id).await?;
+        let meeting = frozen(pool, meeting).await?;
         let at = now();
         let ended = meeting.ends_at <= at;
         let mine: MyLine = sqlx::query_as(

@@ -70,6 +70,17 @@ pub fn provide_offline() -> OfflineState {
         listen("zhibu-outbox-changed", Box::new(move || state.refresh()));
         listen("online", Box::new(move || state.online.set(true)));
         listen("offline", Box::new(move || state.online.set(false)));
+        // What the outbox found when it last asked the server: the truth where
+        // navigator.onLine is wrong (older WebViews, a reload with no network).
+        let reachable =
+            Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+                if let Some(up) = event.detail().as_bool() {
+                    state.online.set(up);
+                }
+            });
+        let _ = window
+            .add_event_listener_with_callback("zhibu-network", reachable.as_ref().unchecked_ref());
+        reachable.forget();
         listen(
             "zhibu-update-ready",
             Box::new(move || state.update_ready.set(true)),
