@@ -14,3 +14,7 @@ ALTER TABLE applied_ops ADD COLUMN made_at INTEGER;
 -- 补记: a meeting scheduled only after it was over, with the secretary's reason. It counts
 -- toward the calendar, and the calendar and the CSV say so.
 ALTER TABLE meetings ADD COLUMN recorded_reason TEXT;
+
+-- The timer forgets failed logins by age; the site counts new accounts per hour.
+CREATE INDEX auth_attempts_at ON auth_attempts(at);
+CREATE INDEX users_created ON users(created_at);

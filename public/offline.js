@@ -127,8 +127,24 @@
     if (!store || (store.getItem(USER_KEY) || null) === (userId || null)) return;
     if (userId) store.setItem(USER_KEY, userId);
     else store.removeItem(USER_KEY);
-    changed();
-    if (userId) kick();
+    const adopted = userId ? adoptUnowned(userId) : Promise.resolve();
+    adopted.catch(() => {}).then(() => {
+      changed();
+      if (userId) kick();
+    });
+  }
+
+  /** Ops queued before ops carried their maker go to the first person who signs in. */
+  function adoptUnowned(userId) {
+    return tx("readwrite", (store) => {
+      const request = store.openCursor();
+      request.onsuccess = () => {
+        const cursor = request.result;
+        if (!cursor) return;
+        if (!cursor.value.user_id) cursor.update({ ...cursor.value, user_id: userId });
+        cursor.continue();
+      };
+    });
   }
 
   /** Who the server says this phone's session belongs to; null when nobody is signed in. */

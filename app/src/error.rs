@@ -96,6 +96,10 @@ pub enum AppError {
     MeetingStarted,
     #[error("meeting in the past needs a reason to be recorded")]
     MeetingInPast,
+    #[error("a meeting recorded afterwards takes no check-ins")]
+    MeetingRecordedLater,
+    #[error("too many pledges still at work")]
+    TooManyPledges,
     #[error("meeting not started yet")]
     MeetingNotStarted,
     #[error("already present")]
@@ -217,6 +221,8 @@ impl AppError {
             ReasonRequired => Msg::ErrReasonRequired,
             MeetingStarted => Msg::ErrMeetingStarted,
             MeetingInPast => Msg::ErrMeetingInPast,
+            MeetingRecordedLater => Msg::ErrMeetingRecordedLater,
+            TooManyPledges => Msg::ErrTooManyPledges,
             MeetingNotStarted => Msg::ErrMeetingNotStarted,
             AlreadyPresent => Msg::ErrAlreadyPresent,
             PhotoInvalid => Msg::ErrPhotoInvalid,

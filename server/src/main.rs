@@ -125,7 +125,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
 
 /// 应到 is fixed when a meeting starts, also when nobody opens the meeting then; attendance
 /// points are given once it has ended; wishes expire and unanswered fulfilments are
-/// confirmed after their branch's period.
+/// confirmed after their branch's period; failed logins older than a day are forgotten.
 async fn timers(pool: sqlx::SqlitePool) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
     loop {
@@ -138,6 +138,9 @@ async fn timers(pool: sqlx::SqlitePool) {
         }
         if let Err(error) = app::wishes::api::service::tick(&pool).await {
             tracing::warn!(%error, "wish timer failed");
+        }
+        if let Err(error) = app::auth::session::forget_old_attempts(&pool).await {
+            tracing::warn!(%error, "clearing old login attempts failed");
         }
     }
 }

@@ -51,7 +51,7 @@ async fn meeting(app: &TestApp, secretary: &str, starts: i64, ends: i64) -> Meet
         .await;
     let id = reply.json().as_str().unwrap().to_string();
     let secret: String = sqlx::query_scalar(
-        "UPDATE meetings SET starts_at = ?, ends_at = ? WHERE id = ? RETURNING secret",
+        "UPDATE meetings SET starts_at = ?1, ends_at = ?2, created_at = ?1 - 86400 WHERE id = ?3 RETURNING secret",
     )
     .bind(starts)
     .bind(ends)
@@ -370,4 +370,33 @@ async fn a_refusal_carries_its_reason_in_words() {
         reply[0]["message"],
         "签到码已过期，请在会场扫码；不在会场请联系书记补录"
     );
+}
+
+#[tokio::test]
+async fn no_code_proves_a_moment_before_the_meeting_was_scheduled() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let now = app::state::now();
+    let m = meeting(&app, &secretary, now - 1800, now + 1800).await;
+    // Scheduled only now, though it began half an hour ago: the key computes codes for the
+    // earlier slots, but none was ever shown.
+    sqlx::query("UPDATE meetings SET created_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(&m.id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let before = slot_of(now) - 20;
+    let outcome = send(
+        &app,
+        &member,
+        m.checkin(before),
+        slot_start(before) + 5,
+        Some(0),
+    )
+    .await;
+    assert_eq!(outcome, json!({ "Rejected": "CheckinOutsideWindow" }));
+    let outcome = send(&app, &member, m.checkin(slot_of(now)), now, Some(0)).await;
+    assert_eq!(outcome["Applied"]["arrival"], "online", "{outcome}");
 }

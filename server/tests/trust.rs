@@ -35,13 +35,15 @@ async fn meeting(app: &TestApp, secretary: &str, starts: i64, ends: i64) -> Stri
         )
         .await;
     let id = reply.json().as_str().unwrap().to_string();
-    sqlx::query("UPDATE meetings SET starts_at = ?, ends_at = ? WHERE id = ?")
-        .bind(starts)
-        .bind(ends)
-        .bind(&id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE meetings SET starts_at = ?1, ends_at = ?2, created_at = ?1 - 86400 WHERE id = ?3",
+    )
+    .bind(starts)
+    .bind(ends)
+    .bind(&id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     id
 }
 
@@ -521,6 +523,38 @@ async fn a_meeting_already_over_is_recorded_only_with_a_reason_and_says_so() {
         "{}",
         csv.body
     );
+
+    // It takes no check-ins (no code was ever shown), and docks nobody for absence.
+    let meeting: String = recorded.json().as_str().unwrap().to_string();
+    let key = app
+        .call(
+            "meeting_code_key",
+            Some(&secretary),
+            &[("meeting_id", &meeting)],
+        )
+        .await;
+    assert_eq!(key.error(), "MeetingRecordedLater");
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let outcome = app
+        .sync_one(
+            &member,
+            &new_id(),
+            "meeting.checkin",
+            json!({ "meeting_id": meeting, "slot": last_month / 30, "code": "123456" }),
+            last_month,
+        )
+        .await;
+    assert_eq!(outcome, json!({ "Rejected": "MeetingRecordedLater" }));
+    app::points::api::service::award_ended_meetings(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM point_entries WHERE source_id = '{meeting}'"
+        ))
+        .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -672,4 +706,80 @@ async fn a_refused_read_of_a_meeting_writes_nothing() {
         "应到 is frozen by those who may see it, not by a stranger's refused read"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM meeting_expected").await, 0);
+}
+
+#[tokio::test]
+async fn a_refused_op_leaves_no_photo_on_disk() {
+    let app = app().await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    app.call("points_home", Some(&member), &[]).await;
+    let rule: String = sqlx::query_scalar(
+        "SELECT id FROM point_rules WHERE auto_source IS NULL AND name LIKE '%志愿服务%' LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    // Two good photos, then one that is not: the claim is refused, and with it every file.
+    let outcome = app
+        .sync_one(
+            &member,
+            &new_id(),
+            "points.claim",
+            json!({ "id": new_id(), "rule_id": rule, "note": "清扫楼道",
+                    "photos": [photo(1), photo(2), "data:image/png;base64,AAAA"] }),
+            now(),
+        )
+        .await;
+    assert_eq!(outcome, json!({ "Rejected": "PhotoInvalid" }));
+    let files = std::fs::read_dir(app.dir.join("uploads"))
+        .map(|dir| dir.count())
+        .unwrap_or(0);
+    assert_eq!(files, 0, "nothing of a refused op stays on disk");
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 0);
+}
+
+#[tokio::test]
+async fn one_request_decodes_sixteen_photos_at_most_the_rest_come_again() {
+    let app = app().await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    app.call("points_home", Some(&member), &[]).await;
+    let rule: String = sqlx::query_scalar(
+        "SELECT id FROM point_rules WHERE auto_source IS NULL AND name LIKE '%志愿服务%' LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let ops: Vec<Value> = (0..17u8)
+        .map(|n| {
+            json!({
+                "op_id": new_id(), "kind": "points.claim", "created_at": now(),
+                "payload": { "id": new_id(), "rule_id": rule, "note": format!("第{n}次"), "photos": [photo(n)] },
+            })
+        })
+        .collect();
+    let replies = app.sync(&member, &ops).await.json();
+    let replies = replies.as_array().unwrap();
+    assert_eq!(replies.len(), 17);
+    assert!(replies[..16]
+        .iter()
+        .all(|r| r["outcome"].get("Applied").is_some()));
+    assert_eq!(replies[16]["outcome"], json!({ "Retry": "RateLimited" }));
+    // Sent again, it goes.
+    let again = app.sync(&member, &ops[16..]).await.json();
+    assert!(again[0]["outcome"].get("Applied").is_some(), "{again}");
+}
+
+/// A small JPEG data URL; `shade` tells pictures apart.
+fn photo(shade: u8) -> String {
+    use base64::Engine;
+    let image =
+        image::RgbImage::from_fn(32, 24, |x, y| image::Rgb([x as u8 * 7, y as u8 * 9, shade]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&image)
+        .unwrap();
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    )
 }

@@ -1177,3 +1177,31 @@ async fn a_resident_posts_five_wishes_a_day_and_photos_have_a_daily_quota() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_member_holds_five_pledges_at_work_at_most() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let mut wishes = Vec::new();
+    for (n, resident) in [
+        RESIDENT,
+        RESIDENT,
+        RESIDENT,
+        "13900000002",
+        "13900000002",
+        "13900000002",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let cookie = app.login(resident, PASSWORD).await;
+        wishes.push(published(&app, &cookie, &secretary, &format!("心愿{n}"), "", "").await);
+    }
+    for wish in &wishes[..5] {
+        let (_, taken) = pledge(&app, &member, wish, 1).await;
+        assert!(taken.get("Applied").is_some(), "{taken}");
+    }
+    let (_, sixth) = pledge(&app, &member, &wishes[5], 1).await;
+    assert_eq!(sixth, json!({ "Rejected": "TooManyPledges" }));
+}

@@ -208,9 +208,9 @@ pub mod service {
                 .fetch_optional(&state.pool)
                 .await?;
         let user = match found {
-            Some((id, hash)) => verify_password(password, hash).await.then_some(id),
+            Some((id, hash)) => verify_password(password, hash).await?.then_some(id),
             None => {
-                verify_password(password, decoy_hash().await?.to_string()).await;
+                verify_password(password, decoy_hash().await?.to_string()).await?;
                 None
             }
         };
@@ -254,6 +254,9 @@ pub mod service {
         }
     }
 
+    /// New accounts the whole site takes in an hour.
+    const NEW_ACCOUNTS_PER_HOUR: i64 = 300;
+
     /// Validated input of a new account, before anything is written.
     pub struct NewAccount {
         pub phone: String,
@@ -269,6 +272,15 @@ pub mod service {
         name: String,
         password: String,
     ) -> AppResult<NewAccount> {
+        // However many people one venue registers, the site takes this many new accounts
+        // an hour: accounts are what every per-person quota counts.
+        let last_hour: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE created_at > ?")
+            .bind(crate::state::now() - 3600)
+            .fetch_one(&state.pool)
+            .await?;
+        if last_hour >= NEW_ACCOUNTS_PER_HOUR {
+            return Err(AppError::RateLimited);
+        }
         // Only a number that already has an account counts: asking which numbers exist.
         let attempt = reserve_attempt(
             state,
@@ -339,7 +351,7 @@ pub mod service {
             state.settings.login_attempts_per_phone,
         )
         .await?;
-        if !verify_password(old_password, hash).await {
+        if !verify_password(old_password, hash).await? {
             return Err(AppError::WrongPassword);
         }
         give_back(state, attempt).await?;

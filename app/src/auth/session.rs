@@ -22,9 +22,25 @@ static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLoc
     tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
 });
 
+/// Waiting for a turn at most this many at once: a flood of logins is answered "try again
+/// later" instead of stalling everyone's login behind it.
+const MAX_WAITING_TO_HASH: usize = 256;
+static WAITING_TO_HASH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+async fn hashing_turn() -> AppResult<tokio::sync::SemaphorePermit<'static>> {
+    use std::sync::atomic::Ordering;
+    if WAITING_TO_HASH.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_TO_HASH {
+        WAITING_TO_HASH.fetch_sub(1, Ordering::SeqCst);
+        return Err(AppError::RateLimited);
+    }
+    let turn = HASHING.acquire().await.map_err(|_| AppError::Internal);
+    WAITING_TO_HASH.fetch_sub(1, Ordering::SeqCst);
+    turn
+}
+
 /// argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
 pub async fn hash_password(password: String) -> AppResult<String> {
-    let _turn = HASHING.acquire().await.map_err(|_| AppError::Internal)?;
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -36,10 +52,8 @@ pub async fn hash_password(password: String) -> AppResult<String> {
     .map_err(|_| AppError::Internal)?
 }
 
-pub async fn verify_password(password: String, hash: String) -> bool {
-    let Ok(_turn) = HASHING.acquire().await else {
-        return false;
-    };
+pub async fn verify_password(password: String, hash: String) -> AppResult<bool> {
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
@@ -50,7 +64,7 @@ pub async fn verify_password(password: String, hash: String) -> bool {
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
+    .map_err(|_| AppError::Internal)
 }
 
 /// A hash of a password nobody has: a login for an unknown phone checks against it, so it
@@ -71,6 +85,10 @@ pub fn token_hash(token: &str) -> String {
 /// development and the tests): a cookie for any other host travels over HTTPS only.
 fn secure_cookie(state: &AppState) -> bool {
     state.settings.secure_cookies.unwrap_or_else(|| {
+        // Behind a reverse proxy the Host may be the proxy's own loopback address.
+        if state.settings.trusted_proxy_header.is_some() {
+            return true;
+        }
         let host = request_parts()
             .and_then(|parts| parts.headers.get(header::HOST).cloned())
             .and_then(|h| h.to_str().ok().map(str::to_string))
@@ -234,7 +252,15 @@ pub async fn org_path<'e, E: sqlx::SqliteExecutor<'e>>(
 pub fn client_address(settings: &crate::state::Settings) -> String {
     let parts = request_parts();
     let forwarded = settings.trusted_proxy_header.as_deref().and_then(|name| {
-        let value = parts.as_ref()?.headers.get(name)?.to_str().ok()?;
+        // The proxy appends: of several lines, and of the entries in a line, the last.
+        let value = parts
+            .as_ref()?
+            .headers
+            .get_all(name)
+            .iter()
+            .next_back()?
+            .to_str()
+            .ok()?;
         let last = value.rsplit(',').next()?.trim();
         last.parse::<std::net::IpAddr>().ok()
     });
@@ -248,8 +274,20 @@ pub fn client_address(settings: &crate::state::Settings) -> String {
     };
     forwarded
         .or_else(peer)
-        .map(|ip| ip.to_string())
+        .map(address_key)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// An address as a limit counts it: IPv4 whole, IPv6 by its /64 (one subscriber's network,
+/// whose interface ids a client may change at will).
+fn address_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 /// A failure counted before it happens: the attempt is written first, and only while the
@@ -272,13 +310,18 @@ pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResu
     .bind(limit)
     .fetch_optional(&state.pool)
     .await?;
-    sqlx::query("DELETE FROM auth_attempts WHERE at < ?")
-        .bind(at - 24 * 3600)
-        .execute(&state.pool)
-        .await?;
     rowid
         .map(|rowid| Attempt { rowid })
         .ok_or(AppError::RateLimited)
+}
+
+/// Failures older than any window are forgotten (the server's timer calls this).
+pub async fn forget_old_attempts(pool: &SqlitePool) -> AppResult<()> {
+    sqlx::query("DELETE FROM auth_attempts WHERE at < ?")
+        .bind(now() - 24 * 3600)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// The try succeeded: it was not a failure after all.

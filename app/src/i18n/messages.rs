@@ -263,6 +263,8 @@ messages! {
     ErrReasonRequired => "请填写原因（不超过 200 字）", "Please give a reason (at most 200 characters)";
     ErrMeetingStarted => "会议已经开始，时间不能再修改", "The meeting has started; its times can no longer change";
     ErrMeetingInPast => "会议时间已过：补记已开过的会议，请填写补记原因", "This meeting is over: to record it afterwards, give the reason";
+    ErrMeetingRecordedLater => "这是会后补记的会议，不能扫码签到；参会的同志由书记补录", "This meeting was recorded afterwards and takes no check-ins; the secretary records who was there";
+    ErrTooManyPledges => "你已有 5 个认领还没完成，完成后再认领新的心愿", "You have 5 pledges still at work; finish one before taking on another";
     PastReason => "补记原因（仅补记已开过的会议时填写）", "Reason for recording afterwards (only for a meeting already held)";
     RecordedLater => "补记", "Recorded afterwards";
     ErrMeetingNotStarted => "会议还没有开始，不能补录", "The meeting has not started; nothing to correct yet";

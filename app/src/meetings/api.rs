@@ -1170,17 +1170,32 @@ pub mod service {
         actor: &Actor,
         meeting_id: &str,
     ) -> AppResult<CodeKey> {
-        let row: Option<(String, String, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT org_id, title, secret, starts_at, ends_at, opens_before FROM meetings WHERE id = ?",
+        #[derive(sqlx::FromRow)]
+        struct KeyRow {
+            org_id: String,
+            title: String,
+            secret: String,
+            starts_at: i64,
+            ends_at: i64,
+            opens_before: i64,
+            created_at: i64,
+            recorded_reason: Option<String>,
+        }
+        let row: KeyRow = sqlx::query_as(
+            "SELECT org_id, title, secret, starts_at, ends_at, opens_before, created_at, recorded_reason
+             FROM meetings WHERE id = ?",
         )
         .bind(meeting_id)
         .fetch_optional(pool)
-        .await?;
-        let (org_id, title, secret, starts_at, ends_at, opens_before) =
-            row.ok_or(AppError::NotFound)?;
-        let path = org_path(pool, &org_id).await?;
+        .await?
+        .ok_or(AppError::NotFound)?;
+        let path = org_path(pool, &row.org_id).await?;
         authorize(actor, Action::ScheduleMeeting, &path)?;
-        let window = Window::for_meeting(starts_at, ends_at, opens_before);
+        if row.recorded_reason.is_some() {
+            return Err(AppError::MeetingRecordedLater);
+        }
+        let (title, secret) = (row.title, row.secret);
+        let window = code_window(row.starts_at, row.ends_at, row.opens_before, row.created_at);
         Ok(CodeKey {
             meeting_id: meeting_id.to_string(),
             title,
@@ -1307,6 +1322,20 @@ pub mod service {
         opens_before: i64,
         cancelled_at: Option<i64>,
         points_at: Option<i64>,
+        created_at: i64,
+        recorded_reason: Option<String>,
+    }
+
+    /// The slots whose codes prove presence: the check-in window, and never before the
+    /// meeting was scheduled (no code existed then, whatever its key computes).
+    fn code_window(starts_at: i64, ends_at: i64, opens_before: i64, created_at: i64) -> Window {
+        let window = Window::for_meeting(starts_at, ends_at, opens_before);
+        Window {
+            first_slot: window
+                .first_slot
+                .max(super::super::checkin::slot_of(created_at)),
+            ..window
+        }
     }
 
     impl ApplyOp for CheckIn {
@@ -1321,7 +1350,8 @@ pub mod service {
         ) -> AppResult<serde_json::Value> {
             let actor = ctx.actor;
             let meeting: Option<CheckinMeeting> = sqlx::query_as(
-                "SELECT secret, starts_at, ends_at, opens_before, cancelled_at, points_at FROM meetings WHERE id = ?",
+                "SELECT secret, starts_at, ends_at, opens_before, cancelled_at, points_at, created_at,
+                        recorded_reason FROM meetings WHERE id = ?",
             )
             .bind(&self.meeting_id)
             .fetch_optional(&mut *conn)
@@ -1333,9 +1363,15 @@ pub mod service {
                 opens_before,
                 cancelled_at,
                 points_at,
+                created_at,
+                recorded_reason,
             } = meeting.ok_or(AppError::NotFound)?;
             if cancelled_at.is_some() {
                 return Err(AppError::MeetingCancelled);
+            }
+            // A meeting recorded afterwards has no codes to prove anything: 补录 only.
+            if recorded_reason.is_some() {
+                return Err(AppError::MeetingRecordedLater);
             }
             if let Some(line) = recorded_line(conn, &self.meeting_id, &actor.user_id).await? {
                 return Ok(line);
@@ -1357,7 +1393,7 @@ pub mod service {
             if wrong_lately >= MAX_WRONG_CODES {
                 return Err(AppError::RateLimited);
             }
-            let window = Window::for_meeting(starts_at, ends_at, opens_before);
+            let window = code_window(starts_at, ends_at, opens_before, created_at);
             let slot = verify(
                 secret.as_bytes(),
                 &self.meeting_id,
@@ -1528,7 +1564,7 @@ pub mod service {
             }
             let clean = ctx.photos.get(&self.data)?;
             store::count_upload(conn, &self.id, &ctx.actor.user_id, clean.jpeg.len()).await?;
-            store::save(ctx.uploads, &self.id, &clean.jpeg).await?;
+            ctx.keep_file(&self.id, &clean);
             sqlx::query(
                 "INSERT INTO meeting_files (id, meeting_id, kind, width, height, bytes, uploaded_by, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -182,7 +182,7 @@ pub fn verify(
     }
     let value: u32 = code.parse().map_err(|_| CheckinRefusal::Malformed)?;
     let mut outside = true;
-    for candidate in [slot, slot - 1] {
+    for candidate in [Some(slot), slot.checked_sub(1)].into_iter().flatten() {
         if !window.contains(candidate) {
             continue;
         }

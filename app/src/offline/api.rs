@@ -19,8 +19,10 @@ pub mod service {
     use crate::error::{AppError, AppResult};
     use crate::i18n::Locale;
     use crate::state::now;
+    use crate::uploads::store::Reencoded;
     use sqlx::{SqliteConnection, SqlitePool};
     use std::path::Path;
+    use std::sync::Arc;
 
     /// What an op is applied with besides its payload.
     pub struct OpContext<'a> {
@@ -35,6 +37,24 @@ pub mod service {
         pub uploads: &'a Path,
         /// The op's photos, decoded and cleaned before its transaction began.
         pub photos: &'a crate::uploads::store::Prepared,
+        /// Files to write once the op is applied: a refused op leaves none on disk.
+        files: std::sync::Mutex<Vec<(String, Arc<Reencoded>)>>,
+    }
+
+    impl OpContext<'_> {
+        /// Keeps a cleaned photo to be stored under `id` if the op is applied.
+        pub fn keep_file(&self, id: &str, photo: &Arc<Reencoded>) {
+            if let Ok(mut files) = self.files.lock() {
+                files.push((id.to_string(), Arc::clone(photo)));
+            }
+        }
+
+        fn take_files(&self) -> Vec<(String, Arc<Reencoded>)> {
+            self.files
+                .lock()
+                .map(|mut files| std::mem::take(&mut *files))
+                .unwrap_or_default()
+        }
     }
 
     /// How the server applies one kind of op, inside the transaction that records it.
@@ -117,12 +137,32 @@ pub mod service {
     /// Applies `envelope` at most once. The op's row is inserted first, in the same
     /// transaction as its effects: a concurrent replay waits for that transaction and then
     /// finds the recorded outcome.
+    /// Photos decoded for one sync request at most (a phone's batch of 3 MB holds fewer).
+    pub const PHOTOS_PER_REQUEST: usize = 16;
+
+    /// The kinds whose payloads carry photos: only theirs are decoded, and before the
+    /// transaction.
+    fn carries_photos(kind: &str) -> bool {
+        use crate::meetings::AddMeetingPhoto;
+        use crate::points::{ClaimPoints, SubmitTask};
+        use crate::wishes::{FulfilPledge, PostWish};
+        [
+            AddMeetingPhoto::KIND,
+            ClaimPoints::KIND,
+            SubmitTask::KIND,
+            PostWish::KIND,
+            FulfilPledge::KIND,
+        ]
+        .contains(&kind)
+    }
+
     pub async fn apply_once(
         pool: &SqlitePool,
         actor: &Actor,
         uploads: &Path,
         envelope: &OpEnvelope,
         received_at: i64,
+        photo_budget: &mut usize,
     ) -> AppResult<OpOutcome> {
         if uuid::Uuid::parse_str(&envelope.op_id).is_err() {
             return Ok(OpOutcome::Rejected(AppError::BadPayload));
@@ -140,7 +180,12 @@ pub mod service {
         if op_exists(pool, &envelope.op_id).await? {
             return recorded_outcome(pool, actor, &envelope.op_id).await;
         }
-        let photos = crate::uploads::store::Prepared::of(&envelope.payload).await;
+        let (photos, used) = if carries_photos(&envelope.kind) {
+            crate::uploads::store::Prepared::of(&envelope.payload, *photo_budget).await
+        } else {
+            Default::default()
+        };
+        *photo_budget -= used;
         let mut tx = pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at) VALUES (?, ?, ?, ?, ?)
@@ -165,6 +210,7 @@ pub mod service {
             received_at,
             uploads,
             photos: &photos,
+            files: Default::default(),
         };
         let outcome = match dispatch(envelope, &ctx, &mut tx).await {
             Ok(outcome) => outcome,
@@ -173,6 +219,13 @@ pub mod service {
         // An op this server does not know is answered, not kept: nothing to replay.
         if outcome == OpOutcome::Rejected(AppError::UnknownOp) {
             return Ok(outcome);
+        }
+        if matches!(outcome, OpOutcome::Applied(_)) {
+            for (id, photo) in ctx.take_files() {
+                if let Err(error) = crate::uploads::store::save(uploads, &id, &photo.jpeg).await {
+                    return Ok(OpOutcome::Retry(error));
+                }
+            }
         }
         sqlx::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
             .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
@@ -221,9 +274,19 @@ pub mod service {
         ops: Vec<OpEnvelope>,
     ) -> AppResult<Vec<OpReply>> {
         let received_at = now();
+        let mut photo_budget = PHOTOS_PER_REQUEST;
         let mut replies = Vec::with_capacity(ops.len().min(MAX_BATCH));
         for envelope in ops.into_iter().take(MAX_BATCH) {
-            let outcome = match apply_once(pool, actor, uploads, &envelope, received_at).await {
+            let outcome = match apply_once(
+                pool,
+                actor,
+                uploads,
+                &envelope,
+                received_at,
+                &mut photo_budget,
+            )
+            .await
+            {
                 Ok(outcome) => outcome,
                 Err(error) => OpOutcome::Retry(error),
             };

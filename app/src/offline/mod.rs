@@ -33,8 +33,11 @@ impl OpEnvelope {
     /// The phone's time of the op, corrected by the offset it measured: information for
     /// people, never the authority for a right (only the check-in rule reads it).
     pub fn phone_time(&self) -> i64 {
-        self.created_at
-            .saturating_add(self.clock_offset.unwrap_or(0))
+        // Bounded, so no sum or time format downstream can overflow: a phone a week off
+        // is already beyond any rule that reads this.
+        const WEEK: i64 = 7 * 86_400;
+        const YEAR_9999: i64 = 253_402_300_799;
+        self.created_at.clamp(0, YEAR_9999) + self.clock_offset.unwrap_or(0).clamp(-WEEK, WEEK)
     }
 }
 

@@ -467,16 +467,21 @@ pub mod service {
 
     /// Gives out the attendance points of every meeting that has ended (a timer calls this).
     pub async fn award_ended_meetings(pool: &SqlitePool) -> AppResult<usize> {
-        let due: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM meetings WHERE points_at IS NULL AND ends_at <= ? AND cancelled_at IS NULL",
+        let due: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT id, recorded_reason IS NOT NULL FROM meetings
+             WHERE points_at IS NULL AND ends_at <= ? AND cancelled_at IS NULL",
         )
         .bind(now())
         .fetch_all(pool)
         .await?;
-        for id in &due {
+        for (id, recorded_later) in &due {
             let mut tx = pool.begin().await?;
             crate::meetings::api::service::freeze_if_started(&mut tx, id).await?;
-            award_meeting(&mut tx, id).await?;
+            // A meeting recorded afterwards proves nobody's presence or absence: no code was
+            // shown. Its lines are 补录, which never earn; nobody is docked for it either.
+            if !recorded_later {
+                award_meeting(&mut tx, id).await?;
+            }
             sqlx::query("UPDATE meetings SET points_at = ? WHERE id = ?")
                 .bind(now())
                 .bind(id)

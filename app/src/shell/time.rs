@@ -79,18 +79,20 @@ pub fn format_local_datetime(utc_secs: i64) -> String {
 }
 
 pub fn format_date(utc_secs: i64) -> String {
-    let local = utc_secs + SHANGHAI_OFFSET_SECS;
+    let local = utc_secs.saturating_add(SHANGHAI_OFFSET_SECS);
     let (y, m, d) = civil_from_days(local.div_euclid(86_400));
     format!("{y}-{m:02}-{d:02}")
 }
 
 pub fn format_time(utc_secs: i64) -> String {
-    let secs_of_day = (utc_secs + SHANGHAI_OFFSET_SECS).rem_euclid(86_400);
+    let secs_of_day = utc_secs
+        .saturating_add(SHANGHAI_OFFSET_SECS)
+        .rem_euclid(86_400);
     format!("{:02}:{:02}", secs_of_day / 3600, (secs_of_day % 3600) / 60)
 }
 
 pub fn format_datetime(utc_secs: i64) -> String {
-    let local = utc_secs + SHANGHAI_OFFSET_SECS;
+    let local = utc_secs.saturating_add(SHANGHAI_OFFSET_SECS);
     let secs_of_day = local.rem_euclid(86_400);
     format!(
         "{} {:02}:{:02}",

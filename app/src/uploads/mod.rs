@@ -42,17 +42,22 @@ pub mod store {
         ) {
             return Err(AppError::PhotoInvalid);
         }
-        let (width, height) = ImageReader::with_format(std::io::Cursor::new(bytes), format)
-            .into_dimensions()
+        // The header says how big the picture is, in pixels and in bytes per pixel (a 16-bit
+        // RGBA PNG takes eight): both are checked before anything is decoded.
+        let header = ImageReader::with_format(std::io::Cursor::new(bytes), format)
+            .into_decoder()
             .map_err(|_| AppError::PhotoInvalid)?;
-        if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        let (width, height) = image::ImageDecoder::dimensions(&header);
+        let pixels = u64::from(width) * u64::from(height);
+        let per_pixel = u64::from(image::ImageDecoder::color_type(&header).bytes_per_pixel());
+        if pixels > MAX_PIXELS || pixels * per_pixel > MAX_PIXELS * 4 {
             return Err(AppError::PhotoInvalid);
         }
         let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
         let mut limits = Limits::default();
         limits.max_image_width = Some(12_000);
         limits.max_image_height = Some(12_000);
-        limits.max_alloc = Some(256 * 1024 * 1024);
+        limits.max_alloc = Some(MAX_PIXELS * 4 + 16 * 1024 * 1024);
         reader.limits(limits);
         let image = reader.decode().map_err(|_| AppError::PhotoInvalid)?;
         let image = if image.width().max(image.height()) > MAX_SIDE {
@@ -95,8 +100,9 @@ pub mod store {
     pub struct Prepared(Vec<([u8; 32], AppResult<Arc<Reencoded>>)>);
 
     impl Prepared {
-        /// Every data URL in the payload, at most [`MAX_PHOTOS_PER_OP`] of them decoded.
-        pub async fn of(payload: &serde_json::Value) -> Prepared {
+        /// Every data URL in the payload, at most [`MAX_PHOTOS_PER_OP`] of them decoded and
+        /// no more than `budget` (what is left of the request's); `used` says how many.
+        pub async fn of(payload: &serde_json::Value, budget: usize) -> (Prepared, usize) {
             fn collect<'v>(value: &'v serde_json::Value, out: &mut Vec<&'v str>) {
                 match value {
                     serde_json::Value::String(s) if s.starts_with("data:") => out.push(s),
@@ -112,6 +118,7 @@ pub mod store {
             let mut found = Vec::new();
             collect(payload, &mut found);
             let mut prepared = Vec::new();
+            let mut used = 0;
             for (index, data) in found.into_iter().enumerate() {
                 let key = digest(data);
                 if prepared.iter().any(|(k, _)| *k == key) {
@@ -119,12 +126,16 @@ pub mod store {
                 }
                 let result = if index >= MAX_PHOTOS_PER_OP {
                     Err(AppError::PhotoInvalid)
+                } else if used >= budget {
+                    // The rest of this request's photos wait for the next one.
+                    Err(AppError::RateLimited)
                 } else {
+                    used += 1;
                     decode_off_thread(data).await
                 };
                 prepared.push((key, result));
             }
-            Prepared(prepared)
+            (Prepared(prepared), used)
         }
 
         /// The cleaned photo of a data URL the payload carried.
@@ -137,9 +148,15 @@ pub mod store {
         }
     }
 
+    /// Decodes in turn with the others; a photo that waits too long for its turn (a crowd
+    /// of uploads) is answered RateLimited and comes again with the outbox's next try.
     async fn decode_off_thread(data: &str) -> AppResult<Arc<Reencoded>> {
+        let wait = std::time::Duration::from_secs(20);
+        let _turn = tokio::time::timeout(wait, DECODING.acquire())
+            .await
+            .map_err(|_| AppError::RateLimited)?
+            .map_err(|_| AppError::Internal)?;
         let bytes = decode_base64(data)?;
-        let _turn = DECODING.acquire().await.map_err(|_| AppError::Internal)?;
         tokio::task::spawn_blocking(move || reencode(&bytes))
             .await
             .map_err(|_| AppError::Internal)?
@@ -179,7 +196,8 @@ pub mod store {
     }
 
     /// The photos (at most `max`) of a record that travels in an op, prepared before the
-    /// transaction: counted against the uploader's quota and saved, with their ids. An id
+    /// transaction: counted against the uploader's quota and kept to be written once the op
+    /// is applied (a refused op leaves no file), with their ids. An id
     /// derives from the record's kind, id and the photo's place, so a replayed op names the
     /// same files and no record of one kind can name another kind's photo.
     pub async fn accept_all(
@@ -202,7 +220,7 @@ pub mod store {
             .to_string();
             let clean = ctx.photos.get(data)?;
             count_upload(conn, &id, &ctx.actor.user_id, clean.jpeg.len()).await?;
-            save(ctx.uploads, &id, &clean.jpeg).await?;
+            ctx.keep_file(&id, &clean);
             stored.push((id, clean));
         }
         Ok(stored)

@@ -263,6 +263,9 @@ pub mod service {
         Ok(found.is_some())
     }
 
+    /// Pledges one member holds not yet done: each one shows a resident's contact.
+    const PLEDGES_AT_WORK: i64 = 5;
+
     /// A resident's own wishes: at most this many posted in a day, and open at once.
     const WISHES_PER_DAY: i64 = 5;
     const WISHES_OPEN: i64 = 10;
@@ -1173,6 +1176,16 @@ pub mod service {
                     .await?;
                     if released >= RELEASES_PER_DAY {
                         return Err(AppError::PledgeLimit);
+                    }
+                    let at_work: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM wish_pledges WHERE user_id = ? AND branch_id IS NULL
+                         AND status = 'active'",
+                    )
+                    .bind(&ctx.actor.user_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    if at_work >= PLEDGES_AT_WORK {
+                        return Err(AppError::TooManyPledges);
                     }
                 }
             }
