@@ -24,41 +24,14 @@ impl Meeting {
     }
 }
 
-/// A 主题党日 of the first branch from `starts` to `ends` (either may lie in the past: it is
-/// scheduled ahead and then moved, as if it had been held then).
+/// A 主题党日 held from `starts` to `ends`, with the key its codes come from.
 async fn meeting(app: &TestApp, secretary: &str, starts: i64, ends: i64) -> Meeting {
-    use app::shell::time::format_local_datetime;
-    let branch = app.branch_id("第一").await;
-    let now = app::state::now();
-    let (ahead_start, ahead_end) = (
-        format_local_datetime(now + 86_400),
-        format_local_datetime(now + 90_000),
-    );
-    let reply = app
-        .call(
-            "schedule_meeting",
-            Some(secretary),
-            &[
-                ("org_id", &branch),
-                ("kind", "theme_day"),
-                ("title", "主题党日"),
-                ("agenda", ""),
-                ("place", "村委会"),
-                ("starts_at", &ahead_start),
-                ("ends_at", &ahead_end),
-            ],
-        )
-        .await;
-    let id = reply.json().as_str().unwrap().to_string();
-    let secret: String = sqlx::query_scalar(
-        "UPDATE meetings SET starts_at = ?1, ends_at = ?2, created_at = ?1 - 86400 WHERE id = ?3 RETURNING secret",
-    )
-    .bind(starts)
-    .bind(ends)
-    .bind(&id)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let id = held_meeting(app, secretary, starts, ends).await;
+    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+        .bind(&id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     Meeting { id, secret, starts }
 }
 

@@ -347,18 +347,7 @@ async fn random_and_malformed_calls_get_declared_answers_and_refusals_change_not
             .unwrap_or_default();
         ids.extend(found);
     }
-    let photo = {
-        use base64::Engine;
-        let image = image::RgbImage::from_fn(32, 24, |x, y| image::Rgb([x as u8, y as u8, 7]));
-        let mut jpeg = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70)
-            .encode_image(&image)
-            .unwrap();
-        format!(
-            "data:image/jpeg;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(jpeg)
-        )
-    };
+    let photo = jpeg_data_url(7);
     // Signing out would end a fuzzing actor's session; the rest is fair game.
     let mut endpoints: Vec<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/api/").to_string())

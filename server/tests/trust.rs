@@ -13,47 +13,13 @@ fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// A meeting of the first branch from `starts` to `ends` (moved there after scheduling, as
-/// if held then).
-async fn meeting(app: &TestApp, secretary: &str, starts: i64, ends: i64) -> String {
-    use app::shell::time::format_local_datetime;
-    let branch = app.branch_id("第一").await;
-    let now = app::state::now();
-    let reply = app
-        .call(
-            "schedule_meeting",
-            Some(secretary),
-            &[
-                ("org_id", &branch),
-                ("kind", "theme_day"),
-                ("title", "主题党日"),
-                ("agenda", ""),
-                ("place", ""),
-                ("starts_at", &format_local_datetime(now + 86_400)),
-                ("ends_at", &format_local_datetime(now + 90_000)),
-            ],
-        )
-        .await;
-    let id = reply.json().as_str().unwrap().to_string();
-    sqlx::query(
-        "UPDATE meetings SET starts_at = ?1, ends_at = ?2, created_at = ?1 - 86400 WHERE id = ?3",
-    )
-    .bind(starts)
-    .bind(ends)
-    .bind(&id)
-    .execute(&app.pool)
-    .await
-    .unwrap();
-    id
-}
-
 #[tokio::test]
 async fn leave_asked_after_the_start_is_late_whatever_the_phone_says() {
     let app = app().await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let member = app.login(MEMBER_1, PASSWORD).await;
     let now = app::state::now();
-    let meeting = meeting(&app, &secretary, now - 3600, now + 3600).await;
+    let meeting = held_meeting(&app, &secretary, now - 3600, now + 3600).await;
     // A member who skipped the meeting asks for leave afterwards, phone set to yesterday.
     let outcome = app
         .sync_one(
@@ -82,7 +48,7 @@ async fn a_secretary_never_decides_on_their_own_record() {
     let secretary_id = app.user_id(SECRETARY_1).await;
     let now = app::state::now();
     // The secretary is a member of the branch, so expected at its meetings.
-    let ahead = meeting(&app, &secretary, now + 7200, now + 10_800).await;
+    let ahead = held_meeting(&app, &secretary, now + 7200, now + 10_800).await;
     let asked = app
         .sync_one(
             &secretary,
@@ -107,7 +73,7 @@ async fn a_secretary_never_decides_on_their_own_record() {
         .await;
     assert_eq!(approve.error(), "OwnRecord");
 
-    let held = meeting(&app, &secretary, now - 7200, now - 3600).await;
+    let held = held_meeting(&app, &secretary, now - 7200, now - 3600).await;
     let corrected = app
         .call(
             "correct_attendance",
@@ -381,7 +347,7 @@ async fn the_points_export_keeps_deductions_as_numbers() {
     let app = app().await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let now = app::state::now();
-    meeting(&app, &secretary, now - 7200, now - 3600).await;
+    held_meeting(&app, &secretary, now - 7200, now - 3600).await;
     app::points::api::service::award_ended_meetings(&app.pool)
         .await
         .unwrap();
@@ -410,12 +376,7 @@ async fn the_board_lists_only_members_with_points_and_a_refused_claim_shows_its_
         json!([]),
         "nobody has points yet: no board of zeros"
     );
-    let rule: String = sqlx::query_scalar(
-        "SELECT id FROM point_rules WHERE auto_source IS NULL AND name LIKE '%志愿服务%' LIMIT 1",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let rule = volunteering_rule(&app, &member).await;
     let mut claims = Vec::new();
     for note in ["周六清扫楼道", "周日陪护老人", "周一发放传单"] {
         let id = new_id();
@@ -582,7 +543,7 @@ async fn text_typed_by_secretaries_has_limits() {
     assert_eq!(reply.error(), "PlaceTooLong");
     let member = app.login(MEMBER_1, PASSWORD).await;
     let member_id = app.user_id(MEMBER_1).await;
-    let ahead = meeting(&app, &secretary, now() + 7200, now() + 10_800).await;
+    let ahead = held_meeting(&app, &secretary, now() + 7200, now() + 10_800).await;
     app.sync_one(
         &member,
         &new_id(),
@@ -667,7 +628,7 @@ async fn a_photo_claiming_more_than_24_megapixels_is_refused_before_decoding() {
     );
     let app = app().await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
-    let meeting = meeting(&app, &secretary, now() - 600, now() + 3600).await;
+    let meeting = held_meeting(&app, &secretary, now() - 600, now() + 3600).await;
     let data = format!(
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(&png)
@@ -690,7 +651,7 @@ async fn a_refused_read_of_a_meeting_writes_nothing() {
     let app = app().await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let stranger = app.login(SECRETARY_2, PASSWORD).await;
-    let started = meeting(&app, &secretary, now() - 600, now() + 3600).await;
+    let started = held_meeting(&app, &secretary, now() - 600, now() + 3600).await;
     let read = app
         .call(
             "meeting_detail",
@@ -712,13 +673,7 @@ async fn a_refused_read_of_a_meeting_writes_nothing() {
 async fn a_refused_op_leaves_no_photo_on_disk() {
     let app = app().await;
     let member = app.login(MEMBER_1, PASSWORD).await;
-    app.call("points_home", Some(&member), &[]).await;
-    let rule: String = sqlx::query_scalar(
-        "SELECT id FROM point_rules WHERE auto_source IS NULL AND name LIKE '%志愿服务%' LIMIT 1",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let rule = volunteering_rule(&app, &member).await;
     // Two good photos, then one that is not: the claim is refused, and with it every file.
     let outcome = app
         .sync_one(
@@ -726,7 +681,7 @@ async fn a_refused_op_leaves_no_photo_on_disk() {
             &new_id(),
             "points.claim",
             json!({ "id": new_id(), "rule_id": rule, "note": "清扫楼道",
-                    "photos": [photo(1), photo(2), "data:image/png;base64,AAAA"] }),
+                    "photos": [jpeg_data_url(1), jpeg_data_url(2), "data:image/png;base64,AAAA"] }),
             now(),
         )
         .await;
@@ -742,18 +697,12 @@ async fn a_refused_op_leaves_no_photo_on_disk() {
 async fn one_request_decodes_sixteen_photos_at_most_the_rest_come_again() {
     let app = app().await;
     let member = app.login(MEMBER_1, PASSWORD).await;
-    app.call("points_home", Some(&member), &[]).await;
-    let rule: String = sqlx::query_scalar(
-        "SELECT id FROM point_rules WHERE auto_source IS NULL AND name LIKE '%志愿服务%' LIMIT 1",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let rule = volunteering_rule(&app, &member).await;
     let ops: Vec<Value> = (0..17u8)
         .map(|n| {
             json!({
                 "op_id": new_id(), "kind": "points.claim", "created_at": now(),
-                "payload": { "id": new_id(), "rule_id": rule, "note": format!("第{n}次"), "photos": [photo(n)] },
+                "payload": { "id": new_id(), "rule_id": rule, "note": format!("第{n}次"), "photos": [jpeg_data_url(n)] },
             })
         })
         .collect();
@@ -769,17 +718,14 @@ async fn one_request_decodes_sixteen_photos_at_most_the_rest_come_again() {
     assert!(again[0]["outcome"].get("Applied").is_some(), "{again}");
 }
 
-/// A small JPEG data URL; `shade` tells pictures apart.
-fn photo(shade: u8) -> String {
-    use base64::Engine;
-    let image =
-        image::RgbImage::from_fn(32, 24, |x, y| image::Rgb([x as u8 * 7, y as u8 * 9, shade]));
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
-        .encode_image(&image)
-        .unwrap();
-    format!(
-        "data:image/jpeg;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(jpeg)
+/// The branch's claimed rule for volunteering (its catalogue is made on the member's first
+/// visit to the points tab).
+async fn volunteering_rule(app: &TestApp, member: &str) -> String {
+    app.call("points_home", Some(member), &[]).await;
+    sqlx::query_scalar(
+        "SELECT id FROM point_rules WHERE auto_source IS NULL AND name LIKE '%志愿服务%' LIMIT 1",
     )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
 }

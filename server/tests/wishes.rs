@@ -5,7 +5,6 @@
 mod support;
 use support::*;
 
-use base64::Engine;
 use serde_json::{json, Value};
 
 /// Members of branch 1, reported to 幸福里社区 (the seed's pairing).
@@ -15,21 +14,7 @@ const OTHER_MEMBER: &str = "13800000020";
 const ADDRESS: &str = "幸福里小区 9 栋 901 室";
 
 fn photo() -> String {
-    photo_of(90)
-}
-
-/// A small JPEG as the phone queues it; `shade` tells two pictures apart.
-fn photo_of(shade: u8) -> String {
-    let image =
-        image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, shade]));
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
-        .encode_image(&image)
-        .unwrap();
-    format!(
-        "data:image/jpeg;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(jpeg)
-    )
+    jpeg_data_url(90)
 }
 
 fn new_id() -> String {
@@ -892,7 +877,7 @@ async fn a_pledge_named_like_a_wish_does_not_overwrite_its_photo() {
     )
     .await;
     assert!(outcome.get("Applied").is_some(), "{outcome}");
-    let other = photo_of(250);
+    let other = jpeg_data_url(250);
     let done = json!({ "pledge_id": wish, "note": "送到了", "photos": [other] });
     assert!(op(&app, &member, "wish.fulfil", done)
         .await
@@ -1164,7 +1149,7 @@ async fn a_resident_posts_five_wishes_a_day_and_photos_have_a_daily_quota() {
             "id": new_id(), "community_id": community(&app, "幸福里社区").await, "title": "照片太多",
             "story": "第六十一张", "category": "elderly", "needed_by": in_days(10),
             "target": "", "unit": "", "address": ADDRESS, "on_behalf_of": null,
-            "contact_phone": null, "photos": [photo_of(7)],
+            "contact_phone": null, "photos": [jpeg_data_url(7)],
         }),
     )
     .await;

@@ -251,3 +251,52 @@ pub const SECRETARY_2: &str = server::seed::SECRETARY_2_PHONE;
 /// A plain member of the first branch.
 pub const MEMBER_1: &str = "13800000006";
 pub const RESIDENT: &str = "13900000001";
+
+/// A 主题党日 of the first branch held from `starts` to `ends` (either may lie in the past):
+/// scheduled ahead, then moved there as if scheduled the day before it began. Its id.
+pub async fn held_meeting(app: &TestApp, secretary: &str, starts: i64, ends: i64) -> String {
+    use app::shell::time::format_local_datetime;
+    let branch = app.branch_id("第一").await;
+    let now = app::state::now();
+    let reply = app
+        .call(
+            "schedule_meeting",
+            Some(secretary),
+            &[
+                ("org_id", &branch),
+                ("kind", "theme_day"),
+                ("title", "主题党日"),
+                ("agenda", ""),
+                ("place", "村委会"),
+                ("starts_at", &format_local_datetime(now + 86_400)),
+                ("ends_at", &format_local_datetime(now + 90_000)),
+            ],
+        )
+        .await;
+    let id = reply.json().as_str().unwrap().to_string();
+    sqlx::query(
+        "UPDATE meetings SET starts_at = ?1, ends_at = ?2, created_at = ?1 - 86400 WHERE id = ?3",
+    )
+    .bind(starts)
+    .bind(ends)
+    .bind(&id)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    id
+}
+
+/// A small JPEG as a phone queues it (a data URL); `shade` tells two pictures apart.
+pub fn jpeg_data_url(shade: u8) -> String {
+    use base64::Engine;
+    let image =
+        image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, shade]));
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&image)
+        .unwrap();
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    )
+}
