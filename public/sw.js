@@ -30,6 +30,8 @@ const CACHED_READS = new Set([
   "/api/points_home",
   "/api/wish_wall",
   "/api/wish_detail",
+  "/api/home_overview",
+  "/api/report_communities",
 ]);
 
 importScripts("/offline.js");

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod home;
 pub mod i18n;
 pub mod meetings;
 pub mod offline;

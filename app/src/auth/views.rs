@@ -157,6 +157,8 @@ pub fn MePage() -> impl IntoView {
                     {me.community.clone().map(|c| view! { <p>{tr(Msg::Community)} "：" {c.name}</p> })}
                 </section>
                 {me.party_status.is_some().then(|| view! { <ReportCard current=me.community.clone()/> })}
+                {(me.branch().is_none() && me.orgs_with(crate::auth::authz::Role::Admin).next().is_none())
+                    .then(|| view! { <crate::orgs::views::JoinBox/> })}
                 {(!me.roles.is_empty()).then(|| view! {
                     <section class="card">
                         <h2>{tr(Msg::MyOrgs)}</h2>

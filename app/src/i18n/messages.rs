@@ -74,6 +74,22 @@ messages! {
 
     Hello => "你好", "Hello";
     HomeLead => "三会一课、积分和微心愿都在这里。", "Meetings, points and micro-wishes, all in one place.";
+    NextMeeting => "下次会议", "Next meeting";
+    NoUpcomingMeeting => "近期没有会议安排", "No meeting coming up";
+    CheckInNow => "现在签到", "Check in now";
+    Waiting => "待办", "To do";
+    NothingWaiting => "没有待办事项", "Nothing waits for you";
+    TaskToHandIn => "积分任务待提交", "Task to hand in";
+    PledgeToFinish => "认领的心愿待完成", "Pledged wish to finish";
+    PointsUnit => "分", "pts";
+    PointsWaiting => "待审批积分", "Points to approve";
+    WishesWaiting => "待审核心愿", "Wishes to review";
+    LeaveWaiting => "请假待批", "Leave to decide";
+    DueThisMonth => "本月还需召开", "Still due this month";
+    AllDueHeld => "本月应开的会议都已召开", "Every meeting due this month was held";
+    RedBranches => "下级支部三会一课", "Branches below";
+    NoRedBranches => "下级支部今年都按要求召开了会议", "Every branch below held its required meetings this year";
+    RedMonths => "未达标月份", "Months short";
     SecretaryTools => "书记工作台", "Secretary tools";
     AdminTools => "组织管理", "Organisation admin";
     Members => "党员名册", "Members";

@@ -145,7 +145,7 @@ pub mod service {
     };
     use super::super::rules::{
         compliance as judge, line_presence, normalize_reason, totals, HeldMeeting, LeaveKind,
-        LeaveStatus, MeetingKind, Presence, SheetLine, MINUTES_MAX,
+        LeaveStatus, MeetingKind, PeriodCheck, Presence, SheetLine, MINUTES_MAX,
     };
     use super::super::{
         AddMeetingPhoto, BranchYear, CheckIn, CheckinProof, CodeKey, Compliance, LeaveInfo,
@@ -959,29 +959,7 @@ pub mod service {
             .map_err(|_| AppError::Forbidden)?;
         authorize(actor, Action::ViewMembers, &path)?;
         let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
-        let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
-            "SELECT m.org_id, m.kind, m.starts_at, m.recorded_reason IS NOT NULL FROM meetings m
-             WHERE (m.org_id = ? OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?))
-               AND m.cancelled_at IS NULL AND m.starts_at <= ?",
-        )
-        .bind(branch_id)
-        .bind(branch_id)
-        .bind(now())
-        .fetch_all(pool)
-        .await?;
-        let held: Vec<HeldMeeting> = rows
-            .into_iter()
-            .filter_map(|(org_id, kind, starts_at, recorded_later)| {
-                let kind = MeetingKind::parse(&kind)?;
-                let group_id = (kind == MeetingKind::GroupMeeting).then_some(org_id);
-                Some(HeldMeeting {
-                    kind,
-                    starts_at,
-                    group_id,
-                    recorded_later,
-                })
-            })
-            .collect();
+        let held = held_meetings(pool, branch_id).await?;
         let (this_year, this_month) = crate::shell::time::shanghai_year_month(now());
         let until_month = match year.cmp(&this_year) {
             std::cmp::Ordering::Less => 12,
@@ -995,6 +973,109 @@ pub mod service {
             checks: judge(year, until_month, &held, &group_ids),
             groups,
         })
+    }
+
+    /// What turns red on the branch's calendar when this month ends unless it is held.
+    pub async fn due_this_month(pool: &SqlitePool, branch_id: &str) -> AppResult<Vec<PeriodCheck>> {
+        let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
+        let group_ids: Vec<String> = groups.into_iter().map(|g| g.id).collect();
+        let (year, month) = crate::shell::time::shanghai_year_month(now());
+        let held = held_meetings(pool, branch_id).await?;
+        Ok(super::super::rules::due_this_month(
+            year, month, &held, &group_ids,
+        ))
+    }
+
+    /// Meetings of the branch and its groups that took place (started, not cancelled).
+    async fn held_meetings(pool: &SqlitePool, branch_id: &str) -> AppResult<Vec<HeldMeeting>> {
+        let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
+            "SELECT m.org_id, m.kind, m.starts_at, m.recorded_reason IS NOT NULL FROM meetings m
+             WHERE (m.org_id = ? OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?))
+               AND m.cancelled_at IS NULL AND m.starts_at <= ?",
+        )
+        .bind(branch_id)
+        .bind(branch_id)
+        .bind(now())
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(org_id, kind, starts_at, recorded_later)| {
+                let kind = MeetingKind::parse(&kind)?;
+                let group_id = (kind == MeetingKind::GroupMeeting).then_some(org_id);
+                Some(HeldMeeting {
+                    kind,
+                    starts_at,
+                    group_id,
+                    recorded_later,
+                })
+            })
+            .collect())
+    }
+
+    /// The soonest meeting the user is expected at (or scheduled) that has not ended, and
+    /// whether its check-in window is open now.
+    pub async fn next_meeting(
+        pool: &SqlitePool,
+        user_id: &str,
+    ) -> AppResult<Option<(MeetingSummary, bool)>> {
+        let at = now();
+        let Some(next) = mine(pool, user_id)
+            .await?
+            .into_iter()
+            .filter(|m| m.ends_at > at && !m.cancelled)
+            .min_by_key(|m| m.starts_at)
+        else {
+            return Ok(None);
+        };
+        let (starts_at, ends_at, opens_before, created_at, recorded): (i64, i64, i64, i64, bool) =
+            sqlx::query_as(
+                "SELECT starts_at, ends_at, opens_before, created_at, recorded_reason IS NOT NULL
+                 FROM meetings WHERE id = ?",
+            )
+            .bind(&next.id)
+            .fetch_one(pool)
+            .await?;
+        let open = !recorded
+            && code_window(starts_at, ends_at, opens_before, created_at)
+                .contains(super::super::checkin::slot_of(at));
+        Ok(Some((next, open)))
+    }
+
+    /// Leave requests of the branch's (and its groups') meetings waiting for a decision, and
+    /// the first meeting they belong to.
+    pub async fn leave_waiting(
+        pool: &SqlitePool,
+        branch_id: &str,
+    ) -> AppResult<(i64, Option<String>)> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT l.meeting_id FROM leave_requests l JOIN meetings m ON m.id = l.meeting_id
+             WHERE l.status = 'pending' AND m.cancelled_at IS NULL
+               AND (m.org_id = ?1 OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?1))
+             ORDER BY m.starts_at",
+        )
+        .bind(branch_id)
+        .fetch_all(pool)
+        .await?;
+        Ok((rows.len() as i64, rows.into_iter().next()))
+    }
+
+    /// Leave refused for meetings still to come: (meeting title, what was asked, the
+    /// secretary's note, when decided, meeting id).
+    pub async fn leave_refused(
+        pool: &SqlitePool,
+        user_id: &str,
+    ) -> AppResult<Vec<(String, String, String, i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT m.title, l.reason, COALESCE(l.decision_note, ''), COALESCE(l.decided_at, 0), m.id
+             FROM leave_requests l JOIN meetings m ON m.id = l.meeting_id
+             WHERE l.user_id = ? AND l.status = 'refused' AND m.ends_at > ? AND m.cancelled_at IS NULL
+             ORDER BY m.starts_at",
+        )
+        .bind(user_id)
+        .bind(now())
+        .fetch_all(pool)
+        .await?)
     }
 
     pub async fn subtree_compliance(

@@ -173,6 +173,25 @@ pub fn compliance(
 
 /// Months (1–12) in which anything required fell short: the calendar paints them red.
 /// A quarter or year that fell short paints its last month.
+/// What turns red on the calendar when `month` ends, unless it is held by then: this month's
+/// monthly meetings, the quarter's at its last month, the year's in December.
+pub fn due_this_month(
+    year: i64,
+    month: u32,
+    meetings: &[HeldMeeting],
+    groups: &[String],
+) -> Vec<PeriodCheck> {
+    compliance(year, 12, meetings, groups)
+        .into_iter()
+        .filter(|c| c.short())
+        .filter(|c| match c.kind.requirement().0 {
+            Period::Month => c.period == month,
+            Period::Quarter => month.is_multiple_of(3) && c.period == month / 3,
+            Period::Year => month == 12,
+        })
+        .collect()
+}
+
 pub fn short_months(checks: &[PeriodCheck]) -> Vec<u32> {
     let mut months: Vec<u32> = checks
         .iter()
@@ -389,6 +408,36 @@ mod tests {
             group_id: group.map(str::to_string),
             recorded_later: false,
         }
+    }
+
+    #[test]
+    fn what_turns_red_when_the_month_ends() {
+        let groups = vec!["g1".to_string(), "g2".to_string()];
+        let held = vec![
+            held(MeetingKind::Committee, 6, None),
+            held(MeetingKind::GroupMeeting, 6, Some("g1")),
+            held(MeetingKind::PartyLecture, 4, None),
+        ];
+        let due = |month| {
+            due_this_month(2026, month, &held, &groups)
+                .into_iter()
+                .map(|c| (c.kind, c.group_id))
+                .collect::<Vec<_>>()
+        };
+        // June ends the second quarter: its 党员大会 is due, its 党课 was held in April.
+        assert_eq!(
+            due(6),
+            vec![
+                (MeetingKind::GeneralMeeting, None),
+                (MeetingKind::GroupMeeting, Some("g2".to_string())),
+                (MeetingKind::ThemeDay, None),
+            ]
+        );
+        // May: only the monthly ones, nothing of the quarter yet.
+        assert_eq!(due(5).len(), 4, "支委会, two 党小组会, 主题党日");
+        // December adds the year's.
+        assert!(due(12).contains(&(MeetingKind::OrgLifeMeeting, None)));
+        assert!(!due(11).contains(&(MeetingKind::OrgLifeMeeting, None)));
     }
 
     #[test]

@@ -16,6 +16,20 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+/// A box to type an invite code, for whoever has no branch yet (home and 我的).
+#[component]
+pub fn JoinBox() -> impl IntoView {
+    view! {
+        <form class="card inline-form join-box" method="get" action="/join">
+            <label for="join-code">{tr(Msg::EnterInviteCode)}</label>
+            <div class="row">
+                <input id="join-code" name="code" autocomplete="off" autocapitalize="characters"/>
+                <button type="submit">{tr(Msg::JoinBranch)}</button>
+            </div>
+        </form>
+    }
+}
+
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();

@@ -82,7 +82,7 @@ pub fn App() -> impl IntoView {
                 <main class="content">
                     <crate::offline::views::StatusStrip/>
                     <Routes fallback=pages::NotFound>
-                        <Route path=path!("/") view=pages::Home/>
+                        <Route path=path!("/") view=crate::home::views::Home/>
                         <Route path=path!("/meetings") view=crate::meetings::views::MeetingsPage/>
                         <Route path=path!("/meetings/:id") view=crate::meetings::detail::MeetingPage/>
                         <Route path=path!("/meetings/:id/code") view=crate::meetings::views::CodeScreen/>

@@ -484,26 +484,9 @@ pub mod service {
             ),
             None => (WishCounts::default(), Vec::new()),
         };
-        let mine: Vec<CardRow> = sqlx::query_as(&format!(
-            "SELECT {CARD_COLUMNS} FROM wishes w WHERE w.poster_id = ? ORDER BY w.created_at DESC LIMIT 50"
-        ))
-        .bind(&actor.user_id)
-        .fetch_all(&mut *conn)
-        .await?;
+        let mine = own_wishes(&mut conn, &actor.user_id).await?;
         let pledged = my_pledges(&mut conn, &actor.user_id).await?;
-        let to_review: i64 = if reviewed.is_empty() {
-            0
-        } else {
-            let ids: Vec<&str> = reviewed.iter().map(|(c, _)| c.id.as_str()).collect();
-            let json = serde_json::to_string(&ids).map_err(|_| AppError::Internal)?;
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM wishes WHERE status = 'pending'
-                 AND community_id IN (SELECT value FROM json_each(?))",
-            )
-            .bind(json)
-            .fetch_one(&mut *conn)
-            .await?
-        };
+        let to_review = pending_in(&mut conn, &reviewed).await?;
         let resident_here =
             !party && home.is_some() && community.as_ref().map(|c| &c.id) == home.as_ref();
         Ok(WishWall {
@@ -511,24 +494,89 @@ pub mod service {
             communities,
             counts,
             wishes,
-            mine: mine
-                .into_iter()
-                .map(|row| {
-                    let reject_reason = row.reject_reason.clone();
-                    let awaiting = row.awaiting as u32;
-                    MyWish {
-                        card: row.card(),
-                        reject_reason,
-                        awaiting,
-                    }
-                })
-                .collect(),
+            mine,
             pledged,
             can_post: resident_here || reviews_here,
             posts_for_others: reviews_here,
             to_review,
             fetched_at: now(),
         })
+    }
+
+    /// What the asker posted, newest first, with a refusal's reason and the parts that wait
+    /// for their confirmation.
+    async fn own_wishes(conn: &mut SqliteConnection, user_id: &str) -> AppResult<Vec<MyWish>> {
+        let rows: Vec<CardRow> = sqlx::query_as(&format!(
+            "SELECT {CARD_COLUMNS} FROM wishes w WHERE w.poster_id = ? ORDER BY w.created_at DESC LIMIT 50"
+        ))
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let reject_reason = row.reject_reason.clone();
+                let awaiting = row.awaiting as u32;
+                MyWish {
+                    card: row.card(),
+                    reject_reason,
+                    awaiting,
+                }
+            })
+            .collect())
+    }
+
+    /// Wishes waiting for review in the given pairings' communities.
+    async fn pending_in(
+        conn: &mut SqliteConnection,
+        reviewed: &[(NamedRef, NamedRef)],
+    ) -> AppResult<i64> {
+        if reviewed.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<&str> = reviewed.iter().map(|(c, _)| c.id.as_str()).collect();
+        let json = serde_json::to_string(&ids).map_err(|_| AppError::Internal)?;
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM wishes WHERE status = 'pending'
+             AND community_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(json)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    /// The asker's own wishes, for the home page.
+    pub async fn own_wishes_of(pool: &SqlitePool, user_id: &str) -> AppResult<Vec<MyWish>> {
+        own_wishes(&mut *pool.acquire().await?, user_id).await
+    }
+
+    /// Wishes waiting for review in the communities paired with `branch_id`, for one who
+    /// reviews there.
+    pub async fn reviews_waiting(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+    ) -> AppResult<i64> {
+        let mut conn = pool.acquire().await?;
+        let pairs: Vec<(NamedRef, NamedRef)> = reviewed_pairs(&mut conn, actor, None)
+            .await?
+            .into_iter()
+            .filter(|(_, branch)| branch.id == branch_id)
+            .collect();
+        pending_in(&mut conn, &pairs).await
+    }
+
+    /// Wishes the member pledged and has not marked done yet.
+    pub async fn pledges_to_finish(pool: &SqlitePool, user_id: &str) -> AppResult<Vec<NamedRef>> {
+        Ok(my_pledges(&mut *pool.acquire().await?, user_id)
+            .await?
+            .into_iter()
+            .filter(|p| p.status == PledgeStatus::Active)
+            .map(|p| NamedRef {
+                id: p.card.id,
+                name: p.card.title,
+            })
+            .collect())
     }
 
     async fn wall_cards(

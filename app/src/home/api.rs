@@ -1,0 +1,129 @@
+//! One answer for the home page, put together from each capability's service.
+
+use super::HomeOverview;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(endpoint = "home_overview")]
+pub async fn fetch_home() -> Result<HomeOverview, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    service::overview(&state.pool, &actor).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use super::super::{BranchDesk, HomeOverview, MemberDay, NextMeeting, Refusal, ResidentDay};
+    use crate::auth::authz::{Actor, Role};
+    use crate::auth::NamedRef;
+    use crate::error::AppResult;
+    use crate::state::now;
+    use sqlx::SqlitePool;
+
+    /// Refusals older than this no longer wait on the home page (they stay under 积分/会议).
+    const REFUSALS_SHOWN_SECS: i64 = 30 * 86_400;
+
+    pub async fn overview(pool: &SqlitePool, actor: &Actor) -> AppResult<HomeOverview> {
+        let me = crate::auth::api::service::load_me(pool, &actor.user_id).await?;
+        let member = match me.branch() {
+            Some(_) => Some(member_day(pool, &actor.user_id).await?),
+            None => None,
+        };
+        let mut desks = Vec::new();
+        for role in me.orgs_with(Role::Secretary) {
+            desks.push(desk(pool, actor, &role.org_id, &role.org_name).await?);
+        }
+        let resident = if me.party_status.is_none() {
+            Some(ResidentDay {
+                wishes: crate::wishes::api::service::own_wishes_of(pool, &actor.user_id).await?,
+            })
+        } else {
+            None
+        };
+        let red_branches = if me.orgs_with(Role::Admin).next().is_some() {
+            let year = crate::shell::time::shanghai_year_month(now()).0;
+            let years =
+                crate::meetings::api::service::subtree_compliance(pool, actor, year).await?;
+            Some(
+                years
+                    .into_iter()
+                    .filter(|y| !y.short_months.is_empty())
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(HomeOverview {
+            member,
+            desks,
+            resident,
+            red_branches,
+            fetched_at: now(),
+        })
+    }
+
+    async fn member_day(pool: &SqlitePool, user_id: &str) -> AppResult<MemberDay> {
+        let next_meeting = crate::meetings::api::service::next_meeting(pool, user_id)
+            .await?
+            .map(|(summary, checkin_open)| NextMeeting {
+                my_leave: summary.my_leave,
+                summary,
+                checkin_open,
+            });
+        let since = now() - REFUSALS_SHOWN_SECS;
+        let mut refused: Vec<Refusal> =
+            crate::points::api::service::refused_since(pool, user_id, since)
+                .await?
+                .into_iter()
+                .map(|(what, note, reason, at)| Refusal {
+                    what,
+                    note,
+                    reason,
+                    at,
+                    href: "/points".into(),
+                })
+                .collect();
+        for (title, asked, note, at, meeting) in
+            crate::meetings::api::service::leave_refused(pool, user_id).await?
+        {
+            refused.push(Refusal {
+                what: format!("请假：{title}"),
+                note: asked,
+                reason: note,
+                at,
+                href: format!("/meetings/{meeting}"),
+            });
+        }
+        refused.sort_by_key(|r| std::cmp::Reverse(r.at));
+        Ok(MemberDay {
+            next_meeting,
+            points_this_month: crate::points::api::service::month_points(pool, user_id).await?,
+            tasks: crate::points::api::service::tasks_to_hand_in(pool, user_id).await?,
+            pledges_to_finish: crate::wishes::api::service::pledges_to_finish(pool, user_id)
+                .await?,
+            refused,
+        })
+    }
+
+    async fn desk(
+        pool: &SqlitePool,
+        actor: &Actor,
+        branch_id: &str,
+        branch_name: &str,
+    ) -> AppResult<BranchDesk> {
+        let (leave_waiting, leave_meeting) =
+            crate::meetings::api::service::leave_waiting(pool, branch_id).await?;
+        Ok(BranchDesk {
+            branch: NamedRef {
+                id: branch_id.to_string(),
+                name: branch_name.to_string(),
+            },
+            points_waiting: crate::points::api::service::waiting_count(pool, branch_id).await?,
+            wishes_waiting: crate::wishes::api::service::reviews_waiting(pool, actor, branch_id)
+                .await?,
+            leave_waiting,
+            leave_meeting,
+            due_this_month: crate::meetings::api::service::due_this_month(pool, branch_id).await?,
+            groups: crate::orgs::api::service::branch_groups(pool, branch_id).await?,
+        })
+    }
+}
