@@ -9,7 +9,8 @@ mkdir -p "$DATA"
 export ZHIBU_DATA_DIR="$DATA"
 export ZHIBU_ADDRESS="127.0.0.1:${E2E_PORT:-3100}"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
-export ZHIBU_SEED_DEMO=1
+# The demo's organisation and people only: each test makes the records it looks at.
+export ZHIBU_SEED_DEMO="${ZHIBU_SEED_DEMO:-base}"
 export ZHIBU_SERVICE_WORKER=1
 export RUST_LOG="${RUST_LOG:-warn}"
 exec "$TARGET/${ZHIBU_PROFILE:-debug}/zhibu" serve

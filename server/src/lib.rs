@@ -2,6 +2,7 @@
 //! command-line tasks (migrate, seed, backup, create an admin).
 
 pub mod config;
+pub mod demo;
 pub mod seed;
 
 use app::error::AppError;

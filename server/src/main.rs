@@ -8,7 +8,7 @@ const USAGE: &str = "zhibu — 支部通 server
 USAGE:
   zhibu [serve]                 run the web app (default)
   zhibu migrate                 create or update the database and exit
-  zhibu seed-demo               add the demo organisation, members and residents
+  zhibu seed-demo               add the demo: organisation, people and a year of records
   zhibu create-admin --phone P --name N --org ORG
                                 make P an admin of the 党委 ORG (created if missing);
                                 the password is read from ZHIBU_ADMIN_PASSWORD or stdin
@@ -16,7 +16,8 @@ USAGE:
 
 Configuration: zhibu.toml (or ZHIBU_CONFIG), then DATABASE_URL, ZHIBU_ADDRESS,
 ZHIBU_DATA_DIR, ZHIBU_SECURE_COOKIES, ZHIBU_ALLOWED_ORIGINS, ZHIBU_LOG_JSON.
-ZHIBU_SEED_DEMO=1 seeds the demo data when serving.";
+ZHIBU_SEED_DEMO=1 seeds the demo (a branch's year, today's meeting open) when serving
+into an empty database; ZHIBU_SEED_DEMO=base only its organisation and people.";
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -80,11 +81,28 @@ async fn open(config: &Config) -> Result<sqlx::SqlitePool, BoxError> {
 
 async fn seed_demo(config: &Config) -> Result<(), BoxError> {
     let pool = open(config).await?;
-    print_seed(seed::seed_demo(&pool).await?);
+    seed_lived_in(&pool, config).await
+}
+
+/// The demo organisation with a year of its life, and today's meeting open for check-in;
+/// a database with accounts of its own is left alone.
+async fn seed_lived_in(pool: &sqlx::SqlitePool, config: &Config) -> Result<(), BoxError> {
+    let report = seed::seed_demo(pool).await?;
+    let uploads = config.data_dir.join("uploads");
+    if report.created {
+        server::demo::seed_history(pool, &uploads).await?;
+    } else if !report.refused {
+        server::demo::live_meeting(pool).await?;
+    }
+    print_seed(report);
     Ok(())
 }
 
 fn print_seed(report: seed::SeedReport) {
+    if report.refused {
+        println!("the database already holds accounts of its own: the demo is not added");
+        return;
+    }
     if !report.created {
         println!("demo data already present; passwords were printed when it was created");
         return;
@@ -100,8 +118,11 @@ fn print_seed(report: seed::SeedReport) {
 
 async fn serve(config: Config) -> Result<(), BoxError> {
     let pool = open(&config).await?;
-    if std::env::var("ZHIBU_SEED_DEMO").is_ok_and(|v| v == "1") {
-        print_seed(seed::seed_demo(&pool).await?);
+    // "1": the lived-in demo; "base": its people only, for the browser tests.
+    match std::env::var("ZHIBU_SEED_DEMO").as_deref() {
+        Ok("1") => seed_lived_in(&pool, &config).await?,
+        Ok("base") => print_seed(seed::seed_demo(&pool).await?),
+        _ => {}
     }
     let state = AppState {
         leptos_options: leptos_options(&config),

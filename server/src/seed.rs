@@ -23,6 +23,8 @@ const GIVEN: &[&str] = &[
 
 pub struct SeedReport {
     pub created: bool,
+    /// The database holds accounts of its own: the demo is never added to real data.
+    pub refused: bool,
     pub accounts: Vec<(String, String, String)>,
 }
 
@@ -77,6 +79,17 @@ pub async fn seed_demo(
     if exists.is_some() {
         return Ok(SeedReport {
             created: false,
+            refused: false,
+            accounts: Vec::new(),
+        });
+    }
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await?;
+    if users > 0 {
+        return Ok(SeedReport {
+            created: false,
+            refused: true,
             accounts: Vec::new(),
         });
     }
@@ -185,6 +198,7 @@ pub async fn seed_demo(
     demo_wishes(pool, &xingfu, &branch1, &residents).await?;
     Ok(SeedReport {
         created: true,
+        refused: false,
         accounts,
     })
 }

@@ -336,17 +336,19 @@ pub mod service {
         pub source_id: Option<&'a str>,
         pub award_key: Option<String>,
         pub created_by: Option<&'a str>,
+        /// When it is given: the entry's time, and the cap period it counts in.
+        pub at: i64,
     }
 
-    /// Writes an entry under `rule` (its cap enforced now, against what the member already
-    /// has under it this month or year). Returns the points given; nothing is written when
+    /// Writes an entry under `rule` (its cap enforced at `award.at`, against what the member
+    /// already has under it that month or year). Returns the points given; nothing is written when
     /// the cap leaves nothing, or when `award_key` was awarded before.
     async fn award(
         conn: &mut SqliteConnection,
         rule: Option<&RuleRow>,
         award: Award<'_>,
     ) -> AppResult<i64> {
-        let at = now();
+        let at = award.at;
         let points = match rule.and_then(RuleRow::cap) {
             Some((period, cap)) => {
                 let (start, end) = period.range(at);
@@ -436,7 +438,16 @@ pub mod service {
     /// Attendance points of a finished meeting, given once per member and source (the key
     /// makes a replay or a second timer harmless).
     pub async fn award_meeting(conn: &mut SqliteConnection, meeting_id: &str) -> AppResult<()> {
-        award_lines(conn, meeting_id, None).await
+        award_lines(conn, meeting_id, None, now()).await
+    }
+
+    /// The same as given at `at` (the demo's year of meetings, each paid when it ended).
+    pub async fn award_meeting_at(
+        conn: &mut SqliteConnection,
+        meeting_id: &str,
+        at: i64,
+    ) -> AppResult<()> {
+        award_lines(conn, meeting_id, None, at).await
     }
 
     /// A check-in that counted after the meeting's points were given (an offline room
@@ -448,7 +459,7 @@ pub mod service {
         user_id: &str,
     ) -> AppResult<()> {
         absence_excused(conn, meeting_id, user_id, "离线签到已同步").await?;
-        award_lines(conn, meeting_id, Some(user_id)).await
+        award_lines(conn, meeting_id, Some(user_id), now()).await
     }
 
     /// The attendance points of the meeting's expected members, or of one of them.
@@ -456,6 +467,7 @@ pub mod service {
         conn: &mut SqliteConnection,
         meeting_id: &str,
         only: Option<&str>,
+        at: i64,
     ) -> AppResult<()> {
         let (branch, kind) = meeting_branch(conn, meeting_id).await?;
         let lines: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
@@ -498,6 +510,7 @@ pub mod service {
                         source_id: Some(meeting_id),
                         award_key: Some(format!("meeting:{meeting_id}:{user_id}:{}", source.key())),
                         created_by: None,
+                        at,
                     },
                 )
                 .await?;
@@ -583,6 +596,7 @@ pub mod service {
                 source_id: Some(wish_id),
                 award_key: Some(format!("wish:{wish_id}:{user_id}")),
                 created_by: None,
+                at: now(),
             },
         )
         .await
@@ -918,6 +932,7 @@ pub mod service {
                     source_id: Some(&item.id),
                     award_key: Some(format!("{}:{}", item.kind, item.id)),
                     created_by: Some(&actor.user_id),
+                    at: now(),
                 },
             )
             .await?;
