@@ -397,6 +397,7 @@ messages! {
     PointRules => "积分规则", "Points rules";
     PeriodFrom => "开始日期（空：今年）", "From (empty: this year)";
     PeriodTo => "结束日期", "To";
+    ExportLedger => "导出积分明细", "Export the ledger";
     ApproveFewer => "核减后批准", "Approve fewer";
     PointsGiven => "核定积分", "Points given";
     ShowRanking => "显示积分排名（只显示前十名和本人位置）", "Show rankings (top ten and one's own place only)";

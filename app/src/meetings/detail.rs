@@ -66,6 +66,7 @@ pub fn MeetingPage() -> impl IntoView {
         cancel,
         edit,
         minutes,
+        row: RwSignal::new(None),
     };
     view! {
         <PageHeader title=Msg::MeetingDetails back="/meetings"/>
@@ -93,6 +94,8 @@ struct Actions {
     cancel: ServerAction<CancelMeeting>,
     edit: ServerAction<EditMeeting>,
     minutes: ServerAction<SaveMinutes>,
+    /// The member whose line a decision or 补录 was last sent for: its error shows there.
+    row: RwSignal<Option<String>>,
 }
 
 fn meeting_view(d: MeetingDetail, actions: Actions) -> impl IntoView {
@@ -271,8 +274,6 @@ fn sheet_view(
             </div>
             {quorum}
             {(!sheet.frozen).then(|| view! { <p class="hint">{tr(Msg::SheetLiveNote)}</p> })}
-            {action_error(actions.decide.value())}
-            {action_error(actions.correct.value())}
             <ul class="plain sheet-rows">
                 {sheet.rows.iter().map(|row| {
                     let namesake = sheet.rows.iter().filter(|r| r.name == row.name).count() > 1;
@@ -333,6 +334,16 @@ fn sheet_row(
         row.user_id.clone(),
         row.user_id.clone(),
     );
+    let this_row = StoredValue::new(row.user_id.clone());
+    let acting = move |_| actions.row.set(Some(this_row.get_value()));
+    let errors_here = move || {
+        (actions.row.get().as_deref() == Some(this_row.get_value().as_str())).then(|| {
+            view! {
+                {action_error(actions.decide.value())}
+                {action_error(actions.correct.value())}
+            }
+        })
+    };
     view! {
         <li data-user=row.user_id.clone() data-presence=row.presence.map(|p| p.as_str()).unwrap_or("awaiting")>
             <div class="member-head">
@@ -351,7 +362,7 @@ fn sheet_row(
             })}
             {pending_leave.then(|| view! {
                 <div class="row wrap decide">
-                    <ActionForm action=actions.decide attr:class="inline-form">
+                    <ActionForm action=actions.decide attr:class="inline-form" on:submit=acting>
                         <input type="hidden" name="meeting_id" value=m1/>
                         <input type="hidden" name="user_id" value=u1/>
                         <input type="hidden" name="decision" value="approve"/>
@@ -360,7 +371,7 @@ fn sheet_row(
                     </ActionForm>
                     <details>
                         <summary class="chip danger">{tr(Msg::Refuse)}</summary>
-                        <ActionForm action=actions.decide>
+                        <ActionForm action=actions.decide on:submit=acting>
                             <input type="hidden" name="meeting_id" value=m2/>
                             <input type="hidden" name="user_id" value=u2/>
                             <input type="hidden" name="decision" value="refuse"/>
@@ -373,7 +384,7 @@ fn sheet_row(
             {correctable.then(|| view! {
                 <details class="correct">
                     <summary class="chip">{tr(Msg::Correct)}</summary>
-                    <ActionForm action=actions.correct>
+                    <ActionForm action=actions.correct on:submit=acting>
                         <input type="hidden" name="meeting_id" value=m3/>
                         <input type="hidden" name="user_id" value=u3/>
                         <label>{tr(Msg::CorrectionReason)}<input name="reason" maxlength="200"/></label>
@@ -382,6 +393,7 @@ fn sheet_row(
                     </ActionForm>
                 </details>
             })}
+            {errors_here}
         </li>
     }
 }

@@ -398,6 +398,8 @@ pub fn ApprovalsPage() -> impl IntoView {
     let reject = ServerAction::<RejectPoints>::new();
     let publish = ServerAction::<PublishTask>::new();
     let selected = RwSignal::new(Vec::<String>::new());
+    // The item a refusal was last sent for: its error shows there, not at the top.
+    let refusing = RwSignal::new(None::<String>);
     let queue = Resource::new(
         move || {
             (
@@ -422,13 +424,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                     <button type="button" class="chip" class:active=move || !oldest_first.get() on:click=move |_| oldest_first.set(false)>{tr(Msg::NewestFirst)}</button>
                     <button type="button" class="chip" class:active=move || oldest_first.get() on:click=move |_| oldest_first.set(true)>{tr(Msg::OldestFirst)}</button>
                 </div>
-                <form method="get" class="row wrap csv-form" action=move || format!("/branch/{}/points.csv", branch.get())>
-                    <input type="date" name="from" aria-label=move || tr(Msg::PeriodFrom)()/>
-                    <input type="date" name="to" aria-label=move || tr(Msg::PeriodTo)()/>
-                    <button type="submit" class="chip">{tr(Msg::ExportCsv)}</button>
-                </form>
                 {action_error(approve.value())}
-                {action_error(reject.value())}
                 <Transition fallback=Loading>
                     {move || queue.get().map(|result| match result {
                         Err(error) => view! { <ErrorNote error/> }.into_any(),
@@ -444,12 +440,22 @@ pub fn ApprovalsPage() -> impl IntoView {
                                     </button>
                                 </div>
                                 <ul class="plain queue">
-                                    {items.into_iter().map(|item| queue_item(item, selected, approve, reject)).collect_view()}
+                                    {items.into_iter().map(|item| queue_item(item, selected, approve, reject, refusing)).collect_view()}
                                 </ul>
                             }.into_any()
                         }
                     })}
                 </Transition>
+            </section>
+            <section class="card">
+                <h3>{tr(Msg::ExportLedger)}</h3>
+                <form method="get" class="csv-form" action=move || format!("/branch/{}/points.csv", branch.get())>
+                    <div class="row wrap">
+                        <label>{tr(Msg::PeriodFrom)}<input type="date" name="from"/></label>
+                        <label>{tr(Msg::PeriodTo)}<input type="date" name="to"/></label>
+                    </div>
+                    <button type="submit" class="chip">{tr(Msg::ExportCsv)}</button>
+                </form>
             </section>
             <details class="card">
                 <summary>{tr(Msg::PublishTask)}</summary>
@@ -474,8 +480,31 @@ fn queue_item(
     selected: RwSignal<Vec<String>>,
     approve: ServerAction<ApprovePoints>,
     reject: ServerAction<RejectPoints>,
+    refusing: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let key = StoredValue::new(item.key.clone());
+    let reason = RwSignal::new(String::new());
+    let missing_reason = RwSignal::new(false);
+    let refuse = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = reason.get_untracked().trim().to_string();
+        missing_reason.set(text.is_empty());
+        if text.is_empty() {
+            return;
+        }
+        refusing.set(Some(key.get_value()));
+        reject.dispatch(RejectPoints {
+            key: key.get_value(),
+            reason: text,
+        });
+    };
+    let error_here = move || {
+        (refusing.get().as_deref() == Some(key.get_value().as_str()))
+            .then(|| reject.value().get().and_then(|r| r.err()))
+            .flatten()
+            .or_else(|| missing_reason.get().then_some(AppError::ReasonRequired))
+            .map(|error| view! { <ErrorNote error/> })
+    };
     let fewer = RwSignal::new(item.points.to_string());
     let toggle = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
@@ -520,11 +549,14 @@ fn queue_item(
                 </details>
                 <details>
                     <summary class="chip danger">{tr(Msg::Refuse)}</summary>
-                    <ActionForm action=reject>
-                        <input type="hidden" name="key" value=key.get_value()/>
-                        <label>{tr(Msg::RejectReason)}<input name="reason"/></label>
+                    <form on:submit=refuse>
+                        <label>{tr(Msg::RejectReason)}
+                            <input name="reason" maxlength="200" prop:value=move || reason.get()
+                                on:input=move |ev| reason.set(event_target_value(&ev))/>
+                        </label>
+                        {error_here}
                         <button type="submit" class="secondary">{tr(Msg::Refuse)}</button>
-                    </ActionForm>
+                    </form>
                 </details>
             </div>
         </li>

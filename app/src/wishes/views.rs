@@ -511,14 +511,38 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
         #[cfg(not(feature = "hydrate"))]
         let _ = community;
     };
+    // Each error beside the field it is about; the rest above the button.
+    let field_of = |error: &AppError| -> Option<&'static str> {
+        Some(match error {
+            AppError::WishTitle => "title",
+            AppError::WishStory => "story",
+            AppError::WishCategory => "category",
+            AppError::WishNeededBy => "needed_by",
+            AppError::WishTarget | AppError::WishUnit => "target",
+            AppError::WishAddress => "address",
+            AppError::NameRequired | AppError::NameTooLong => "on_behalf_of",
+            AppError::PhoneRequired | AppError::PhoneInvalid => "contact_phone",
+            _ => return None,
+        })
+    };
+    let error_at = move |name: &'static str| {
+        move || {
+            error
+                .get()
+                .filter(|e| field_of(e) == Some(name))
+                .map(|error| view! { <ErrorNote error/> })
+        }
+    };
     let text = move |label: Msg,
                      signal: RwSignal<String>,
                      name: &'static str,
-                     kind: &'static str| {
+                     kind: &'static str,
+                     max: usize| {
         view! {
             <label>{tr(label)}
-                <input type=kind name=name prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/>
+                <input type=kind name=name maxlength=max prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/>
             </label>
+            {error_at(name)}
         }
     };
     view! {
@@ -532,13 +556,14 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
             {move || state.open.get().then(|| view! {
             <form on:submit=submit>
                 {for_others.then(|| view! {
-                    {text(Msg::ResidentName, state.on_behalf_of, "on_behalf_of", "text")}
-                    {text(Msg::ResidentPhone, state.phone, "contact_phone", "tel")}
+                    {text(Msg::ResidentName, state.on_behalf_of, "on_behalf_of", "text", crate::auth::rules::NAME_MAX)}
+                    {text(Msg::ResidentPhone, state.phone, "contact_phone", "tel", 11)}
                 })}
-                {text(Msg::WishTitle, state.title, "title", "text")}
+                {text(Msg::WishTitle, state.title, "title", "text", super::rules::TITLE_MAX)}
                 <label>{tr(Msg::WishStory)}
-                    <textarea name="story" rows="4" prop:value=move || state.story.get() on:input=move |ev| state.story.set(event_target_value(&ev))></textarea>
+                    <textarea name="story" rows="4" maxlength=super::rules::STORY_MAX prop:value=move || state.story.get() on:input=move |ev| state.story.set(event_target_value(&ev))></textarea>
                 </label>
+                {error_at("story")}
                 <label>{tr(Msg::WishCategory)}
                     <select name="category" on:change=move |ev| state.category.set(event_target_value(&ev))>
                         {WishCategory::ALL.into_iter().map(|c| view! {
@@ -546,20 +571,21 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
                         }).collect_view()}
                     </select>
                 </label>
-                {text(Msg::NeededBy, state.needed_by, "needed_by", "date")}
+                {error_at("category")}
+                {text(Msg::NeededBy, state.needed_by, "needed_by", "date", 10)}
                 <fieldset class="crowd">
                     <legend>{tr(Msg::CrowdfundingOptional)}</legend>
                     <div class="row">
-                        {text(Msg::CrowdTarget, state.target, "target", "number")}
-                        {text(Msg::CrowdUnit, state.unit, "unit", "text")}
+                        {text(Msg::CrowdTarget, state.target, "target", "number", 5)}
+                        {text(Msg::CrowdUnit, state.unit, "unit", "text", super::rules::UNIT_MAX)}
                     </div>
                 </fieldset>
-                {text(Msg::ContactAddress, state.address, "address", "text")}
+                {text(Msg::ContactAddress, state.address, "address", "text", super::rules::ADDRESS_MAX)}
                 <p class="muted">{tr(Msg::ContactPrivate)}</p>
                 <label>{tr(Msg::WishPhotos)}<input type="file" accept="image/*" multiple name="photos"
                     on:change=move |ev| state.photos.keep(POST_PHOTOS, &ev)/></label>
                 {state.photos.view(POST_PHOTOS.to_string())}
-                {move || error.get().map(|error| view! { <ErrorNote error/> })}
+                {move || error.get().filter(|e| field_of(e).is_none()).map(|error| view! { <ErrorNote error/> })}
                 {move || state.sent.get().then(|| view! { <p class="ok" role="status">{tr(Msg::WishQueued)}</p> })}
                 <button type="submit">{tr(Msg::PostWishSubmit)}</button>
             </form>
