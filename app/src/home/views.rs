@@ -82,9 +82,10 @@ fn Today(me: Me) -> impl IntoView {
 }
 
 fn sections(home: HomeOverview) -> impl IntoView {
+    // A secretary's queues first: that is their day's work.
     view! {
-        {home.member.map(member_view)}
         {home.desks.into_iter().map(desk_view).collect_view()}
+        {home.member.map(member_view)}
         {home.resident.map(resident_view)}
         {home.red_branches.map(|branches| view! {
             <section class="card red-branches">
