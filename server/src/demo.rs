@@ -206,6 +206,17 @@ fn plan(branch: &Branch, year: i64, month: u32) -> Vec<Planned> {
     plan
 }
 
+/// Whether the demo's year is there (a start that failed half-way comes back for it).
+pub async fn has_history(pool: &SqlitePool) -> Result<bool, BoxError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM meetings m JOIN orgs o ON o.id = m.org_id
+         WHERE o.name = '幸福里社区第一党支部' AND m.frozen_at IS NOT NULL LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Adds the lived-in year to a freshly seeded demo (see [`crate::seed::seed_demo`]).
 pub async fn seed_history(pool: &SqlitePool, uploads: &Path) -> Result<(), BoxError> {
     let first = branch(pool, "幸福里社区第一党支部").await?;
@@ -633,11 +644,12 @@ async fn ledger(
             "INSERT INTO point_entries (id, branch_id, user_id, points, rule_id, title, category, source_kind,
                  source_id, reverses, reason, created_by, created_at)
              SELECT ?, branch_id, user_id, -points, rule_id, title, category, 'correction', source_id, id,
-                 '当天公出，支委会核实后撤销扣分', ?, created_at + 86400
+                 '当天公出，支委会核实后撤销扣分', ?, MIN(created_at + 86400, ?)
              FROM point_entries WHERE id = ?",
         )
         .bind(new_id())
         .bind(&branch.secretary)
+        .bind(at)
         .bind(&entry_id)
         .execute(&mut *conn)
         .await?;
@@ -686,7 +698,7 @@ async fn leave_for_what_comes(
     branch: &Branch,
 ) -> Result<(), BoxError> {
     let next: Option<(String, i64)> = sqlx::query_as(
-        "SELECT id, starts_at FROM meetings WHERE org_id = ? AND starts_at > ? AND audience = 'members'
+        "SELECT id, starts_at FROM meetings WHERE org_id = ? AND starts_at > ? AND kind = 'theme_day'
          ORDER BY starts_at LIMIT 1",
     )
     .bind(&branch.id)
@@ -996,22 +1008,24 @@ async fn proof_photo(
 }
 
 /// Today's 主题党日 with its check-in open, so a visitor can show the code and check in at
-/// once. Made again on a later day the demo is started.
+/// once: made when no meeting of the branch has its check-in open now, once a day (a later
+/// start the same day finds the day's meeting, over or not, and adds none).
 pub async fn live_meeting(pool: &SqlitePool) -> Result<(), BoxError> {
     let first = branch(pool, "幸福里社区第一党支部").await?;
     let at = now();
     let month = shanghai_year_month(at).1;
     let day = app::shell::time::format_date(at);
-    let today: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM meetings WHERE org_id = ? AND kind = 'theme_day' AND ends_at > ? AND starts_at < ? + 86400
-         AND cancelled_at IS NULL LIMIT 1",
+    let marker = format!("%（{day}）%");
+    let open_or_made_today: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM meetings WHERE org_id = ?1 AND cancelled_at IS NULL
+           AND ((starts_at - opens_before <= ?2 AND ?2 < ends_at) OR title LIKE ?3) LIMIT 1",
     )
     .bind(&first.id)
     .bind(at)
-    .bind(at)
+    .bind(&marker)
     .fetch_optional(pool)
     .await?;
-    if today.is_some() {
+    if open_or_made_today.is_some() {
         return Ok(());
     }
     let starts = at / 60 * 60 - 10 * 60;

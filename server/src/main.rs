@@ -89,9 +89,10 @@ async fn seed_demo(config: &Config) -> Result<(), BoxError> {
 async fn seed_lived_in(pool: &sqlx::SqlitePool, config: &Config) -> Result<(), BoxError> {
     let report = seed::seed_demo(pool).await?;
     let uploads = config.data_dir.join("uploads");
-    if report.created {
-        server::demo::seed_history(pool, &uploads).await?;
-    } else if !report.refused {
+    if !report.refused {
+        if !server::demo::has_history(pool).await? {
+            server::demo::seed_history(pool, &uploads).await?;
+        }
         server::demo::live_meeting(pool).await?;
     }
     print_seed(report);

@@ -25,7 +25,7 @@ pub mod service {
     pub async fn overview(pool: &SqlitePool, actor: &Actor) -> AppResult<HomeOverview> {
         let me = crate::auth::api::service::load_me(pool, &actor.user_id).await?;
         let member = match me.branch() {
-            Some(_) => Some(member_day(pool, &actor.user_id).await?),
+            Some(branch) => Some(member_day(pool, &actor.user_id, &branch.org_id).await?),
             None => None,
         };
         let mut desks = Vec::new();
@@ -61,27 +61,30 @@ pub mod service {
         })
     }
 
-    async fn member_day(pool: &SqlitePool, user_id: &str) -> AppResult<MemberDay> {
+    async fn member_day(pool: &SqlitePool, user_id: &str, branch_id: &str) -> AppResult<MemberDay> {
+        use crate::points::api::service as points;
         let next_meeting = crate::meetings::api::service::next_meeting(pool, user_id)
             .await?
-            .map(|(summary, checkin_open)| NextMeeting {
-                my_leave: summary.my_leave,
-                summary,
-                checkin_open,
-            });
+            .map(
+                |(summary, checkin_opens_at, checkin_closes_at)| NextMeeting {
+                    my_leave: summary.my_leave,
+                    summary,
+                    checkin_opens_at,
+                    checkin_closes_at,
+                },
+            );
         let since = now() - REFUSALS_SHOWN_SECS;
-        let mut refused: Vec<Refusal> =
-            crate::points::api::service::refused_since(pool, user_id, since)
-                .await?
-                .into_iter()
-                .map(|(what, note, reason, at)| Refusal {
-                    what,
-                    note,
-                    reason,
-                    at,
-                    href: "/points".into(),
-                })
-                .collect();
+        let mut refused: Vec<Refusal> = points::refused_since(pool, user_id, branch_id, since)
+            .await?
+            .into_iter()
+            .map(|(what, note, reason, at)| Refusal {
+                what,
+                note,
+                reason,
+                at,
+                href: "/points".into(),
+            })
+            .collect();
         for (title, asked, note, at, meeting) in
             crate::meetings::api::service::leave_refused(pool, user_id).await?
         {
@@ -96,8 +99,8 @@ pub mod service {
         refused.sort_by_key(|r| std::cmp::Reverse(r.at));
         Ok(MemberDay {
             next_meeting,
-            points_this_month: crate::points::api::service::month_points(pool, user_id).await?,
-            tasks: crate::points::api::service::tasks_to_hand_in(pool, user_id).await?,
+            points_this_month: points::month_points(pool, user_id, branch_id).await?,
+            tasks: points::tasks_to_hand_in(pool, user_id, branch_id).await?,
             pledges_to_finish: crate::wishes::api::service::pledges_to_finish(pool, user_id)
                 .await?,
             refused,
@@ -111,13 +114,18 @@ pub mod service {
         branch_name: &str,
     ) -> AppResult<BranchDesk> {
         let (leave_waiting, leave_meeting) =
-            crate::meetings::api::service::leave_waiting(pool, branch_id).await?;
+            crate::meetings::api::service::leave_waiting(pool, branch_id, &actor.user_id).await?;
         Ok(BranchDesk {
             branch: NamedRef {
                 id: branch_id.to_string(),
                 name: branch_name.to_string(),
             },
-            points_waiting: crate::points::api::service::waiting_count(pool, branch_id).await?,
+            points_waiting: crate::points::api::service::waiting_count(
+                pool,
+                branch_id,
+                &actor.user_id,
+            )
+            .await?,
             wishes_waiting: crate::wishes::api::service::reviews_waiting(pool, actor, branch_id)
                 .await?,
             leave_waiting,

@@ -38,8 +38,11 @@ pub struct MemberDay {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextMeeting {
     pub summary: MeetingSummary,
-    /// Its check-in window is open now: the button shows.
-    pub checkin_open: bool,
+    /// When its check-in opens and closes (server time; both 0 for one recorded afterwards):
+    /// the page shows the button while the phone's corrected clock is between them, also
+    /// from a copy read with no signal.
+    pub checkin_opens_at: i64,
+    pub checkin_closes_at: i64,
     pub my_leave: Option<LeaveStatus>,
 }
 

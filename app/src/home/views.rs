@@ -54,7 +54,6 @@ fn Today(me: Me) -> impl IntoView {
             .or_else(|| me.community.clone().map(|c| c.name))
     });
     view! {
-        <Freshness fetched_at=me.fetched_at/>
         <div class="card greeting">
             <p class="hello">{tr(Msg::Hello)} "，" {me.name.clone()}</p>
             {match place {
@@ -84,6 +83,7 @@ fn Today(me: Me) -> impl IntoView {
 fn sections(home: HomeOverview) -> impl IntoView {
     // A secretary's queues first: that is their day's work.
     view! {
+        <Freshness fetched_at=home.fetched_at/>
         {home.desks.into_iter().map(desk_view).collect_view()}
         {home.member.map(member_view)}
         {home.resident.map(resident_view)}
@@ -161,6 +161,27 @@ fn next_meeting_view(next: NextMeeting) -> impl IntoView {
         view! { <span class=class>{tr(msg)}</span> }
     });
     let present = m.my_presence.is_some_and(|p| p.is_present());
+    let (opens, closes) = (next.checkin_opens_at, next.checkin_closes_at);
+    // The server's time as this phone knows it, ticking: the button comes when the window
+    // opens, also on a copy of the page read with no signal. Only in the browser, so the
+    // page the server rendered hydrates as it is.
+    let clock = RwSignal::new(None::<i64>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_none() {
+            use crate::offline::client::server_now;
+            clock.set(Some(server_now()));
+            let _ = set_interval_with_handle(
+                move || clock.set(Some(server_now())),
+                std::time::Duration::from_secs(15),
+            );
+        }
+    });
+    let open = move || {
+        clock
+            .get()
+            .is_some_and(|t| opens > 0 && (opens..closes).contains(&t))
+    };
     view! {
         <A href=page attr:class="meeting-link" attr:data-meeting=m.id.clone()>
             <div class="member-head">
@@ -172,10 +193,12 @@ fn next_meeting_view(next: NextMeeting) -> impl IntoView {
         </A>
         {if present {
             view! { <p class="ok checked-in">{tr(Msg::CheckedIn)}</p> }.into_any()
-        } else if next.checkin_open {
-            view! { <A href=checkin attr:class="button wide checkin-now">{tr(Msg::CheckInNow)}</A> }.into_any()
         } else {
-            ().into_any()
+            view! {
+                {move || open().then(|| view! {
+                    <A href=checkin.clone() attr:class="button wide checkin-now">{tr(Msg::CheckInNow)}</A>
+                })}
+            }.into_any()
         }}
     }
 }

@@ -960,12 +960,7 @@ pub mod service {
         authorize(actor, Action::ViewMembers, &path)?;
         let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
         let held = held_meetings(pool, branch_id).await?;
-        let (this_year, this_month) = crate::shell::time::shanghai_year_month(now());
-        let until_month = match year.cmp(&this_year) {
-            std::cmp::Ordering::Less => 12,
-            std::cmp::Ordering::Equal => this_month - 1,
-            std::cmp::Ordering::Greater => 0,
-        };
+        let until_month = judged_until(year);
         let group_ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
         Ok(Compliance {
             year,
@@ -973,6 +968,16 @@ pub mod service {
             checks: judge(year, until_month, &held, &group_ids),
             groups,
         })
+    }
+
+    /// The last month of `year` that is over (and so judged).
+    fn judged_until(year: i64) -> u32 {
+        let (this_year, this_month) = crate::shell::time::shanghai_year_month(now());
+        match year.cmp(&this_year) {
+            std::cmp::Ordering::Less => 12,
+            std::cmp::Ordering::Equal => this_month - 1,
+            std::cmp::Ordering::Greater => 0,
+        }
     }
 
     /// What turns red on the branch's calendar when this month ends unless it is held.
@@ -1013,33 +1018,88 @@ pub mod service {
             .collect())
     }
 
-    /// The soonest meeting the user is expected at (or scheduled) that has not ended, and
-    /// whether its check-in window is open now.
+    /// The meeting a member's home leads to: of the meetings they are expected at that
+    /// have not ended, one whose check-in is open and where they are not yet recorded, else
+    /// the soonest. With the times its check-in window opens and closes.
     pub async fn next_meeting(
         pool: &SqlitePool,
         user_id: &str,
-    ) -> AppResult<Option<(MeetingSummary, bool)>> {
+    ) -> AppResult<Option<(MeetingSummary, i64, i64)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: String,
+            org_id: String,
+            kind: String,
+            title: String,
+            place: String,
+            starts_at: i64,
+            ends_at: i64,
+            opens_before: i64,
+            created_at: i64,
+            recorded: bool,
+            presence: Option<String>,
+            leave_status: Option<String>,
+        }
         let at = now();
-        let Some(next) = mine(pool, user_id)
-            .await?
-            .into_iter()
-            .filter(|m| m.ends_at > at && !m.cancelled)
-            .min_by_key(|m| m.starts_at)
-        else {
-            return Ok(None);
-        };
-        let (starts_at, ends_at, opens_before, created_at, recorded): (i64, i64, i64, i64, bool) =
-            sqlx::query_as(
-                "SELECT starts_at, ends_at, opens_before, created_at, recorded_reason IS NOT NULL
-                 FROM meetings WHERE id = ?",
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT m.id, m.org_id, m.kind, m.title, m.place, m.starts_at, m.ends_at, m.opens_before,
+                    m.created_at, m.recorded_reason IS NOT NULL AS recorded, a.presence,
+                    l.status AS leave_status
+             FROM meetings m
+             LEFT JOIN attendance a ON a.meeting_id = m.id AND a.user_id = ?1
+             LEFT JOIN leave_requests l ON l.meeting_id = m.id AND l.user_id = ?1
+             WHERE m.ends_at > ?2 AND m.cancelled_at IS NULL
+               AND CASE WHEN m.frozen_at IS NOT NULL
+                     THEN EXISTS (SELECT 1 FROM meeting_expected e WHERE e.meeting_id = m.id AND e.user_id = ?1)
+                     ELSE m.org_id IN (SELECT org_id FROM memberships WHERE user_id = ?1 AND role =
+                            CASE m.audience WHEN 'committee' THEN 'secretary' ELSE 'member' END)
+                   END
+             ORDER BY m.starts_at LIMIT 20",
+        )
+        .bind(user_id)
+        .bind(at)
+        .fetch_all(pool)
+        .await?;
+        let slot = super::super::checkin::slot_of(at);
+        let window = |r: &Row| {
+            let w = code_window(r.starts_at, r.ends_at, r.opens_before, r.created_at);
+            (
+                super::super::checkin::slot_start(w.first_slot),
+                super::super::checkin::slot_start(w.last_slot + 1),
             )
-            .bind(&next.id)
-            .fetch_one(pool)
-            .await?;
-        let open = !recorded
-            && code_window(starts_at, ends_at, opens_before, created_at)
-                .contains(super::super::checkin::slot_of(at));
-        Ok(Some((next, open)))
+        };
+        let open_for_me = |r: &Row| {
+            !r.recorded
+                && r.presence.is_none()
+                && code_window(r.starts_at, r.ends_at, r.opens_before, r.created_at).contains(slot)
+        };
+        let chosen = rows
+            .iter()
+            .position(open_for_me)
+            .or((!rows.is_empty()).then_some(0));
+        Ok(chosen.map(|index| {
+            let r = &rows[index];
+            let (opens, closes) = if r.recorded { (0, 0) } else { window(r) };
+            let my_leave = r.leave_status.as_deref().and_then(LeaveStatus::parse);
+            let summary = MeetingSummary {
+                id: r.id.clone(),
+                org_id: r.org_id.clone(),
+                kind: MeetingKind::parse(&r.kind).unwrap_or(MeetingKind::ThemeDay),
+                title: r.title.clone(),
+                place: r.place.clone(),
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                cancelled: false,
+                recorded_later: r.recorded,
+                my_presence: line_presence(
+                    r.presence.as_deref().and_then(Presence::parse),
+                    my_leave,
+                    false,
+                ),
+                my_leave,
+            };
+            (summary, opens, closes)
+        }))
     }
 
     /// Leave requests of the branch's (and its groups') meetings waiting for a decision, and
@@ -1047,14 +1107,17 @@ pub mod service {
     pub async fn leave_waiting(
         pool: &SqlitePool,
         branch_id: &str,
+        decider: &str,
     ) -> AppResult<(i64, Option<String>)> {
+        // The decider's own request is another's to decide: it does not wait for them.
         let rows: Vec<String> = sqlx::query_scalar(
             "SELECT l.meeting_id FROM leave_requests l JOIN meetings m ON m.id = l.meeting_id
-             WHERE l.status = 'pending' AND m.cancelled_at IS NULL
+             WHERE l.status = 'pending' AND m.cancelled_at IS NULL AND l.user_id <> ?2
                AND (m.org_id = ?1 OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?1))
              ORDER BY m.starts_at",
         )
         .bind(branch_id)
+        .bind(decider)
         .fetch_all(pool)
         .await?;
         Ok((rows.len() as i64, rows.into_iter().next()))
@@ -1092,33 +1155,72 @@ pub mod service {
         if roots.is_empty() {
             return Err(AppError::Forbidden);
         }
-        let mut years = Vec::new();
-        for root in roots {
-            let branches: Vec<(String, String)> = sqlx::query_as(
-                "WITH RECURSIVE down(id, depth) AS (
-                     SELECT id, 0 FROM orgs WHERE id = ?
-                     UNION ALL
-                     SELECT o.id, down.depth + 1 FROM orgs o JOIN down ON o.parent_id = down.id
-                     WHERE down.depth < 16
-                 )
-                 SELECT o.id, o.name FROM orgs o JOIN down ON down.id = o.id
-                 WHERE o.kind = 'branch' ORDER BY o.name",
-            )
-            .bind(root)
-            .fetch_all(pool)
-            .await?;
-            for (id, name) in branches {
-                if years.iter().any(|y: &BranchYear| y.branch.id == id) {
-                    continue;
-                }
-                let calendar = compliance(pool, actor, &id, year).await?;
-                years.push(BranchYear {
+        // Every branch of the subtrees with its groups and the year's meetings, in three
+        // queries: the 党委's home asks this on every visit.
+        let roots_json = serde_json::to_string(&roots).map_err(|_| AppError::Internal)?;
+        let subtree = "WITH RECURSIVE down(id, depth) AS (
+                 SELECT value, 0 FROM json_each(?1)
+                 UNION
+                 SELECT o.id, down.depth + 1 FROM orgs o JOIN down ON o.parent_id = down.id
+                 WHERE down.depth < 16
+             )";
+        let branches: Vec<(String, String)> = sqlx::query_as(&format!(
+            "{subtree} SELECT DISTINCT o.id, o.name FROM orgs o JOIN down ON down.id = o.id
+             WHERE o.kind = 'branch' ORDER BY o.name"
+        ))
+        .bind(&roots_json)
+        .fetch_all(pool)
+        .await?;
+        let groups: Vec<(String, String)> = sqlx::query_as(&format!(
+            "{subtree} SELECT DISTINCT o.parent_id, o.id FROM orgs o JOIN down ON down.id = o.id
+             WHERE o.kind = 'group'"
+        ))
+        .bind(&roots_json)
+        .fetch_all(pool)
+        .await?;
+        let (from, to) = crate::shell::time::shanghai_year_range(year);
+        let meetings: Vec<(String, String, String, i64, bool)> = sqlx::query_as(&format!(
+            "{subtree} SELECT COALESCE(CASE o.kind WHEN 'group' THEN o.parent_id END, o.id), m.org_id,
+                    m.kind, m.starts_at, m.recorded_reason IS NOT NULL
+             FROM meetings m JOIN orgs o ON o.id = m.org_id JOIN down ON down.id = o.id
+             WHERE m.cancelled_at IS NULL AND m.starts_at <= ?2 AND m.starts_at >= ?3 AND m.starts_at < ?4"
+        ))
+        .bind(&roots_json)
+        .bind(now())
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+        let until_month = judged_until(year);
+        let years = branches
+            .into_iter()
+            .map(|(id, name)| {
+                let group_ids: Vec<String> = groups
+                    .iter()
+                    .filter(|(branch, _)| branch == &id)
+                    .map(|(_, group)| group.clone())
+                    .collect();
+                let held: Vec<HeldMeeting> = meetings
+                    .iter()
+                    .filter(|(branch, ..)| branch == &id)
+                    .filter_map(|(_, org, kind, starts_at, recorded_later)| {
+                        let kind = MeetingKind::parse(kind)?;
+                        Some(HeldMeeting {
+                            kind,
+                            starts_at: *starts_at,
+                            group_id: (kind == MeetingKind::GroupMeeting).then(|| org.clone()),
+                            recorded_later: *recorded_later,
+                        })
+                    })
+                    .collect();
+                let checks = judge(year, until_month, &held, &group_ids);
+                BranchYear {
                     branch: crate::auth::NamedRef { id, name },
-                    until_month: calendar.until_month,
-                    short_months: super::super::rules::short_months(&calendar.checks),
-                });
-            }
-        }
+                    until_month,
+                    short_months: super::super::rules::short_months(&checks),
+                }
+            })
+            .collect();
         Ok(years)
     }
 

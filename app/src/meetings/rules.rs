@@ -171,8 +171,6 @@ pub fn compliance(
     checks
 }
 
-/// Months (1–12) in which anything required fell short: the calendar paints them red.
-/// A quarter or year that fell short paints its last month.
 /// What turns red on the calendar when `month` ends, unless it is held by then: this month's
 /// monthly meetings, the quarter's at its last month, the year's in December.
 pub fn due_this_month(
@@ -192,6 +190,8 @@ pub fn due_this_month(
         .collect()
 }
 
+/// Months (1–12) in which anything required fell short: the calendar paints them red.
+/// A quarter or year that fell short paints its last month.
 pub fn short_months(checks: &[PeriodCheck]) -> Vec<u32> {
     let mut months: Vec<u32> = checks
         .iter()

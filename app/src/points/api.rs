@@ -158,25 +158,33 @@ pub mod service {
         .ok_or(AppError::NotInBranch)
     }
 
-    /// Claims and task hand-ins of the branch waiting for approval.
-    pub async fn waiting_count(pool: &SqlitePool, branch_id: &str) -> AppResult<i64> {
+    /// Claims and task hand-ins of the branch waiting for `approver` (their own are another's
+    /// to approve).
+    pub async fn waiting_count(
+        pool: &SqlitePool,
+        branch_id: &str,
+        approver: &str,
+    ) -> AppResult<i64> {
         Ok(sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM point_claims WHERE branch_id = ?1 AND status = 'pending')
+            "SELECT (SELECT COUNT(*) FROM point_claims WHERE branch_id = ?1 AND status = 'pending' AND user_id <> ?2)
                   + (SELECT COUNT(*) FROM task_entries e JOIN point_tasks t ON t.id = e.task_id
-                     WHERE t.branch_id = ?1 AND e.status = 'submitted')",
+                     WHERE t.branch_id = ?1 AND e.status = 'submitted' AND e.user_id <> ?2)",
         )
         .bind(branch_id)
+        .bind(approver)
         .fetch_one(pool)
         .await?)
     }
 
-    /// A member's points this month (Shanghai), in their branch; 0 outside any branch.
-    pub async fn month_points(pool: &SqlitePool, user_id: &str) -> AppResult<i64> {
+    /// A member's points this month (Shanghai) in the branch: what the 积分 tab shows.
+    pub async fn month_points(pool: &SqlitePool, user_id: &str, branch_id: &str) -> AppResult<i64> {
         let (month_start, _) = CapPeriod::Month.range(now());
         Ok(sqlx::query_scalar(
-            "SELECT COALESCE(SUM(points), 0) FROM point_entries WHERE user_id = ? AND created_at >= ?",
+            "SELECT COALESCE(SUM(points), 0) FROM point_entries
+             WHERE user_id = ? AND branch_id = ? AND created_at >= ?",
         )
         .bind(user_id)
+        .bind(branch_id)
         .bind(month_start)
         .fetch_one(pool)
         .await?)
@@ -186,12 +194,15 @@ pub mod service {
     pub async fn tasks_to_hand_in(
         pool: &SqlitePool,
         user_id: &str,
+        branch_id: &str,
     ) -> AppResult<Vec<crate::auth::NamedRef>> {
         Ok(sqlx::query_as::<_, (String, String)>(
             "SELECT t.id, t.title FROM task_entries e JOIN point_tasks t ON t.id = e.task_id
-             WHERE e.user_id = ? AND e.status = 'signed' AND t.deadline > ? ORDER BY t.deadline",
+             WHERE e.user_id = ? AND t.branch_id = ? AND e.status = 'signed' AND t.deadline > ?
+             ORDER BY t.deadline",
         )
         .bind(user_id)
+        .bind(branch_id)
         .bind(now())
         .fetch_all(pool)
         .await?
@@ -204,20 +215,22 @@ pub mod service {
     pub async fn refused_since(
         pool: &SqlitePool,
         user_id: &str,
+        branch_id: &str,
         since: i64,
     ) -> AppResult<Vec<(String, String, String, i64)>> {
         Ok(sqlx::query_as(
             "SELECT r.name, c.note, COALESCE(c.decision_reason, ''), COALESCE(c.decided_at, c.created_at)
              FROM point_claims c JOIN point_rules r ON r.id = c.rule_id
-             WHERE c.user_id = ?1 AND c.status = 'rejected' AND COALESCE(c.decided_at, c.created_at) >= ?2
+             WHERE c.user_id = ?1 AND c.branch_id = ?3 AND c.status = 'rejected' AND COALESCE(c.decided_at, c.created_at) >= ?2
              UNION ALL
              SELECT t.title, COALESCE(e.note, ''), COALESCE(e.decision_reason, ''), COALESCE(e.decided_at, e.submitted_at, 0)
              FROM task_entries e JOIN point_tasks t ON t.id = e.task_id
-             WHERE e.user_id = ?1 AND e.status = 'rejected' AND COALESCE(e.decided_at, e.submitted_at, 0) >= ?2
+             WHERE e.user_id = ?1 AND t.branch_id = ?3 AND e.status = 'rejected' AND COALESCE(e.decided_at, e.submitted_at, 0) >= ?2
              ORDER BY 4 DESC LIMIT 10",
         )
         .bind(user_id)
         .bind(since)
+        .bind(branch_id)
         .fetch_all(pool)
         .await?)
     }

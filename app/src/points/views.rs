@@ -483,26 +483,11 @@ fn queue_item(
     refusing: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let key = StoredValue::new(item.key.clone());
-    let reason = RwSignal::new(String::new());
-    let missing_reason = RwSignal::new(false);
-    let refuse = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let text = reason.get_untracked().trim().to_string();
-        missing_reason.set(text.is_empty());
-        if text.is_empty() {
-            return;
-        }
-        refusing.set(Some(key.get_value()));
-        reject.dispatch(RejectPoints {
-            key: key.get_value(),
-            reason: text,
-        });
-    };
+    let refuse = move |_| refusing.set(Some(key.get_value()));
     let error_here = move || {
         (refusing.get().as_deref() == Some(key.get_value().as_str()))
             .then(|| reject.value().get().and_then(|r| r.err()))
             .flatten()
-            .or_else(|| missing_reason.get().then_some(AppError::ReasonRequired))
             .map(|error| view! { <ErrorNote error/> })
     };
     let fewer = RwSignal::new(item.points.to_string());
@@ -549,14 +534,15 @@ fn queue_item(
                 </details>
                 <details>
                     <summary class="chip danger">{tr(Msg::Refuse)}</summary>
-                    <form on:submit=refuse>
+                    // An ActionForm still posts before the app has loaded on a slow phone.
+                    <ActionForm action=reject on:submit=refuse>
+                        <input type="hidden" name="key" value=key.get_value()/>
                         <label>{tr(Msg::RejectReason)}
-                            <input name="reason" maxlength="200" prop:value=move || reason.get()
-                                on:input=move |ev| reason.set(event_target_value(&ev))/>
+                            <input name="reason" maxlength="200"/>
                         </label>
                         {error_here}
                         <button type="submit" class="secondary">{tr(Msg::Refuse)}</button>
-                    </form>
+                    </ActionForm>
                 </details>
             </div>
         </li>

@@ -102,6 +102,12 @@ pub fn format_datetime(utc_secs: i64) -> String {
     )
 }
 
+/// The UTC seconds a Shanghai calendar year begins at, and the next one.
+pub fn shanghai_year_range(year: i64) -> (i64, i64) {
+    let start = |y| days_from_civil(y, 1, 1) * 86_400 - SHANGHAI_OFFSET_SECS;
+    (start(year), start(year + 1))
+}
+
 /// A span of time in words, to the minute past a minute: "3 小时 5 分钟", "12 分钟", "40 秒".
 pub fn format_duration(secs: i64, locale: crate::i18n::Locale) -> String {
     use crate::i18n::Locale;

@@ -557,13 +557,17 @@ pub mod service {
         actor: &Actor,
         branch_id: &str,
     ) -> AppResult<i64> {
-        let mut conn = pool.acquire().await?;
-        let pairs: Vec<(NamedRef, NamedRef)> = reviewed_pairs(&mut conn, actor, None)
-            .await?
-            .into_iter()
-            .filter(|(_, branch)| branch.id == branch_id)
-            .collect();
-        pending_in(&mut conn, &pairs).await
+        if !can(actor, Action::ReviewWish, &org_path(pool, branch_id).await?) {
+            return Ok(0);
+        }
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM wishes w JOIN branch_communities bc ON bc.community_id = w.community_id
+             WHERE bc.branch_id = ? AND w.status = 'pending' AND w.poster_id <> ?",
+        )
+        .bind(branch_id)
+        .bind(&actor.user_id)
+        .fetch_one(pool)
+        .await?)
     }
 
     /// Wishes the member pledged and has not marked done yet.

@@ -461,8 +461,17 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
             &state.target.get_untracked(),
             &state.unit.get_untracked(),
         );
+        // Posting for a resident: their name and phone are checked here too, beside the field.
+        let resident = if for_others {
+            crate::auth::rules::normalize_name(&state.on_behalf_of.get_untracked())
+                .and_then(|_| crate::auth::rules::normalize_phone(&state.phone.get_untracked()))
+                .map(|_| ())
+        } else {
+            Ok(())
+        };
         let local = match checked {
             Err(e) => Err(AppError::from(e)),
+            Ok(_) if resident.is_err() => resident,
             Ok(_) if super::rules::end_of_day(&state.needed_by.get_untracked()).is_none() => {
                 Err(AppError::WishNeededBy)
             }
@@ -518,7 +527,8 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
             AppError::WishStory => "story",
             AppError::WishCategory => "category",
             AppError::WishNeededBy => "needed_by",
-            AppError::WishTarget | AppError::WishUnit => "target",
+            AppError::WishTarget => "target",
+            AppError::WishUnit => "unit",
             AppError::WishAddress => "address",
             AppError::NameRequired | AppError::NameTooLong => "on_behalf_of",
             AppError::PhoneRequired | AppError::PhoneInvalid => "contact_phone",
