@@ -18,7 +18,3 @@ ALTER TABLE meetings ADD COLUMN recorded_reason TEXT;
 -- The timer forgets failed logins by age; the site counts new accounts per hour.
 CREATE INDEX auth_attempts_at ON auth_attempts(at);
 CREATE INDEX users_created ON users(created_at);
-
--- A member's home reads their own leave; a secretary's counts what waits.
-CREATE INDEX leave_requests_user ON leave_requests(user_id, status);
-CREATE INDEX leave_requests_status ON leave_requests(status, meeting_id);

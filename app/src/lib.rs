@@ -6,6 +6,8 @@
 #![cfg_attr(feature = "hydrate", allow(clippy::too_many_arguments))]
 
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod db;
 pub mod error;
 pub mod home;
 pub mod i18n;

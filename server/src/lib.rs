@@ -4,6 +4,7 @@
 pub mod config;
 pub mod demo;
 pub mod seed;
+pub mod timers;
 
 use app::error::AppError;
 use app::state::{AppState, Settings};

@@ -131,7 +131,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
         settings: settings(&config),
     };
     let app = router(state, config.allowed_origins.clone());
-    tokio::spawn(timers(pool.clone()));
+    tokio::spawn(server::timers::run(pool.clone(), server::timers::PERIOD));
     let listener = tokio::net::TcpListener::bind(config.address).await?;
     tracing::info!(address = %config.address, "listening on http://{}", config.address);
     axum::serve(
@@ -143,28 +143,6 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// 应到 is fixed when a meeting starts, also when nobody opens the meeting then; attendance
-/// points are given once it has ended; wishes expire and unanswered fulfilments are
-/// confirmed after their branch's period; failed logins older than a day are forgotten.
-async fn timers(pool: sqlx::SqlitePool) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
-    loop {
-        tick.tick().await;
-        if let Err(error) = app::meetings::api::service::freeze_started(&pool).await {
-            tracing::warn!(%error, "freezing started meetings failed");
-        }
-        if let Err(error) = app::points::api::service::award_ended_meetings(&pool).await {
-            tracing::warn!(%error, "attendance points failed");
-        }
-        if let Err(error) = app::wishes::api::service::tick(&pool).await {
-            tracing::warn!(%error, "wish timer failed");
-        }
-        if let Err(error) = app::auth::session::forget_old_attempts(&pool).await {
-            tracing::warn!(%error, "clearing old login attempts failed");
-        }
-    }
 }
 
 async fn shutdown_signal() {

@@ -1,0 +1,95 @@
+//! Two servers on one database: each tick of the periodic work runs on exactly one of them,
+//! and the work gets done whichever one that is.
+
+mod support;
+
+use app::state::{now, open_sqlite};
+use support::*;
+
+#[tokio::test]
+async fn two_servers_run_each_tick_once_and_the_work_is_done() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    // Ended an hour ago and never opened: 应到 not frozen, no points given.
+    let meeting = held_meeting(&app, &secretary, now() - 7_200, now() - 3_600).await;
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM meetings WHERE id = '{meeting}' AND frozen_at IS NULL AND points_at IS NULL")).await,
+        1
+    );
+
+    // The second server: its own connections to the same database file.
+    let url = format!("sqlite://{}", app.dir.join("test.db").display());
+    let other = open_sqlite(&url).await.unwrap();
+    let mut ran = Vec::new();
+    for tick in 1_000..1_040 {
+        let (a, b) = tokio::join!(
+            server::timers::run_tick(&app.pool, "server-a", tick),
+            server::timers::run_tick(&other, "server-b", tick),
+        );
+        assert!(
+            a ^ b,
+            "tick {tick} ran on exactly one server (a: {a}, b: {b})"
+        );
+        ran.push(if a { "server-a" } else { "server-b" });
+    }
+    // Whichever ran, the tick is recorded under its name, once.
+    for (tick, holder) in (1_000..1_040).zip(&ran) {
+        let recorded: Vec<String> =
+            sqlx::query_scalar("SELECT holder FROM timer_ticks WHERE name = 'timers' AND tick = ?")
+                .bind(tick)
+                .fetch_all(&other)
+                .await
+                .unwrap();
+        assert_eq!(recorded, vec![holder.to_string()]);
+    }
+    // A tick already run is not run again by a late server.
+    assert!(!server::timers::run_tick(&other, "server-c", 1_000).await);
+
+    let (frozen, points_at): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT frozen_at, points_at FROM meetings WHERE id = ?")
+            .bind(&meeting)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(
+        frozen.is_some() && points_at.is_some(),
+        "the work of the first tick was done"
+    );
+    // Every expected member was docked for the absence exactly once over forty ticks.
+    let expected = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM meeting_expected WHERE meeting_id = '{meeting}'"
+        ))
+        .await;
+    assert!(expected > 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM point_entries WHERE source_id = '{meeting}' AND points < 0"
+        ))
+        .await,
+        expected
+    );
+}
+
+#[tokio::test]
+async fn ticks_older_than_a_day_are_forgotten() {
+    let app = app().await;
+    sqlx::query(
+        "INSERT INTO timer_ticks (name, tick, holder, started_at) VALUES ('timers', 1, 'old', ?)",
+    )
+    .bind(now() - 2 * 86_400)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert!(server::timers::run_tick(&app.pool, "server-a", 2).await);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM timer_ticks WHERE holder = 'old'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM timer_ticks WHERE holder = 'server-a'")
+            .await,
+        1
+    );
+}
