@@ -108,3 +108,46 @@ async fn rejections_are_final_kept_and_change_nothing() {
     let anonymous = app.sync("zhibu_session=nope", &not_member).await;
     assert_eq!(anonymous.status, http::StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_burst_shares_commits_without_mixing_answers() {
+    let app = app().await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let other = app.login(GROUP_LEADER, PASSWORD).await;
+    let twice = suggestion("同一条建议从两个页面同时发出");
+    let mut sends = Vec::new();
+    for i in 0..60 {
+        let (cookie, op) = match i {
+            // The same op from two tabs at once: applied once, both hear the same answer.
+            0 | 1 => (member.clone(), twice.clone()),
+            // Garbage between good ops: refused alone, the others go through.
+            7 => (
+                member.clone(),
+                op(&uuid::Uuid::now_v7().to_string(), "suggestion.submit", json!({ "body": 5 })),
+            ),
+            _ if i % 2 == 0 => (member.clone(), suggestion(&format!("建议{i}"))),
+            _ => (other.clone(), suggestion(&format!("小组建议{i}"))),
+        };
+        sends.push((cookie, op));
+    }
+    let replies = futures_util::future::join_all(
+        sends.iter().map(|(cookie, op)| app.sync(cookie, std::slice::from_ref(op))),
+    )
+    .await;
+    let answers: Vec<Value> = replies.iter().map(|r| outcomes(r)[0].clone()).collect();
+    assert_eq!(answers[0], answers[1], "one op sent twice at once: one answer");
+    assert!(answers[0].get("Applied").is_some(), "{}", answers[0]);
+    assert_eq!(answers[7]["Rejected"], "BadPayload", "{}", answers[7]);
+    let applied = answers.iter().filter(|a| a.get("Applied").is_some()).count();
+    assert_eq!(applied, 59, "{answers:?}");
+    // 58 distinct suggestions landed, each once, and each under whoever sent it; the
+    // refusal is kept beside them.
+    assert_eq!(app.count("SELECT COUNT(*) FROM suggestions").await, 58);
+    assert_eq!(app.count("SELECT COUNT(*) FROM applied_ops").await, 59);
+    let other_id = app.user_id(GROUP_LEADER).await;
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM suggestions WHERE user_id = '{other_id}'"))
+            .await,
+        28
+    );
+}

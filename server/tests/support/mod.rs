@@ -58,11 +58,7 @@ pub async fn app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         ..Settings::default()
     };
     configure(&mut settings);
-    let state = AppState {
-        leptos_options: server::leptos_options(&config),
-        pool: pool.clone(),
-        settings,
-    };
+    let state = AppState::new(server::leptos_options(&config), pool.clone(), settings);
     TestApp {
         router: server::router(state, Vec::new()),
         pool,
@@ -249,6 +245,7 @@ pub const ADMIN: &str = server::seed::ADMIN_PHONE;
 pub const SECRETARY_1: &str = server::seed::SECRETARY_1_PHONE;
 pub const SECRETARY_2: &str = server::seed::SECRETARY_2_PHONE;
 /// A plain member of the first branch.
+pub const GROUP_LEADER: &str = "13800000003";
 pub const MEMBER_1: &str = "13800000006";
 pub const RESIDENT: &str = "13900000001";
 
