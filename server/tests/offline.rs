@@ -123,7 +123,11 @@ async fn a_burst_shares_commits_without_mixing_answers() {
             // Garbage between good ops: refused alone, the others go through.
             7 => (
                 member.clone(),
-                op(&uuid::Uuid::now_v7().to_string(), "suggestion.submit", json!({ "body": 5 })),
+                op(
+                    &uuid::Uuid::now_v7().to_string(),
+                    "suggestion.submit",
+                    json!({ "body": 5 }),
+                ),
             ),
             _ if i % 2 == 0 => (member.clone(), suggestion(&format!("建议{i}"))),
             _ => (other.clone(), suggestion(&format!("小组建议{i}"))),
@@ -131,14 +135,22 @@ async fn a_burst_shares_commits_without_mixing_answers() {
         sends.push((cookie, op));
     }
     let replies = futures_util::future::join_all(
-        sends.iter().map(|(cookie, op)| app.sync(cookie, std::slice::from_ref(op))),
+        sends
+            .iter()
+            .map(|(cookie, op)| app.sync(cookie, std::slice::from_ref(op))),
     )
     .await;
     let answers: Vec<Value> = replies.iter().map(|r| outcomes(r)[0].clone()).collect();
-    assert_eq!(answers[0], answers[1], "one op sent twice at once: one answer");
+    assert_eq!(
+        answers[0], answers[1],
+        "one op sent twice at once: one answer"
+    );
     assert!(answers[0].get("Applied").is_some(), "{}", answers[0]);
     assert_eq!(answers[7]["Rejected"], "BadPayload", "{}", answers[7]);
-    let applied = answers.iter().filter(|a| a.get("Applied").is_some()).count();
+    let applied = answers
+        .iter()
+        .filter(|a| a.get("Applied").is_some())
+        .count();
     assert_eq!(applied, 59, "{answers:?}");
     // 58 distinct suggestions landed, each once, and each under whoever sent it; the
     // refusal is kept beside them.
@@ -146,8 +158,10 @@ async fn a_burst_shares_commits_without_mixing_answers() {
     assert_eq!(app.count("SELECT COUNT(*) FROM applied_ops").await, 59);
     let other_id = app.user_id(GROUP_LEADER).await;
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM suggestions WHERE user_id = '{other_id}'"))
-            .await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM suggestions WHERE user_id = '{other_id}'"
+        ))
+        .await,
         28
     );
 }

@@ -1487,14 +1487,31 @@ pub mod service {
         .fetch_optional(&mut *conn)
         .await?;
         Ok(line.map(|l| {
-            serde_json::json!({
-                "presence": l.presence,
-                "slot": l.slot,
-                "arrival": l.arrival,
-                "received_at": l.received_at,
-                "scanned_at": l.scanned_at,
-            })
+            line_answer(
+                &l.presence,
+                l.slot,
+                l.arrival.as_deref(),
+                l.received_at,
+                l.scanned_at,
+            )
         }))
+    }
+
+    /// A check-in's answer: the member's line as recorded.
+    fn line_answer(
+        presence: &str,
+        slot: Option<i64>,
+        arrival: Option<&str>,
+        received_at: i64,
+        scanned_at: Option<i64>,
+    ) -> serde_json::Value {
+        serde_json::json!({
+            "presence": presence,
+            "slot": slot,
+            "arrival": arrival,
+            "received_at": received_at,
+            "scanned_at": scanned_at,
+        })
     }
 
     #[derive(sqlx::FromRow)]
@@ -1504,6 +1521,7 @@ pub mod service {
         ends_at: i64,
         opens_before: i64,
         cancelled_at: Option<i64>,
+        frozen_at: Option<i64>,
         points_at: Option<i64>,
         created_at: i64,
         recorded_reason: Option<String>,
@@ -1533,8 +1551,8 @@ pub mod service {
         ) -> AppResult<serde_json::Value> {
             let actor = ctx.actor;
             let meeting: Option<CheckinMeeting> = sqlx::query_as(
-                "SELECT secret, starts_at, ends_at, opens_before, cancelled_at, points_at, created_at,
-                        recorded_reason FROM meetings WHERE id = ?",
+                "SELECT secret, starts_at, ends_at, opens_before, cancelled_at, frozen_at, points_at,
+                        created_at, recorded_reason FROM meetings WHERE id = ?",
             )
             .bind(&self.meeting_id)
             .fetch_optional(&mut *conn)
@@ -1545,6 +1563,7 @@ pub mod service {
                 ends_at,
                 opens_before,
                 cancelled_at,
+                frozen_at,
                 points_at,
                 created_at,
                 recorded_reason,
@@ -1559,7 +1578,11 @@ pub mod service {
             if let Some(line) = recorded_line(conn, &self.meeting_id, &actor.user_id).await? {
                 return Ok(line);
             }
-            freeze_if_started(&mut *conn, &self.meeting_id).await?;
+            // The crowd of a 主题党日 finds 应到 frozen: only the first check-in after the
+            // start (if the timer has not come by yet) freezes it.
+            if frozen_at.is_none() {
+                freeze_if_started(&mut *conn, &self.meeting_id).await?;
+            }
             if !is_expected(&mut *conn, &self.meeting_id, &actor.user_id).await? {
                 return Err(AppError::NotExpected);
             }
@@ -1597,6 +1620,10 @@ pub mod service {
             } else {
                 Presence::OnTime
             };
+            let arrival = match arrival {
+                Arrival::Online => "online",
+                Arrival::Offline { .. } => "offline",
+            };
             sqlx::query(
                 "INSERT INTO attendance (meeting_id, user_id, presence, slot, recorded_at, arrival, scanned_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -1606,10 +1633,7 @@ pub mod service {
             .bind(presence.as_str())
             .bind(slot)
             .bind(ctx.received_at)
-            .bind(match arrival {
-                Arrival::Online => "online",
-                Arrival::Offline { .. } => "offline",
-            })
+            .bind(arrival)
             .bind(ctx.phone_time)
             .execute(&mut *conn)
             .await?;
@@ -1621,9 +1645,13 @@ pub mod service {
                 )
                 .await?;
             }
-            recorded_line(conn, &self.meeting_id, &actor.user_id)
-                .await?
-                .ok_or(AppError::Internal)
+            Ok(line_answer(
+                presence.as_str(),
+                Some(slot),
+                Some(arrival),
+                ctx.received_at,
+                Some(ctx.phone_time),
+            ))
         }
 
         /// A refusal of the code or of its times is kept, typed, for the sheet and for the
