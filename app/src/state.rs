@@ -45,19 +45,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub settings: Settings,
-    pub op_writer: crate::offline::api::service::OpWriter,
-}
-
-impl AppState {
-    /// The state of a server over `pool`, with its writer of offline ops started.
-    pub fn new(leptos_options: LeptosOptions, pool: SqlitePool, settings: Settings) -> Self {
-        AppState {
-            leptos_options,
-            op_writer: crate::offline::api::service::OpWriter::start(pool.clone()),
-            pool,
-            settings,
-        }
-    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -26,14 +26,14 @@ async fn main() {
     let (meeting, secret, cookies) = crowd(&pool).await;
 
     let config = server::config::Config::default();
-    let state = AppState::new(
-        server::leptos_options(&config),
-        pool.clone(),
-        Settings {
+    let state = AppState {
+        leptos_options: server::leptos_options(&config),
+        pool: pool.clone(),
+        settings: Settings {
             uploads_dir: dir.join("uploads"),
             ..Settings::default()
         },
-    );
+    };
     let router = server::router(state, Vec::new());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();

@@ -125,7 +125,11 @@ async fn serve(config: Config) -> Result<(), BoxError> {
         Ok("base") => print_seed(seed::seed_demo(&pool).await?),
         _ => {}
     }
-    let state = AppState::new(leptos_options(&config), pool.clone(), settings(&config));
+    let state = AppState {
+        leptos_options: leptos_options(&config),
+        pool: pool.clone(),
+        settings: settings(&config),
+    };
     let app = router(state, config.allowed_origins.clone());
     tokio::spawn(server::timers::run(pool.clone(), server::timers::PERIOD));
     let listener = tokio::net::TcpListener::bind(config.address).await?;

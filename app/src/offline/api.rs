@@ -8,14 +8,7 @@ use leptos::server_fn::codec::Json;
 #[server(endpoint = "sync", input = Json)]
 pub async fn sync_ops(ops: Vec<OpEnvelope>) -> Result<Vec<OpReply>, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
-    service::apply_batch(
-        &state.pool,
-        &state.op_writer,
-        &actor,
-        &state.settings.uploads_dir,
-        ops,
-    )
-    .await
+    service::apply_batch(&state.pool, &actor, &state.settings.uploads_dir, ops).await
 }
 
 #[cfg(feature = "ssr")]
@@ -28,9 +21,8 @@ pub mod service {
     use crate::state::now;
     use crate::uploads::store::Reencoded;
     use sqlx::{SqliteConnection, SqlitePool};
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::sync::Arc;
-    use tokio::sync::{mpsc, oneshot};
 
     /// What an op is applied with besides its payload.
     pub struct OpContext<'a> {
@@ -161,150 +153,11 @@ pub mod service {
         .contains(&kind)
     }
 
-    /// Ops applied in one transaction at most: a crowd checking in at once shares commits.
-    const WRITE_BATCH: usize = 256;
-
-    /// One op waiting for the writer, with everything it is applied with.
-    struct Job {
-        actor: Actor,
-        envelope: OpEnvelope,
-        received_at: i64,
-        photos: crate::uploads::store::Prepared,
-        uploads: PathBuf,
-        reply: oneshot::Sender<AppResult<OpOutcome>>,
-    }
-
-    /// The server's one writer of ops. SQLite lets one transaction write at a time; ops
-    /// racing for that lock on many connections spend the burst of a 主题党日 sleeping in
-    /// its busy handler. Here they queue instead, and whatever queued while a transaction
-    /// ran is applied in the next one, each op in a savepoint of its own.
-    #[derive(Clone, Debug)]
-    pub struct OpWriter {
-        jobs: mpsc::Sender<Job>,
-    }
-
-    impl OpWriter {
-        /// Starts the writer on the current tokio runtime.
-        pub fn start(pool: SqlitePool) -> Self {
-            let (jobs, queue) = mpsc::channel(4 * WRITE_BATCH);
-            tokio::spawn(write_loop(pool, queue));
-            OpWriter { jobs }
-        }
-    }
-
-    async fn write_loop(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
-        while let Some(first) = queue.recv().await {
-            let mut batch = vec![first];
-            while batch.len() < WRITE_BATCH {
-                match queue.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            // A panic in one batch drops its replies (each waiting request hears Retry),
-            // not the writer.
-            let _ = tokio::spawn(write_batch(pool.clone(), batch)).await;
-        }
-    }
-
-    /// Applies a batch in one transaction and answers each op once it is committed.
-    async fn write_batch(pool: SqlitePool, batch: Vec<Job>) {
-        let mut tx = match crate::state::begin_write(&pool).await {
-            Ok(tx) => tx,
-            Err(error) => {
-                let error = AppError::from(error);
-                for job in batch {
-                    let _ = job.reply.send(Err(error.clone()));
-                }
-                return;
-            }
-        };
-        let mut answers = Vec::with_capacity(batch.len());
-        for job in batch {
-            let outcome = apply_in(&mut tx, &job).await;
-            answers.push((job.reply, outcome));
-        }
-        match tx.commit().await {
-            Ok(()) => {
-                for (reply, outcome) in answers {
-                    let _ = reply.send(outcome);
-                }
-            }
-            Err(error) => {
-                let error = AppError::from(error);
-                for (reply, _) in answers {
-                    let _ = reply.send(Err(error.clone()));
-                }
-            }
-        }
-    }
-
-    /// Applies one op at most once, in a savepoint of the batch's transaction. The op's row
-    /// is inserted first, with its effects: a replay finds the recorded outcome.
-    async fn apply_in(conn: &mut SqliteConnection, job: &Job) -> AppResult<OpOutcome> {
-        let envelope = &job.envelope;
-        let mut op = sqlx::Acquire::begin(&mut *conn).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (op_id) DO NOTHING",
-        )
-        .bind(&envelope.op_id)
-        .bind(&job.actor.user_id)
-        .bind(&envelope.kind)
-        .bind(job.received_at)
-        .bind(envelope.phone_time())
-        .execute(&mut *op)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            op.rollback().await?;
-            return recorded_outcome(conn, &job.actor, &envelope.op_id).await;
-        }
-        let ctx = OpContext {
-            actor: &job.actor,
-            op_id: &envelope.op_id,
-            phone_time: envelope.phone_time(),
-            received_at: job.received_at,
-            uploads: &job.uploads,
-            photos: &job.photos,
-            files: Default::default(),
-        };
-        let outcome = match dispatch(envelope, &ctx, &mut op).await {
-            Ok(outcome) => outcome,
-            Err(error) => {
-                op.rollback().await?;
-                return Ok(OpOutcome::Retry(error));
-            }
-        };
-        // An op this server does not know is answered, not kept: nothing to replay.
-        if outcome == OpOutcome::Rejected(AppError::UnknownOp) {
-            op.rollback().await?;
-            return Ok(outcome);
-        }
-        if matches!(outcome, OpOutcome::Applied(_)) {
-            for (id, photo) in ctx.take_files() {
-                if let Err(error) =
-                    crate::uploads::store::save(&job.uploads, &id, &photo.jpeg).await
-                {
-                    op.rollback().await?;
-                    return Ok(OpOutcome::Retry(error));
-                }
-            }
-        }
-        sqlx::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
-            .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
-            .bind(&envelope.op_id)
-            .execute(&mut *op)
-            .await?;
-        op.commit().await?;
-        Ok(outcome)
-    }
-
-    /// Applies `envelope` at most once through the writer; photos are decoded first, here,
-    /// so the writer never waits for a decode.
+    /// Applies `envelope` at most once. The op's row is inserted first, in the same
+    /// transaction as its effects: a concurrent replay waits for that transaction and then
+    /// finds the recorded outcome.
     pub async fn apply_once(
         pool: &SqlitePool,
-        writer: &OpWriter,
         actor: &Actor,
         uploads: &Path,
         envelope: &OpEnvelope,
@@ -325,7 +178,7 @@ pub mod service {
         }
         // A replay is answered without decoding its photos again.
         if op_exists(pool, &envelope.op_id).await? {
-            return recorded_outcome(&mut *pool.acquire().await?, actor, &envelope.op_id).await;
+            return recorded_outcome(pool, actor, &envelope.op_id).await;
         }
         let (photos, used) = if carries_photos(&envelope.kind) {
             crate::uploads::store::Prepared::of(&envelope.payload, *photo_budget).await
@@ -333,21 +186,54 @@ pub mod service {
             Default::default()
         };
         *photo_budget -= used;
-        let (reply, answer) = oneshot::channel();
-        let job = Job {
-            actor: actor.clone(),
-            envelope: envelope.clone(),
+        let mut tx = pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (op_id) DO NOTHING",
+        )
+        .bind(&envelope.op_id)
+        .bind(&actor.user_id)
+        .bind(&envelope.kind)
+        .bind(received_at)
+        .bind(envelope.phone_time())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            drop(tx);
+            return recorded_outcome(pool, actor, &envelope.op_id).await;
+        }
+        let ctx = OpContext {
+            actor,
+            op_id: &envelope.op_id,
+            phone_time: envelope.phone_time(),
             received_at,
-            photos,
-            uploads: uploads.to_path_buf(),
-            reply,
+            uploads,
+            photos: &photos,
+            files: Default::default(),
         };
-        writer
-            .jobs
-            .send(job)
-            .await
-            .map_err(|_| AppError::Internal)?;
-        answer.await.map_err(|_| AppError::Internal)?
+        let outcome = match dispatch(envelope, &ctx, &mut tx).await {
+            Ok(outcome) => outcome,
+            Err(error) => return Ok(OpOutcome::Retry(error)),
+        };
+        // An op this server does not know is answered, not kept: nothing to replay.
+        if outcome == OpOutcome::Rejected(AppError::UnknownOp) {
+            return Ok(outcome);
+        }
+        if matches!(outcome, OpOutcome::Applied(_)) {
+            for (id, photo) in ctx.take_files() {
+                if let Err(error) = crate::uploads::store::save(uploads, &id, &photo.jpeg).await {
+                    return Ok(OpOutcome::Retry(error));
+                }
+            }
+        }
+        sqlx::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
+            .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
+            .bind(&envelope.op_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(outcome)
     }
 
     async fn op_exists(pool: &SqlitePool, op_id: &str) -> AppResult<bool> {
@@ -359,14 +245,14 @@ pub mod service {
     }
 
     async fn recorded_outcome(
-        conn: &mut SqliteConnection,
+        pool: &SqlitePool,
         actor: &Actor,
         op_id: &str,
     ) -> AppResult<OpOutcome> {
         let row: Option<(String, Option<String>)> =
             sqlx::query_as("SELECT user_id, outcome FROM applied_ops WHERE op_id = ?")
                 .bind(op_id)
-                .fetch_optional(&mut *conn)
+                .fetch_optional(pool)
                 .await?;
         match row {
             Some((owner, Some(outcome))) if owner == actor.user_id => {
@@ -383,7 +269,6 @@ pub mod service {
     /// after it overtakes it.
     pub async fn apply_batch(
         pool: &SqlitePool,
-        writer: &OpWriter,
         actor: &Actor,
         uploads: &Path,
         ops: Vec<OpEnvelope>,
@@ -394,7 +279,6 @@ pub mod service {
         for envelope in ops.into_iter().take(MAX_BATCH) {
             let outcome = match apply_once(
                 pool,
-                writer,
                 actor,
                 uploads,
                 &envelope,
