@@ -7,7 +7,7 @@ use crate::auth::authz::Role;
 use crate::auth::Me;
 use crate::i18n::{tr, Msg};
 use crate::meetings::rules::{LeaveStatus, Period};
-use crate::offline::views::{use_offline, Freshness};
+use crate::offline::views::{server_clock, use_offline, Freshness};
 use crate::shell::time::{format_date, format_datetime};
 use crate::shell::{use_user, Empty, ErrorNote, Loading};
 use leptos::prelude::*;
@@ -162,21 +162,9 @@ fn next_meeting_view(next: NextMeeting) -> impl IntoView {
     });
     let present = m.my_presence.is_some_and(|p| p.is_present());
     let (opens, closes) = (next.checkin_opens_at, next.checkin_closes_at);
-    // The server's time as this phone knows it, ticking: the button comes when the window
-    // opens, also on a copy of the page read with no signal. Only in the browser, so the
-    // page the server rendered hydrates as it is.
-    let clock = RwSignal::new(None::<i64>);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<()>| {
-        if started.is_none() {
-            use crate::offline::client::server_now;
-            clock.set(Some(server_now()));
-            let _ = set_interval_with_handle(
-                move || clock.set(Some(server_now())),
-                std::time::Duration::from_secs(15),
-            );
-        }
-    });
+    // The button comes when the window opens by the server's clock as this phone knows it,
+    // also on a copy of the page read with no signal.
+    let clock = server_clock(std::time::Duration::from_secs(15));
     let open = move || {
         clock
             .get()

@@ -1006,16 +1006,25 @@ pub mod service {
         Ok(rows
             .into_iter()
             .filter_map(|(org_id, kind, starts_at, recorded_later)| {
-                let kind = MeetingKind::parse(&kind)?;
-                let group_id = (kind == MeetingKind::GroupMeeting).then_some(org_id);
-                Some(HeldMeeting {
-                    kind,
-                    starts_at,
-                    group_id,
-                    recorded_later,
-                })
+                held_meeting(&org_id, &kind, starts_at, recorded_later)
             })
             .collect())
+    }
+
+    /// A meeting as the calendar counts it; a 党小组会 counts for its group (`org_id`).
+    fn held_meeting(
+        org_id: &str,
+        kind: &str,
+        starts_at: i64,
+        recorded_later: bool,
+    ) -> Option<HeldMeeting> {
+        let kind = MeetingKind::parse(kind)?;
+        Some(HeldMeeting {
+            kind,
+            starts_at,
+            group_id: (kind == MeetingKind::GroupMeeting).then(|| org_id.to_string()),
+            recorded_later,
+        })
     }
 
     /// The meeting a member's home leads to: of the meetings they are expected at that
@@ -1027,24 +1036,15 @@ pub mod service {
     ) -> AppResult<Option<(MeetingSummary, i64, i64)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
-            id: String,
-            org_id: String,
-            kind: String,
-            title: String,
-            place: String,
-            starts_at: i64,
-            ends_at: i64,
+            #[sqlx(flatten)]
+            meeting: MeetingRow,
             opens_before: i64,
             created_at: i64,
-            recorded: bool,
-            presence: Option<String>,
-            leave_status: Option<String>,
         }
         let at = now();
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT m.id, m.org_id, m.kind, m.title, m.place, m.starts_at, m.ends_at, m.opens_before,
-                    m.created_at, m.recorded_reason IS NOT NULL AS recorded, a.presence,
-                    l.status AS leave_status
+        let mut rows: Vec<Row> = sqlx::query_as(
+            "SELECT m.id, m.org_id, m.kind, m.title, m.place, m.starts_at, m.ends_at, m.cancelled_at,
+                    m.recorded_reason, a.presence, l.status AS leave_status, m.opens_before, m.created_at
              FROM meetings m
              LEFT JOIN attendance a ON a.meeting_id = m.id AND a.user_id = ?1
              LEFT JOIN leave_requests l ON l.meeting_id = m.id AND l.user_id = ?1
@@ -1060,46 +1060,36 @@ pub mod service {
         .bind(at)
         .fetch_all(pool)
         .await?;
-        let slot = super::super::checkin::slot_of(at);
+        // When the check-in opens and closes: the first second of the window's first slot
+        // and the first second after its last.
         let window = |r: &Row| {
-            let w = code_window(r.starts_at, r.ends_at, r.opens_before, r.created_at);
+            let m = &r.meeting;
+            let w = code_window(m.starts_at, m.ends_at, r.opens_before, r.created_at);
             (
                 super::super::checkin::slot_start(w.first_slot),
                 super::super::checkin::slot_start(w.last_slot + 1),
             )
         };
         let open_for_me = |r: &Row| {
-            !r.recorded
-                && r.presence.is_none()
-                && code_window(r.starts_at, r.ends_at, r.opens_before, r.created_at).contains(slot)
+            let (opens, closes) = window(r);
+            r.meeting.recorded_reason.is_none()
+                && r.meeting.presence.is_none()
+                && (opens..closes).contains(&at)
         };
-        let chosen = rows
-            .iter()
-            .position(open_for_me)
-            .or((!rows.is_empty()).then_some(0));
-        Ok(chosen.map(|index| {
-            let r = &rows[index];
-            let (opens, closes) = if r.recorded { (0, 0) } else { window(r) };
-            let my_leave = r.leave_status.as_deref().and_then(LeaveStatus::parse);
-            let summary = MeetingSummary {
-                id: r.id.clone(),
-                org_id: r.org_id.clone(),
-                kind: MeetingKind::parse(&r.kind).unwrap_or(MeetingKind::ThemeDay),
-                title: r.title.clone(),
-                place: r.place.clone(),
-                starts_at: r.starts_at,
-                ends_at: r.ends_at,
-                cancelled: false,
-                recorded_later: r.recorded,
-                my_presence: line_presence(
-                    r.presence.as_deref().and_then(Presence::parse),
-                    my_leave,
-                    false,
-                ),
-                my_leave,
-            };
-            (summary, opens, closes)
-        }))
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let chosen = rows.iter().position(open_for_me).unwrap_or(0);
+        let row = rows.swap_remove(chosen);
+        let (opens, closes) = if row.meeting.recorded_reason.is_some() {
+            (0, 0)
+        } else {
+            window(&row)
+        };
+        Ok(row
+            .meeting
+            .into_summary(at)
+            .map(|summary| (summary, opens, closes)))
     }
 
     /// Leave requests of the branch's (and its groups') meetings waiting for a decision, and
@@ -1204,13 +1194,7 @@ pub mod service {
                     .iter()
                     .filter(|(branch, ..)| branch == &id)
                     .filter_map(|(_, org, kind, starts_at, recorded_later)| {
-                        let kind = MeetingKind::parse(kind)?;
-                        Some(HeldMeeting {
-                            kind,
-                            starts_at: *starts_at,
-                            group_id: (kind == MeetingKind::GroupMeeting).then(|| org.clone()),
-                            recorded_later: *recorded_later,
-                        })
+                        held_meeting(org, kind, *starts_at, *recorded_later)
                     })
                     .collect();
                 let checks = judge(year, until_month, &held, &group_ids);
@@ -1403,6 +1387,28 @@ pub mod service {
         leave_status: Option<String>,
     }
 
+    impl MeetingRow {
+        /// The meeting as the lists show it, with the user's own line as of `at`.
+        fn into_summary(self, at: i64) -> Option<MeetingSummary> {
+            let my_leave = self.leave_status.as_deref().and_then(LeaveStatus::parse);
+            let recorded = self.presence.as_deref().and_then(Presence::parse);
+            Some(MeetingSummary {
+                kind: MeetingKind::parse(&self.kind)?,
+                my_presence: line_presence(recorded, my_leave, self.ends_at <= at)
+                    .filter(|_| self.cancelled_at.is_none()),
+                my_leave,
+                recorded_later: self.recorded_reason.is_some(),
+                id: self.id,
+                org_id: self.org_id,
+                title: self.title,
+                place: self.place,
+                starts_at: self.starts_at,
+                ends_at: self.ends_at,
+                cancelled: self.cancelled_at.is_some(),
+            })
+        }
+    }
+
     /// Meetings the user is expected at or manages, newest first, with their own line.
     pub async fn mine(pool: &SqlitePool, user_id: &str) -> AppResult<Vec<MeetingSummary>> {
         let at = now();
@@ -1425,24 +1431,7 @@ pub mod service {
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|r| {
-                let my_leave = r.leave_status.as_deref().and_then(LeaveStatus::parse);
-                let recorded = r.presence.as_deref().and_then(Presence::parse);
-                Some(MeetingSummary {
-                    kind: MeetingKind::parse(&r.kind)?,
-                    my_presence: line_presence(recorded, my_leave, r.ends_at <= at)
-                        .filter(|_| r.cancelled_at.is_none()),
-                    my_leave,
-                    recorded_later: r.recorded_reason.is_some(),
-                    id: r.id,
-                    org_id: r.org_id,
-                    title: r.title,
-                    place: r.place,
-                    starts_at: r.starts_at,
-                    ends_at: r.ends_at,
-                    cancelled: r.cancelled_at.is_some(),
-                })
-            })
+            .filter_map(|r| r.into_summary(at))
             .collect())
     }
 

@@ -4,7 +4,7 @@ use super::qr::{checkin_url, qr_svg};
 use super::rules::{MeetingKind, Presence};
 use crate::auth::views::SubmitButton;
 use crate::i18n::{tr, Msg};
-use crate::offline::views::use_offline;
+use crate::offline::views::{server_clock, use_offline};
 use crate::shell::time::{format_datetime, now_secs};
 use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
 use leptos::form::ActionForm;
@@ -134,18 +134,8 @@ fn ScheduleForm(schedule: ServerAction<ScheduleMeeting>) -> impl IntoView {
 pub fn CodeScreen() -> impl IntoView {
     let id = route_param("id");
     let key = Resource::new(move || id.get(), fetch_code_key);
-    let now = RwSignal::new(now_secs());
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<()>| {
-        if started.is_none() {
-            use crate::offline::client::server_now;
-            now.set(server_now());
-            let _ = set_interval_with_handle(
-                move || now.set(server_now()),
-                std::time::Duration::from_secs(1),
-            );
-        }
-    });
+    let clock = server_clock(std::time::Duration::from_secs(1));
+    let now = move || clock.get().unwrap_or_else(now_secs);
     view! {
         <PageHeader title=Msg::ShowCode back="/meetings"/>
         <Suspense fallback=Loading>
@@ -157,7 +147,7 @@ pub fn CodeScreen() -> impl IntoView {
                         <section class="card code-screen">
                             <h2>{key.with_value(|k| k.title.clone())}</h2>
                             {move || {
-                                let slot = slot_of(now.get());
+                                let slot = slot_of(now());
                                 let (first, last) = key.with_value(|k| (k.first_slot, k.last_slot));
                                 if slot < first || slot > last {
                                     return view! { <p class="muted">{tr(Msg::ErrCheckinOutsideWindow)}</p> }.into_any();
@@ -165,7 +155,7 @@ pub fn CodeScreen() -> impl IntoView {
                                 let code = key.with_value(|k| format_code(code_for_slot(k.secret.as_bytes(), &k.meeting_id, slot)));
                                 let url = key.with_value(|k| checkin_url(&crate::shell::origin(), &k.meeting_id, slot, &code));
                                 let svg = qr_svg(&url).unwrap_or_default();
-                                let left = 30 - now.get().rem_euclid(30);
+                                let left = 30 - now().rem_euclid(30);
                                 view! {
                                     <div class="qr" inner_html=svg data-url=url></div>
                                     <p class="code big-code" data-testid="checkin-code">{code}</p>

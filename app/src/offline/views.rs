@@ -5,6 +5,28 @@ use crate::shell::{Empty, ErrorNote, PageHeader};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+/// The server's time as this phone knows it (its clock corrected by the offset the outbox
+/// measured), read again every `period` while the calling view lives. `None` until the
+/// browser starts it, so a page the server rendered hydrates as it was rendered.
+pub fn server_clock(period: std::time::Duration) -> ReadSignal<Option<i64>> {
+    let (clock, set_clock) = signal(None::<i64>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |started: Option<()>| {
+        if started.is_none() {
+            use super::client::server_now;
+            set_clock.set(Some(server_now()));
+            if let Ok(ticking) =
+                set_interval_with_handle(move || set_clock.set(Some(server_now())), period)
+            {
+                on_cleanup(move || ticking.clear());
+            }
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (set_clock, period);
+    clock
+}
+
 /// What the views know of the outbox and the network, kept fresh by browser events.
 #[derive(Clone, Copy)]
 pub struct OfflineState {
