@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Zhibu needs, skipping whatever is already there.
-# Sourced by scripts/run.sh and scripts/test.sh; `--browser` also brings Chromium and Playwright.
+# Sourced by scripts/run.sh and scripts/test.sh; `--browser` also brings Chromium and Playwright,
+# `--test` those and the PostgreSQL the tests start a throwaway cluster of.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -74,6 +75,9 @@ install_browser_tools() {
 }
 
 install_rust_tools
-if [[ "${1:-}" == "--browser" ]]; then
+if [[ "${1:-}" == "--browser" || "${1:-}" == "--test" ]]; then
   install_browser_tools
+fi
+if [[ "${1:-}" == "--test" ]]; then
+  apt_install postgresql
 fi

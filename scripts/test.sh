@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check: formatting, clippy for both features,
-# unit and integration tests, and the Playwright tests in Debian's Chromium.
+# unit and integration tests (on SQLite, then again on a throwaway PostgreSQL cluster), and
+# the Playwright tests in Debian's Chromium.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$ROOT/scripts/setup.sh" --browser
+source "$ROOT/scripts/setup.sh" --test
 cd "$ROOT"
 LOG="$(mktemp)"
 trap 'rm -f "$LOG"' EXIT
@@ -20,6 +21,12 @@ timeout 120 node --test end2end/unit/ | tee -a "$LOG"
 
 say "unit and integration tests"
 timeout 1200 cargo test --workspace 2>&1 | tee -a "$LOG"
+
+say "integration tests on PostgreSQL (a throwaway cluster on loopback, dropped after)"
+# Each test makes a database of its own on the cluster; durability is not what is tested.
+timeout 1200 pg_virtualenv -t -i '--locale=C.UTF-8' -o 'fsync=off' -o 'max_connections=400' \
+  bash -c 'ZHIBU_TEST_POSTGRES="postgres://$PGUSER:$PGPASSWORD@$PGHOST:${PGPORT:-5432}" \
+           cargo test -p server --tests' 2>&1 | tee -a "$LOG"
 
 say "building the site for the browser tests"
 timeout 1800 cargo leptos build

@@ -1,8 +1,8 @@
 //! What every server function can reach: the database and the server's settings.
 
+use crate::db::Pool;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sqlx::SqlitePool;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -43,7 +43,7 @@ impl Default for Settings {
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
+    pub pool: Pool,
     pub settings: Settings,
 }
 
@@ -77,50 +77,16 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
-
-/// Opens (creating if needed) the SQLite database in WAL mode and brings it up to date.
-pub async fn open_sqlite(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    use sqlx::sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-    };
-    use std::str::FromStr;
-    let options = SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options)
-        .await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(pool)
-}
-
-/// A transaction that takes SQLite's write lock at once. A deferred one that reads and
-/// then writes fails at the write (SQLITE_BUSY_SNAPSHOT, no busy wait) whenever another
-/// writer committed in between; this one waits its turn at the start instead.
-pub async fn begin_write(
-    pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
-}
-
 /// Appends one privileged action to the audit log.
-pub async fn audit<'e, E>(
-    executor: E,
+pub async fn audit<'e>(
+    executor: impl Into<crate::db::Exec<'e>>,
     actor_id: &str,
     action: &str,
     org_id: Option<&str>,
     target: Option<&str>,
     detail: Option<&str>,
-) -> Result<(), sqlx::Error>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
-{
-    sqlx::query(
+) -> Result<(), sqlx::Error> {
+    crate::db::query(
         "INSERT INTO audit_log (id, actor_id, action, org_id, target, detail, at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
     )

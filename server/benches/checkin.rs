@@ -7,8 +7,9 @@
 //! `cargo bench -p server --bench checkin` (or `./scripts/bench.sh`). Not a test: it asserts
 //! only that every check-in was recorded.
 
+use app::db::Pool;
 use app::meetings::checkin::{code_for_slot, format_code, slot_of};
-use app::state::{new_id, now, open_sqlite, random_hex32, AppState, Settings};
+use app::state::{new_id, now, random_hex32, AppState, Settings};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -20,7 +21,7 @@ const RAW_INSERTS: usize = 5_000;
 async fn main() {
     let dir = std::env::temp_dir().join(format!("zhibu-bench-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
-    let pool = open_sqlite(&format!("sqlite://{}", dir.join("bench.db").display()))
+    let pool = Pool::open(&format!("sqlite://{}", dir.join("bench.db").display()))
         .await
         .unwrap();
     let (meeting, secret, cookies) = crowd(&pool).await;
@@ -85,14 +86,15 @@ async fn main() {
         }
     }
     let wall = started.elapsed();
-    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attendance WHERE meeting_id = ?")
-        .bind(&meeting)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let recorded: i64 =
+        app::db::query_scalar("SELECT COUNT(*) FROM attendance WHERE meeting_id = ?")
+            .bind(&meeting)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(recorded as usize, MEMBERS, "every member is recorded once");
 
-    sqlx::query(
+    app::db::query(
         "CREATE TABLE raw_inserts (id TEXT PRIMARY KEY, meeting_id TEXT, user_id TEXT, at INTEGER)",
     )
     .execute(&pool)
@@ -100,7 +102,7 @@ async fn main() {
     .unwrap();
     let raw_started = Instant::now();
     for i in 0..RAW_INSERTS {
-        sqlx::query("INSERT INTO raw_inserts (id, meeting_id, user_id, at) VALUES (?, ?, ?, ?)")
+        app::db::query("INSERT INTO raw_inserts (id, meeting_id, user_id, at) VALUES (?, ?, ?, ?)")
             .bind(new_id())
             .bind(&meeting)
             .bind(i.to_string())
@@ -131,10 +133,10 @@ async fn main() {
 }
 
 /// A branch of `MEMBERS` members with live sessions, and a meeting that runs now.
-async fn crowd(pool: &sqlx::SqlitePool) -> (String, String, Vec<String>) {
+async fn crowd(pool: &app::db::Pool) -> (String, String, Vec<String>) {
     let at = now();
     let branch = new_id();
-    sqlx::query("INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, NULL, 'branch', '压测支部', ?)")
+    app::db::query("INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, NULL, 'branch', '压测支部', ?)")
         .bind(&branch)
         .bind(at)
         .execute(pool)
@@ -146,7 +148,7 @@ async fn crowd(pool: &sqlx::SqlitePool) -> (String, String, Vec<String>) {
     for i in 0..MEMBERS {
         let user = new_id();
         first.get_or_insert_with(|| user.clone());
-        sqlx::query("INSERT INTO users (id, phone, name, password_hash, party_status, created_at) VALUES (?, ?, ?, '-', 'full', ?)")
+        app::db::query("INSERT INTO users (id, phone, name, password_hash, party_status, created_at) VALUES (?, ?, ?, '-', 'full', ?)")
             .bind(&user)
             .bind(format!("1370000{i:04}"))
             .bind(format!("党员{i}"))
@@ -154,7 +156,7 @@ async fn crowd(pool: &sqlx::SqlitePool) -> (String, String, Vec<String>) {
             .execute(&mut *tx)
             .await
             .unwrap();
-        sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', ?)")
+        app::db::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', ?)")
             .bind(&user)
             .bind(&branch)
             .bind(at)
@@ -162,7 +164,7 @@ async fn crowd(pool: &sqlx::SqlitePool) -> (String, String, Vec<String>) {
             .await
             .unwrap();
         let token = random_hex32();
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+        app::db::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
             .bind(app::auth::session::token_hash(&token))
             .bind(&user)
             .bind(at)
@@ -174,7 +176,7 @@ async fn crowd(pool: &sqlx::SqlitePool) -> (String, String, Vec<String>) {
     }
     let meeting = new_id();
     let secret = random_hex32();
-    sqlx::query(
+    app::db::query(
         "INSERT INTO meetings (id, org_id, kind, title, starts_at, ends_at, secret, created_by, created_at)
          VALUES (?, ?, 'general_meeting', '压测党员大会', ?, ?, ?, ?, ?)",
     )

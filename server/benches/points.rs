@@ -5,8 +5,9 @@
 //!
 //! `cargo bench -p server --bench points` (or `./scripts/bench.sh`).
 
+use app::db::Pool;
 use app::points::api::service;
-use app::state::{new_id, now, open_sqlite};
+use app::state::{new_id, now};
 use std::time::{Duration, Instant};
 
 const MEMBERS: usize = 200;
@@ -18,7 +19,7 @@ const CALLS: usize = 200;
 async fn main() {
     let dir = std::env::temp_dir().join(format!("zhibu-bench-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
-    let pool = open_sqlite(&format!("sqlite://{}", dir.join("bench.db").display()))
+    let pool = Pool::open(&format!("sqlite://{}", dir.join("bench.db").display()))
         .await
         .unwrap();
     let started = Instant::now();
@@ -71,11 +72,11 @@ fn figures(mut times: Vec<Duration>) -> serde_json::Value {
 
 /// A branch, its members and ~100,000 entries spread over five years (a fixed pseudo-random
 /// sequence, so runs compare).
-async fn branch_with_history(pool: &sqlx::SqlitePool) -> (String, Vec<String>) {
+async fn branch_with_history(pool: &app::db::Pool) -> (String, Vec<String>) {
     let at = now();
     let branch = new_id();
     let mut tx = pool.begin().await.unwrap();
-    sqlx::query("INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, NULL, 'branch', '积分压测支部', ?)")
+    app::db::query("INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, NULL, 'branch', '积分压测支部', ?)")
         .bind(&branch)
         .bind(at)
         .execute(&mut *tx)
@@ -84,7 +85,7 @@ async fn branch_with_history(pool: &sqlx::SqlitePool) -> (String, Vec<String>) {
     let mut members = Vec::with_capacity(MEMBERS);
     for i in 0..MEMBERS {
         let user = new_id();
-        sqlx::query("INSERT INTO users (id, phone, name, password_hash, party_status, created_at) VALUES (?, ?, ?, '-', 'full', ?)")
+        app::db::query("INSERT INTO users (id, phone, name, password_hash, party_status, created_at) VALUES (?, ?, ?, '-', 'full', ?)")
             .bind(&user)
             .bind(format!("1360000{i:04}"))
             .bind(format!("党员{i:03}"))
@@ -92,7 +93,7 @@ async fn branch_with_history(pool: &sqlx::SqlitePool) -> (String, Vec<String>) {
             .execute(&mut *tx)
             .await
             .unwrap();
-        sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', ?)")
+        app::db::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', ?)")
             .bind(&user)
             .bind(&branch)
             .bind(at)
@@ -114,7 +115,7 @@ async fn branch_with_history(pool: &sqlx::SqlitePool) -> (String, Vec<String>) {
         let user = &members[(r % MEMBERS as u64) as usize];
         let created = at - ((r >> 16) % span as u64) as i64;
         let points = [5, 3, 2, 1, -1, -3][((r >> 40) % 6) as usize];
-        sqlx::query(
+        app::db::query(
             "INSERT INTO point_entries (id, branch_id, user_id, points, title, category, source_kind, created_at)
              VALUES (?, ?, ?, ?, '参加主题党日', 'org_life', 'meeting', ?)",
         )
@@ -128,6 +129,6 @@ async fn branch_with_history(pool: &sqlx::SqlitePool) -> (String, Vec<String>) {
         .unwrap();
     }
     tx.commit().await.unwrap();
-    sqlx::query("ANALYZE").execute(pool).await.unwrap();
+    app::db::query("ANALYZE").execute(pool).await.unwrap();
     (branch, members)
 }

@@ -7,11 +7,11 @@
 //! Deterministic: the same choices every time (a fixed sequence), dated back from the day it
 //! runs. Written straight into the tables, as the app would have over the year.
 
+use app::db::{Conn, Pool};
 use app::meetings::checkin::{slot_of, slot_start};
 use app::meetings::rules::MeetingKind;
 use app::shell::time::{days_from_civil, shanghai_year_month};
 use app::state::{new_id, now, random_hex32};
-use sqlx::{SqliteConnection, SqlitePool};
 use std::path::Path;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -53,18 +53,18 @@ struct Branch {
     groups: Vec<(String, Vec<String>)>,
 }
 
-async fn branch(pool: &SqlitePool, name: &str) -> Result<Branch, BoxError> {
-    let id: String = sqlx::query_scalar("SELECT id FROM orgs WHERE name = ?")
+async fn branch(pool: &Pool, name: &str) -> Result<Branch, BoxError> {
+    let id: String = app::db::query_scalar("SELECT id FROM orgs WHERE name = ?")
         .bind(name)
         .fetch_one(pool)
         .await?;
-    let secretary: String = sqlx::query_scalar(
+    let secretary: String = app::db::query_scalar(
         "SELECT user_id FROM memberships WHERE org_id = ? AND role = 'secretary' LIMIT 1",
     )
     .bind(&id)
     .fetch_one(pool)
     .await?;
-    let members = sqlx::query_as::<_, (String, String, bool)>(
+    let members = app::db::query_as::<(String, String, bool)>(
         "SELECT u.id, u.phone, u.party_status = 'full' FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.org_id = ? AND m.role = 'member' ORDER BY u.phone",
     )
@@ -75,14 +75,14 @@ async fn branch(pool: &SqlitePool, name: &str) -> Result<Branch, BoxError> {
     .map(|(id, phone, voting)| Person { id, phone, voting })
     .collect();
     let mut groups = Vec::new();
-    let group_ids: Vec<String> = sqlx::query_scalar(
+    let group_ids: Vec<String> = app::db::query_scalar(
         "SELECT id FROM orgs WHERE parent_id = ? AND kind = 'group' ORDER BY name",
     )
     .bind(&id)
     .fetch_all(pool)
     .await?;
     for group in group_ids {
-        let people: Vec<String> = sqlx::query_scalar(
+        let people: Vec<String> = app::db::query_scalar(
             "SELECT user_id FROM memberships WHERE org_id = ? AND role = 'member'",
         )
         .bind(&group)
@@ -207,8 +207,8 @@ fn plan(branch: &Branch, year: i64, month: u32) -> Vec<Planned> {
 }
 
 /// Whether the demo's year is there (a start that failed half-way comes back for it).
-pub async fn has_history(pool: &SqlitePool) -> Result<bool, BoxError> {
-    let found: Option<i64> = sqlx::query_scalar(
+pub async fn has_history(pool: &Pool) -> Result<bool, BoxError> {
+    let found: Option<i64> = app::db::query_scalar(
         "SELECT 1 FROM meetings m JOIN orgs o ON o.id = m.org_id
          WHERE o.name = '幸福里社区第一党支部' AND m.frozen_at IS NOT NULL LIMIT 1",
     )
@@ -218,7 +218,7 @@ pub async fn has_history(pool: &SqlitePool) -> Result<bool, BoxError> {
 }
 
 /// Adds the lived-in year to a freshly seeded demo (see [`crate::seed::seed_demo`]).
-pub async fn seed_history(pool: &SqlitePool, uploads: &Path) -> Result<(), BoxError> {
+pub async fn seed_history(pool: &Pool, uploads: &Path) -> Result<(), BoxError> {
     let first = branch(pool, "幸福里社区第一党支部").await?;
     let at = now();
     let (year, month) = shanghai_year_month(at);
@@ -279,12 +279,12 @@ pub async fn seed_history(pool: &SqlitePool, uploads: &Path) -> Result<(), BoxEr
 }
 
 async fn insert_meeting(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     planned: &Planned,
     created_at: i64,
 ) -> Result<String, BoxError> {
     let id = new_id();
-    sqlx::query(
+    app::db::query(
         "INSERT INTO meetings (id, org_id, kind, title, agenda, place, starts_at, ends_at, audience,
              secret, created_by, created_at)
          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, m.user_id, ?
@@ -316,7 +316,7 @@ async fn insert_meeting(
 /// A meeting that took place: 应到 frozen at its start, everyone's line, minutes, and the
 /// points given when it ended.
 async fn held(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     branch: &Branch,
     planned: &Planned,
     dice: &mut Dice,
@@ -324,7 +324,7 @@ async fn held(
     let starts = planned.starts_at;
     let ends = starts + i64::from(planned.minutes) * 60;
     let id = insert_meeting(conn, planned, starts - 5 * 86_400).await?;
-    sqlx::query("UPDATE meetings SET frozen_at = ?, minutes = ? WHERE id = ?")
+    app::db::query("UPDATE meetings SET frozen_at = ?, minutes = ? WHERE id = ?")
         .bind(starts)
         .bind(format!(
             "{}\n\n应到、实到见签到表。会议传达了上级精神，与会党员逐一发言，形成三项工作安排。",
@@ -339,12 +339,14 @@ async fn held(
             .iter()
             .find(|p| &p.id == user)
             .is_none_or(|p| p.voting);
-        sqlx::query("INSERT INTO meeting_expected (meeting_id, user_id, voting) VALUES (?, ?, ?)")
-            .bind(&id)
-            .bind(user)
-            .bind(voting)
-            .execute(&mut *conn)
-            .await?;
+        app::db::query(
+            "INSERT INTO meeting_expected (meeting_id, user_id, voting) VALUES (?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(user)
+        .bind(voting)
+        .execute(&mut *conn)
+        .await?;
         let roll = dice.roll(100);
         let own = user == &branch.secretary;
         // The secretary shows the code; their own line is always there on time.
@@ -360,7 +362,7 @@ async fn held(
             }
             86..=90 => {
                 let (kind, reason) = LEAVE_REASONS[(roll as usize) % LEAVE_REASONS.len()];
-                sqlx::query(
+                app::db::query(
                     "INSERT INTO leave_requests (meeting_id, user_id, kind, reason, status, requested_at,
                          decided_by, decided_at)
                      VALUES (?, ?, ?, ?, 'approved', ?, ?, ?)",
@@ -377,7 +379,7 @@ async fn held(
             }
             91..=94 => {}
             95..=96 => {
-                sqlx::query(
+                app::db::query(
                     "INSERT INTO attendance (meeting_id, user_id, presence, slot, recorded_at, corrected_by, reason)
                      VALUES (?, ?, 'corrected', NULL, ?, ?, '签到时手机没电，书记核实在场')",
                 )
@@ -396,7 +398,7 @@ async fn held(
         }
     }
     app::points::api::service::award_meeting_at(conn, &id, ends + 60).await?;
-    sqlx::query("UPDATE meetings SET points_at = ? WHERE id = ?")
+    app::db::query("UPDATE meetings SET points_at = ? WHERE id = ?")
         .bind(ends + 60)
         .bind(&id)
         .execute(&mut *conn)
@@ -405,7 +407,7 @@ async fn held(
 }
 
 async fn attend(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     meeting: &str,
     user: &str,
     presence: &str,
@@ -413,7 +415,7 @@ async fn attend(
     synced_at: Option<i64>,
 ) -> Result<(), BoxError> {
     let scanned = slot_start(slot) + 5;
-    sqlx::query(
+    app::db::query(
         "INSERT INTO attendance (meeting_id, user_id, presence, slot, recorded_at, arrival, scanned_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
@@ -433,14 +435,14 @@ async fn attend(
     Ok(())
 }
 
-async fn upcoming(conn: &mut SqliteConnection, planned: &Planned) -> Result<(), BoxError> {
+async fn upcoming(conn: &mut Conn, planned: &Planned) -> Result<(), BoxError> {
     insert_meeting(conn, planned, now() - 2 * 86_400).await?;
     Ok(())
 }
 
 /// A scanned sign-in sheet and a photo on the last 主题党日.
 async fn sheet_and_photo(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     uploads: &Path,
     meeting: &str,
     secretary: &str,
@@ -450,7 +452,7 @@ async fn sheet_and_photo(
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&picture)?;
         let id = new_id();
         app::uploads::store::save(uploads, &id, &jpeg).await?;
-        sqlx::query(
+        app::db::query(
             "INSERT INTO meeting_files (id, meeting_id, kind, width, height, bytes, uploaded_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -496,14 +498,10 @@ fn square_photo() -> image::RgbImage {
 
 /// Claims approved over the year, two waiting, one refused with its reason, an open task
 /// with one member signed up and one hand-in waiting, and one reversal.
-async fn ledger(
-    conn: &mut SqliteConnection,
-    branch: &Branch,
-    dice: &mut Dice,
-) -> Result<(), BoxError> {
+async fn ledger(conn: &mut Conn, branch: &Branch, dice: &mut Dice) -> Result<(), BoxError> {
     let at = now();
     let rule = |name: &'static str| {
-        sqlx::query_as::<_, (String, String, i64, String)>(
+        app::db::query_as::<(String, String, i64, String)>(
             "SELECT id, name, points, category FROM point_rules WHERE branch_id = ? AND name LIKE ? LIMIT 1",
         )
         .bind(branch.id.clone())
@@ -524,7 +522,7 @@ async fn ledger(
                 if k % 2 == 0 { &volunteering } else { &study };
             let created = at - (20 + dice.roll(320) as i64) * 86_400;
             let claim = new_id();
-            sqlx::query(
+            app::db::query(
                 "INSERT INTO point_claims (id, branch_id, user_id, rule_id, note, status, awarded,
                      decided_by, decided_at, created_at)
                  VALUES (?, ?, ?, ?, ?, 'approved', ?, ?, ?, ?)",
@@ -568,7 +566,7 @@ async fn ledger(
         ("13800000009", "组织社区义诊", 1),
         ("13800000012", "参加区委党校网课", 2),
     ] {
-        sqlx::query(
+        app::db::query(
             "INSERT INTO point_claims (id, branch_id, user_id, rule_id, note, status, created_at)
              VALUES (?, ?, ?, ?, ?, 'pending', ?)",
         )
@@ -581,7 +579,7 @@ async fn ledger(
         .execute(&mut *conn)
         .await?;
     }
-    sqlx::query(
+    app::db::query(
         "INSERT INTO point_claims (id, branch_id, user_id, rule_id, note, status, decided_by, decided_at,
              decision_reason, created_at)
          VALUES (?, ?, ?, ?, '帮邻居修自行车', 'rejected', ?, ?, '属于邻里互助，不计入志愿服务，可申报“先锋模范事迹”', ?)",
@@ -597,7 +595,7 @@ async fn ledger(
     .await?;
     // An open task: one member signed up, another handed it in.
     let task = new_id();
-    sqlx::query(
+    app::db::query(
         "INSERT INTO point_tasks (id, branch_id, title, description, points, places, deadline, created_by, created_at)
          VALUES (?, ?, '冬季楼道消防隐患排查', '两人一组，排查幸福里小区 1–9 栋楼道杂物和灭火器，拍照上报', 3, 6, ?, ?, ?)",
     )
@@ -616,7 +614,7 @@ async fn ledger(
             Some("1–4 栋已排查，清走杂物两处"),
         ),
     ] {
-        sqlx::query(
+        app::db::query(
             "INSERT INTO task_entries (id, task_id, user_id, status, note, signed_at, submitted_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -631,7 +629,7 @@ async fn ledger(
         .await?;
     }
     // A deduction found unfair afterwards, reversed with its reason.
-    let deduction: Option<(String, String)> = sqlx::query_as(
+    let deduction: Option<(String, String)> = app::db::query_as(
         "SELECT id, user_id FROM point_entries WHERE branch_id = ? AND points < 0 AND source_kind = 'meeting'
            AND user_id <> ? ORDER BY created_at DESC LIMIT 1",
     )
@@ -640,12 +638,12 @@ async fn ledger(
     .fetch_optional(&mut *conn)
     .await?;
     if let Some((entry_id, _)) = deduction {
-        sqlx::query(
+        app::db::query(
             "INSERT INTO point_entries (id, branch_id, user_id, points, rule_id, title, category, source_kind,
                  source_id, reverses, reason, created_by, created_at)
-             SELECT ?, branch_id, user_id, -points, rule_id, title, category, 'correction', source_id, id,
-                 '当天公出，支委会核实后撤销扣分', ?, MIN(created_at + 86400, ?)
-             FROM point_entries WHERE id = ?",
+             SELECT ?1, branch_id, user_id, -points, rule_id, title, category, 'correction', source_id, id,
+                 '当天公出，支委会核实后撤销扣分', ?2, CASE WHEN created_at + 86400 < ?3 THEN created_at + 86400 ELSE ?3 END
+             FROM point_entries WHERE id = ?4",
         )
         .bind(new_id())
         .bind(&branch.secretary)
@@ -659,7 +657,7 @@ async fn ledger(
 
 #[allow(clippy::too_many_arguments)]
 async fn entry(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     branch: &Branch,
     user: &str,
     points: i64,
@@ -670,7 +668,7 @@ async fn entry(
     source_id: &str,
     at: i64,
 ) -> Result<(), BoxError> {
-    sqlx::query(
+    app::db::query(
         "INSERT INTO point_entries (id, branch_id, user_id, points, rule_id, title, category, source_kind,
              source_id, award_key, created_by, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -693,11 +691,8 @@ async fn entry(
 }
 
 /// The next 主题党日's leave: one member's waits for the secretary, another's was refused.
-async fn leave_for_what_comes(
-    conn: &mut SqliteConnection,
-    branch: &Branch,
-) -> Result<(), BoxError> {
-    let next: Option<(String, i64)> = sqlx::query_as(
+async fn leave_for_what_comes(conn: &mut Conn, branch: &Branch) -> Result<(), BoxError> {
+    let next: Option<(String, i64)> = app::db::query_as(
         "SELECT id, starts_at FROM meetings WHERE org_id = ? AND starts_at > ? AND kind = 'theme_day'
          ORDER BY starts_at LIMIT 1",
     )
@@ -716,7 +711,7 @@ async fn leave_for_what_comes(
             .map(|p| p.id.clone())
     };
     if let Some(user) = find("13800000011") {
-        sqlx::query(
+        app::db::query(
             "INSERT INTO leave_requests (meeting_id, user_id, kind, reason, status, requested_at)
              VALUES (?, ?, 'official', '区里安排值班', 'pending', ?)",
         )
@@ -727,7 +722,7 @@ async fn leave_for_what_comes(
         .await?;
     }
     if let Some(user) = find("13800000006") {
-        sqlx::query(
+        app::db::query(
             "INSERT INTO leave_requests (meeting_id, user_id, kind, reason, status, requested_at, decided_by,
                  decided_at, decision_note)
              VALUES (?, ?, 'personal', '想去看望外地亲戚', 'refused', ?, ?, ?, '本次学习很重要，请调整行程；确有困难再联系我')",
@@ -746,11 +741,7 @@ async fn leave_for_what_comes(
 /// Wishes in every state beside the base demo's three: half of the 20 套 pledged, one
 /// claimed, one done and waiting for the resident, one confirmed with thanks, one refused
 /// with its reason, one expired.
-async fn wishes(
-    conn: &mut SqliteConnection,
-    branch: &Branch,
-    uploads: &Path,
-) -> Result<(), BoxError> {
+async fn wishes(conn: &mut Conn, branch: &Branch, uploads: &Path) -> Result<(), BoxError> {
     let at = now();
     let member = |phone: &str| {
         branch
@@ -761,16 +752,16 @@ async fn wishes(
             .ok_or_else(|| format!("demo member {phone} missing"))
     };
     let (sun, sun_name, community): (String, String, String) =
-        sqlx::query_as("SELECT id, name, community_id FROM users WHERE phone = '13900000001'")
+        app::db::query_as("SELECT id, name, community_id FROM users WHERE phone = '13900000001'")
             .fetch_one(&mut *conn)
             .await?;
     let (qian, qian_name, _): (String, String, String) =
-        sqlx::query_as("SELECT id, name, community_id FROM users WHERE phone = '13900000002'")
+        app::db::query_as("SELECT id, name, community_id FROM users WHERE phone = '13900000002'")
             .fetch_one(&mut *conn)
             .await?;
     // Half of the crowdfunded school uniforms pledged by two members.
     let uniforms: String =
-        sqlx::query_scalar("SELECT id FROM wishes WHERE title LIKE '%校服%' LIMIT 1")
+        app::db::query_scalar("SELECT id FROM wishes WHERE title LIKE '%校服%' LIMIT 1")
             .fetch_one(&mut *conn)
             .await?;
     for (phone, quantity) in [("13800000007", 6), ("13800000008", 4)] {
@@ -857,7 +848,7 @@ async fn wishes(
             at + 20 * 86_400
         };
         let published = (status != "rejected").then_some(created + 86_400);
-        sqlx::query(
+        app::db::query(
             "INSERT INTO wishes (id, community_id, poster_id, title, story, category, needed_by, target, contact_name,
                  contact_phone, contact_address, status, reject_reason, branch_id, reviewed_by, reviewed_at,
                  published_at, created_at)
@@ -904,7 +895,7 @@ async fn wishes(
                     at - 5 * 86_400,
                 )
                 .await?;
-                sqlx::query("UPDATE wish_pledges SET proof_note = '已陪同完成体检，报告已送到家', done_at = ? WHERE id = ?")
+                app::db::query("UPDATE wish_pledges SET proof_note = '已陪同完成体检，报告已送到家', done_at = ? WHERE id = ?")
                     .bind(at - 2 * 86_400)
                     .bind(&pledge_id)
                     .execute(&mut *conn)
@@ -915,7 +906,7 @@ async fn wishes(
                 let helper = member("13800000011")?;
                 let pledge_id =
                     pledge(conn, &id, &helper, 1, "confirmed", created + 2 * 86_400).await?;
-                sqlx::query(
+                app::db::query(
                     "UPDATE wish_pledges SET proof_note = '已更换 3 个声控灯', done_at = ?, confirmed_at = ?,
                          confirmed_how = 'poster', thanks = '灯修好了，晚上回家不怕黑了，谢谢小伙子！' WHERE id = ?",
                 )
@@ -924,14 +915,14 @@ async fn wishes(
                 .bind(&pledge_id)
                 .execute(&mut *conn)
                 .await?;
-                let (rule_id, rule_name, points, category): (String, String, i64, String) = sqlx::query_as(
+                let (rule_id, rule_name, points, category): (String, String, i64, String) = app::db::query_as(
                     "SELECT id, name, points, category FROM point_rules WHERE branch_id = ? AND auto_source = 'wish'",
                 )
                 .bind(&branch.id)
                 .fetch_one(&mut *conn)
                 .await?;
                 let title = format!("{rule_name}：{title}");
-                sqlx::query(
+                app::db::query(
                     "INSERT INTO point_entries (id, branch_id, user_id, points, rule_id, title, category, source_kind,
                          source_id, award_key, created_at)
                      VALUES (?, ?, ?, ?, ?, ?, ?, 'wish', ?, ?, ?)",
@@ -956,7 +947,7 @@ async fn wishes(
 }
 
 async fn pledge(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     wish: &str,
     user: &str,
     quantity: i64,
@@ -964,7 +955,7 @@ async fn pledge(
     created: i64,
 ) -> Result<String, BoxError> {
     let id = new_id();
-    sqlx::query(
+    app::db::query(
         "INSERT INTO wish_pledges (id, wish_id, user_id, quantity, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(&id)
@@ -979,7 +970,7 @@ async fn pledge(
 }
 
 async fn proof_photo(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     uploads: &Path,
     wish: &str,
     pledge: &str,
@@ -990,7 +981,7 @@ async fn proof_photo(
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&picture)?;
     let id = new_id();
     app::uploads::store::save(uploads, &id, &jpeg).await?;
-    sqlx::query(
+    app::db::query(
         "INSERT INTO wish_photos (id, wish_id, pledge_id, width, height, bytes, uploaded_by, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
@@ -1010,13 +1001,13 @@ async fn proof_photo(
 /// Today's 主题党日 with its check-in open, so a visitor can show the code and check in at
 /// once: made when no meeting of the branch has its check-in open now, once a day (a later
 /// start the same day finds the day's meeting, over or not, and adds none).
-pub async fn live_meeting(pool: &SqlitePool) -> Result<(), BoxError> {
+pub async fn live_meeting(pool: &Pool) -> Result<(), BoxError> {
     let first = branch(pool, "幸福里社区第一党支部").await?;
     let at = now();
     let month = shanghai_year_month(at).1;
     let day = app::shell::time::format_date(at);
     let marker = format!("%（{day}）%");
-    let open_or_made_today: Option<String> = sqlx::query_scalar(
+    let open_or_made_today: Option<String> = app::db::query_scalar(
         "SELECT id FROM meetings WHERE org_id = ?1 AND cancelled_at IS NULL
            AND ((starts_at - opens_before <= ?2 AND ?2 < ends_at) OR title LIKE ?3) LIMIT 1",
     )

@@ -108,7 +108,7 @@ async fn server_time(request: Request, next: Next) -> Response {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
+    match app::db::query_scalar::<i64>("SELECT 1")
         .fetch_one(&state.pool)
         .await
     {
@@ -239,14 +239,19 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
 }
 
 /// A consistent copy of a live SQLite database (`VACUUM INTO` reads one snapshot).
-pub async fn backup(pool: &sqlx::SqlitePool, target: &std::path::Path) -> Result<(), sqlx::Error> {
+pub async fn backup(pool: &app::db::Pool, target: &std::path::Path) -> Result<(), sqlx::Error> {
+    if pool.engine() != app::db::Engine::Sqlite {
+        return Err(sqlx::Error::Protocol(
+            "zhibu backup copies SQLite; back PostgreSQL up with pg_dump".into(),
+        ));
+    }
     if target.exists() {
         return Err(sqlx::Error::Protocol(format!(
             "{} already exists",
             target.display()
         )));
     }
-    sqlx::query("VACUUM INTO ?")
+    app::db::query("VACUUM INTO ?")
         .bind(target.to_string_lossy().to_string())
         .execute(pool)
         .await?;

@@ -1,4 +1,4 @@
-use app::state::{open_sqlite, AppState};
+use app::state::AppState;
 use server::{backup, config::Config, leptos_options, router, seed, settings};
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 use tracing_subscriber::EnvFilter;
@@ -13,8 +13,10 @@ USAGE:
                                 make P an admin of the 党委 ORG (created if missing);
                                 the password is read from ZHIBU_ADMIN_PASSWORD or stdin
   zhibu backup FILE             write a consistent copy of the SQLite database to FILE
+                                (PostgreSQL: pg_dump, see docs/deployment.md)
 
-Configuration: zhibu.toml (or ZHIBU_CONFIG), then DATABASE_URL, ZHIBU_ADDRESS,
+Configuration: zhibu.toml (or ZHIBU_CONFIG), then DATABASE_URL (sqlite://… or
+postgres://…), ZHIBU_ADDRESS,
 ZHIBU_DATA_DIR, ZHIBU_SECURE_COOKIES, ZHIBU_ALLOWED_ORIGINS, ZHIBU_LOG_JSON.
 ZHIBU_SEED_DEMO=1 seeds the demo (a branch's year, today's meeting open) when serving
 into an empty database; ZHIBU_SEED_DEMO=base only its organisation and people.";
@@ -69,14 +71,12 @@ fn init_tracing(config: &Config) {
     }
 }
 
-async fn open(config: &Config) -> Result<sqlx::SqlitePool, BoxError> {
+async fn open(config: &Config) -> Result<app::db::Pool, BoxError> {
     let url = config.database_url();
-    if url.starts_with("sqlite:") {
+    if app::db::engine_of(&url) == Some(app::db::Engine::Sqlite) {
         std::fs::create_dir_all(&config.data_dir)?;
-    } else {
-        return Err(format!("unsupported DATABASE_URL {url}: this build runs on SQLite").into());
     }
-    Ok(open_sqlite(&url).await?)
+    Ok(app::db::Pool::open(&url).await?)
 }
 
 async fn seed_demo(config: &Config) -> Result<(), BoxError> {
@@ -86,7 +86,7 @@ async fn seed_demo(config: &Config) -> Result<(), BoxError> {
 
 /// The demo organisation with a year of its life, and today's meeting open for check-in;
 /// a database with accounts of its own is left alone.
-async fn seed_lived_in(pool: &sqlx::SqlitePool, config: &Config) -> Result<(), BoxError> {
+async fn seed_lived_in(pool: &app::db::Pool, config: &Config) -> Result<(), BoxError> {
     let report = seed::seed_demo(pool).await?;
     let uploads = config.data_dir.join("uploads");
     if !report.refused {

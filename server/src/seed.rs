@@ -4,8 +4,8 @@
 use app::auth::api::service::insert_user;
 use app::auth::session::hash_password;
 use app::auth::PartyStatus;
+use app::db::Pool;
 use app::state::{new_id, now};
-use sqlx::SqlitePool;
 
 pub const DEMO_PASSWORD: &str = "zhibu2024";
 pub const DEMO_COMMITTEE: &str = "示范街道党工委";
@@ -29,25 +29,27 @@ pub struct SeedReport {
 }
 
 async fn org(
-    pool: &SqlitePool,
+    pool: &Pool,
     parent: Option<&str>,
     kind: &str,
     name: &str,
 ) -> Result<String, sqlx::Error> {
     let id = new_id();
-    sqlx::query("INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(&id)
-        .bind(parent)
-        .bind(kind)
-        .bind(name)
-        .bind(now())
-        .execute(pool)
-        .await?;
+    app::db::query(
+        "INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(parent)
+    .bind(kind)
+    .bind(name)
+    .bind(now())
+    .execute(pool)
+    .await?;
     Ok(id)
 }
 
-async fn grant(pool: &SqlitePool, user: &str, org: &str, role: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+async fn grant(pool: &Pool, user: &str, org: &str, role: &str) -> Result<(), sqlx::Error> {
+    app::db::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
         .bind(user)
         .bind(org)
         .bind(role)
@@ -57,9 +59,9 @@ async fn grant(pool: &SqlitePool, user: &str, org: &str, role: &str) -> Result<(
     Ok(())
 }
 
-async fn community(pool: &SqlitePool, name: &str) -> Result<String, sqlx::Error> {
+async fn community(pool: &Pool, name: &str) -> Result<String, sqlx::Error> {
     let id = new_id();
-    sqlx::query("INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)")
+    app::db::query("INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)")
         .bind(&id)
         .bind(name)
         .bind(now())
@@ -70,9 +72,9 @@ async fn community(pool: &SqlitePool, name: &str) -> Result<String, sqlx::Error>
 
 /// Seeds once; a database that already has the demo committee is left as it is.
 pub async fn seed_demo(
-    pool: &SqlitePool,
+    pool: &Pool,
 ) -> Result<SeedReport, Box<dyn std::error::Error + Send + Sync>> {
-    let exists: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE name = ?")
+    let exists: Option<String> = app::db::query_scalar("SELECT id FROM orgs WHERE name = ?")
         .bind(DEMO_COMMITTEE)
         .fetch_optional(pool)
         .await?;
@@ -83,7 +85,7 @@ pub async fn seed_demo(
             accounts: Vec::new(),
         });
     }
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+    let users: i64 = app::db::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(pool)
         .await?;
     if users > 0 {
@@ -108,7 +110,7 @@ pub async fn seed_demo(
     let xingfu = community(pool, "幸福里社区").await?;
     let heping = community(pool, "和平路社区").await?;
     for (branch, comm) in [(&branch1, &xingfu), (&branch2, &heping)] {
-        sqlx::query(
+        app::db::query(
             "INSERT INTO branch_communities (branch_id, community_id, created_at) VALUES (?, ?, ?)",
         )
         .bind(branch)
@@ -206,7 +208,7 @@ pub async fn seed_demo(
 /// A few wishes on 幸福里's wall, so the demo shows one of each kind: an ordinary wish and
 /// a crowdfunded one already reviewed, and one waiting for review.
 async fn demo_wishes(
-    pool: &SqlitePool,
+    pool: &Pool,
     community: &str,
     branch: &str,
     residents: &[(String, String, String)],
@@ -242,7 +244,7 @@ async fn demo_wishes(
         ),
     ];
     for ((user, phone, name), title, story, category, target, unit, status) in wishes {
-        sqlx::query(
+        app::db::query(
             "INSERT INTO wishes (id, community_id, poster_id, title, story, category, needed_by, target, unit,
                  contact_name, contact_phone, contact_address, status, branch_id, published_at, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '幸福里小区 3 栋 2 单元', ?, ?, ?, ?)",
@@ -272,7 +274,7 @@ async fn demo_wishes(
 /// Makes `phone` an admin of the committee `org_name`, creating the committee and the
 /// account when they do not exist yet.
 pub async fn create_admin(
-    pool: &SqlitePool,
+    pool: &Pool,
     phone: &str,
     name: &str,
     org_name: &str,
@@ -285,7 +287,7 @@ pub async fn create_admin(
     check_password(&password).map_err(|e| format!("password: {e}"))?;
     let hash = hash_password(password).await.map_err(|e| format!("{e}"))?;
     let committee: Option<String> =
-        sqlx::query_scalar("SELECT id FROM orgs WHERE name = ? AND kind = 'committee'")
+        app::db::query_scalar("SELECT id FROM orgs WHERE name = ? AND kind = 'committee'")
             .bind(&org_name)
             .fetch_optional(pool)
             .await?;
@@ -293,13 +295,13 @@ pub async fn create_admin(
         Some(id) => id,
         None => org(pool, None, "committee", &org_name).await?,
     };
-    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE phone = ?")
+    let existing: Option<String> = app::db::query_scalar("SELECT id FROM users WHERE phone = ?")
         .bind(&phone)
         .fetch_optional(pool)
         .await?;
     let user = match existing {
         Some(id) => {
-            sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            app::db::query("UPDATE users SET password_hash = ? WHERE id = ?")
                 .bind(&hash)
                 .bind(&id)
                 .execute(pool)

@@ -4,8 +4,8 @@
 //! are forgotten. Any number of servers may share the database: each tick runs on the one
 //! server that claims it first.
 
+use app::db::Pool;
 use app::state::now;
-use sqlx::SqlitePool;
 use std::time::Duration;
 
 pub const PERIOD: Duration = Duration::from_secs(30);
@@ -13,7 +13,7 @@ const JOB: &str = "timers";
 const TICKS_KEPT_SECS: i64 = 24 * 3600;
 
 /// Runs the periodic work every `period` for as long as the server runs.
-pub async fn run(pool: SqlitePool, period: Duration) {
+pub async fn run(pool: Pool, period: Duration) {
     // Who claimed a tick, for whoever reads `timer_ticks`: one id per server process.
     let holder = app::state::new_id();
     let mut interval = tokio::time::interval(period);
@@ -31,7 +31,7 @@ pub fn tick_at(secs: i64, period: Duration) -> i64 {
 
 /// Runs tick `tick` if `holder` is first to claim it; whether it ran. One job's failure
 /// does not keep the others from running.
-pub async fn run_tick(pool: &SqlitePool, holder: &str, tick: i64) -> bool {
+pub async fn run_tick(pool: &Pool, holder: &str, tick: i64) -> bool {
     match app::db::claim_tick(pool, JOB, tick, holder).await {
         Ok(true) => {}
         Ok(false) => return false,

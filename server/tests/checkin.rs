@@ -27,7 +27,7 @@ impl Meeting {
 /// A 主题党日 held from `starts` to `ends`, with the key its codes come from.
 async fn meeting(app: &TestApp, secretary: &str, starts: i64, ends: i64) -> Meeting {
     let id = held_meeting(app, secretary, starts, ends).await;
-    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
         .bind(&id)
         .fetch_one(&app.pool)
         .await
@@ -74,11 +74,13 @@ fn row<'a>(detail: &'a Value, user_id: &str) -> &'a Value {
 }
 
 async fn balance(app: &TestApp, user_id: &str) -> i64 {
-    sqlx::query_scalar("SELECT COALESCE(SUM(points), 0) FROM point_entries WHERE user_id = ?")
-        .bind(user_id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
+    app::db::query_scalar(
+        "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries WHERE user_id = ?",
+    )
+    .bind(user_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -317,7 +319,7 @@ async fn an_op_is_sent_only_by_the_session_of_the_one_who_made_it() {
     // A signs in again and it lands as A's.
     let reply = app.sync(&a, &[op]).await;
     assert_eq!(reply.json()[0]["outcome"]["Applied"]["presence"], "late");
-    let owner: String = sqlx::query_scalar("SELECT user_id FROM attendance")
+    let owner: String = app::db::query_scalar("SELECT user_id FROM attendance")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -354,7 +356,7 @@ async fn no_code_proves_a_moment_before_the_meeting_was_scheduled() {
     let m = meeting(&app, &secretary, now - 1800, now + 1800).await;
     // Scheduled only now, though it began half an hour ago: the key computes codes for the
     // earlier slots, but none was ever shown.
-    sqlx::query("UPDATE meetings SET created_at = ? WHERE id = ?")
+    app::db::query("UPDATE meetings SET created_at = ? WHERE id = ?")
         .bind(now)
         .bind(&m.id)
         .execute(&app.pool)

@@ -7,13 +7,17 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod support;
+use support::fresh_database_url;
+
 struct Server {
     child: Child,
 }
 
-fn start(data: &std::path::Path, addr: &str) -> Server {
+fn start(data: &std::path::Path, database_url: &str, addr: &str) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_zhibu"))
         .arg("serve")
+        .env("DATABASE_URL", database_url)
         .env("ZHIBU_DATA_DIR", data)
         .env("ZHIBU_ADDRESS", addr)
         .env("ZHIBU_SEED_DEMO", "1")
@@ -139,8 +143,9 @@ async fn killing_the_server_mid_sync_loses_nothing_and_doubles_nothing() {
     const BATCH: usize = 25;
     let data = std::env::temp_dir().join(format!("zhibu-crash-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&data).unwrap();
+    let database_url = fresh_database_url(&data).await;
     let addr = free_addr();
-    let mut server = start(&data, &addr);
+    let mut server = start(&data, &database_url, &addr);
     wait_healthy(&addr).await;
     let login = post(
         &addr,
@@ -188,7 +193,7 @@ async fn killing_the_server_mid_sync_loses_nothing_and_doubles_nothing() {
             server.child.wait().unwrap();
             let _ = in_flight.await;
             kills += 1;
-            server = start(&data, &addr);
+            server = start(&data, &database_url, &addr);
             wait_healthy(&addr).await;
             continue;
         }
@@ -219,10 +224,8 @@ async fn killing_the_server_mid_sync_loses_nothing_and_doubles_nothing() {
     assert_eq!(kills, 2);
     drop(server);
 
-    let pool = app::state::open_sqlite(&format!("sqlite://{}", data.join("zhibu.db").display()))
-        .await
-        .unwrap();
-    let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM suggestions")
+    let pool = app::db::Pool::open(&database_url).await.unwrap();
+    let rows: Vec<String> = app::db::query_scalar("SELECT id FROM suggestions")
         .fetch_all(&pool)
         .await
         .unwrap();
@@ -236,7 +239,7 @@ async fn killing_the_server_mid_sync_loses_nothing_and_doubles_nothing() {
     let mut expected = all_ids.clone();
     expected.sort();
     assert_eq!(stored, expected, "nothing lost");
-    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applied_ops")
+    let applied: i64 = app::db::query_scalar("SELECT COUNT(*) FROM applied_ops")
         .fetch_one(&pool)
         .await
         .unwrap();

@@ -15,7 +15,10 @@ async fn lived_in() -> TestApp {
 }
 
 async fn strings(app: &TestApp, sql: &str) -> Vec<String> {
-    sqlx::query_scalar(sql).fetch_all(&app.pool).await.unwrap()
+    app::db::query_scalar(sql)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -184,10 +187,10 @@ async fn a_visitor_can_check_in_to_todays_meeting_at_once() {
 async fn the_demo_never_touches_a_database_with_accounts_of_its_own() {
     let dir = std::env::temp_dir().join(format!("zhibu-test-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
-    let pool = app::state::open_sqlite(&format!("sqlite://{}", dir.join("real.db").display()))
+    let pool = app::db::Pool::open(&fresh_database_url(&dir).await)
         .await
         .unwrap();
-    sqlx::query(
+    app::db::query(
         "INSERT INTO users (id, phone, name, password_hash, created_at) VALUES ('u1', '13712345678', '真实用户', 'x', 0)",
     )
     .execute(&pool)
@@ -195,12 +198,12 @@ async fn the_demo_never_touches_a_database_with_accounts_of_its_own() {
     .unwrap();
     let report = server::seed::seed_demo(&pool).await.unwrap();
     assert!(report.refused && !report.created);
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+    let users: i64 = app::db::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&pool)
         .await
         .unwrap();
     assert_eq!(users, 1);
-    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+    let orgs: i64 = app::db::query_scalar("SELECT COUNT(*) FROM orgs")
         .fetch_one(&pool)
         .await
         .unwrap();

@@ -229,10 +229,13 @@ fn payload(rng: &mut Rng, ids: &[String], photo: &str) -> Value {
 }
 
 /// A digest of every table but the bookkeeping ones: equal digests, nothing changed.
-async fn digest(pool: &sqlx::SqlitePool) -> BTreeMap<String, String> {
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
+async fn digest(pool: &app::db::Pool) -> BTreeMap<String, String> {
+    let postgres = pool.engine() == app::db::Engine::Postgres;
+    let tables: Vec<String> = app::db::query_scalar(if postgres {
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    })
     .fetch_all(pool)
     .await
     .unwrap();
@@ -241,22 +244,24 @@ async fn digest(pool: &sqlx::SqlitePool) -> BTreeMap<String, String> {
         .into_iter()
         .filter(|t| !BOOKKEEPING.contains(&t.as_str()))
     {
-        let columns: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
-                .fetch_all(pool)
-                .await
-                .unwrap();
-        let row = columns
-            .iter()
-            .map(|c| format!("quote(\"{c}\")"))
-            .collect::<Vec<_>>()
-            .join("||','||");
-        let content: Option<String> = sqlx::query_scalar(&format!(
-            "SELECT group_concat(r, ';') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY 1)"
-        ))
-        .fetch_one(pool)
-        .await
-        .unwrap();
+        let sql = if postgres {
+            format!("SELECT string_agg(CAST(t AS TEXT), ';' ORDER BY CAST(t AS TEXT)) FROM \"{table}\" t")
+        } else {
+            let columns: Vec<String> =
+                app::db::query_scalar(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+            let row = columns
+                .iter()
+                .map(|c| format!("quote(\"{c}\")"))
+                .collect::<Vec<_>>()
+                .join("||','||");
+            format!(
+                "SELECT group_concat(r, ';') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY 1)"
+            )
+        };
+        let content: Option<String> = app::db::query_scalar(&sql).fetch_one(pool).await.unwrap();
         out.insert(table, content.unwrap_or_default());
     }
     out
@@ -323,7 +328,7 @@ async fn random_and_malformed_calls_get_declared_answers_and_refusals_change_not
             .await;
         assert!(reply.status.is_success(), "{}", reply.body);
     }
-    sqlx::query("UPDATE meetings SET starts_at = ?, ends_at = ? WHERE starts_at > ?")
+    app::db::query("UPDATE meetings SET starts_at = ?, ends_at = ? WHERE starts_at > ?")
         .bind(now - 7200)
         .bind(now - 3600)
         .bind(now)
@@ -341,7 +346,7 @@ async fn random_and_malformed_calls_get_declared_answers_and_refusals_change_not
         "point_rules",
         "invites",
     ] {
-        let found: Vec<String> = sqlx::query_scalar(&format!("SELECT id FROM {table} LIMIT 40"))
+        let found: Vec<String> = app::db::query_scalar(&format!("SELECT id FROM {table} LIMIT 40"))
             .fetch_all(&app.pool)
             .await
             .unwrap_or_default();

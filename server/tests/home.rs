@@ -65,7 +65,7 @@ async fn a_member_sees_the_next_meeting_with_check_in_open_and_what_waits() {
     assert_eq!(refusal["href"], format!("/meetings/{next_week}"));
 
     // Checked in: the meeting shows as attended, and the button goes.
-    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
         .bind(&on_now)
         .fetch_one(&app.pool)
         .await
@@ -96,7 +96,7 @@ async fn a_secretary_sees_the_queues_of_the_branch_and_what_turns_red_this_month
     let now = app::state::now();
     // One claim, one leave request waiting; the demo has one wish waiting for review.
     app.call("points_home", Some(&member), &[]).await;
-    let rule: String = sqlx::query_scalar(
+    let rule: String = app::db::query_scalar(
         "SELECT id FROM point_rules WHERE auto_source IS NULL AND name LIKE '%志愿服务%' LIMIT 1",
     )
     .fetch_one(&app.pool)

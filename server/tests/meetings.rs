@@ -142,7 +142,7 @@ async fn check_in_counts_the_proven_slot_once() {
     let ends = (now + 3000) / 60 * 60;
     let reply = schedule(&app, &secretary, &branch, "theme_day", starts, ends).await;
     let meeting = reply.json().as_str().unwrap().to_string();
-    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
         .bind(&meeting)
         .fetch_one(&app.pool)
         .await
@@ -217,7 +217,7 @@ async fn wrong_codes_are_refused_and_record_nothing() {
     .await
     .json();
     let meeting = meeting.as_str().unwrap();
-    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
         .bind(meeting)
         .fetch_one(&app.pool)
         .await
@@ -540,7 +540,7 @@ async fn the_expected_list_is_frozen_at_the_start() {
 
     // Someone added to the branch after the start is not expected and cannot check in.
     let late_joiner = app.user_id(SECRETARY_2).await;
-    sqlx::query(
+    app::db::query(
         "INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', 0)",
     )
     .bind(&late_joiner)
@@ -567,7 +567,7 @@ async fn the_expected_list_is_frozen_at_the_start() {
         Some(voting)
     );
     let joiner = app.login(SECRETARY_2, PASSWORD).await;
-    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
         .bind(meeting)
         .fetch_one(&app.pool)
         .await
@@ -824,7 +824,7 @@ async fn guessing_codes_is_slowed_down() {
     .await
     .json();
     let meeting = meeting.as_str().unwrap();
-    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
         .bind(meeting)
         .fetch_one(&app.pool)
         .await

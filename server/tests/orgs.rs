@@ -95,7 +95,7 @@ async fn expired_and_revoked_invites_let_nobody_in() {
         .json()
     };
     let expired = make().await;
-    sqlx::query("UPDATE invites SET expires_at = expires_at - 86400 WHERE id = ?")
+    app::db::query("UPDATE invites SET expires_at = expires_at - 86400 WHERE id = ?")
         .bind(expired["id"].as_str().unwrap())
         .execute(&app.pool)
         .await
@@ -283,7 +283,7 @@ async fn secretary_manages_groups_and_status_with_an_audit_trail() {
     assert_eq!(row["group"]["name"], "青年党小组");
 
     let other_branch_group: String =
-        sqlx::query_scalar("SELECT id FROM orgs WHERE name = '第三党小组'")
+        app::db::query_scalar("SELECT id FROM orgs WHERE name = '第三党小组'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -335,7 +335,7 @@ async fn secretary_manages_groups_and_status_with_an_audit_trail() {
         app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('create_org', 'set_member_group', 'set_party_status')").await,
         3
     );
-    let tamper = sqlx::query("DELETE FROM audit_log")
+    let tamper = app::db::query("DELETE FROM audit_log")
         .execute(&app.pool)
         .await;
     assert!(tamper.is_err(), "the audit log is append-only");
@@ -345,7 +345,7 @@ async fn secretary_manages_groups_and_status_with_an_audit_trail() {
 async fn admin_keeps_the_tree_and_appoints_secretaries() {
     let app = app().await;
     let admin = app.login(ADMIN, PASSWORD).await;
-    let committee: String = sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'committee'")
+    let committee: String = app::db::query_scalar("SELECT id FROM orgs WHERE kind = 'committee'")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -424,7 +424,7 @@ async fn party_members_report_to_one_community_at_a_time() {
         let sql = format!("SELECT id FROM communities WHERE name = '{name}'");
         let pool = app.pool.clone();
         async move {
-            sqlx::query_scalar::<_, String>(&sql)
+            app::db::query_scalar::<String>(&sql)
                 .fetch_one(&pool)
                 .await
                 .unwrap()
@@ -451,7 +451,7 @@ async fn party_members_report_to_one_community_at_a_time() {
         serde_json::json!([{ "id": xingfu, "name": "幸福里社区" }])
     );
     let branch = app.branch_id("第一").await;
-    sqlx::query(
+    app::db::query(
         "INSERT INTO branch_communities (branch_id, community_id, created_at) VALUES (?, ?, 0)",
     )
     .bind(&branch)

@@ -306,7 +306,7 @@ async fn attendance_points_are_given_once_and_a_correction_reverses_the_absence(
         .await
         .json();
     let meeting = meeting.as_str().unwrap();
-    let secret: String = sqlx::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
         .bind(meeting)
         .fetch_one(&app.pool)
         .await
@@ -321,7 +321,7 @@ async fn attendance_points_are_given_once_and_a_correction_reverses_the_absence(
     )
     .await;
     // The meeting ends (moved into the past), and the timer runs twice.
-    sqlx::query("UPDATE meetings SET ends_at = ? WHERE id = ?")
+    app::db::query("UPDATE meetings SET ends_at = ? WHERE id = ?")
         .bind(now - 1)
         .bind(meeting)
         .execute(&app.pool)
@@ -382,13 +382,13 @@ async fn the_ledger_is_append_only_and_corrections_reverse() {
         .unwrap()
         .to_string();
     assert!(
-        sqlx::query("UPDATE point_entries SET points = 100")
+        app::db::query("UPDATE point_entries SET points = 100")
             .execute(&app.pool)
             .await
             .is_err(),
         "the database refuses to change an entry"
     );
-    assert!(sqlx::query("DELETE FROM point_entries")
+    assert!(app::db::query("DELETE FROM point_entries")
         .execute(&app.pool)
         .await
         .is_err());
@@ -444,7 +444,7 @@ async fn the_board_shows_the_top_and_ones_own_place_or_nothing_when_off() {
         .error(),
         "Forbidden"
     );
-    sqlx::query("INSERT INTO branch_settings (branch_id, ranking_enabled) VALUES (?, 0)")
+    app::db::query("INSERT INTO branch_settings (branch_id, ranking_enabled) VALUES (?, 0)")
         .bind(&branch)
         .execute(&app.pool)
         .await

@@ -3,7 +3,8 @@
 
 mod support;
 
-use app::state::{now, open_sqlite};
+use app::db::Pool;
+use app::state::now;
 use support::*;
 
 #[tokio::test]
@@ -17,9 +18,8 @@ async fn two_servers_run_each_tick_once_and_the_work_is_done() {
         1
     );
 
-    // The second server: its own connections to the same database file.
-    let url = format!("sqlite://{}", app.dir.join("test.db").display());
-    let other = open_sqlite(&url).await.unwrap();
+    // The second server: its own connections to the same database.
+    let other = Pool::open(&app.url).await.unwrap();
     let mut ran = Vec::new();
     for tick in 1_000..1_040 {
         let (a, b) = tokio::join!(
@@ -34,19 +34,20 @@ async fn two_servers_run_each_tick_once_and_the_work_is_done() {
     }
     // Whichever ran, the tick is recorded under its name, once.
     for (tick, holder) in (1_000..1_040).zip(&ran) {
-        let recorded: Vec<String> =
-            sqlx::query_scalar("SELECT holder FROM timer_ticks WHERE name = 'timers' AND tick = ?")
-                .bind(tick)
-                .fetch_all(&other)
-                .await
-                .unwrap();
+        let recorded: Vec<String> = app::db::query_scalar(
+            "SELECT holder FROM timer_ticks WHERE name = 'timers' AND tick = ?",
+        )
+        .bind(tick)
+        .fetch_all(&other)
+        .await
+        .unwrap();
         assert_eq!(recorded, vec![holder.to_string()]);
     }
     // A tick already run is not run again by a late server.
     assert!(!server::timers::run_tick(&other, "server-c", 1_000).await);
 
     let (frozen, points_at): (Option<i64>, Option<i64>) =
-        sqlx::query_as("SELECT frozen_at, points_at FROM meetings WHERE id = ?")
+        app::db::query_as("SELECT frozen_at, points_at FROM meetings WHERE id = ?")
             .bind(&meeting)
             .fetch_one(&app.pool)
             .await
@@ -74,7 +75,7 @@ async fn two_servers_run_each_tick_once_and_the_work_is_done() {
 #[tokio::test]
 async fn ticks_older_than_a_day_are_forgotten() {
     let app = app().await;
-    sqlx::query(
+    app::db::query(
         "INSERT INTO timer_ticks (name, tick, holder, started_at) VALUES ('timers', 1, 'old', ?)",
     )
     .bind(now() - 2 * 86_400)

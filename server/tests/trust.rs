@@ -34,7 +34,7 @@ async fn leave_asked_after_the_start_is_late_whatever_the_phone_says() {
     assert_eq!(app.count("SELECT COUNT(*) FROM leave_requests").await, 0);
     // The phone's time is kept as information beside the receipt.
     let made_at: i64 =
-        sqlx::query_scalar("SELECT made_at FROM applied_ops WHERE kind = 'meeting.leave'")
+        app::db::query_scalar("SELECT made_at FROM applied_ops WHERE kind = 'meeting.leave'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
@@ -92,7 +92,7 @@ async fn a_secretary_never_decides_on_their_own_record() {
     app::points::api::service::award_ended_meetings(&app.pool)
         .await
         .unwrap();
-    let entry: String = sqlx::query_scalar(
+    let entry: String = app::db::query_scalar(
         "SELECT id FROM point_entries WHERE user_id = ? AND points < 0 AND reverses IS NULL",
     )
     .bind(&secretary_id)
@@ -163,7 +163,7 @@ async fn wrong_passwords_lock_one_phone_never_the_venue() {
 #[tokio::test]
 async fn registration_counts_only_numbers_that_exist_per_client_behind_a_trusted_proxy() {
     let app = app_with(|s| s.trusted_proxy_header = Some("x-forwarded-for".into())).await;
-    let community: String = sqlx::query_scalar("SELECT id FROM communities LIMIT 1")
+    let community: String = app::db::query_scalar("SELECT id FROM communities LIMIT 1")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -211,7 +211,7 @@ async fn registration_counts_only_numbers_that_exist_per_client_behind_a_trusted
 #[tokio::test]
 async fn without_a_configured_proxy_the_forwarded_header_is_ignored() {
     let app = app().await;
-    let community: String = sqlx::query_scalar("SELECT id FROM communities LIMIT 1")
+    let community: String = app::db::query_scalar("SELECT id FROM communities LIMIT 1")
         .fetch_one(&app.pool)
         .await
         .unwrap();
@@ -575,7 +575,7 @@ async fn a_secretary_appointed_from_outside_the_branch_can_be_removed() {
     let branch = app.branch_id("第一").await;
     // A secretary of the second branch is made secretary of the first too (no member's place).
     let outsider_id = app.user_id(SECRETARY_2).await;
-    sqlx::query(
+    app::db::query(
         "INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'secretary', 0)",
     )
     .bind(&outsider_id)
@@ -722,7 +722,7 @@ async fn one_request_decodes_sixteen_photos_at_most_the_rest_come_again() {
 /// visit to the points tab).
 async fn volunteering_rule(app: &TestApp, member: &str) -> String {
     app.call("points_home", Some(member), &[]).await;
-    sqlx::query_scalar(
+    app::db::query_scalar(
         "SELECT id FROM point_rules WHERE auto_source IS NULL AND name LIKE '%志愿服务%' LIMIT 1",
     )
     .fetch_one(&app.pool)

@@ -31,7 +31,7 @@ fn in_days(days: i64) -> String {
 }
 
 async fn community(app: &TestApp, name: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
+    app::db::query_scalar("SELECT id FROM communities WHERE name = ?")
         .bind(name)
         .fetch_one(&app.pool)
         .await
@@ -112,7 +112,7 @@ async fn wall(app: &TestApp, cookie: &str) -> Value {
 }
 
 async fn status(app: &TestApp, wish: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM wishes WHERE id = ?")
+    app::db::query_scalar("SELECT status FROM wishes WHERE id = ?")
         .bind(wish)
         .fetch_one(&app.pool)
         .await
@@ -121,7 +121,7 @@ async fn status(app: &TestApp, wish: &str) -> String {
 
 async fn balance(app: &TestApp, phone: &str) -> i64 {
     app.count(&format!(
-        "SELECT COALESCE(SUM(points), 0) FROM point_entries WHERE user_id = '{}'",
+        "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries WHERE user_id = '{}'",
         app.user_id(phone).await
     ))
     .await
@@ -312,17 +312,18 @@ async fn a_crowdfunded_wish_goes_from_post_to_confirmed_and_pays_each_claimer_on
             .all(|p| p["card"]["id"] != wish),
         "a confirmed part leaves A's list"
     );
-    let thanks: Option<String> = sqlx::query_scalar("SELECT thanks FROM wish_pledges WHERE id = ?")
-        .bind(&pa)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let thanks: Option<String> =
+        app::db::query_scalar("SELECT thanks FROM wish_pledges WHERE id = ?")
+            .bind(&pa)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(thanks.as_deref(), Some("谢谢你们！"));
 
     // B's part: the resident does not answer; the branch's 7 days pass.
     let (_, confirmed) = app::wishes::api::service::tick(&app.pool).await.unwrap();
     assert_eq!(confirmed, 0, "not before the period");
-    sqlx::query("UPDATE wish_pledges SET done_at = done_at - 7 * 86400 WHERE id = ?")
+    app::db::query("UPDATE wish_pledges SET done_at = done_at - 7 * 86400 WHERE id = ?")
         .bind(&pb)
         .execute(&app.pool)
         .await
@@ -472,7 +473,7 @@ async fn the_contact_is_only_for_the_poster_reviewers_and_active_claimers() {
     assert!(!leaks(&after.body), "leaked after release: {}", after.body);
 
     // Photos follow the wish: the other community's member and anonymous get nothing.
-    let photo_id: String = sqlx::query_scalar("SELECT id FROM wish_photos WHERE wish_id = ?")
+    let photo_id: String = app::db::query_scalar("SELECT id FROM wish_photos WHERE wish_id = ?")
         .bind(&wish)
         .fetch_one(&app.pool)
         .await
@@ -537,7 +538,7 @@ async fn two_members_racing_for_the_last_part_one_wins() {
     );
     assert_eq!(
         app.count(&format!(
-            "SELECT SUM(quantity) FROM wish_pledges WHERE wish_id = '{funded}' AND status <> 'released'"
+            "SELECT CAST(SUM(quantity) AS BIGINT) FROM wish_pledges WHERE wish_id = '{funded}' AND status <> 'released'"
         ))
         .await,
         20
@@ -696,7 +697,7 @@ async fn posting_review_withdrawal_and_expiry_follow_the_rules() {
 
     // Past the needed-by day: open wishes expire, claimed ones stay.
     let stale = published(&app, &resident, &secretary, "借一个轮椅坡道", "", "").await;
-    sqlx::query("UPDATE wishes SET needed_by = ? WHERE id IN (?, ?)")
+    app::db::query("UPDATE wishes SET needed_by = ? WHERE id IN (?, ?)")
         .bind(app::state::now() - 1)
         .bind(&stale)
         .bind(&open)
@@ -807,7 +808,7 @@ async fn the_needed_by_day_closes_what_nobody_took() {
     let b = app.login(MEMBER_2, PASSWORD).await;
     let wish = published(&app, &resident, &secretary, "二十个书包", "20", "个").await;
     let (part, _) = pledge(&app, &a, &wish, 12).await;
-    sqlx::query("UPDATE wishes SET needed_by = ? WHERE id = ?")
+    app::db::query("UPDATE wishes SET needed_by = ? WHERE id = ?")
         .bind(app::state::now() - 1)
         .bind(&wish)
         .execute(&app.pool)
@@ -832,7 +833,7 @@ async fn the_needed_by_day_closes_what_nobody_took() {
     );
 
     // The timer confirmed it before the resident's offline thanks arrived: the thanks stay.
-    sqlx::query("UPDATE wish_pledges SET done_at = done_at - 30 * 86400 WHERE id = ?")
+    app::db::query("UPDATE wish_pledges SET done_at = done_at - 30 * 86400 WHERE id = ?")
         .bind(&part)
         .execute(&app.pool)
         .await
@@ -860,7 +861,7 @@ async fn a_pledge_named_like_a_wish_does_not_overwrite_its_photo() {
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let member = app.login(MEMBER_1, PASSWORD).await;
     let wish = published(&app, &resident, &secretary, "借一台婴儿车", "", "").await;
-    let photo_id: String = sqlx::query_scalar("SELECT id FROM wish_photos WHERE wish_id = ?")
+    let photo_id: String = app::db::query_scalar("SELECT id FROM wish_photos WHERE wish_id = ?")
         .bind(&wish)
         .fetch_one(&app.pool)
         .await
@@ -964,7 +965,7 @@ async fn a_fulfilment_dated_back_by_the_phone_waits_the_full_period() {
         )
         .await;
     assert!(outcome.get("Applied").is_some(), "{outcome}");
-    let done_at: i64 = sqlx::query_scalar("SELECT done_at FROM wish_pledges WHERE id = ?")
+    let done_at: i64 = app::db::query_scalar("SELECT done_at FROM wish_pledges WHERE id = ?")
         .bind(&pledge_id)
         .fetch_one(&app.pool)
         .await
@@ -976,7 +977,7 @@ async fn a_fulfilment_dated_back_by_the_phone_waits_the_full_period() {
     // The timer does not confirm it for the resident, nor pay the claimer.
     let before = balance(&app, MEMBER_1).await;
     app::wishes::api::service::tick(&app.pool).await.unwrap();
-    let status: String = sqlx::query_scalar("SELECT status FROM wish_pledges WHERE id = ?")
+    let status: String = app::db::query_scalar("SELECT status FROM wish_pledges WHERE id = ?")
         .bind(&pledge_id)
         .fetch_one(&app.pool)
         .await
@@ -1005,7 +1006,7 @@ async fn only_members_of_a_paired_branch_report_pledge_and_see_contacts_and_each
         )
         .await;
     assert_eq!(report.error(), "NotPaired");
-    sqlx::query("UPDATE users SET community_id = ? WHERE phone = ?")
+    app::db::query("UPDATE users SET community_id = ? WHERE phone = ?")
         .bind(&xingfu)
         .bind(OTHER_MEMBER)
         .execute(&app.pool)
@@ -1133,7 +1134,7 @@ async fn a_resident_posts_five_wishes_a_day_and_photos_have_a_daily_quota() {
     let neighbour = app.login("13900000002", PASSWORD).await;
     let neighbour_id = app.user_id("13900000002").await;
     for n in 0..60 {
-        sqlx::query("INSERT INTO uploads (id, user_id, bytes, created_at) VALUES (?, ?, 1, ?)")
+        app::db::query("INSERT INTO uploads (id, user_id, bytes, created_at) VALUES (?, ?, 1, ?)")
             .bind(format!("earlier-{n}"))
             .bind(&neighbour_id)
             .bind(app::state::now())

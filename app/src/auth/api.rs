@@ -26,7 +26,7 @@ pub async fn current_user() -> Result<Option<Me>, AppError> {
 #[server(endpoint = "report_communities")]
 pub async fn report_communities() -> Result<Vec<NamedRef>, AppError> {
     let (state, actor) = super::session::require_actor().await?;
-    Ok(sqlx::query_as::<_, (String, String)>(
+    Ok(crate::db::query_as::<(String, String)>(
         "SELECT DISTINCT c.id, c.name FROM memberships m
          JOIN orgs o ON o.id = m.org_id AND o.kind = 'branch'
          JOIN branch_communities bc ON bc.branch_id = m.org_id
@@ -45,7 +45,7 @@ pub async fn report_communities() -> Result<Vec<NamedRef>, AppError> {
 pub async fn list_communities() -> Result<Vec<NamedRef>, AppError> {
     let state = crate::state::app_state()?;
     Ok(
-        sqlx::query_as::<_, (String, String)>("SELECT id, name FROM communities ORDER BY name")
+        crate::db::query_as::<(String, String)>("SELECT id, name FROM communities ORDER BY name")
             .fetch_all(&state.pool)
             .await?
             .into_iter()
@@ -95,25 +95,25 @@ pub mod service {
         client_address, decoy_hash, give_back, hash_password, reserve_attempt, verify_password,
     };
     use crate::auth::{Me, MyRole, NamedRef, PartyStatus};
+    use crate::db::Pool;
     use crate::error::{AppError, AppResult};
     use crate::orgs::rules::OrgKind;
     use crate::state::{new_id, now, AppState};
-    use sqlx::SqlitePool;
 
     pub async fn report(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &crate::auth::authz::Actor,
         community_id: &str,
     ) -> AppResult<NamedRef> {
         let party_status: Option<String> =
-            sqlx::query_scalar("SELECT party_status FROM users WHERE id = ?")
+            crate::db::query_scalar("SELECT party_status FROM users WHERE id = ?")
                 .bind(&actor.user_id)
                 .fetch_one(pool)
                 .await?;
         if party_status.is_none() {
             return Err(AppError::NotInBranch);
         }
-        let name: String = sqlx::query_scalar("SELECT name FROM communities WHERE id = ?")
+        let name: String = crate::db::query_scalar("SELECT name FROM communities WHERE id = ?")
             .bind(community_id)
             .fetch_optional(pool)
             .await?
@@ -124,7 +124,7 @@ pub mod service {
         {
             return Err(AppError::NotPaired);
         }
-        sqlx::query("UPDATE users SET community_id = ? WHERE id = ?")
+        crate::db::query("UPDATE users SET community_id = ? WHERE id = ?")
             .bind(community_id)
             .bind(&actor.user_id)
             .execute(&mut *tx)
@@ -145,7 +145,7 @@ pub mod service {
         })
     }
 
-    pub async fn load_me(pool: &SqlitePool, user_id: &str) -> AppResult<Me> {
+    pub async fn load_me(pool: &Pool, user_id: &str) -> AppResult<Me> {
         let (id, name, phone, party_status, community_id, community_name): (
             String,
             String,
@@ -153,7 +153,7 @@ pub mod service {
             Option<String>,
             Option<String>,
             Option<String>,
-        ) = sqlx::query_as(
+        ) = crate::db::query_as(
             "SELECT u.id, u.name, u.phone, u.party_status, c.id, c.name
              FROM users u LEFT JOIN communities c ON c.id = u.community_id WHERE u.id = ?",
         )
@@ -161,7 +161,7 @@ pub mod service {
         .fetch_optional(pool)
         .await?
         .ok_or(AppError::NotLoggedIn)?;
-        let roles: Vec<(String, String, String, String)> = sqlx::query_as(
+        let roles: Vec<(String, String, String, String)> = crate::db::query_as(
             "SELECT o.id, o.name, o.kind, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
              WHERE m.user_id = ? ORDER BY o.kind, o.name",
         )
@@ -203,7 +203,7 @@ pub mod service {
         )
         .await?;
         let found: Option<(String, String)> =
-            sqlx::query_as("SELECT id, password_hash FROM users WHERE phone = ?")
+            crate::db::query_as("SELECT id, password_hash FROM users WHERE phone = ?")
                 .bind(&phone)
                 .fetch_optional(&state.pool)
                 .await?;
@@ -226,7 +226,7 @@ pub mod service {
     /// Inserts a new user; the phone number's uniqueness is the database's to keep, so two
     /// registrations racing for one number cannot both succeed.
     pub async fn insert_user(
-        executor: impl sqlx::Executor<'_, Database = sqlx::Sqlite>,
+        executor: impl Into<crate::db::Exec<'_>>,
         phone: &str,
         name: &str,
         password_hash: &str,
@@ -234,7 +234,7 @@ pub mod service {
         community_id: Option<&str>,
     ) -> AppResult<String> {
         let id = new_id();
-        let result = sqlx::query(
+        let result = crate::db::query(
             "INSERT INTO users (id, phone, name, password_hash, party_status, community_id, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -274,10 +274,11 @@ pub mod service {
     ) -> AppResult<NewAccount> {
         // However many people one venue registers, the site takes this many new accounts
         // an hour: accounts are what every per-person quota counts.
-        let last_hour: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE created_at > ?")
-            .bind(crate::state::now() - 3600)
-            .fetch_one(&state.pool)
-            .await?;
+        let last_hour: i64 =
+            crate::db::query_scalar("SELECT COUNT(*) FROM users WHERE created_at > ?")
+                .bind(crate::state::now() - 3600)
+                .fetch_one(&state.pool)
+                .await?;
         if last_hour >= NEW_ACCOUNTS_PER_HOUR {
             return Err(AppError::RateLimited);
         }
@@ -288,7 +289,7 @@ pub mod service {
             state.settings.attempts_per_address,
         )
         .await?;
-        let taken: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE phone = ?")
+        let taken: Option<String> = crate::db::query_scalar("SELECT id FROM users WHERE phone = ?")
             .bind(&phone)
             .fetch_optional(&state.pool)
             .await?;
@@ -316,7 +317,7 @@ pub mod service {
             return Err(AppError::CommunityRequired);
         }
         let community: Option<String> =
-            sqlx::query_scalar("SELECT id FROM communities WHERE id = ?")
+            crate::db::query_scalar("SELECT id FROM communities WHERE id = ?")
                 .bind(community_id)
                 .fetch_optional(&state.pool)
                 .await?;
@@ -341,7 +342,7 @@ pub mod service {
         new_password: String,
     ) -> AppResult<()> {
         check_password(&new_password)?;
-        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+        let hash: String = crate::db::query_scalar("SELECT password_hash FROM users WHERE id = ?")
             .bind(user_id)
             .fetch_one(&state.pool)
             .await?;
@@ -357,12 +358,12 @@ pub mod service {
         give_back(state, attempt).await?;
         let new_hash = hash_password(new_password).await?;
         let mut tx = state.pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        crate::db::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(&new_hash)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        crate::db::query("DELETE FROM sessions WHERE user_id = ?")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;

@@ -2,6 +2,7 @@
 //! loading the caller's roles for [`super::authz`].
 
 use super::authz::{Actor, Grant, Role};
+use crate::db::Pool;
 use crate::error::{AppError, AppResult};
 use crate::state::{app_state, hex, now, random_hex32, AppState};
 use argon2::password_hash::{
@@ -12,7 +13,6 @@ use http::{header, request::Parts, HeaderValue};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 pub const SESSION_COOKIE: &str = "zhibu_session";
 
@@ -129,7 +129,7 @@ pub async fn start_session(state: &AppState, user_id: &str) -> AppResult<()> {
     let token = random_hex32();
     let created = now();
     let lifetime = state.settings.session_days * 86_400;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
     )
     .bind(token_hash(&token))
@@ -161,7 +161,7 @@ pub fn session_token(parts: &Parts) -> Option<String> {
 /// Ends the caller's session, in the database and in the browser.
 pub async fn end_session(state: &AppState) -> AppResult<()> {
     if let Some(token) = request_parts().as_ref().and_then(session_token) {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        crate::db::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash(&token))
             .execute(&state.pool)
             .await?;
@@ -170,18 +170,18 @@ pub async fn end_session(state: &AppState) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn user_id_for_token(pool: &SqlitePool, token: &str) -> AppResult<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?")
-            .bind(token_hash(token))
-            .bind(now())
-            .fetch_optional(pool)
-            .await?,
+pub async fn user_id_for_token(pool: &Pool, token: &str) -> AppResult<Option<String>> {
+    Ok(crate::db::query_scalar(
+        "SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?",
     )
+    .bind(token_hash(token))
+    .bind(now())
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// The caller of a plain axum route (a download, a photo), from its session cookie.
-pub async fn actor_from_parts(pool: &SqlitePool, parts: &Parts) -> AppResult<Actor> {
+pub async fn actor_from_parts(pool: &Pool, parts: &Parts) -> AppResult<Actor> {
     let token = session_token(parts).ok_or(AppError::NotLoggedIn)?;
     let user_id = user_id_for_token(pool, &token)
         .await?
@@ -197,9 +197,9 @@ pub async fn current_user_id(state: &AppState) -> AppResult<Option<String>> {
     }
 }
 
-pub async fn load_actor(pool: &SqlitePool, user_id: &str) -> AppResult<Actor> {
+pub async fn load_actor(pool: &Pool, user_id: &str) -> AppResult<Actor> {
     let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT org_id, role FROM memberships WHERE user_id = ?")
+        crate::db::query_as("SELECT org_id, role FROM memberships WHERE user_id = ?")
             .bind(user_id)
             .fetch_all(pool)
             .await?;
@@ -223,13 +223,13 @@ pub async fn require_actor() -> AppResult<(AppState, Actor)> {
 }
 
 /// An org and its ancestors, root first: what [`super::authz::can`] judges against.
-pub async fn org_path<'e, E: sqlx::SqliteExecutor<'e>>(
-    executor: E,
+pub async fn org_path<'e>(
+    executor: impl Into<crate::db::Exec<'e>>,
     org_id: &str,
 ) -> AppResult<Vec<String>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    let rows: Vec<(String, i64)> = crate::db::query_as(
         "WITH RECURSIVE up(id, parent_id, depth) AS (
-             SELECT id, parent_id, 0 FROM orgs WHERE id = ?
+             SELECT id, parent_id, CAST(0 AS BIGINT) FROM orgs WHERE id = ?
              UNION ALL
              SELECT o.id, o.parent_id, up.depth + 1 FROM orgs o JOIN up ON o.id = up.parent_id
              WHERE up.depth < 16
@@ -299,7 +299,7 @@ pub struct Attempt {
 
 pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResult<Attempt> {
     let at = now();
-    let rowid: Option<i64> = sqlx::query_scalar(
+    let rowid: Option<i64> = crate::db::query_scalar(
         "INSERT INTO auth_attempts (key, at)
          SELECT ?1, ?2 WHERE (SELECT COUNT(*) FROM auth_attempts WHERE key = ?1 AND at > ?3) < ?4
          RETURNING rowid",
@@ -316,8 +316,8 @@ pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResu
 }
 
 /// Failures older than any window are forgotten (the server's timer calls this).
-pub async fn forget_old_attempts(pool: &SqlitePool) -> AppResult<()> {
-    sqlx::query("DELETE FROM auth_attempts WHERE at < ?")
+pub async fn forget_old_attempts(pool: &Pool) -> AppResult<()> {
+    crate::db::query("DELETE FROM auth_attempts WHERE at < ?")
         .bind(now() - 24 * 3600)
         .execute(pool)
         .await?;
@@ -326,7 +326,7 @@ pub async fn forget_old_attempts(pool: &SqlitePool) -> AppResult<()> {
 
 /// The try succeeded: it was not a failure after all.
 pub async fn give_back(state: &AppState, attempt: Attempt) -> AppResult<()> {
-    sqlx::query("DELETE FROM auth_attempts WHERE rowid = ?")
+    crate::db::query("DELETE FROM auth_attempts WHERE rowid = ?")
         .bind(attempt.rowid)
         .execute(&state.pool)
         .await?;

@@ -1,18 +1,253 @@
-//! What belongs to the database as a whole rather than to one capability.
+//! The database layer: one pool type over the two engines Zhibu runs on, embedded SQLite
+//! (a county on one machine) and PostgreSQL (a province on many servers). Queries are
+//! written once, in the SQL both engines agree on, with `?` or `?N` placeholders (turned
+//! into `$N` for PostgreSQL); rows decode into the same structs on both. No pool or
+//! connection type of sqlx appears outside this module.
 
-use sqlx::SqlitePool;
+mod query;
+
+pub use query::{query, query_as, query_scalar, Arg, Done, Exec, Query, Record, Scalar};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+/// SQLite's schema history; PostgreSQL's has the same versions, in its own dialect.
+pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+pub static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which engine a database runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Writers of one database queue on this advisory lock (PostgreSQL), as SQLite's writers
+/// queue on its write lock: every transaction sees the world as if it ran alone, the rule
+/// the capabilities' check-then-write code was written under.
+const WRITE_LOCK: i64 = 0x7a68_6962_75; // "zhibu"
+
+impl Pool {
+    /// Opens the database at `url` (`sqlite://…` or `postgres://…`) and brings its schema
+    /// up to date.
+    pub async fn open(url: &str) -> Result<Pool, sqlx::Error> {
+        let pool = Pool::connect(url).await?;
+        match &pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await?,
+            Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
+        }
+        Ok(pool)
+    }
+
+    /// Connects to the database at `url` as it is, schema untouched.
+    pub async fn connect(url: &str) -> Result<Pool, sqlx::Error> {
+        match engine_of(url) {
+            Some(Engine::Sqlite) => connect_sqlite(url).await,
+            Some(Engine::Postgres) => connect_postgres(url).await,
+            None => Err(sqlx::Error::Configuration(
+                format!("unsupported DATABASE_URL {url}: use sqlite://… or postgres://…").into(),
+            )),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// A transaction. Writers take turns (SQLite's write lock, or [`WRITE_LOCK`]), so a
+    /// transaction that reads and then writes never acts on what another changed meanwhile.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self {
+            Pool::Sqlite(pool) => Ok(Tx(Conn::SqliteTx(pool.begin().await?))),
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(Tx(Conn::PostgresTx(tx)))
+            }
+        }
+    }
+
+    /// A transaction that takes the write lock at once. On SQLite a deferred one that
+    /// reads and then writes fails at the write (SQLITE_BUSY_SNAPSHOT, no busy wait)
+    /// whenever another writer committed in between; this one waits its turn at the start.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        match self {
+            Pool::Sqlite(pool) => Ok(Tx(Conn::SqliteTx(
+                pool.begin_with("BEGIN IMMEDIATE").await?,
+            ))),
+            Pool::Postgres(_) => self.begin().await,
+        }
+    }
+
+    /// A connection of its own, outside any transaction (several reads in a row).
+    pub async fn acquire(&self) -> Result<Tx, sqlx::Error> {
+        Ok(Tx(match self {
+            Pool::Sqlite(pool) => Conn::Sqlite(pool.acquire().await?),
+            Pool::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+        }))
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// `n` numbered placeholders from `first` on (`?1, ?2, …`), for an `IN (…)` list that
+/// both engines read (neither JSON function is common to them).
+pub fn numbered_placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The engine a database URL names.
+pub fn engine_of(url: &str) -> Option<Engine> {
+    if url.starts_with("sqlite:") {
+        Some(Engine::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(Engine::Postgres)
+    } else {
+        None
+    }
+}
+
+/// Opens (creating if needed) the SQLite database in WAL mode.
+async fn connect_sqlite(url: &str) -> Result<Pool, sqlx::Error> {
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+    use std::str::FromStr;
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(std::time::Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    Ok(Pool::Sqlite(pool))
+}
+
+async fn connect_postgres(url: &str) -> Result<Pool, sqlx::Error> {
+    use sqlx::postgres::PgPoolOptions;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect(url)
+        .await?;
+    Ok(Pool::Postgres(pool))
+}
+
+/// One connection of either engine, in a transaction or not. Capabilities pass
+/// `&mut Conn` to the functions that share their transaction.
+#[derive(Debug)]
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    SqliteTx(Transaction<'static, Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+    PostgresTx(Transaction<'static, Postgres>),
+}
+
+impl Conn {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Conn::Sqlite(_) | Conn::SqliteTx(_) => Engine::Sqlite,
+            Conn::Postgres(_) | Conn::PostgresTx(_) => Engine::Postgres,
+        }
+    }
+
+    /// Opens a savepoint: what runs until [`Conn::release`] or [`Conn::rollback_to`] can be
+    /// undone alone (one offline op inside its batch's transaction).
+    pub async fn savepoint(&mut self, name: &str) -> Result<(), sqlx::Error> {
+        query(&format!("SAVEPOINT {name}"))
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn release(&mut self, name: &str) -> Result<(), sqlx::Error> {
+        query(&format!("RELEASE SAVEPOINT {name}"))
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn rollback_to(&mut self, name: &str) -> Result<(), sqlx::Error> {
+        query(&format!("ROLLBACK TO SAVEPOINT {name}"))
+            .execute(&mut *self)
+            .await?;
+        query(&format!("RELEASE SAVEPOINT {name}"))
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A connection held by its user: a transaction from [`Pool::begin`] (dropped without
+/// [`Tx::commit`], it rolls back) or a plain connection from [`Pool::acquire`].
+#[derive(Debug)]
+pub struct Tx(Conn);
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self.0 {
+            Conn::SqliteTx(tx) => tx.commit().await,
+            Conn::PostgresTx(tx) => tx.commit().await,
+            Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
+        }
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self.0 {
+            Conn::SqliteTx(tx) => tx.rollback().await,
+            Conn::PostgresTx(tx) => tx.rollback().await,
+            Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
+        }
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
 
 /// Claims tick `tick` of the periodic job `name` for `holder`: true for exactly one
 /// claimant per tick, however many servers share the database, because the row's key
 /// decides (an insert either lands or meets the row another server wrote).
 pub async fn claim_tick(
-    pool: &SqlitePool,
+    pool: &Pool,
     name: &str,
     tick: i64,
     holder: &str,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO timer_ticks (name, tick, holder, started_at) VALUES ($1, $2, $3, $4)
+    let inserted = query(
+        "INSERT INTO timer_ticks (name, tick, holder, started_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (name, tick) DO NOTHING",
     )
     .bind(name)
@@ -26,8 +261,8 @@ pub async fn claim_tick(
 }
 
 /// Forgets claimed ticks that started before `before` (UTC seconds).
-pub async fn forget_ticks(pool: &SqlitePool, before: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM timer_ticks WHERE started_at < $1")
+pub async fn forget_ticks(pool: &Pool, before: i64) -> Result<(), sqlx::Error> {
+    query("DELETE FROM timer_ticks WHERE started_at < ?")
         .bind(before)
         .execute(pool)
         .await?;

@@ -15,14 +15,14 @@ pub mod service {
     use super::super::{BranchDesk, HomeOverview, MemberDay, NextMeeting, Refusal, ResidentDay};
     use crate::auth::authz::{Actor, Role};
     use crate::auth::NamedRef;
+    use crate::db::Pool;
     use crate::error::AppResult;
     use crate::state::now;
-    use sqlx::SqlitePool;
 
     /// Refusals older than this no longer wait on the home page (they stay under 积分/会议).
     const REFUSALS_SHOWN_SECS: i64 = 30 * 86_400;
 
-    pub async fn overview(pool: &SqlitePool, actor: &Actor) -> AppResult<HomeOverview> {
+    pub async fn overview(pool: &Pool, actor: &Actor) -> AppResult<HomeOverview> {
         let me = crate::auth::api::service::load_me(pool, &actor.user_id).await?;
         let member = match me.branch() {
             Some(branch) => Some(member_day(pool, &actor.user_id, &branch.org_id).await?),
@@ -61,7 +61,7 @@ pub mod service {
         })
     }
 
-    async fn member_day(pool: &SqlitePool, user_id: &str, branch_id: &str) -> AppResult<MemberDay> {
+    async fn member_day(pool: &Pool, user_id: &str, branch_id: &str) -> AppResult<MemberDay> {
         use crate::points::api::service as points;
         let next_meeting = crate::meetings::api::service::next_meeting(pool, user_id)
             .await?
@@ -108,7 +108,7 @@ pub mod service {
     }
 
     async fn desk(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         branch_name: &str,

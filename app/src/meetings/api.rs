@@ -154,11 +154,11 @@ pub mod service {
     };
     use crate::auth::authz::{authorize, can, Action, Actor};
     use crate::auth::session::org_path;
+    use crate::db::{Conn, Pool};
     use crate::error::{AppError, AppResult};
     use crate::offline::api::service::{ApplyOp, OpContext};
     use crate::orgs::rules::OrgKind;
     use crate::state::{audit, new_id, now, random_hex32};
-    use sqlx::{SqliteConnection, SqlitePool};
 
     const MAX_DURATION_SECS: i64 = 12 * 3600;
     const PLACE_MAX: usize = 100;
@@ -215,7 +215,7 @@ pub mod service {
     /// Schedules a meeting. One that is over (or began over an hour ago) is only a record
     /// of the past (补记): it needs a reason, which the calendar and the CSV show.
     pub async fn schedule(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         org_id: &str,
         kind: &str,
@@ -227,7 +227,7 @@ pub mod service {
             .map_err(|_| AppError::Forbidden)?;
         authorize(actor, Action::ScheduleMeeting, &path)?;
         let kind = MeetingKind::parse(kind).ok_or(AppError::BadPayload)?;
-        let org_kind: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = ?")
+        let org_kind: String = crate::db::query_scalar("SELECT kind FROM orgs WHERE id = ?")
             .bind(org_id)
             .fetch_one(pool)
             .await?;
@@ -249,7 +249,7 @@ pub mod service {
         };
         let id = new_id();
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO meetings (id, org_id, kind, title, agenda, place, starts_at, ends_at, audience, secret, created_by, created_at, recorded_reason)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -306,8 +306,8 @@ pub mod service {
         frozen_at: Option<i64>,
     }
 
-    async fn load(pool: &SqlitePool, meeting_id: &str) -> AppResult<Meeting> {
-        sqlx::query_as(
+    async fn load(pool: &Pool, meeting_id: &str) -> AppResult<Meeting> {
+        crate::db::query_as(
             "SELECT m.id, m.org_id, o.name AS org_name, m.kind, m.title, m.agenda, m.place, m.minutes,
                     m.starts_at, m.ends_at, m.cancelled_at, m.cancel_reason, m.recorded_reason, m.frozen_at
              FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = ?",
@@ -319,7 +319,7 @@ pub mod service {
     }
 
     /// The meeting, if the actor may manage it.
-    async fn managed(pool: &SqlitePool, actor: &Actor, meeting_id: &str) -> AppResult<Meeting> {
+    async fn managed(pool: &Pool, actor: &Actor, meeting_id: &str) -> AppResult<Meeting> {
         let meeting = load(pool, meeting_id).await?;
         let path = org_path(pool, &meeting.org_id).await?;
         authorize(actor, Action::ScheduleMeeting, &path)?;
@@ -327,7 +327,7 @@ pub mod service {
     }
 
     pub async fn edit(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         meeting_id: &str,
         plan: Plan,
@@ -344,7 +344,7 @@ pub mod service {
             return Err(AppError::MeetingStarted);
         }
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        crate::db::query(
             "UPDATE meetings SET title = ?, agenda = ?, place = ?, starts_at = ?, ends_at = ? WHERE id = ?",
         )
         .bind(&plan.title)
@@ -369,7 +369,7 @@ pub mod service {
     }
 
     pub async fn cancel(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         meeting_id: &str,
         reason: &str,
@@ -380,7 +380,7 @@ pub mod service {
             return Ok(());
         }
         let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE meetings SET cancelled_at = ?, cancel_reason = ? WHERE id = ?")
+        crate::db::query("UPDATE meetings SET cancelled_at = ?, cancel_reason = ? WHERE id = ?")
             .bind(now())
             .bind(&reason)
             .bind(meeting_id)
@@ -400,11 +400,8 @@ pub mod service {
     }
 
     /// Branches and groups the actor may schedule for, a branch's groups right after it.
-    pub async fn schedulable_orgs(
-        pool: &SqlitePool,
-        actor: &Actor,
-    ) -> AppResult<Vec<SchedulableOrg>> {
-        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+    pub async fn schedulable_orgs(pool: &Pool, actor: &Actor) -> AppResult<Vec<SchedulableOrg>> {
+        let rows: Vec<(String, String, String, Option<String>)> = crate::db::query_as(
             "SELECT o.id, o.name, o.kind, o.parent_id FROM orgs o
              WHERE o.kind IN ('branch', 'group')
                AND (o.id IN (SELECT org_id FROM memberships WHERE user_id = ?1 AND role IN ('secretary', 'group_leader', 'admin'))
@@ -430,9 +427,9 @@ pub mod service {
 
     /// Fixes 应到 once the meeting has started: the audience of that moment, with who votes.
     /// Idempotent; the first caller after the start does it.
-    pub async fn freeze_if_started(conn: &mut SqliteConnection, meeting_id: &str) -> AppResult<()> {
+    pub async fn freeze_if_started(conn: &mut Conn, meeting_id: &str) -> AppResult<()> {
         let at = now();
-        let claimed = sqlx::query(
+        let claimed = crate::db::query(
             "UPDATE meetings SET frozen_at = ?1 WHERE id = ?2 AND frozen_at IS NULL AND starts_at <= ?1",
         )
         .bind(at)
@@ -441,7 +438,7 @@ pub mod service {
         .await?
         .rows_affected();
         if claimed == 1 {
-            sqlx::query(&format!(
+            crate::db::query(&format!(
                 "INSERT INTO meeting_expected (meeting_id, user_id, voting)
                  SELECT ?1, u.id, u.party_status = 'full' FROM users u WHERE u.id IN ({LIVE_AUDIENCE})"
             ))
@@ -453,8 +450,8 @@ pub mod service {
     }
 
     /// Freezes every meeting that has started since the last call (a timer calls this).
-    pub async fn freeze_started(pool: &SqlitePool) -> AppResult<usize> {
-        let due: Vec<String> = sqlx::query_scalar(
+    pub async fn freeze_started(pool: &Pool) -> AppResult<usize> {
+        let due: Vec<String> = crate::db::query_scalar(
             "SELECT id FROM meetings WHERE frozen_at IS NULL AND starts_at <= ? AND cancelled_at IS NULL",
         )
         .bind(now())
@@ -470,13 +467,13 @@ pub mod service {
 
     /// The meeting with 应到 frozen if it is due; reading a page takes the write lock only
     /// the first time after the start.
-    async fn load_frozen(pool: &SqlitePool, meeting_id: &str) -> AppResult<Meeting> {
+    async fn load_frozen(pool: &Pool, meeting_id: &str) -> AppResult<Meeting> {
         let meeting = load(pool, meeting_id).await?;
         frozen(pool, meeting).await
     }
 
     /// `meeting`, with 应到 frozen first if it is due.
-    async fn frozen(pool: &SqlitePool, meeting: Meeting) -> AppResult<Meeting> {
+    async fn frozen(pool: &Pool, meeting: Meeting) -> AppResult<Meeting> {
         let meeting_id = meeting.id.clone();
         let meeting_id = meeting_id.as_str();
         if meeting.frozen_at.is_some() || meeting.starts_at > now() {
@@ -489,12 +486,8 @@ pub mod service {
     }
 
     /// Whether `user_id` is on the meeting's list: the frozen one once it has started.
-    async fn is_expected(
-        conn: &mut SqliteConnection,
-        meeting_id: &str,
-        user_id: &str,
-    ) -> AppResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(&format!(
+    async fn is_expected(conn: &mut Conn, meeting_id: &str, user_id: &str) -> AppResult<bool> {
+        let found: Option<i64> = crate::db::query_scalar(&format!(
             "SELECT 1 FROM meetings m WHERE m.id = ?1 AND CASE WHEN m.frozen_at IS NOT NULL
                THEN EXISTS (SELECT 1 FROM meeting_expected e WHERE e.meeting_id = ?1 AND e.user_id = ?2)
                ELSE ?2 IN ({LIVE_AUDIENCE}) END"
@@ -562,12 +555,7 @@ pub mod service {
     }
 
     /// The sheet as `viewer` sees it (their own line is marked: nobody decides on it).
-    async fn sheet(
-        pool: &SqlitePool,
-        meeting: &Meeting,
-        ended: bool,
-        viewer: &str,
-    ) -> AppResult<Sheet> {
+    async fn sheet(pool: &Pool, meeting: &Meeting, ended: bool, viewer: &str) -> AppResult<Sheet> {
         let expected = if meeting.frozen_at.is_some() {
             "SELECT user_id, voting FROM meeting_expected WHERE meeting_id = ?1".to_string()
         } else {
@@ -576,7 +564,7 @@ pub mod service {
                  WHERE u.id IN ({LIVE_AUDIENCE})"
             )
         };
-        let rows: Vec<SheetQueryRow> = sqlx::query_as(&format!(
+        let rows: Vec<SheetQueryRow> = crate::db::query_as(&format!(
             "SELECT u.id AS user_id, u.name, u.phone, e.voting, a.presence, a.reason AS correction,
                     a.slot, a.arrival, a.recorded_at AS received_at, a.scanned_at,
                     l.kind AS leave_kind, l.reason AS leave_reason, l.status AS leave_status,
@@ -657,11 +645,7 @@ pub mod service {
 
     /// The meeting's page. Expected members and everyone in the meeting's branch see it;
     /// the sheet is for those who manage the meeting.
-    pub async fn detail(
-        pool: &SqlitePool,
-        actor: &Actor,
-        meeting_id: &str,
-    ) -> AppResult<MeetingDetail> {
+    pub async fn detail(pool: &Pool, actor: &Actor, meeting_id: &str) -> AppResult<MeetingDetail> {
         // Who may see it is asked before anything is written: a refused read changes nothing.
         let meeting = load(pool, meeting_id).await?;
         let Access {
@@ -671,7 +655,7 @@ pub mod service {
         let meeting = frozen(pool, meeting).await?;
         let at = now();
         let ended = meeting.ends_at <= at;
-        let mine: MyLine = sqlx::query_as(
+        let mine: MyLine = crate::db::query_as(
             "SELECT a.presence, a.slot, a.arrival, a.recorded_at AS received_at, a.scanned_at,
                     l.kind AS leave_kind, l.reason AS leave_reason,
                     l.status AS leave_status, l.decision_note AS leave_note
@@ -709,7 +693,7 @@ pub mod service {
         } else {
             None
         };
-        let files = sqlx::query_as::<_, (String, String, i64, i64)>(
+        let files = crate::db::query_as::<(String, String, i64, i64)>(
             "SELECT id, kind, width, height FROM meeting_files WHERE meeting_id = ? ORDER BY created_at, id",
         )
         .bind(meeting_id)
@@ -763,7 +747,7 @@ pub mod service {
     /// Who sees a meeting (its page, minutes and photos): those who manage it, those it
     /// expects, and everyone in its branch (the branch above, for a group's meeting).
     pub async fn may_view(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         org_id: &str,
         meeting_id: &str,
@@ -773,7 +757,7 @@ pub mod service {
         let mut conn = pool.acquire().await?;
         let expected = is_expected(&mut conn, meeting_id, &actor.user_id).await?;
         drop(conn);
-        let org_kind: String = sqlx::query_scalar("SELECT kind FROM orgs WHERE id = ?")
+        let org_kind: String = crate::db::query_scalar("SELECT kind FROM orgs WHERE id = ?")
             .bind(org_id)
             .fetch_one(pool)
             .await?;
@@ -794,7 +778,7 @@ pub mod service {
     }
 
     pub async fn decide_leave(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         meeting_id: &str,
         user_id: &str,
@@ -819,7 +803,7 @@ pub mod service {
             LeaveStatus::Refused
         };
         let mut tx = pool.begin().await?;
-        let changed = sqlx::query(
+        let changed = crate::db::query(
             "UPDATE leave_requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ?
              WHERE meeting_id = ? AND user_id = ?",
         )
@@ -864,7 +848,7 @@ pub mod service {
     /// 补录: never silent (a reason, the corrector and the audit log) and never overwrites
     /// a proven check-in.
     pub async fn correct(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         meeting_id: &str,
         user_id: &str,
@@ -886,7 +870,7 @@ pub mod service {
         if !is_expected(&mut tx, meeting_id, user_id).await? {
             return Err(AppError::NotExpected);
         }
-        let inserted = sqlx::query(
+        let inserted = crate::db::query(
             "INSERT INTO attendance (meeting_id, user_id, presence, slot, recorded_at, corrected_by, reason)
              VALUES (?, ?, 'corrected', NULL, ?, ?, ?)
              ON CONFLICT (meeting_id, user_id) DO NOTHING",
@@ -917,7 +901,7 @@ pub mod service {
     }
 
     pub async fn save_minutes(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         meeting_id: &str,
         minutes: &str,
@@ -928,7 +912,7 @@ pub mod service {
             return Err(AppError::MinutesTooLong);
         }
         let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE meetings SET minutes = ? WHERE id = ?")
+        crate::db::query("UPDATE meetings SET minutes = ? WHERE id = ?")
             .bind(minutes)
             .bind(meeting_id)
             .execute(&mut *tx)
@@ -949,7 +933,7 @@ pub mod service {
     /// The branch's calendar for `year`: held meetings (not cancelled, already started) of the
     /// branch and its groups against the required frequencies, judged up to the last month over.
     pub async fn compliance(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         year: i64,
@@ -981,7 +965,7 @@ pub mod service {
     }
 
     /// What turns red on the branch's calendar when this month ends unless it is held.
-    pub async fn due_this_month(pool: &SqlitePool, branch_id: &str) -> AppResult<Vec<PeriodCheck>> {
+    pub async fn due_this_month(pool: &Pool, branch_id: &str) -> AppResult<Vec<PeriodCheck>> {
         let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
         let group_ids: Vec<String> = groups.into_iter().map(|g| g.id).collect();
         let (year, month) = crate::shell::time::shanghai_year_month(now());
@@ -992,8 +976,8 @@ pub mod service {
     }
 
     /// Meetings of the branch and its groups that took place (started, not cancelled).
-    async fn held_meetings(pool: &SqlitePool, branch_id: &str) -> AppResult<Vec<HeldMeeting>> {
-        let rows: Vec<(String, String, i64, bool)> = sqlx::query_as(
+    async fn held_meetings(pool: &Pool, branch_id: &str) -> AppResult<Vec<HeldMeeting>> {
+        let rows: Vec<(String, String, i64, bool)> = crate::db::query_as(
             "SELECT m.org_id, m.kind, m.starts_at, m.recorded_reason IS NOT NULL FROM meetings m
              WHERE (m.org_id = ? OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?))
                AND m.cancelled_at IS NULL AND m.starts_at <= ?",
@@ -1031,7 +1015,7 @@ pub mod service {
     /// have not ended, one whose check-in is open and where they are not yet recorded, else
     /// the soonest. With the times its check-in window opens and closes.
     pub async fn next_meeting(
-        pool: &SqlitePool,
+        pool: &Pool,
         user_id: &str,
     ) -> AppResult<Option<(MeetingSummary, i64, i64)>> {
         #[derive(sqlx::FromRow)]
@@ -1042,7 +1026,7 @@ pub mod service {
             created_at: i64,
         }
         let at = now();
-        let mut rows: Vec<Row> = sqlx::query_as(
+        let mut rows: Vec<Row> = crate::db::query_as(
             "SELECT m.id, m.org_id, m.kind, m.title, m.place, m.starts_at, m.ends_at, m.cancelled_at,
                     m.recorded_reason, a.presence, l.status AS leave_status, m.opens_before, m.created_at
              FROM meetings m
@@ -1095,12 +1079,12 @@ pub mod service {
     /// Leave requests of the branch's (and its groups') meetings waiting for a decision, and
     /// the first meeting they belong to.
     pub async fn leave_waiting(
-        pool: &SqlitePool,
+        pool: &Pool,
         branch_id: &str,
         decider: &str,
     ) -> AppResult<(i64, Option<String>)> {
         // The decider's own request is another's to decide: it does not wait for them.
-        let rows: Vec<String> = sqlx::query_scalar(
+        let rows: Vec<String> = crate::db::query_scalar(
             "SELECT l.meeting_id FROM leave_requests l JOIN meetings m ON m.id = l.meeting_id
              WHERE l.status = 'pending' AND m.cancelled_at IS NULL AND l.user_id <> ?2
                AND (m.org_id = ?1 OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?1))
@@ -1116,10 +1100,10 @@ pub mod service {
     /// Leave refused for meetings still to come: (meeting title, what was asked, the
     /// secretary's note, when decided, meeting id).
     pub async fn leave_refused(
-        pool: &SqlitePool,
+        pool: &Pool,
         user_id: &str,
     ) -> AppResult<Vec<(String, String, String, i64, String)>> {
-        Ok(sqlx::query_as(
+        Ok(crate::db::query_as(
             "SELECT m.title, l.reason, COALESCE(l.decision_note, ''), COALESCE(l.decided_at, 0), m.id
              FROM leave_requests l JOIN meetings m ON m.id = l.meeting_id
              WHERE l.user_id = ? AND l.status = 'refused' AND m.ends_at > ? AND m.cancelled_at IS NULL
@@ -1132,7 +1116,7 @@ pub mod service {
     }
 
     pub async fn subtree_compliance(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         year: i64,
     ) -> AppResult<Vec<BranchYear>> {
@@ -1147,35 +1131,41 @@ pub mod service {
         }
         // Every branch of the subtrees with its groups and the year's meetings, in three
         // queries: the 党委's home asks this on every visit.
-        let roots_json = serde_json::to_string(&roots).map_err(|_| AppError::Internal)?;
-        let subtree = "WITH RECURSIVE down(id, depth) AS (
-                 SELECT value, 0 FROM json_each(?1)
+        let roots_in = crate::db::numbered_placeholders(1, roots.len());
+        let subtree = format!(
+            "WITH RECURSIVE down(id, depth) AS (
+                 SELECT id, CAST(0 AS BIGINT) FROM orgs WHERE id IN ({roots_in})
                  UNION
                  SELECT o.id, down.depth + 1 FROM orgs o JOIN down ON o.parent_id = down.id
                  WHERE down.depth < 16
-             )";
-        let branches: Vec<(String, String)> = sqlx::query_as(&format!(
+             )"
+        );
+        let branches: Vec<(String, String)> = crate::db::query_as(&format!(
             "{subtree} SELECT DISTINCT o.id, o.name FROM orgs o JOIN down ON down.id = o.id
              WHERE o.kind = 'branch' ORDER BY o.name"
         ))
-        .bind(&roots_json)
+        .bind_each(&roots)
         .fetch_all(pool)
         .await?;
-        let groups: Vec<(String, String)> = sqlx::query_as(&format!(
+        let groups: Vec<(String, String)> = crate::db::query_as(&format!(
             "{subtree} SELECT DISTINCT o.parent_id, o.id FROM orgs o JOIN down ON down.id = o.id
              WHERE o.kind = 'group'"
         ))
-        .bind(&roots_json)
+        .bind_each(&roots)
         .fetch_all(pool)
         .await?;
         let (from, to) = crate::shell::time::shanghai_year_range(year);
-        let meetings: Vec<(String, String, String, i64, bool)> = sqlx::query_as(&format!(
+        let meetings: Vec<(String, String, String, i64, bool)> = crate::db::query_as(&format!(
             "{subtree} SELECT COALESCE(CASE o.kind WHEN 'group' THEN o.parent_id END, o.id), m.org_id,
                     m.kind, m.starts_at, m.recorded_reason IS NOT NULL
              FROM meetings m JOIN orgs o ON o.id = m.org_id JOIN down ON down.id = o.id
-             WHERE m.cancelled_at IS NULL AND m.starts_at <= ?2 AND m.starts_at >= ?3 AND m.starts_at < ?4"
+             WHERE m.cancelled_at IS NULL AND m.starts_at <= ?{now} AND m.starts_at >= ?{from}
+                   AND m.starts_at < ?{to}",
+            now = roots.len() + 1,
+            from = roots.len() + 2,
+            to = roots.len() + 3,
         ))
-        .bind(&roots_json)
+        .bind_each(&roots)
         .bind(now())
         .bind(from)
         .bind(to)
@@ -1231,7 +1221,7 @@ pub mod service {
     }
 
     async fn meetings_csv(
-        pool: &SqlitePool,
+        pool: &Pool,
         parts: &http::request::Parts,
         branch_id: &str,
         year: i64,
@@ -1242,7 +1232,7 @@ pub mod service {
             .await
             .map_err(|_| AppError::Forbidden)?;
         authorize(&actor, Action::ViewMembers, &path)?;
-        let ids: Vec<String> = sqlx::query_scalar(
+        let ids: Vec<String> = crate::db::query_scalar(
             "SELECT id FROM meetings
              WHERE (org_id = ?1 OR org_id IN (SELECT id FROM orgs WHERE parent_id = ?1 AND kind = 'group'))
              ORDER BY starts_at, id",
@@ -1332,11 +1322,7 @@ pub mod service {
     }
 
     /// The meeting's key, for the people who may schedule it (and so show its code) only.
-    pub async fn code_key(
-        pool: &SqlitePool,
-        actor: &Actor,
-        meeting_id: &str,
-    ) -> AppResult<CodeKey> {
+    pub async fn code_key(pool: &Pool, actor: &Actor, meeting_id: &str) -> AppResult<CodeKey> {
         #[derive(sqlx::FromRow)]
         struct KeyRow {
             org_id: String,
@@ -1348,7 +1334,7 @@ pub mod service {
             created_at: i64,
             recorded_reason: Option<String>,
         }
-        let row: KeyRow = sqlx::query_as(
+        let row: KeyRow = crate::db::query_as(
             "SELECT org_id, title, secret, starts_at, ends_at, opens_before, created_at, recorded_reason
              FROM meetings WHERE id = ?",
         )
@@ -1410,9 +1396,9 @@ pub mod service {
     }
 
     /// Meetings the user is expected at or manages, newest first, with their own line.
-    pub async fn mine(pool: &SqlitePool, user_id: &str) -> AppResult<Vec<MeetingSummary>> {
+    pub async fn mine(pool: &Pool, user_id: &str) -> AppResult<Vec<MeetingSummary>> {
         let at = now();
-        let rows: Vec<MeetingRow> = sqlx::query_as(
+        let rows: Vec<MeetingRow> = crate::db::query_as(
             "SELECT m.id, m.org_id, m.kind, m.title, m.place, m.starts_at, m.ends_at, m.cancelled_at,
                     m.recorded_reason, a.presence, l.status AS leave_status
              FROM meetings m
@@ -1455,7 +1441,7 @@ pub mod service {
     /// The member's line as a check-in answers it: a replay, a reload of the QR page or a
     /// second scan gets the line already recorded.
     async fn recorded_line(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         meeting_id: &str,
         user_id: &str,
     ) -> AppResult<Option<serde_json::Value>> {
@@ -1467,7 +1453,7 @@ pub mod service {
             received_at: i64,
             scanned_at: Option<i64>,
         }
-        let line: Option<Line> = sqlx::query_as(
+        let line: Option<Line> = crate::db::query_as(
             "SELECT presence, slot, arrival, recorded_at AS received_at, scanned_at FROM attendance
              WHERE meeting_id = ? AND user_id = ?",
         )
@@ -1533,13 +1519,9 @@ pub mod service {
         /// scan time and the server's receipt time agree (`checkin::judge_arrival`); the
         /// line's time is the slot's. A second check-in of the same member answers with the
         /// first. After the meeting's points were given, the ledger follows the sheet.
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let actor = ctx.actor;
-            let meeting: Option<CheckinMeeting> = sqlx::query_as(
+            let meeting: Option<CheckinMeeting> = crate::db::query_as(
                 "SELECT secret, starts_at, ends_at, opens_before, cancelled_at, frozen_at, points_at,
                         created_at, recorded_reason FROM meetings WHERE id = ?",
             )
@@ -1577,7 +1559,7 @@ pub mod service {
             }
             // Six digits, two valid at a time: ten wrong tries in ten minutes and the
             // member's next ones wait (the outbox retries them later).
-            let wrong_lately: i64 = sqlx::query_scalar(
+            let wrong_lately: i64 = crate::db::query_scalar(
                 "SELECT COUNT(*) FROM checkin_refusals WHERE user_id = ? AND reason = ? AND received_at > ?",
             )
             .bind(&actor.user_id)
@@ -1613,7 +1595,7 @@ pub mod service {
                 Arrival::Online => "online",
                 Arrival::Offline { .. } => "offline",
             };
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO attendance (meeting_id, user_id, presence, slot, recorded_at, arrival, scanned_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
@@ -1648,13 +1630,13 @@ pub mod service {
         async fn refused(
             self,
             ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
+            conn: &mut Conn,
             error: &AppError,
         ) -> AppResult<()> {
             let Some(refusal) = error_refusal(error) else {
                 return Ok(());
             };
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO checkin_refusals (op_id, meeting_id, user_id, reason, slot, scanned_at, received_at)
                  SELECT ?, id, ?, ?, ?, ?, ? FROM meetings WHERE id = ?
                  ON CONFLICT (op_id) DO NOTHING",
@@ -1675,14 +1657,10 @@ pub mod service {
     impl ApplyOp for RequestLeave {
         /// Asked before the start (by the time the phone recorded, clamped by the sync
         /// protocol); asking again replaces a pending or refused request, never an approval.
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let actor = ctx.actor;
             let meeting: Option<(i64, Option<i64>)> =
-                sqlx::query_as("SELECT starts_at, cancelled_at FROM meetings WHERE id = ?")
+                crate::db::query_as("SELECT starts_at, cancelled_at FROM meetings WHERE id = ?")
                     .bind(&self.meeting_id)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -1699,7 +1677,7 @@ pub mod service {
                 return Err(AppError::NotExpected);
             }
             let reason = normalize_reason(&self.reason)?;
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO leave_requests (meeting_id, user_id, kind, reason, status, requested_at)
                  VALUES (?1, ?2, ?3, ?4, 'pending', ?5)
                  ON CONFLICT (meeting_id, user_id) DO UPDATE SET
@@ -1715,7 +1693,7 @@ pub mod service {
             .bind(asked_at)
             .execute(&mut *conn)
             .await?;
-            let status: String = sqlx::query_scalar(
+            let status: String = crate::db::query_scalar(
                 "SELECT status FROM leave_requests WHERE meeting_id = ? AND user_id = ?",
             )
             .bind(&self.meeting_id)
@@ -1728,20 +1706,17 @@ pub mod service {
 
     impl ApplyOp for AddMeetingPhoto {
         /// For those who manage the meeting. The photo is re-encoded before it is stored.
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             use crate::uploads::store;
             if !matches!(self.kind.as_str(), "photo" | "sheet") {
                 return Err(AppError::BadPayload);
             }
-            let org_id: String = sqlx::query_scalar("SELECT org_id FROM meetings WHERE id = ?")
-                .bind(&self.meeting_id)
-                .fetch_optional(&mut *conn)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let org_id: String =
+                crate::db::query_scalar("SELECT org_id FROM meetings WHERE id = ?")
+                    .bind(&self.meeting_id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
             let path = org_path(&mut *conn, &org_id).await?;
             authorize(ctx.actor, Action::ScheduleMeeting, &path)?;
             store::path_of(ctx.uploads, &self.id)?;
@@ -1751,7 +1726,7 @@ pub mod service {
                 return Err(AppError::BadPayload);
             }
             let existing: Option<String> =
-                sqlx::query_scalar("SELECT meeting_id FROM meeting_files WHERE id = ?")
+                crate::db::query_scalar("SELECT meeting_id FROM meeting_files WHERE id = ?")
                     .bind(&self.id)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -1765,7 +1740,7 @@ pub mod service {
             let clean = ctx.photos.get(&self.data)?;
             store::count_upload(conn, &self.id, &ctx.actor.user_id, clean.jpeg.len()).await?;
             ctx.keep_file(&self.id, &clean);
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO meeting_files (id, meeting_id, kind, width, height, bytes, uploaded_by, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             )

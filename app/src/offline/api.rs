@@ -16,11 +16,11 @@ pub mod service {
     use super::super::rules::{is_transient, MAX_BATCH};
     use super::super::{OfflineOp, OpEnvelope, OpOutcome, OpReply};
     use crate::auth::authz::Actor;
+    use crate::db::{Conn, Pool};
     use crate::error::{AppError, AppResult};
     use crate::i18n::Locale;
     use crate::state::now;
     use crate::uploads::store::Reencoded;
-    use sqlx::{SqliteConnection, SqlitePool};
     use std::path::Path;
     use std::sync::Arc;
 
@@ -62,7 +62,7 @@ pub mod service {
         fn apply(
             self,
             ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
+            conn: &mut Conn,
         ) -> impl std::future::Future<Output = AppResult<serde_json::Value>> + Send;
 
         /// Runs after a final refusal, once the op's effects are undone; what it writes is
@@ -70,7 +70,7 @@ pub mod service {
         fn refused(
             self,
             _ctx: &OpContext<'_>,
-            _conn: &mut SqliteConnection,
+            _conn: &mut Conn,
             _error: &AppError,
         ) -> impl std::future::Future<Output = AppResult<()>> + Send {
             async { Ok(()) }
@@ -82,21 +82,21 @@ pub mod service {
     async fn run<O: ApplyOp>(
         envelope: &OpEnvelope,
         ctx: &OpContext<'_>,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
     ) -> AppResult<OpOutcome> {
         let decode = || serde_json::from_value::<O>(envelope.payload.clone());
         let Ok(op) = decode() else {
             return Ok(OpOutcome::Rejected(AppError::BadPayload));
         };
-        let mut effects = sqlx::Acquire::begin(&mut *conn).await?;
-        match op.apply(ctx, &mut effects).await {
+        conn.savepoint("op_effects").await?;
+        match op.apply(ctx, conn).await {
             Ok(value) => {
-                effects.commit().await?;
+                conn.release("op_effects").await?;
                 Ok(OpOutcome::Applied(value))
             }
             Err(error) if is_transient(&error) => Err(error),
             Err(error) => {
-                effects.rollback().await?;
+                conn.rollback_to("op_effects").await?;
                 let op = decode().map_err(|_| AppError::Internal)?;
                 op.refused(ctx, conn, &error).await?;
                 Ok(OpOutcome::Rejected(error))
@@ -108,7 +108,7 @@ pub mod service {
     async fn dispatch(
         envelope: &OpEnvelope,
         ctx: &OpContext<'_>,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
     ) -> AppResult<OpOutcome> {
         use crate::meetings::{AddMeetingPhoto, CheckIn, RequestLeave};
         use crate::points::{ClaimPoints, SignUpTask, SubmitTask};
@@ -157,7 +157,7 @@ pub mod service {
     /// transaction as its effects: a concurrent replay waits for that transaction and then
     /// finds the recorded outcome.
     pub async fn apply_once(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         uploads: &Path,
         envelope: &OpEnvelope,
@@ -187,7 +187,7 @@ pub mod service {
         };
         *photo_budget -= used;
         let mut tx = pool.begin().await?;
-        let inserted = sqlx::query(
+        let inserted = crate::db::query(
             "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (op_id) DO NOTHING",
         )
@@ -227,7 +227,7 @@ pub mod service {
                 }
             }
         }
-        sqlx::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
+        crate::db::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
             .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
             .bind(&envelope.op_id)
             .execute(&mut *tx)
@@ -236,21 +236,18 @@ pub mod service {
         Ok(outcome)
     }
 
-    async fn op_exists(pool: &SqlitePool, op_id: &str) -> AppResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM applied_ops WHERE op_id = ?")
-            .bind(op_id)
-            .fetch_optional(pool)
-            .await?;
+    async fn op_exists(pool: &Pool, op_id: &str) -> AppResult<bool> {
+        let found: Option<i64> =
+            crate::db::query_scalar("SELECT 1 FROM applied_ops WHERE op_id = ?")
+                .bind(op_id)
+                .fetch_optional(pool)
+                .await?;
         Ok(found.is_some())
     }
 
-    async fn recorded_outcome(
-        pool: &SqlitePool,
-        actor: &Actor,
-        op_id: &str,
-    ) -> AppResult<OpOutcome> {
+    async fn recorded_outcome(pool: &Pool, actor: &Actor, op_id: &str) -> AppResult<OpOutcome> {
         let row: Option<(String, Option<String>)> =
-            sqlx::query_as("SELECT user_id, outcome FROM applied_ops WHERE op_id = ?")
+            crate::db::query_as("SELECT user_id, outcome FROM applied_ops WHERE op_id = ?")
                 .bind(op_id)
                 .fetch_optional(pool)
                 .await?;
@@ -268,7 +265,7 @@ pub mod service {
     /// Applies ops in order and stops at the first one that must be retried, so nothing
     /// after it overtakes it.
     pub async fn apply_batch(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         uploads: &Path,
         ops: Vec<OpEnvelope>,

@@ -117,6 +117,7 @@ pub mod service {
     use crate::auth::authz::{authorize, Action, Actor, Role};
     use crate::auth::session::org_path;
     use crate::auth::{NamedRef, PartyStatus};
+    use crate::db::Pool;
     use crate::error::{AppError, AppResult};
     use crate::orgs::rules::{
         check_invite_usable, check_nesting, invite_lifetime_secs, invite_state,
@@ -127,7 +128,6 @@ pub mod service {
     };
     use crate::state::{audit, new_id, now, AppState};
     use rand::Rng;
-    use sqlx::SqlitePool;
 
     #[derive(sqlx::FromRow)]
     struct MemberDbRow {
@@ -153,12 +153,9 @@ pub mod service {
         member_count: i64,
     }
 
-    async fn org_kind(
-        pool: &SqlitePool,
-        org_id: &str,
-    ) -> AppResult<(OrgKind, String, Option<String>)> {
+    async fn org_kind(pool: &Pool, org_id: &str) -> AppResult<(OrgKind, String, Option<String>)> {
         let row: Option<(String, String, Option<String>)> =
-            sqlx::query_as("SELECT kind, name, parent_id FROM orgs WHERE id = ?")
+            crate::db::query_as("SELECT kind, name, parent_id FROM orgs WHERE id = ?")
                 .bind(org_id)
                 .fetch_optional(pool)
                 .await?;
@@ -173,7 +170,7 @@ pub mod service {
     /// Resolves a branch, refusing anything that is not one, and checks the caller. The
     /// branch's path comes back too, for further checks without another query.
     async fn authorized_branch(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         action: Action,
         branch_id: &str,
@@ -196,8 +193,8 @@ pub mod service {
     }
 
     /// The 党小组 of a branch, by name.
-    pub async fn branch_groups(pool: &SqlitePool, branch_id: &str) -> AppResult<Vec<NamedRef>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
+    pub async fn branch_groups(pool: &Pool, branch_id: &str) -> AppResult<Vec<NamedRef>> {
+        let rows: Vec<(String, String)> = crate::db::query_as(
             "SELECT id, name FROM orgs WHERE parent_id = ? AND kind = 'group' ORDER BY name",
         )
         .bind(branch_id)
@@ -210,7 +207,7 @@ pub mod service {
     }
 
     pub async fn fetch_members(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
     ) -> AppResult<BranchMembers> {
@@ -218,7 +215,7 @@ pub mod service {
         let can_manage = crate::auth::authz::can(actor, Action::ManageMembers, &path);
         let groups = branch_groups(pool, branch_id).await?;
         let rows: Vec<MemberDbRow> =
-            sqlx::query_as(
+            crate::db::query_as(
                 "SELECT u.id AS user_id, u.name, u.phone, u.party_status, m.created_at AS joined_at,
                         g.id AS group_id, g.name AS group_name,
                         EXISTS (SELECT 1 FROM memberships s WHERE s.user_id = u.id AND s.org_id = ? AND s.role = 'secretary') AS is_secretary,
@@ -261,8 +258,8 @@ pub mod service {
         })
     }
 
-    async fn is_member(pool: &SqlitePool, user_id: &str, org_id: &str) -> AppResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
+    async fn is_member(pool: &Pool, user_id: &str, org_id: &str) -> AppResult<bool> {
+        let found: Option<i64> = crate::db::query_scalar(
             "SELECT 1 FROM memberships WHERE user_id = ? AND org_id = ? AND role = 'member'",
         )
         .bind(user_id)
@@ -274,7 +271,7 @@ pub mod service {
 
     /// Puts a member of the branch into one of its groups, or none when `group_id` is empty.
     pub async fn set_member_group(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         user_id: &str,
@@ -293,7 +290,7 @@ pub mod service {
             }
         }
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        crate::db::query(
             "DELETE FROM memberships WHERE user_id = ? AND role = 'member'
              AND org_id IN (SELECT id FROM orgs WHERE parent_id = ? AND kind = 'group')",
         )
@@ -302,7 +299,7 @@ pub mod service {
         .execute(&mut *tx)
         .await?;
         if !group_id.is_empty() {
-            sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', ?)")
+            crate::db::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', ?)")
                 .bind(user_id)
                 .bind(group_id)
                 .bind(now())
@@ -323,7 +320,7 @@ pub mod service {
     }
 
     pub async fn set_party_status(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         user_id: &str,
@@ -335,7 +332,7 @@ pub mod service {
             return Err(AppError::NotFound);
         }
         let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE users SET party_status = ? WHERE id = ?")
+        crate::db::query("UPDATE users SET party_status = ? WHERE id = ?")
             .bind(status.as_str())
             .bind(user_id)
             .execute(&mut *tx)
@@ -355,7 +352,7 @@ pub mod service {
 
     /// Takes a member out of the branch and its groups; the account stays.
     pub async fn remove_member(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         user_id: &str,
@@ -363,7 +360,7 @@ pub mod service {
         authorized_branch(pool, actor, Action::ManageMembers, branch_id).await?;
         // Any place in the branch counts: a secretary appointed from outside holds no
         // member's place, and must be removable all the same.
-        let held: Option<i64> = sqlx::query_scalar(
+        let held: Option<i64> = crate::db::query_scalar(
             "SELECT 1 FROM memberships WHERE user_id = ?1
              AND (org_id = ?2 OR org_id IN (SELECT id FROM orgs WHERE parent_id = ?2 AND kind = 'group'))
              LIMIT 1",
@@ -376,7 +373,7 @@ pub mod service {
             return Err(AppError::NotFound);
         }
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        crate::db::query(
             "DELETE FROM memberships WHERE user_id = ?
              AND (org_id = ? OR org_id IN (SELECT id FROM orgs WHERE parent_id = ? AND kind = 'group'))",
         )
@@ -411,12 +408,12 @@ pub mod service {
     }
 
     pub async fn list_invites(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
     ) -> AppResult<Vec<InviteView>> {
         authorized_branch(pool, actor, Action::ManageInvites, branch_id).await?;
-        let rows: Vec<(String, String, i64, i64, Option<i64>, i64)> = sqlx::query_as(
+        let rows: Vec<(String, String, i64, i64, Option<i64>, i64)> = crate::db::query_as(
             "SELECT id, code, created_at, expires_at, revoked_at, uses FROM invites
              WHERE branch_id = ? ORDER BY created_at DESC LIMIT 50",
         )
@@ -435,7 +432,7 @@ pub mod service {
     }
 
     pub async fn create_invite(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         valid_days: i64,
@@ -446,7 +443,7 @@ pub mod service {
         let id = new_id();
         let code = new_invite_code();
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO invites (id, branch_id, code, created_by, created_at, expires_at)
              VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -474,16 +471,16 @@ pub mod service {
         ))
     }
 
-    pub async fn revoke_invite(pool: &SqlitePool, actor: &Actor, invite_id: &str) -> AppResult<()> {
+    pub async fn revoke_invite(pool: &Pool, actor: &Actor, invite_id: &str) -> AppResult<()> {
         let branch_id: Option<String> =
-            sqlx::query_scalar("SELECT branch_id FROM invites WHERE id = ?")
+            crate::db::query_scalar("SELECT branch_id FROM invites WHERE id = ?")
                 .bind(invite_id)
                 .fetch_optional(pool)
                 .await?;
         let branch_id = branch_id.ok_or(AppError::NotFound)?;
         authorized_branch(pool, actor, Action::ManageInvites, &branch_id).await?;
         let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE invites SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+        crate::db::query("UPDATE invites SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
             .bind(now())
             .bind(invite_id)
             .execute(&mut *tx)
@@ -502,9 +499,9 @@ pub mod service {
     }
 
     /// The invite behind a code, if it can still be used: its id and what a joiner sees.
-    pub async fn usable_invite(pool: &SqlitePool, code: &str) -> AppResult<(String, InviteInfo)> {
+    pub async fn usable_invite(pool: &Pool, code: &str) -> AppResult<(String, InviteInfo)> {
         let code = normalize_invite_code(code)?;
-        let row: Option<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        let row: Option<(String, String, String, i64, Option<i64>)> = crate::db::query_as(
             "SELECT i.id, i.branch_id, o.name, i.expires_at, i.revoked_at
              FROM invites i JOIN orgs o ON o.id = i.branch_id WHERE i.code = ?",
         )
@@ -528,12 +525,12 @@ pub mod service {
     }
 
     async fn add_to_branch(
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut crate::db::Conn,
         user_id: &str,
         invite_id: &str,
         branch_id: &str,
     ) -> AppResult<()> {
-        let current: Option<String> = sqlx::query_scalar(
+        let current: Option<String> = crate::db::query_scalar(
             "SELECT m.org_id FROM memberships m JOIN orgs o ON o.id = m.org_id
              WHERE m.user_id = ? AND m.role = 'member' AND o.kind = 'branch'",
         )
@@ -545,17 +542,19 @@ pub mod service {
             Some(_) => return Err(AppError::InBranchAlready),
             None => {}
         }
-        sqlx::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', ?)")
+        crate::db::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', ?)")
             .bind(user_id)
             .bind(branch_id)
             .bind(now())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE users SET party_status = COALESCE(party_status, 'full') WHERE id = ?")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE invites SET uses = uses + 1 WHERE id = ?")
+        crate::db::query(
+            "UPDATE users SET party_status = COALESCE(party_status, 'full') WHERE id = ?",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        crate::db::query("UPDATE invites SET uses = uses + 1 WHERE id = ?")
             .bind(invite_id)
             .execute(&mut *tx)
             .await?;
@@ -571,7 +570,7 @@ pub mod service {
         Ok(())
     }
 
-    pub async fn join_branch(pool: &SqlitePool, user_id: &str, code: &str) -> AppResult<()> {
+    pub async fn join_branch(pool: &Pool, user_id: &str, code: &str) -> AppResult<()> {
         let (invite_id, info) = usable_invite(pool, code).await?;
         let mut tx = pool.begin().await?;
         add_to_branch(&mut tx, user_id, &invite_id, &info.branch.id).await?;
@@ -604,10 +603,7 @@ pub mod service {
         Ok(user_id)
     }
 
-    pub async fn fetch_admin_overview(
-        pool: &SqlitePool,
-        actor: &Actor,
-    ) -> AppResult<AdminOverview> {
+    pub async fn fetch_admin_overview(pool: &Pool, actor: &Actor) -> AppResult<AdminOverview> {
         let roots: Vec<&str> = actor
             .grants
             .iter()
@@ -619,15 +615,15 @@ pub mod service {
         }
         let mut orgs = Vec::new();
         for root in roots {
-            let rows: Vec<OrgDbRow> = sqlx::query_as(
+            let rows: Vec<OrgDbRow> = crate::db::query_as(
                 "WITH RECURSIVE down(id, depth, sort_key) AS (
-                     SELECT id, 0, name FROM orgs WHERE id = ?
+                     SELECT id, CAST(0 AS BIGINT), name FROM orgs WHERE id = ?
                      UNION ALL
                      SELECT o.id, down.depth + 1, down.sort_key || '/' || o.name
                      FROM orgs o JOIN down ON o.parent_id = down.id WHERE down.depth < 16
                  )
                  SELECT o.id, o.parent_id, o.kind, o.name, down.depth,
-                        (SELECT GROUP_CONCAT(u.name, '、') FROM memberships s JOIN users u ON u.id = s.user_id
+                        (SELECT string_agg(u.name, '、') FROM memberships s JOIN users u ON u.id = s.user_id
                          WHERE s.org_id = o.id AND s.role = 'secretary') AS secretaries,
                         (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'member') AS member_count
                  FROM down JOIN orgs o ON o.id = down.id ORDER BY down.sort_key",
@@ -650,13 +646,14 @@ pub mod service {
                 })
             }));
         }
-        let community_rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT c.id, c.name, o.id, o.name FROM communities c
+        let community_rows: Vec<(String, String, Option<String>, Option<String>)> =
+            crate::db::query_as(
+                "SELECT c.id, c.name, o.id, o.name FROM communities c
              LEFT JOIN branch_communities bc ON bc.community_id = c.id
              LEFT JOIN orgs o ON o.id = bc.branch_id ORDER BY c.name, o.name",
-        )
-        .fetch_all(pool)
-        .await?;
+            )
+            .fetch_all(pool)
+            .await?;
         let mut communities: Vec<CommunityRow> = Vec::new();
         for (id, name, branch_id, branch_name) in community_rows {
             if communities.last().map(|c| c.id != id).unwrap_or(true) {
@@ -679,7 +676,7 @@ pub mod service {
     }
 
     pub async fn create_org(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         parent_id: &str,
         kind: &str,
@@ -701,7 +698,7 @@ pub mod service {
         let name = crate::auth::rules::normalize_name(name)?;
         let id = new_id();
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, ?, ?, ?, ?)",
         )
         .bind(&id)
@@ -725,20 +722,21 @@ pub mod service {
     }
 
     pub async fn appoint_secretary(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         phone: &str,
     ) -> AppResult<()> {
         authorized_branch(pool, actor, Action::AppointSecretary, branch_id).await?;
         let phone = crate::auth::rules::normalize_phone(phone)?;
-        let user_id: Option<String> = sqlx::query_scalar("SELECT id FROM users WHERE phone = ?")
-            .bind(&phone)
-            .fetch_optional(pool)
-            .await?;
+        let user_id: Option<String> =
+            crate::db::query_scalar("SELECT id FROM users WHERE phone = ?")
+                .bind(&phone)
+                .fetch_optional(pool)
+                .await?;
         let user_id = user_id.ok_or(AppError::UserNotFound)?;
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'secretary', ?)
              ON CONFLICT DO NOTHING",
         )
@@ -765,7 +763,7 @@ pub mod service {
     /// with a new community or one no other branch works with; beyond that the admin
     /// over the branch decides.
     pub async fn create_community(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         name: &str,
@@ -773,8 +771,8 @@ pub mod service {
         let (_, path) = authorized_branch(pool, actor, Action::PairCommunity, branch_id).await?;
         let name = crate::auth::rules::normalize_name(name)?;
         let is_admin = crate::auth::authz::can(actor, Action::ManageOrgTree, &path);
-        let mut tx = crate::state::begin_write(pool).await?;
-        let paired_elsewhere: Option<i64> = sqlx::query_scalar(
+        let mut tx = pool.begin_write().await?;
+        let paired_elsewhere: Option<i64> = crate::db::query_scalar(
             "SELECT 1 FROM branch_communities bc JOIN communities c ON c.id = bc.community_id
              WHERE c.name = ? AND bc.branch_id <> ? LIMIT 1",
         )
@@ -786,7 +784,7 @@ pub mod service {
             return Err(AppError::PairingNeedsAdmin);
         }
         let existing: Option<String> =
-            sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
+            crate::db::query_scalar("SELECT id FROM communities WHERE name = ?")
                 .bind(&name)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -794,7 +792,7 @@ pub mod service {
             Some(id) => id,
             None => {
                 let id = new_id();
-                sqlx::query("INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)")
+                crate::db::query("INSERT INTO communities (id, name, created_at) VALUES (?, ?, ?)")
                     .bind(&id)
                     .bind(&name)
                     .bind(now())
@@ -803,7 +801,7 @@ pub mod service {
                 id
             }
         };
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO branch_communities (branch_id, community_id, created_at) VALUES (?, ?, ?)
              ON CONFLICT DO NOTHING",
         )

@@ -137,18 +137,15 @@ pub mod service {
     };
     use crate::auth::authz::{authorize, can, Action, Actor};
     use crate::auth::session::org_path;
+    use crate::db::{Conn, Pool};
     use crate::error::{AppError, AppResult};
     use crate::meetings::rules::{MeetingKind, Presence};
     use crate::offline::api::service::{ApplyOp, OpContext};
     use crate::state::{audit, new_id, now};
-    use sqlx::{SqliteConnection, SqlitePool};
 
     /// The branch a member belongs to (points live in the branch).
-    pub async fn member_branch(
-        conn: &mut SqliteConnection,
-        user_id: &str,
-    ) -> AppResult<(String, String)> {
-        sqlx::query_as(
+    pub async fn member_branch(conn: &mut Conn, user_id: &str) -> AppResult<(String, String)> {
+        crate::db::query_as(
             "SELECT o.id, o.name FROM memberships m JOIN orgs o ON o.id = m.org_id
              WHERE m.user_id = ? AND m.role = 'member' AND o.kind = 'branch' LIMIT 1",
         )
@@ -160,12 +157,8 @@ pub mod service {
 
     /// Claims and task hand-ins of the branch waiting for `approver` (their own are another's
     /// to approve).
-    pub async fn waiting_count(
-        pool: &SqlitePool,
-        branch_id: &str,
-        approver: &str,
-    ) -> AppResult<i64> {
-        Ok(sqlx::query_scalar(
+    pub async fn waiting_count(pool: &Pool, branch_id: &str, approver: &str) -> AppResult<i64> {
+        Ok(crate::db::query_scalar(
             "SELECT (SELECT COUNT(*) FROM point_claims WHERE branch_id = ?1 AND status = 'pending' AND user_id <> ?2)
                   + (SELECT COUNT(*) FROM task_entries e JOIN point_tasks t ON t.id = e.task_id
                      WHERE t.branch_id = ?1 AND e.status = 'submitted' AND e.user_id <> ?2)",
@@ -177,10 +170,10 @@ pub mod service {
     }
 
     /// A member's points this month (Shanghai) in the branch: what the 积分 tab shows.
-    pub async fn month_points(pool: &SqlitePool, user_id: &str, branch_id: &str) -> AppResult<i64> {
+    pub async fn month_points(pool: &Pool, user_id: &str, branch_id: &str) -> AppResult<i64> {
         let (month_start, _) = CapPeriod::Month.range(now());
-        Ok(sqlx::query_scalar(
-            "SELECT COALESCE(SUM(points), 0) FROM point_entries
+        Ok(crate::db::query_scalar(
+            "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries
              WHERE user_id = ? AND branch_id = ? AND created_at >= ?",
         )
         .bind(user_id)
@@ -192,11 +185,11 @@ pub mod service {
 
     /// 积分任务 the member signed up for and has not handed in, still open.
     pub async fn tasks_to_hand_in(
-        pool: &SqlitePool,
+        pool: &Pool,
         user_id: &str,
         branch_id: &str,
     ) -> AppResult<Vec<crate::auth::NamedRef>> {
-        Ok(sqlx::query_as::<_, (String, String)>(
+        Ok(crate::db::query_as::<(String, String)>(
             "SELECT t.id, t.title FROM task_entries e JOIN point_tasks t ON t.id = e.task_id
              WHERE e.user_id = ? AND t.branch_id = ? AND e.status = 'signed' AND t.deadline > ?
              ORDER BY t.deadline",
@@ -213,12 +206,12 @@ pub mod service {
 
     /// Claims and hand-ins refused since `since`: (title, note, reason, when).
     pub async fn refused_since(
-        pool: &SqlitePool,
+        pool: &Pool,
         user_id: &str,
         branch_id: &str,
         since: i64,
     ) -> AppResult<Vec<(String, String, String, i64)>> {
-        Ok(sqlx::query_as(
+        Ok(crate::db::query_as(
             "SELECT r.name, c.note, COALESCE(c.decision_reason, ''), COALESCE(c.decided_at, c.created_at)
              FROM point_claims c JOIN point_rules r ON r.id = c.rule_id
              WHERE c.user_id = ?1 AND c.branch_id = ?3 AND c.status = 'rejected' AND COALESCE(c.decided_at, c.created_at) >= ?2
@@ -236,9 +229,9 @@ pub mod service {
     }
 
     /// Gives a branch the default catalogue the first time its rules are needed.
-    pub async fn ensure_catalogue(conn: &mut SqliteConnection, branch_id: &str) -> AppResult<()> {
+    pub async fn ensure_catalogue(conn: &mut Conn, branch_id: &str) -> AppResult<()> {
         let has: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM point_rules WHERE branch_id = ? LIMIT 1")
+            crate::db::query_scalar("SELECT 1 FROM point_rules WHERE branch_id = ? LIMIT 1")
                 .bind(branch_id)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -247,7 +240,7 @@ pub mod service {
         }
         let at = now();
         for rule in default_catalogue() {
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO point_rules (id, branch_id, name, points, category, cap_period, cap_points, auto_source, created_at, updated_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
@@ -304,9 +297,9 @@ pub mod service {
     const RULE_COLUMNS: &str =
         "id, branch_id, name, points, category, cap_period, cap_points, auto_source, active";
 
-    async fn rule_by_id(conn: &mut SqliteConnection, rule_id: &str) -> AppResult<RuleRow> {
-        sqlx::query_as(&format!(
-            "SELECT {RULE_COLUMNS} FROM point_rules WHERE id = ? AND active = 1"
+    async fn rule_by_id(conn: &mut Conn, rule_id: &str) -> AppResult<RuleRow> {
+        crate::db::query_as(&format!(
+            "SELECT {RULE_COLUMNS} FROM point_rules WHERE id = ? AND active = TRUE"
         ))
         .bind(rule_id)
         .fetch_optional(&mut *conn)
@@ -315,14 +308,11 @@ pub mod service {
     }
 
     /// The branch's active automatic rules, newest first (one read for a whole meeting).
-    async fn auto_rules(
-        conn: &mut SqliteConnection,
-        branch_id: &str,
-    ) -> AppResult<Vec<(AutoSource, RuleRow)>> {
+    async fn auto_rules(conn: &mut Conn, branch_id: &str) -> AppResult<Vec<(AutoSource, RuleRow)>> {
         ensure_catalogue(conn, branch_id).await?;
-        let rows: Vec<RuleRow> = sqlx::query_as(&format!(
+        let rows: Vec<RuleRow> = crate::db::query_as(&format!(
             "SELECT {RULE_COLUMNS} FROM point_rules
-             WHERE branch_id = ? AND auto_source IS NOT NULL AND active = 1
+             WHERE branch_id = ? AND auto_source IS NOT NULL AND active = TRUE
              ORDER BY updated_at DESC"
         ))
         .bind(branch_id)
@@ -356,17 +346,13 @@ pub mod service {
     /// Writes an entry under `rule` (its cap enforced at `award.at`, against what the member
     /// already has under it that month or year). Returns the points given; nothing is written when
     /// the cap leaves nothing, or when `award_key` was awarded before.
-    async fn award(
-        conn: &mut SqliteConnection,
-        rule: Option<&RuleRow>,
-        award: Award<'_>,
-    ) -> AppResult<i64> {
+    async fn award(conn: &mut Conn, rule: Option<&RuleRow>, award: Award<'_>) -> AppResult<i64> {
         let at = award.at;
         let points = match rule.and_then(RuleRow::cap) {
             Some((period, cap)) => {
                 let (start, end) = period.range(at);
-                let already: i64 = sqlx::query_scalar(
-                    "SELECT COALESCE(SUM(points), 0) FROM point_entries
+                let already: i64 = crate::db::query_scalar(
+                    "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries
                      WHERE rule_id = ? AND user_id = ? AND created_at >= ? AND created_at < ?",
                 )
                 .bind(rule.map(|r| r.id.as_str()))
@@ -382,7 +368,7 @@ pub mod service {
         if points == 0 {
             return Ok(0);
         }
-        let written = sqlx::query(
+        let written = crate::db::query(
             "INSERT INTO point_entries (id, branch_id, user_id, points, rule_id, title, category, source_kind, source_id, award_key, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (award_key) DO NOTHING",
@@ -407,12 +393,12 @@ pub mod service {
 
     /// A reversing entry for `entry_id` (once: a second reversal is refused by the index).
     async fn reverse(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         entry_id: &str,
         reason: &str,
         by: Option<&str>,
     ) -> AppResult<bool> {
-        let written = sqlx::query(
+        let written = crate::db::query(
             "INSERT INTO point_entries (id, branch_id, user_id, points, rule_id, title, category, source_kind, source_id, reverses, reason, created_by, created_at)
              SELECT ?, branch_id, user_id, -points, rule_id, title, category, 'correction', source_id, id, ?, ?, ?
              FROM point_entries WHERE id = ? AND reverses IS NULL
@@ -430,11 +416,8 @@ pub mod service {
     }
 
     /// The branch whose points a meeting's attendance counts in (a group's is its parent's).
-    async fn meeting_branch(
-        conn: &mut SqliteConnection,
-        meeting_id: &str,
-    ) -> AppResult<(String, MeetingKind)> {
-        let (org_id, org_kind, parent, kind): (String, String, Option<String>, String) = sqlx::query_as(
+    async fn meeting_branch(conn: &mut Conn, meeting_id: &str) -> AppResult<(String, MeetingKind)> {
+        let (org_id, org_kind, parent, kind): (String, String, Option<String>, String) = crate::db::query_as(
             "SELECT m.org_id, o.kind, o.parent_id, m.kind FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = ?",
         )
         .bind(meeting_id)
@@ -450,16 +433,12 @@ pub mod service {
 
     /// Attendance points of a finished meeting, given once per member and source (the key
     /// makes a replay or a second timer harmless).
-    pub async fn award_meeting(conn: &mut SqliteConnection, meeting_id: &str) -> AppResult<()> {
+    pub async fn award_meeting(conn: &mut Conn, meeting_id: &str) -> AppResult<()> {
         award_lines(conn, meeting_id, None, now()).await
     }
 
     /// The same as given at `at` (the demo's year of meetings, each paid when it ended).
-    pub async fn award_meeting_at(
-        conn: &mut SqliteConnection,
-        meeting_id: &str,
-        at: i64,
-    ) -> AppResult<()> {
+    pub async fn award_meeting_at(conn: &mut Conn, meeting_id: &str, at: i64) -> AppResult<()> {
         award_lines(conn, meeting_id, None, at).await
     }
 
@@ -467,7 +446,7 @@ pub mod service {
     /// synced on the way home): the absence deduction goes, the attendance points come, so
     /// the ledger says what the sheet says.
     pub async fn checked_in_after_points(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         meeting_id: &str,
         user_id: &str,
     ) -> AppResult<()> {
@@ -477,13 +456,13 @@ pub mod service {
 
     /// The attendance points of the meeting's expected members, or of one of them.
     async fn award_lines(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         meeting_id: &str,
         only: Option<&str>,
         at: i64,
     ) -> AppResult<()> {
         let (branch, kind) = meeting_branch(conn, meeting_id).await?;
-        let lines: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        let lines: Vec<(String, Option<String>, Option<String>)> = crate::db::query_as(
             "SELECT e.user_id, a.presence, l.status FROM meeting_expected e
              LEFT JOIN attendance a ON a.meeting_id = e.meeting_id AND a.user_id = e.user_id
              LEFT JOIN leave_requests l ON l.meeting_id = e.meeting_id AND l.user_id = e.user_id
@@ -535,7 +514,7 @@ pub mod service {
     /// A 补录 or a leave approved after the meeting ended: the member's absence deduction no
     /// longer holds and is reversed (the correction itself earns nothing).
     pub async fn absence_excused(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         meeting_id: &str,
         user_id: &str,
         reason: &str,
@@ -545,7 +524,7 @@ pub mod service {
             AutoSource::AbsentWithoutLeave.key()
         );
         let entry: Option<String> =
-            sqlx::query_scalar("SELECT id FROM point_entries WHERE award_key = ?")
+            crate::db::query_scalar("SELECT id FROM point_entries WHERE award_key = ?")
                 .bind(key)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -556,8 +535,8 @@ pub mod service {
     }
 
     /// Gives out the attendance points of every meeting that has ended (a timer calls this).
-    pub async fn award_ended_meetings(pool: &SqlitePool) -> AppResult<usize> {
-        let due: Vec<(String, bool)> = sqlx::query_as(
+    pub async fn award_ended_meetings(pool: &Pool) -> AppResult<usize> {
+        let due: Vec<(String, bool)> = crate::db::query_as(
             "SELECT id, recorded_reason IS NOT NULL FROM meetings
              WHERE points_at IS NULL AND ends_at <= ? AND cancelled_at IS NULL",
         )
@@ -572,7 +551,7 @@ pub mod service {
             if !recorded_later {
                 award_meeting(&mut tx, id).await?;
             }
-            sqlx::query("UPDATE meetings SET points_at = ? WHERE id = ?")
+            crate::db::query("UPDATE meetings SET points_at = ? WHERE id = ?")
                 .bind(now())
                 .bind(id)
                 .execute(&mut *tx)
@@ -585,7 +564,7 @@ pub mod service {
     /// The hook for 微心愿: a confirmed fulfilment gives the claimer the branch's wish rule,
     /// once per wish and claimer.
     pub async fn award_for_wish(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         user_id: &str,
         wish_id: &str,
         wish_title: &str,
@@ -615,14 +594,14 @@ pub mod service {
         .await
     }
 
-    async fn approver_of(pool: &SqlitePool, actor: &Actor, branch_id: &str) -> AppResult<()> {
+    async fn approver_of(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<()> {
         let path = org_path(pool, branch_id)
             .await
             .map_err(|_| AppError::Forbidden)?;
         authorize(actor, Action::ApprovePoints, &path)
     }
 
-    pub async fn home(pool: &SqlitePool, actor: &Actor) -> AppResult<PointsHome> {
+    pub async fn home(pool: &Pool, actor: &Actor) -> AppResult<PointsHome> {
         let mut conn = pool.acquire().await?;
         let (branch_id, branch_name) = member_branch(&mut conn, &actor.user_id).await?;
         drop(conn);
@@ -632,10 +611,10 @@ pub mod service {
         let at = now();
         let (month_start, _) = CapPeriod::Month.range(at);
         let (year_start, _) = CapPeriod::Year.range(at);
-        let (balance, this_month, this_year): (i64, i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(points), 0),
-                    COALESCE(SUM(CASE WHEN created_at >= ?2 THEN points END), 0),
-                    COALESCE(SUM(CASE WHEN created_at >= ?3 THEN points END), 0)
+        let (balance, this_month, this_year): (i64, i64, i64) = crate::db::query_as(
+            "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN created_at >= ?2 THEN points END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM(CASE WHEN created_at >= ?3 THEN points END), 0) AS BIGINT)
              FROM point_entries WHERE user_id = ?1 AND branch_id = ?4",
         )
         .bind(&actor.user_id)
@@ -644,8 +623,8 @@ pub mod service {
         .bind(&branch_id)
         .fetch_one(pool)
         .await?;
-        let balances: Vec<i64> = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(p.points), 0) FROM memberships m
+        let balances: Vec<i64> = crate::db::query_scalar(
+            "SELECT CAST(COALESCE(SUM(p.points), 0) AS BIGINT) FROM memberships m
              LEFT JOIN point_entries p ON p.user_id = m.user_id AND p.branch_id = m.org_id
              WHERE m.org_id = ? AND m.role = 'member' GROUP BY m.user_id",
         )
@@ -653,19 +632,16 @@ pub mod service {
         .fetch_all(pool)
         .await?;
         let ranking: bool = ranking_enabled(pool, &branch_id).await?;
-        let entries = sqlx::query_as::<
-            _,
-            (
-                String,
-                i64,
-                String,
-                String,
-                String,
-                Option<String>,
-                bool,
-                i64,
-            ),
-        >(
+        let entries = crate::db::query_as::<(
+            String,
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            bool,
+            i64,
+        )>(
             "SELECT e.id, e.points, e.title, e.category, e.source_kind, e.reason,
                     EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id), e.created_at
              FROM point_entries e WHERE e.user_id = ? AND e.branch_id = ?
@@ -697,7 +673,7 @@ pub mod service {
             reason: Option<String>,
             created_at: i64,
         }
-        let requests = sqlx::query_as::<_, RequestRow>(
+        let requests = crate::db::query_as::<RequestRow>(
             // An approval that gave nothing (a cap reached, or cut to 0) is listed too, or
             // the member would see it vanish without a line in the ledger.
             "SELECT r.name AS title, CASE WHEN c.status = 'approved' THEN 'unpaid' ELSE c.status END AS status,
@@ -723,8 +699,8 @@ pub mod service {
             created_at: r.created_at,
         })
         .collect();
-        let claimable = sqlx::query_as::<_, RuleRow>(&format!(
-            "SELECT {RULE_COLUMNS} FROM point_rules WHERE branch_id = ? AND active = 1 AND auto_source IS NULL ORDER BY category, name"
+        let claimable = crate::db::query_as::<RuleRow>(&format!(
+            "SELECT {RULE_COLUMNS} FROM point_rules WHERE branch_id = ? AND active = TRUE AND auto_source IS NULL ORDER BY category, name"
         ))
         .bind(&branch_id)
         .fetch_all(pool)
@@ -732,7 +708,7 @@ pub mod service {
         .iter()
         .filter_map(RuleRow::view)
         .collect();
-        let tasks = sqlx::query_as::<_, (String, String, String, i64, i64, i64, i64, Option<String>)>(
+        let tasks = crate::db::query_as::<(String, String, String, i64, i64, i64, i64, Option<String>)>(
             "SELECT t.id, t.title, t.description, t.points, t.places,
                     (SELECT COUNT(*) FROM task_entries e WHERE e.task_id = t.id AND e.status <> 'rejected'),
                     t.deadline,
@@ -781,21 +757,18 @@ pub mod service {
         })
     }
 
-    async fn ranking_enabled(pool: &SqlitePool, branch_id: &str) -> AppResult<bool> {
-        let enabled: Option<bool> =
-            sqlx::query_scalar("SELECT ranking_enabled FROM branch_settings WHERE branch_id = ?")
-                .bind(branch_id)
-                .fetch_optional(pool)
-                .await?;
+    async fn ranking_enabled(pool: &Pool, branch_id: &str) -> AppResult<bool> {
+        let enabled: Option<bool> = crate::db::query_scalar(
+            "SELECT ranking_enabled FROM branch_settings WHERE branch_id = ?",
+        )
+        .bind(branch_id)
+        .fetch_optional(pool)
+        .await?;
         Ok(enabled.unwrap_or(true))
     }
 
-    async fn photo_urls(
-        pool: &SqlitePool,
-        owner_kind: &str,
-        owner_id: &str,
-    ) -> AppResult<Vec<String>> {
-        Ok(sqlx::query_scalar::<_, String>(
+    async fn photo_urls(pool: &Pool, owner_kind: &str, owner_id: &str) -> AppResult<Vec<String>> {
+        Ok(crate::db::query_scalar::<String>(
             "SELECT id FROM point_photos WHERE owner_kind = ? AND owner_id = ? ORDER BY created_at, id",
         )
         .bind(owner_kind)
@@ -808,14 +781,14 @@ pub mod service {
     }
 
     pub async fn queue(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         oldest_first: bool,
     ) -> AppResult<Vec<QueueItem>> {
         approver_of(pool, actor, branch_id).await?;
         let order = if oldest_first { "ASC" } else { "DESC" };
-        let rows: Vec<(String, String, String, String, i64, String, i64)> = sqlx::query_as(&format!(
+        let rows: Vec<(String, String, String, String, i64, String, i64)> = crate::db::query_as(&format!(
             "SELECT 'claim', c.id, u.name, r.name, r.points, c.note, c.created_at FROM point_claims c
              JOIN users u ON u.id = c.user_id JOIN point_rules r ON r.id = c.rule_id
              WHERE c.branch_id = ?1 AND c.status = 'pending'
@@ -854,18 +827,18 @@ pub mod service {
         rule: Option<RuleRow>,
     }
 
-    async fn pending(conn: &mut SqliteConnection, key: &str) -> AppResult<Pending> {
+    async fn pending(conn: &mut Conn, key: &str) -> AppResult<Pending> {
         let (kind, id) = key.split_once(':').ok_or(AppError::BadPayload)?;
         match kind {
             "claim" => {
-                let (branch_id, user_id, rule_id): (String, String, String) = sqlx::query_as(
+                let (branch_id, user_id, rule_id): (String, String, String) = crate::db::query_as(
                     "SELECT branch_id, user_id, rule_id FROM point_claims WHERE id = ? AND status = 'pending'",
                 )
                 .bind(id)
                 .fetch_optional(&mut *conn)
                 .await?
                 .ok_or(AppError::AlreadyDecided)?;
-                let rule = sqlx::query_as::<_, RuleRow>(&format!(
+                let rule = crate::db::query_as::<RuleRow>(&format!(
                     "SELECT {RULE_COLUMNS} FROM point_rules WHERE id = ?"
                 ))
                 .bind(&rule_id)
@@ -882,7 +855,7 @@ pub mod service {
                 })
             }
             "task" => {
-                let (branch_id, user_id, title, points): (String, String, String, i64) = sqlx::query_as(
+                let (branch_id, user_id, title, points): (String, String, String, i64) = crate::db::query_as(
                     "SELECT t.branch_id, e.user_id, t.title, t.points FROM task_entries e
                      JOIN point_tasks t ON t.id = e.task_id WHERE e.id = ? AND e.status = 'submitted'",
                 )
@@ -906,7 +879,7 @@ pub mod service {
 
     /// Approves every item or none: a batch is one transaction.
     pub async fn approve(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         keys: &[String],
         fewer: Option<i64>,
@@ -954,7 +927,7 @@ pub mod service {
             } else {
                 "task_entries"
             };
-            sqlx::query(&format!(
+            crate::db::query(&format!(
                 "UPDATE {table} SET status = 'approved', awarded = ?, decided_by = ?, decided_at = ? WHERE id = ?"
             ))
             .bind(given)
@@ -977,12 +950,7 @@ pub mod service {
         Ok(keys.len())
     }
 
-    pub async fn reject(
-        pool: &SqlitePool,
-        actor: &Actor,
-        key: &str,
-        reason: &str,
-    ) -> AppResult<()> {
+    pub async fn reject(pool: &Pool, actor: &Actor, key: &str, reason: &str) -> AppResult<()> {
         let reason = crate::meetings::rules::normalize_reason(reason)?;
         let mut tx = pool.begin().await?;
         let item = pending(&mut tx, key).await?;
@@ -996,7 +964,7 @@ pub mod service {
         } else {
             "task_entries"
         };
-        sqlx::query(&format!(
+        crate::db::query(&format!(
             "UPDATE {table} SET status = 'rejected', decided_by = ?, decided_at = ?, decision_reason = ? WHERE id = ?"
         ))
         .bind(&actor.user_id)
@@ -1027,7 +995,7 @@ pub mod service {
     }
 
     pub async fn publish_task(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         task: NewTask,
@@ -1044,7 +1012,7 @@ pub mod service {
         }
         let id = new_id();
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO point_tasks (id, branch_id, title, description, points, places, deadline, created_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -1086,12 +1054,12 @@ pub mod service {
     }
 
     pub async fn branch_entries(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
     ) -> AppResult<(Vec<BranchEntry>, bool)> {
         approver_of(pool, actor, branch_id).await?;
-        let rows: Vec<BranchEntryRow> = sqlx::query_as(
+        let rows: Vec<BranchEntryRow> = crate::db::query_as(
             "SELECT u.name AS member, e.id, e.points, e.title, e.category, e.source_kind, e.reason,
                     EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id) AS reversed,
                     e.created_at
@@ -1121,14 +1089,14 @@ pub mod service {
     }
 
     pub async fn set_ranking(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         enabled: bool,
     ) -> AppResult<()> {
         approver_of(pool, actor, branch_id).await?;
         let mut tx = pool.begin().await?;
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO branch_settings (branch_id, ranking_enabled) VALUES (?, ?)
              ON CONFLICT (branch_id) DO UPDATE SET ranking_enabled = excluded.ranking_enabled",
         )
@@ -1149,16 +1117,12 @@ pub mod service {
         Ok(())
     }
 
-    pub async fn rules(
-        pool: &SqlitePool,
-        actor: &Actor,
-        branch_id: &str,
-    ) -> AppResult<Vec<RuleView>> {
+    pub async fn rules(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<Vec<RuleView>> {
         approver_of(pool, actor, branch_id).await?;
         let mut tx = pool.begin().await?;
         ensure_catalogue(&mut tx, branch_id).await?;
         tx.commit().await?;
-        Ok(sqlx::query_as::<_, RuleRow>(&format!(
+        Ok(crate::db::query_as::<RuleRow>(&format!(
             "SELECT {RULE_COLUMNS} FROM point_rules WHERE branch_id = ? ORDER BY auto_source IS NULL, category, name"
         ))
         .bind(branch_id)
@@ -1178,7 +1142,7 @@ pub mod service {
     }
 
     pub async fn save_rule(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         rule_id: &str,
@@ -1200,7 +1164,7 @@ pub mod service {
         let mut tx = pool.begin().await?;
         let id = if rule_id.is_empty() {
             let id = new_id();
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO point_rules (id, branch_id, name, points, category, cap_period, cap_points, active, created_at, updated_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
@@ -1218,7 +1182,7 @@ pub mod service {
             .await?;
             id
         } else {
-            let changed = sqlx::query(
+            let changed = crate::db::query(
                 "UPDATE point_rules SET name = ?, points = ?, category = ?, cap_period = ?, cap_points = ?, active = ?, updated_at = ?
                  WHERE id = ? AND branch_id = ?",
             )
@@ -1254,7 +1218,7 @@ pub mod service {
 
     /// `month`, `quarter` or `year` (the current one, Shanghai time).
     pub async fn leaderboard(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         period: &str,
@@ -1280,8 +1244,8 @@ pub mod service {
             }
             _ => return Err(AppError::BadPayload),
         };
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT u.id, u.name, COALESCE(SUM(p.points), 0) AS total FROM memberships m
+        let rows: Vec<(String, String, i64)> = crate::db::query_as(
+            "SELECT u.id, u.name, CAST(COALESCE(SUM(p.points), 0) AS BIGINT) AS total FROM memberships m
              JOIN users u ON u.id = m.user_id
              LEFT JOIN point_entries p ON p.user_id = m.user_id AND p.branch_id = m.org_id AND p.created_at >= ?2
              WHERE m.org_id = ?1 AND m.role = 'member'
@@ -1308,14 +1272,14 @@ pub mod service {
     }
 
     pub async fn correct(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         entry_id: &str,
         reason: &str,
     ) -> AppResult<()> {
         let reason = crate::meetings::rules::normalize_reason(reason)?;
         let (branch, member): (String, String) =
-            sqlx::query_as("SELECT branch_id, user_id FROM point_entries WHERE id = ?")
+            crate::db::query_as("SELECT branch_id, user_id FROM point_entries WHERE id = ?")
                 .bind(entry_id)
                 .fetch_optional(pool)
                 .await?
@@ -1383,13 +1347,8 @@ pub mod service {
         reason: Option<String>,
     }
 
-    async fn ledger_csv(
-        pool: &SqlitePool,
-        branch_id: &str,
-        from: i64,
-        to: i64,
-    ) -> AppResult<String> {
-        let rows: Vec<LedgerLine> = sqlx::query_as(
+    async fn ledger_csv(pool: &Pool, branch_id: &str, from: i64, to: i64) -> AppResult<String> {
+        let rows: Vec<LedgerLine> = crate::db::query_as(
             "SELECT e.created_at, u.name, e.title, e.category, e.points, e.source_kind, e.reason
              FROM point_entries e JOIN users u ON u.id = e.user_id
              WHERE e.branch_id = ? AND e.created_at >= ? AND e.created_at < ?
@@ -1427,7 +1386,7 @@ pub mod service {
     /// Re-encodes and stores each photo of a claim or task completion.
     async fn store_photos(
         ctx: &OpContext<'_>,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         owner_kind: &str,
         owner_id: &str,
         photos: &[String],
@@ -1436,7 +1395,7 @@ pub mod service {
             crate::uploads::store::accept_all(ctx, conn, owner_kind, owner_id, photos, PHOTOS_MAX)
                 .await?;
         for (id, clean) in stored {
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO point_photos (id, owner_kind, owner_id, width, height, bytes, uploaded_by, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             )
@@ -1455,11 +1414,7 @@ pub mod service {
     }
 
     impl ApplyOp for ClaimPoints {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             uuid::Uuid::parse_str(&self.id).map_err(|_| AppError::BadPayload)?;
             let note = normalize_note(&self.note)?;
             let (branch, _) = member_branch(conn, &ctx.actor.user_id).await?;
@@ -1467,7 +1422,7 @@ pub mod service {
             if rule.branch_id != branch || rule.auto_source.is_some() {
                 return Err(AppError::NotFound);
             }
-            let inserted = sqlx::query(
+            let inserted = crate::db::query(
                 "INSERT INTO point_claims (id, branch_id, user_id, rule_id, note, status, created_at)
                  VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (id) DO NOTHING",
             )
@@ -1489,18 +1444,15 @@ pub mod service {
     }
 
     impl ApplyOp for SignUpTask {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let (branch, _) = member_branch(conn, &ctx.actor.user_id).await?;
-            let task: (String, i64, i64) =
-                sqlx::query_as("SELECT branch_id, places, deadline FROM point_tasks WHERE id = ?")
-                    .bind(&self.task_id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
+            let task: (String, i64, i64) = crate::db::query_as(
+                "SELECT branch_id, places, deadline FROM point_tasks WHERE id = ?",
+            )
+            .bind(&self.task_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(AppError::NotFound)?;
             let (task_branch, places, deadline) = task;
             if task_branch != branch {
                 return Err(AppError::NotFound);
@@ -1508,7 +1460,7 @@ pub mod service {
             if deadline <= now() {
                 return Err(AppError::TaskClosed);
             }
-            let mine: Option<String> = sqlx::query_scalar(
+            let mine: Option<String> = crate::db::query_scalar(
                 "SELECT status FROM task_entries WHERE task_id = ? AND user_id = ?",
             )
             .bind(&self.task_id)
@@ -1518,7 +1470,7 @@ pub mod service {
             if let Some(status) = mine {
                 return Ok(serde_json::json!({ "status": status }));
             }
-            let taken: i64 = sqlx::query_scalar(
+            let taken: i64 = crate::db::query_scalar(
                 "SELECT COUNT(*) FROM task_entries WHERE task_id = ? AND status <> 'rejected'",
             )
             .bind(&self.task_id)
@@ -1527,7 +1479,7 @@ pub mod service {
             if taken >= places {
                 return Err(AppError::TaskFull);
             }
-            sqlx::query("INSERT INTO task_entries (id, task_id, user_id, status, signed_at) VALUES (?, ?, ?, 'signed', ?)")
+            crate::db::query("INSERT INTO task_entries (id, task_id, user_id, status, signed_at) VALUES (?, ?, ?, 'signed', ?)")
                 .bind(new_id())
                 .bind(&self.task_id)
                 .bind(&ctx.actor.user_id)
@@ -1539,13 +1491,9 @@ pub mod service {
     }
 
     impl ApplyOp for SubmitTask {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let note = normalize_note(&self.note)?;
-            let entry: Option<(String, String)> = sqlx::query_as(
+            let entry: Option<(String, String)> = crate::db::query_as(
                 "SELECT id, status FROM task_entries WHERE task_id = ? AND user_id = ?",
             )
             .bind(&self.task_id)
@@ -1558,7 +1506,7 @@ pub mod service {
                 "submitted" | "approved" => return Ok(serde_json::json!({ "status": status })),
                 _ => return Err(AppError::AlreadyDecided),
             }
-            sqlx::query("UPDATE task_entries SET status = 'submitted', note = ?, submitted_at = ? WHERE id = ?")
+            crate::db::query("UPDATE task_entries SET status = 'submitted', note = ?, submitted_at = ? WHERE id = ?")
                 .bind(&note)
                 .bind(ctx.received_at)
                 .bind(&entry_id)

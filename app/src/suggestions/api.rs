@@ -12,14 +12,14 @@ pub async fn fetch_my_suggestions() -> Result<MySuggestions, AppError> {
 pub mod service {
     use super::super::{normalize_body, MySuggestions, SubmitSuggestion, SuggestionRow};
     use crate::auth::authz::Role;
+    use crate::db::{Conn, Pool};
     use crate::error::{AppError, AppResult};
     use crate::offline::api::service::{ApplyOp, OpContext};
     use crate::offline::rules::effective_time;
     use crate::state::now;
-    use sqlx::{SqliteConnection, SqlitePool};
 
-    pub async fn list_mine(pool: &SqlitePool, user_id: &str) -> AppResult<MySuggestions> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+    pub async fn list_mine(pool: &Pool, user_id: &str) -> AppResult<MySuggestions> {
+        let rows: Vec<(String, String, i64)> = crate::db::query_as(
             "SELECT id, body, written_at FROM suggestions WHERE user_id = ? ORDER BY written_at DESC, id DESC LIMIT 100",
         )
         .bind(user_id)
@@ -39,15 +39,11 @@ pub mod service {
     }
 
     impl ApplyOp for SubmitSuggestion {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let actor = ctx.actor;
             let body = normalize_body(&self.body)?;
             uuid::Uuid::parse_str(&self.id).map_err(|_| AppError::BadPayload)?;
-            let branch: Option<String> = sqlx::query_scalar(
+            let branch: Option<String> = crate::db::query_scalar(
                 "SELECT m.org_id FROM memberships m JOIN orgs o ON o.id = m.org_id
                  WHERE m.user_id = ? AND m.role = ? AND o.kind = 'branch'",
             )
@@ -57,7 +53,7 @@ pub mod service {
             .await?;
             let branch = branch.ok_or(AppError::NotInBranch)?;
             let received = ctx.received_at;
-            let inserted = sqlx::query(
+            let inserted = crate::db::query(
                 "INSERT INTO suggestions (id, branch_id, user_id, body, written_at, received_at)
                  VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             )

@@ -18,8 +18,8 @@ pub const PHOTOS_PER_DAY: i64 = 60;
 #[cfg(feature = "ssr")]
 pub mod store {
     use super::{MAX_PHOTOS_PER_OP, MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, PHOTOS_PER_DAY};
+    use crate::db::Conn;
     use crate::error::{AppError, AppResult};
-    use sqlx::SqliteConnection;
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
@@ -165,13 +165,13 @@ pub mod store {
 
     /// Counts a stored photo against its uploader's daily quota; refuses past the quota.
     pub async fn count_upload(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         id: &str,
         user_id: &str,
         bytes: usize,
     ) -> AppResult<()> {
         let at = crate::state::now();
-        let today: i64 = sqlx::query_scalar(
+        let today: i64 = crate::db::query_scalar(
             "SELECT COUNT(*) FROM uploads WHERE user_id = ? AND created_at > ? AND id <> ?",
         )
         .bind(user_id)
@@ -182,7 +182,7 @@ pub mod store {
         if today >= PHOTOS_PER_DAY {
             return Err(AppError::PhotoQuota);
         }
-        sqlx::query(
+        crate::db::query(
             "INSERT INTO uploads (id, user_id, bytes, created_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (id) DO NOTHING",
         )
@@ -202,7 +202,7 @@ pub mod store {
     /// same files and no record of one kind can name another kind's photo.
     pub async fn accept_all(
         ctx: &crate::offline::api::service::OpContext<'_>,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         owner_kind: &str,
         owner_id: &str,
         photos: &[String],
@@ -253,7 +253,7 @@ pub mod store {
             let actor = crate::auth::session::actor_from_parts(&state.pool, &parts).await?;
             let id = file.strip_suffix(".jpg").ok_or(AppError::NotFound)?;
             let path = path_of(&state.settings.uploads_dir, id).map_err(|_| AppError::NotFound)?;
-            let meeting: Option<(String, String)> = sqlx::query_as(
+            let meeting: Option<(String, String)> = crate::db::query_as(
                 "SELECT m.id, m.org_id FROM meeting_files f JOIN meetings m ON m.id = f.meeting_id WHERE f.id = ?",
             )
             .bind(id)
@@ -291,11 +291,11 @@ pub mod store {
 
     /// Evidence of a points claim or task: its member and the branch's approvers.
     async fn may_view_evidence(
-        pool: &sqlx::SqlitePool,
+        pool: &crate::db::Pool,
         actor: &crate::auth::authz::Actor,
         photo_id: &str,
     ) -> AppResult<()> {
-        let (branch_id, user_id): (String, String) = sqlx::query_as(
+        let (branch_id, user_id): (String, String) = crate::db::query_as(
             "SELECT c.branch_id, c.user_id FROM point_photos p JOIN point_claims c ON c.id = p.owner_id
              WHERE p.id = ?1 AND p.owner_kind = 'claim'
              UNION ALL

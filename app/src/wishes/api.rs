@@ -74,10 +74,10 @@ pub mod service {
     use crate::auth::authz::{can, Action, Actor};
     use crate::auth::session::org_path;
     use crate::auth::NamedRef;
+    use crate::db::{Conn, Pool};
     use crate::error::{AppError, AppResult};
     use crate::offline::api::service::{ApplyOp, OpContext};
-    use crate::state::{audit, begin_write, now};
-    use sqlx::{SqliteConnection, SqlitePool};
+    use crate::state::{audit, now};
 
     const DEFAULT_CONFIRM_DAYS: i64 = 7;
     /// The statuses a wish shows on its community's wall.
@@ -189,12 +189,12 @@ pub mod service {
     }
 
     const CARD_COLUMNS: &str = "w.id, w.title, w.category, w.status, w.needed_by, w.target, w.target_asked, w.unit, w.created_at, w.reject_reason,
-         COALESCE((SELECT SUM(p.quantity) FROM wish_pledges p WHERE p.wish_id = w.id AND p.status <> 'released'), 0) AS covered,
+         CAST(COALESCE((SELECT SUM(p.quantity) FROM wish_pledges p WHERE p.wish_id = w.id AND p.status <> 'released'), 0) AS BIGINT) AS covered,
          (SELECT f.id FROM wish_photos f WHERE f.wish_id = w.id AND f.pledge_id IS NULL ORDER BY f.created_at, f.id LIMIT 1) AS photo,
          (SELECT COUNT(*) FROM wish_pledges p WHERE p.wish_id = w.id AND p.status = 'done') AS awaiting";
 
-    async fn wish_row(conn: &mut SqliteConnection, id: &str) -> AppResult<WishRow> {
-        sqlx::query_as(
+    async fn wish_row(conn: &mut Conn, id: &str) -> AppResult<WishRow> {
+        crate::db::query_as(
             "SELECT w.id, w.community_id, c.name AS community, w.poster_id, w.on_behalf_of, w.title, w.story,
                     w.category, w.needed_by, w.target, w.target_asked, w.unit, w.contact_name, w.contact_phone,
                     w.contact_address, w.status, w.reject_reason, w.branch_id, w.created_at
@@ -211,8 +211,8 @@ pub mod service {
              p.quantity, p.status, p.proof_note, p.done_at, p.confirmed_how, p.thanks
          FROM wish_pledges p JOIN users u ON u.id = p.user_id LEFT JOIN orgs o ON o.id = p.branch_id";
 
-    async fn pledge_rows(conn: &mut SqliteConnection, wish_id: &str) -> AppResult<Vec<PledgeRow>> {
-        Ok(sqlx::query_as(&format!(
+    async fn pledge_rows(conn: &mut Conn, wish_id: &str) -> AppResult<Vec<PledgeRow>> {
+        Ok(crate::db::query_as(&format!(
             "{PLEDGE_SELECT} WHERE p.wish_id = ? ORDER BY p.created_at, p.id"
         ))
         .bind(wish_id)
@@ -220,8 +220,8 @@ pub mod service {
         .await?)
     }
 
-    async fn pledge_row(conn: &mut SqliteConnection, pledge_id: &str) -> AppResult<PledgeRow> {
-        sqlx::query_as(&format!("{PLEDGE_SELECT} WHERE p.id = ?"))
+    async fn pledge_row(conn: &mut Conn, pledge_id: &str) -> AppResult<PledgeRow> {
+        crate::db::query_as(&format!("{PLEDGE_SELECT} WHERE p.id = ?"))
             .bind(pledge_id)
             .fetch_optional(&mut *conn)
             .await?
@@ -230,12 +230,9 @@ pub mod service {
 
     /// The asker's home (resident) or reported (member) community, and whether they are a
     /// party member.
-    async fn own_community(
-        conn: &mut SqliteConnection,
-        user_id: &str,
-    ) -> AppResult<(Option<String>, bool)> {
+    async fn own_community(conn: &mut Conn, user_id: &str) -> AppResult<(Option<String>, bool)> {
         let row: (Option<String>, Option<String>) =
-            sqlx::query_as("SELECT community_id, party_status FROM users WHERE id = ?")
+            crate::db::query_as("SELECT community_id, party_status FROM users WHERE id = ?")
                 .bind(user_id)
                 .fetch_one(&mut *conn)
                 .await?;
@@ -246,11 +243,11 @@ pub mod service {
     /// they may report there and pledge its wishes, since pledging opens a resident's
     /// contact.
     pub async fn in_paired_branch(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         user_id: &str,
         community_id: &str,
     ) -> AppResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
+        let found: Option<i64> = crate::db::query_scalar(
             "SELECT 1 FROM memberships m
              JOIN orgs o ON o.id = m.org_id AND o.kind = 'branch'
              JOIN branch_communities bc ON bc.branch_id = m.org_id AND bc.community_id = ?2
@@ -275,11 +272,7 @@ pub mod service {
     const RELEASES_PER_DAY: i64 = 3;
 
     /// Writes who saw a resident's contact, when, for which wish (not the poster's own).
-    async fn audit_reveal(
-        conn: &mut SqliteConnection,
-        actor: &Actor,
-        wish: &WishRow,
-    ) -> AppResult<()> {
+    async fn audit_reveal(conn: &mut Conn, actor: &Actor, wish: &WishRow) -> AppResult<()> {
         if wish.poster_id != actor.user_id {
             audit(
                 &mut *conn,
@@ -297,11 +290,11 @@ pub mod service {
     /// The (community, branch) pairings the asker reviews for: every one, or those of
     /// one community.
     async fn reviewed_pairs(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         actor: &Actor,
         community_id: Option<&str>,
     ) -> AppResult<Vec<(NamedRef, NamedRef)>> {
-        let pairs: Vec<(String, String, String, String)> = sqlx::query_as(
+        let pairs: Vec<(String, String, String, String)> = crate::db::query_as(
             "SELECT c.id, c.name, o.id, o.name FROM branch_communities bc
              JOIN communities c ON c.id = bc.community_id JOIN orgs o ON o.id = bc.branch_id
              WHERE ?1 IS NULL OR bc.community_id = ?1
@@ -333,7 +326,7 @@ pub mod service {
 
     /// Branches paired with `community_id` whose wishes the asker reviews.
     async fn reviewer_branches(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         actor: &Actor,
         community_id: &str,
     ) -> AppResult<Vec<NamedRef>> {
@@ -365,7 +358,7 @@ pub mod service {
     }
 
     async fn standing(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         actor: &Actor,
         wish: &WishRow,
         pledges: &[PledgeRow],
@@ -404,9 +397,9 @@ pub mod service {
     }
 
     /// The wish a photo (its own or a proof) belongs to, if it is a wish's.
-    pub async fn wish_of_photo(pool: &SqlitePool, photo_id: &str) -> AppResult<Option<String>> {
+    pub async fn wish_of_photo(pool: &Pool, photo_id: &str) -> AppResult<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT wish_id FROM wish_photos WHERE id = ?")
+            crate::db::query_scalar("SELECT wish_id FROM wish_photos WHERE id = ?")
                 .bind(photo_id)
                 .fetch_optional(pool)
                 .await?,
@@ -414,7 +407,7 @@ pub mod service {
     }
 
     /// `/media/…` for a wish's photos and proofs: whoever may see the wish.
-    pub async fn may_view_wish(pool: &SqlitePool, actor: &Actor, wish_id: &str) -> AppResult<()> {
+    pub async fn may_view_wish(pool: &Pool, actor: &Actor, wish_id: &str) -> AppResult<()> {
         let mut conn = pool.acquire().await?;
         let wish = wish_row(&mut conn, wish_id).await?;
         let pledges = pledge_rows(&mut conn, wish_id).await?;
@@ -431,13 +424,13 @@ pub mod service {
         pub urgent: bool,
     }
 
-    pub async fn wall(pool: &SqlitePool, actor: &Actor, query: WallQuery) -> AppResult<WishWall> {
+    pub async fn wall(pool: &Pool, actor: &Actor, query: WallQuery) -> AppResult<WishWall> {
         let mut conn = pool.acquire().await?;
         let (home, party) = own_community(&mut conn, &actor.user_id).await?;
         let reviewed = reviewed_pairs(&mut conn, actor, None).await?;
         let mut communities: Vec<NamedRef> = Vec::new();
         if let Some(home) = &home {
-            let name: String = sqlx::query_scalar("SELECT name FROM communities WHERE id = ?")
+            let name: String = crate::db::query_scalar("SELECT name FROM communities WHERE id = ?")
                 .bind(home)
                 .fetch_one(&mut *conn)
                 .await?;
@@ -505,8 +498,8 @@ pub mod service {
 
     /// What the asker posted, newest first, with a refusal's reason and the parts that wait
     /// for their confirmation.
-    async fn own_wishes(conn: &mut SqliteConnection, user_id: &str) -> AppResult<Vec<MyWish>> {
-        let rows: Vec<CardRow> = sqlx::query_as(&format!(
+    async fn own_wishes(conn: &mut Conn, user_id: &str) -> AppResult<Vec<MyWish>> {
+        let rows: Vec<CardRow> = crate::db::query_as(&format!(
             "SELECT {CARD_COLUMNS} FROM wishes w WHERE w.poster_id = ? ORDER BY w.created_at DESC LIMIT 50"
         ))
         .bind(user_id)
@@ -527,40 +520,32 @@ pub mod service {
     }
 
     /// Wishes waiting for review in the given pairings' communities.
-    async fn pending_in(
-        conn: &mut SqliteConnection,
-        reviewed: &[(NamedRef, NamedRef)],
-    ) -> AppResult<i64> {
+    async fn pending_in(conn: &mut Conn, reviewed: &[(NamedRef, NamedRef)]) -> AppResult<i64> {
         if reviewed.is_empty() {
             return Ok(0);
         }
-        let ids: Vec<&str> = reviewed.iter().map(|(c, _)| c.id.as_str()).collect();
-        let json = serde_json::to_string(&ids).map_err(|_| AppError::Internal)?;
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM wishes WHERE status = 'pending'
-             AND community_id IN (SELECT value FROM json_each(?))",
-        )
-        .bind(json)
-        .fetch_one(&mut *conn)
-        .await?)
+        let sql = format!(
+            "SELECT COUNT(*) FROM wishes WHERE status = 'pending' AND community_id IN ({})",
+            crate::db::numbered_placeholders(1, reviewed.len())
+        );
+        Ok(crate::db::query_scalar(&sql)
+            .bind_each(reviewed.iter().map(|(community, _)| &community.id))
+            .fetch_one(&mut *conn)
+            .await?)
     }
 
     /// The asker's own wishes, for the home page.
-    pub async fn own_wishes_of(pool: &SqlitePool, user_id: &str) -> AppResult<Vec<MyWish>> {
+    pub async fn own_wishes_of(pool: &Pool, user_id: &str) -> AppResult<Vec<MyWish>> {
         own_wishes(&mut *pool.acquire().await?, user_id).await
     }
 
     /// Wishes waiting for review in the communities paired with `branch_id`, for one who
     /// reviews there.
-    pub async fn reviews_waiting(
-        pool: &SqlitePool,
-        actor: &Actor,
-        branch_id: &str,
-    ) -> AppResult<i64> {
+    pub async fn reviews_waiting(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<i64> {
         if !can(actor, Action::ReviewWish, &org_path(pool, branch_id).await?) {
             return Ok(0);
         }
-        Ok(sqlx::query_scalar(
+        Ok(crate::db::query_scalar(
             "SELECT COUNT(*) FROM wishes w JOIN branch_communities bc ON bc.community_id = w.community_id
              WHERE bc.branch_id = ? AND w.status = 'pending' AND w.poster_id <> ?",
         )
@@ -571,7 +556,7 @@ pub mod service {
     }
 
     /// Wishes the member pledged and has not marked done yet.
-    pub async fn pledges_to_finish(pool: &SqlitePool, user_id: &str) -> AppResult<Vec<NamedRef>> {
+    pub async fn pledges_to_finish(pool: &Pool, user_id: &str) -> AppResult<Vec<NamedRef>> {
         Ok(my_pledges(&mut *pool.acquire().await?, user_id)
             .await?
             .into_iter()
@@ -584,7 +569,7 @@ pub mod service {
     }
 
     async fn wall_cards(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         community_id: &str,
         category: Option<WishCategory>,
         status: Option<WishStatus>,
@@ -596,7 +581,7 @@ pub mod service {
         } else {
             "w.published_at DESC, w.id DESC"
         };
-        let rows: Vec<CardRow> = sqlx::query_as(&format!(
+        let rows: Vec<CardRow> = crate::db::query_as(&format!(
             "SELECT {CARD_COLUMNS} FROM wishes w
              WHERE w.community_id = ?1
                AND w.status IN ('published', 'claimed', 'fulfilled', 'confirmed')
@@ -612,7 +597,7 @@ pub mod service {
     }
 
     /// The asker's own pledges still at work, newest first.
-    async fn my_pledges(conn: &mut SqliteConnection, user_id: &str) -> AppResult<Vec<MyPledge>> {
+    async fn my_pledges(conn: &mut Conn, user_id: &str) -> AppResult<Vec<MyPledge>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -620,7 +605,7 @@ pub mod service {
             quantity: i64,
             pledge_status: String,
         }
-        let rows: Vec<Row> = sqlx::query_as(&format!(
+        let rows: Vec<Row> = crate::db::query_as(&format!(
             "SELECT {CARD_COLUMNS}, p.quantity, p.status AS pledge_status
              FROM wish_pledges p JOIN wishes w ON w.id = p.wish_id
              WHERE p.user_id = ? AND p.branch_id IS NULL AND p.status IN ('active', 'done')
@@ -640,14 +625,14 @@ pub mod service {
     }
 
     /// The figures a community is judged by.
-    async fn counts(conn: &mut SqliteConnection, community_id: &str) -> AppResult<WishCounts> {
-        let row: (i64, i64, i64, i64, i64) = sqlx::query_as(
+    async fn counts(conn: &mut Conn, community_id: &str) -> AppResult<WishCounts> {
+        let row: (i64, i64, i64, i64, i64) = crate::db::query_as(
             "SELECT
-                COALESCE(SUM(published_at IS NOT NULL), 0),
-                COALESCE(SUM(status IN ('claimed', 'fulfilled', 'confirmed')), 0),
-                COALESCE(SUM(status IN ('fulfilled', 'confirmed')), 0),
-                COALESCE(SUM(unit IS NOT NULL AND published_at IS NOT NULL), 0),
-                COALESCE(SUM(unit IS NOT NULL AND status IN ('fulfilled', 'confirmed')), 0)
+                CAST(COALESCE(SUM(CASE WHEN published_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN status IN ('claimed', 'fulfilled', 'confirmed') THEN 1 ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN status IN ('fulfilled', 'confirmed') THEN 1 ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN unit IS NOT NULL AND published_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN unit IS NOT NULL AND status IN ('fulfilled', 'confirmed') THEN 1 ELSE 0 END), 0) AS BIGINT)
              FROM wishes WHERE community_id = ?",
         )
         .bind(community_id)
@@ -663,11 +648,8 @@ pub mod service {
     }
 
     /// Every photo of a wish, its own (no pledge) and its proofs (pledge id), in upload order.
-    async fn photos_of(
-        conn: &mut SqliteConnection,
-        wish_id: &str,
-    ) -> AppResult<Vec<(String, Option<String>)>> {
-        Ok(sqlx::query_as(
+    async fn photos_of(conn: &mut Conn, wish_id: &str) -> AppResult<Vec<(String, Option<String>)>> {
+        Ok(crate::db::query_as(
             "SELECT id, pledge_id FROM wish_photos WHERE wish_id = ? ORDER BY created_at, id",
         )
         .bind(wish_id)
@@ -684,12 +666,13 @@ pub mod service {
             .collect()
     }
 
-    async fn confirm_days(conn: &mut SqliteConnection, branch_id: Option<&str>) -> AppResult<i64> {
-        let days: Option<i64> =
-            sqlx::query_scalar("SELECT wish_confirm_days FROM branch_settings WHERE branch_id = ?")
-                .bind(branch_id)
-                .fetch_optional(&mut *conn)
-                .await?;
+    async fn confirm_days(conn: &mut Conn, branch_id: Option<&str>) -> AppResult<i64> {
+        let days: Option<i64> = crate::db::query_scalar(
+            "SELECT wish_confirm_days FROM branch_settings WHERE branch_id = ?",
+        )
+        .bind(branch_id)
+        .fetch_optional(&mut *conn)
+        .await?;
         Ok(days.unwrap_or(DEFAULT_CONFIRM_DAYS))
     }
 
@@ -710,7 +693,7 @@ pub mod service {
         }
     }
 
-    pub async fn detail(pool: &SqlitePool, actor: &Actor, id: &str) -> AppResult<WishDetail> {
+    pub async fn detail(pool: &Pool, actor: &Actor, id: &str) -> AppResult<WishDetail> {
         let mut conn = pool.acquire().await?;
         let wish = wish_row(&mut conn, id).await?;
         let pledges = pledge_rows(&mut conn, id).await?;
@@ -760,10 +743,10 @@ pub mod service {
         })
     }
 
-    pub async fn reviews(pool: &SqlitePool, actor: &Actor) -> AppResult<ReviewQueue> {
+    pub async fn reviews(pool: &Pool, actor: &Actor) -> AppResult<ReviewQueue> {
         let mut conn = pool.acquire().await?;
         let all: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, name FROM orgs WHERE kind = 'branch' ORDER BY name")
+            crate::db::query_as("SELECT id, name FROM orgs WHERE kind = 'branch' ORDER BY name")
                 .fetch_all(&mut *conn)
                 .await?;
         let mut branches = Vec::new();
@@ -771,7 +754,7 @@ pub mod service {
             if !can(actor, Action::ReviewWish, &org_path(&mut *conn, &id).await?) {
                 continue;
             }
-            let communities = sqlx::query_as::<_, (String, String)>(
+            let communities = crate::db::query_as::<(String, String)>(
                 "SELECT c.id, c.name FROM branch_communities bc JOIN communities c ON c.id = bc.community_id
                  WHERE bc.branch_id = ? ORDER BY c.name",
             )
@@ -797,7 +780,7 @@ pub mod service {
         communities.dedup_by(|a, b| a.id == b.id);
         let mut items = Vec::new();
         for community in communities {
-            let ids: Vec<String> = sqlx::query_scalar(
+            let ids: Vec<String> = crate::db::query_scalar(
                 "SELECT id FROM wishes WHERE community_id = ? AND status = 'pending' ORDER BY created_at",
             )
             .bind(&community.id)
@@ -822,7 +805,7 @@ pub mod service {
 
     /// The first paired branch the asker reviews `wish` for, or Forbidden.
     async fn reviewing_branch(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         actor: &Actor,
         community_id: &str,
     ) -> AppResult<NamedRef> {
@@ -836,7 +819,7 @@ pub mod service {
     /// A paired branch's verdict on a pending wish: on the wall, or (with a reason the
     /// resident reads) refused. Nobody reviews a wish they posted.
     pub async fn review(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         wish_id: &str,
         refusal: Option<&str>,
@@ -844,7 +827,7 @@ pub mod service {
         let reason = refusal
             .map(crate::meetings::rules::normalize_reason)
             .transpose()?;
-        let mut tx = begin_write(pool).await?;
+        let mut tx = pool.begin_write().await?;
         let wish = wish_row(&mut tx, wish_id).await?;
         let branch = reviewing_branch(&mut tx, actor, &wish.community_id).await?;
         if wish.poster_id == actor.user_id {
@@ -856,7 +839,7 @@ pub mod service {
             None => Event::Approve,
         };
         let next = step(wish.status(), event, wish.target as u32, &[])?;
-        let changed = sqlx::query(
+        let changed = crate::db::query(
             "UPDATE wishes SET status = ?, reject_reason = ?, published_at = ?, branch_id = ?,
                  reviewed_by = ?, reviewed_at = ?
              WHERE id = ? AND status = 'pending'",
@@ -894,7 +877,7 @@ pub mod service {
     }
 
     pub async fn set_confirm_days(
-        pool: &SqlitePool,
+        pool: &Pool,
         actor: &Actor,
         branch_id: &str,
         days: &str,
@@ -909,8 +892,8 @@ pub mod service {
             .ok()
             .filter(|d| (1..=CONFIRM_DAYS_MAX).contains(d))
             .ok_or(AppError::BadPayload)?;
-        let mut tx = begin_write(pool).await?;
-        sqlx::query(
+        let mut tx = pool.begin_write().await?;
+        crate::db::query(
             "INSERT INTO branch_settings (branch_id, wish_confirm_days) VALUES (?, ?)
              ON CONFLICT (branch_id) DO UPDATE SET wish_confirm_days = excluded.wish_confirm_days",
         )
@@ -933,7 +916,7 @@ pub mod service {
 
     /// Re-derives a wish's status after one of its pledges changed.
     async fn follow_pledges(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         wish: &WishRow,
         event: Event,
     ) -> AppResult<WishStatus> {
@@ -943,7 +926,7 @@ pub mod service {
             .map(PledgeRow::rule)
             .collect();
         let next = step(wish.status(), event, wish.target as u32, &pledges)?;
-        sqlx::query("UPDATE wishes SET status = ? WHERE id = ?")
+        crate::db::query("UPDATE wishes SET status = ? WHERE id = ?")
             .bind(next.as_str())
             .bind(&wish.id)
             .execute(&mut *conn)
@@ -954,14 +937,14 @@ pub mod service {
     /// Confirms a fulfilled part (the poster, or the branch's timer) and gives its member
     /// the wish rule's points, once per wish and member.
     async fn confirm(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         wish: &WishRow,
         pledge: &PledgeRow,
         how: &str,
         thanks: Option<&str>,
     ) -> AppResult<WishStatus> {
         let next = pledge_step(pledge.status(), Event::Confirm)?;
-        sqlx::query(
+        crate::db::query(
             "UPDATE wish_pledges SET status = ?, confirmed_at = ?, confirmed_how = ?, thanks = ? WHERE id = ?",
         )
         .bind(next.as_str())
@@ -991,9 +974,9 @@ pub mod service {
     /// The 30 s timer: wishes past their date close what nobody took ([`expire`]);
     /// fulfilments the poster left unanswered past the branch's period are confirmed. One
     /// wish's trouble is logged and the others go on. Returns (expired, confirmed).
-    pub async fn tick(pool: &SqlitePool) -> AppResult<(usize, usize)> {
+    pub async fn tick(pool: &Pool) -> AppResult<(usize, usize)> {
         let now = now();
-        let overdue: Vec<String> = sqlx::query_scalar(
+        let overdue: Vec<String> = crate::db::query_scalar(
             "SELECT id FROM wishes WHERE status IN ('pending', 'published') AND needed_by < ?",
         )
         .bind(now)
@@ -1006,7 +989,7 @@ pub mod service {
                 Err(error) => tracing::warn!(wish = %id, %error, "expiring a wish failed"),
             }
         }
-        let done: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        let done: Vec<(String, i64, Option<i64>)> = crate::db::query_as(
             "SELECT p.id, p.done_at, s.wish_confirm_days FROM wish_pledges p
              JOIN wishes w ON w.id = p.wish_id LEFT JOIN branch_settings s ON s.branch_id = w.branch_id
              WHERE p.status = 'done'",
@@ -1026,8 +1009,8 @@ pub mod service {
         Ok((expired, confirmed))
     }
 
-    async fn expire_one(pool: &SqlitePool, id: &str, now: i64) -> AppResult<bool> {
-        let mut tx = begin_write(pool).await?;
+    async fn expire_one(pool: &Pool, id: &str, now: i64) -> AppResult<bool> {
+        let mut tx = pool.begin_write().await?;
         let wish = wish_row(&mut tx, id).await?;
         let pledges: Vec<Pledge> = pledge_rows(&mut tx, id)
             .await?
@@ -1040,7 +1023,7 @@ pub mod service {
         let Ok((status, target)) = expire(wish.status(), wish.target as u32, &pledges) else {
             return Ok(false);
         };
-        sqlx::query(
+        crate::db::query(
             "UPDATE wishes SET status = ?, target = ?,
                  target_asked = CASE WHEN ? < target THEN COALESCE(target_asked, target) ELSE target_asked END
              WHERE id = ?",
@@ -1055,8 +1038,8 @@ pub mod service {
         Ok(true)
     }
 
-    async fn auto_confirm(pool: &SqlitePool, pledge_id: &str) -> AppResult<bool> {
-        let mut tx = begin_write(pool).await?;
+    async fn auto_confirm(pool: &Pool, pledge_id: &str) -> AppResult<bool> {
+        let mut tx = pool.begin_write().await?;
         let pledge = pledge_row(&mut tx, pledge_id).await?;
         if pledge.status() != PledgeStatus::Done {
             return Ok(false);
@@ -1069,7 +1052,7 @@ pub mod service {
 
     async fn store_photos(
         ctx: &OpContext<'_>,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         wish_id: &str,
         pledge_id: Option<&str>,
         photos: &[String],
@@ -1081,7 +1064,7 @@ pub mod service {
         let stored =
             crate::uploads::store::accept_all(ctx, conn, kind, owner, photos, PHOTOS_MAX).await?;
         for (id, clean) in stored {
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO wish_photos (id, wish_id, pledge_id, width, height, bytes, uploaded_by, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
             )
@@ -1105,11 +1088,7 @@ pub mod service {
     }
 
     impl ApplyOp for PostWish {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             uuid::Uuid::parse_str(&self.id).map_err(|_| AppError::BadPayload)?;
             let draft = check_draft(
                 &self.title,
@@ -1124,7 +1103,7 @@ pub mod service {
                 .ok_or(AppError::WishNeededBy)?;
             let address = bounded(&self.address, ADDRESS_MAX).ok_or(AppError::WishAddress)?;
             if self.on_behalf_of.is_none() {
-                let (today, open): (i64, i64) = sqlx::query_as(
+                let (today, open): (i64, i64) = crate::db::query_as(
                     "SELECT COUNT(CASE WHEN created_at > ?2 THEN 1 END),
                             COUNT(CASE WHEN status IN ('pending', 'published', 'claimed') THEN 1 END)
                      FROM wishes WHERE poster_id = ?1 AND on_behalf_of IS NULL",
@@ -1139,7 +1118,7 @@ pub mod service {
             }
             let (home, party) = own_community(conn, &ctx.actor.user_id).await?;
             let (name, phone): (String, String) =
-                sqlx::query_as("SELECT name, phone FROM users WHERE id = ?")
+                crate::db::query_as("SELECT name, phone FROM users WHERE id = ?")
                     .bind(&ctx.actor.user_id)
                     .fetch_one(&mut *conn)
                     .await?;
@@ -1162,7 +1141,7 @@ pub mod service {
                 Some((target, unit)) => (target, Some(unit)),
                 None => (1, None),
             };
-            let inserted = sqlx::query(
+            let inserted = crate::db::query(
                 "INSERT INTO wishes (id, community_id, poster_id, on_behalf_of, title, story, category,
                      needed_by, target, unit, contact_name, contact_phone, contact_address, status, created_at)
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (id) DO NOTHING",
@@ -1193,11 +1172,7 @@ pub mod service {
     }
 
     impl ApplyOp for PledgeWish {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             uuid::Uuid::parse_str(&self.id).map_err(|_| AppError::BadPayload)?;
             let wish = wish_row(conn, &self.wish_id).await?;
             match &self.branch_id {
@@ -1218,7 +1193,7 @@ pub mod service {
                     if !in_paired_branch(conn, &ctx.actor.user_id, &wish.community_id).await? {
                         return Err(AppError::NotPaired);
                     }
-                    let released: i64 = sqlx::query_scalar(
+                    let released: i64 = crate::db::query_scalar(
                         "SELECT COUNT(*) FROM wish_pledges WHERE user_id = ? AND branch_id IS NULL
                          AND status = 'released' AND released_at > ?",
                     )
@@ -1229,7 +1204,7 @@ pub mod service {
                     if released >= RELEASES_PER_DAY {
                         return Err(AppError::PledgeLimit);
                     }
-                    let at_work: i64 = sqlx::query_scalar(
+                    let at_work: i64 = crate::db::query_scalar(
                         "SELECT COUNT(*) FROM wish_pledges WHERE user_id = ? AND branch_id IS NULL
                          AND status = 'active'",
                     )
@@ -1261,7 +1236,7 @@ pub mod service {
                 status: PledgeStatus::Active,
             });
             let next = step(wish.status(), Event::Pledge, wish.target as u32, &pledges)?;
-            sqlx::query(
+            crate::db::query(
                 "INSERT INTO wish_pledges (id, wish_id, user_id, branch_id, quantity, status, created_at)
                  VALUES (?, ?, ?, ?, ?, 'active', ?)",
             )
@@ -1274,7 +1249,7 @@ pub mod service {
             .execute(&mut *conn)
             .await
             .map_err(|_| AppError::BadPayload)?;
-            sqlx::query("UPDATE wishes SET status = ? WHERE id = ?")
+            crate::db::query("UPDATE wishes SET status = ? WHERE id = ?")
                 .bind(next.as_str())
                 .bind(&wish.id)
                 .execute(&mut *conn)
@@ -1285,7 +1260,7 @@ pub mod service {
 
     /// The pledge named by an op, if the asker holds it.
     async fn own_pledge(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         actor: &Actor,
         pledge_id: &str,
     ) -> AppResult<(PledgeRow, WishRow)> {
@@ -1302,14 +1277,10 @@ pub mod service {
     }
 
     impl ApplyOp for ReleasePledge {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let (pledge, wish) = own_pledge(conn, ctx.actor, &self.pledge_id).await?;
             let next = pledge_step(pledge.status(), Event::Release)?;
-            sqlx::query("UPDATE wish_pledges SET status = ?, released_at = ? WHERE id = ?")
+            crate::db::query("UPDATE wish_pledges SET status = ?, released_at = ? WHERE id = ?")
                 .bind(next.as_str())
                 .bind(now())
                 .bind(&pledge.id)
@@ -1321,18 +1292,14 @@ pub mod service {
     }
 
     impl ApplyOp for FulfilPledge {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let (pledge, wish) = own_pledge(conn, ctx.actor, &self.pledge_id).await?;
             let note = crate::points::normalize_note(&self.note)?;
             if self.photos.is_empty() {
                 return Err(AppError::ProofRequired);
             }
             let next = pledge_step(pledge.status(), Event::Fulfil)?;
-            sqlx::query(
+            crate::db::query(
                 "UPDATE wish_pledges SET status = ?, proof_note = ?, done_at = ? WHERE id = ?",
             )
             .bind(next.as_str())
@@ -1348,11 +1315,7 @@ pub mod service {
     }
 
     impl ApplyOp for ConfirmPledge {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let pledge = pledge_row(conn, &self.pledge_id).await?;
             let wish = wish_row(conn, &pledge.wish_id).await?;
             if wish.poster_id != ctx.actor.user_id {
@@ -1366,7 +1329,7 @@ pub mod service {
             if pledge.status() == PledgeStatus::Confirmed
                 && pledge.confirmed_how.as_deref() == Some("auto")
             {
-                sqlx::query(
+                crate::db::query(
                     "UPDATE wish_pledges SET confirmed_how = 'poster', thanks = ? WHERE id = ?",
                 )
                 .bind(&thanks)
@@ -1381,11 +1344,7 @@ pub mod service {
     }
 
     impl ApplyOp for WithdrawWish {
-        async fn apply(
-            self,
-            ctx: &OpContext<'_>,
-            conn: &mut SqliteConnection,
-        ) -> AppResult<serde_json::Value> {
+        async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let wish = wish_row(conn, &self.wish_id).await?;
             if wish.poster_id != ctx.actor.user_id {
                 return Err(AppError::Forbidden);

@@ -1,8 +1,11 @@
 #![allow(dead_code)] // each test binary uses its own part of the helpers
-//! Drives the real router (server functions, middleware, sessions) over a fresh SQLite
-//! database per test, the way a browser would: form posts and cookies.
+//! Drives the real router (server functions, middleware, sessions) over a fresh database
+//! per test, the way a browser would: form posts and cookies. The database is SQLite, or
+//! PostgreSQL when `ZHIBU_TEST_POSTGRES` names a server (`postgres://user:pass@host:port`):
+//! each test then gets a database of its own on it.
 
-use app::state::{open_sqlite, AppState, Settings};
+use app::db::Pool;
+use app::state::{AppState, Settings};
 use axum::{body::Body, Router};
 use http::{header, Request, StatusCode};
 use server::config::Config;
@@ -10,7 +13,9 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub router: Router,
-    pub pool: sqlx::SqlitePool,
+    pub pool: Pool,
+    /// Where the database is, for a second server on it.
+    pub url: String,
     pub dir: std::path::PathBuf,
 }
 
@@ -49,8 +54,8 @@ pub async fn app() -> TestApp {
 pub async fn app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = std::env::temp_dir().join(format!("zhibu-test-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("test.db").display());
-    let pool = open_sqlite(&url).await.expect("open database");
+    let url = fresh_database_url(&dir).await;
+    let pool = Pool::open(&url).await.expect("open database");
     server::seed::seed_demo(&pool).await.expect("seed");
     let config = Config::default();
     let mut settings = Settings {
@@ -66,8 +71,35 @@ pub async fn app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         router: server::router(state, Vec::new()),
         pool,
+        url,
         dir,
     }
+}
+
+/// A new, empty database for one test: a file in `dir`, or a database of its own on the
+/// PostgreSQL server `ZHIBU_TEST_POSTGRES` names.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("ZHIBU_TEST_POSTGRES") {
+        Ok(server) if !server.is_empty() => {
+            let server = server.trim_end_matches('/');
+            let name = format!("zhibu_test_{}", uuid::Uuid::now_v7().simple());
+            let admin = Pool::connect(&format!("{server}/postgres"))
+                .await
+                .expect("connect to the test PostgreSQL server");
+            app::db::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create a test database");
+            admin.close().await;
+            format!("{server}/{name}")
+        }
+        _ => format!("sqlite://{}", dir.join("test.db").display()),
+    }
+}
+
+/// Whether the tests run on PostgreSQL (some check SQLite's files themselves).
+pub fn on_postgres() -> bool {
+    std::env::var("ZHIBU_TEST_POSTGRES").is_ok_and(|s| !s.is_empty())
 }
 
 impl Drop for TestApp {
@@ -224,11 +256,14 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+        app::db::query_scalar(sql)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
     }
 
     pub async fn branch_id(&self, name_like: &str) -> String {
-        sqlx::query_scalar("SELECT id FROM orgs WHERE kind = 'branch' AND name LIKE ?")
+        app::db::query_scalar("SELECT id FROM orgs WHERE kind = 'branch' AND name LIKE ?")
             .bind(format!("%{name_like}%"))
             .fetch_one(&self.pool)
             .await
@@ -236,7 +271,7 @@ impl TestApp {
     }
 
     pub async fn user_id(&self, phone: &str) -> String {
-        sqlx::query_scalar("SELECT id FROM users WHERE phone = ?")
+        app::db::query_scalar("SELECT id FROM users WHERE phone = ?")
             .bind(phone)
             .fetch_one(&self.pool)
             .await
@@ -275,7 +310,7 @@ pub async fn held_meeting(app: &TestApp, secretary: &str, starts: i64, ends: i64
         )
         .await;
     let id = reply.json().as_str().unwrap().to_string();
-    sqlx::query(
+    app::db::query(
         "UPDATE meetings SET starts_at = ?1, ends_at = ?2, created_at = ?1 - 86400 WHERE id = ?3",
     )
     .bind(starts)
