@@ -208,8 +208,8 @@ fn plan(branch: &Branch, year: i64, month: u32) -> Vec<Planned> {
 
 /// Whether the demo's year is there (a start that failed half-way comes back for it).
 pub async fn has_history(pool: &Pool) -> Result<bool, BoxError> {
-    let found: Option<i64> = app::db::query_scalar(
-        "SELECT 1 FROM meetings m JOIN orgs o ON o.id = m.org_id
+    let found: Option<bool> = app::db::query_scalar(
+        "SELECT TRUE FROM meetings m JOIN orgs o ON o.id = m.org_id
          WHERE o.name = '幸福里社区第一党支部' AND m.frozen_at IS NOT NULL LIMIT 1",
     )
     .fetch_optional(pool)

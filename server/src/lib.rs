@@ -108,7 +108,7 @@ async fn server_time(request: Request, next: Next) -> Response {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    match app::db::query_scalar::<i64>("SELECT 1")
+    match app::db::query_scalar::<bool>("SELECT TRUE")
         .fetch_one(&state.pool)
         .await
     {

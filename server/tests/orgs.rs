@@ -339,6 +339,13 @@ async fn secretary_manages_groups_and_status_with_an_audit_trail() {
         .execute(&app.pool)
         .await;
     assert!(tamper.is_err(), "the audit log is append-only");
+    if on_postgres() {
+        let emptied = app::db::query("TRUNCATE audit_log")
+            .execute(&app.pool)
+            .await;
+        assert!(emptied.is_err(), "nor may it be emptied at once");
+    }
+    assert!(app.count("SELECT COUNT(*) FROM audit_log").await >= 3);
 }
 
 #[tokio::test]

@@ -392,6 +392,15 @@ async fn the_ledger_is_append_only_and_corrections_reverse() {
         .execute(&app.pool)
         .await
         .is_err());
+    if on_postgres() {
+        assert!(
+            app::db::query("TRUNCATE point_entries CASCADE")
+                .execute(&app.pool)
+                .await
+                .is_err(),
+            "nor may the ledger be emptied at once"
+        );
+    }
     let reverse = |cookie: &str, reason: &str| {
         let fields = [("entry_id", entry.clone()), ("reason", reason.to_string())];
         let cookie = cookie.to_string();
@@ -444,7 +453,7 @@ async fn the_board_shows_the_top_and_ones_own_place_or_nothing_when_off() {
         .error(),
         "Forbidden"
     );
-    app::db::query("INSERT INTO branch_settings (branch_id, ranking_enabled) VALUES (?, 0)")
+    app::db::query("INSERT INTO branch_settings (branch_id, ranking_enabled) VALUES (?, FALSE)")
         .bind(&branch)
         .execute(&app.pool)
         .await

@@ -31,7 +31,7 @@ pub enum Pool {
 /// Writers of one database queue on this advisory lock (PostgreSQL), as SQLite's writers
 /// queue on its write lock: every transaction sees the world as if it ran alone, the rule
 /// the capabilities' check-then-write code was written under.
-const WRITE_LOCK: i64 = 0x7a68_6962_75; // "zhibu"
+const WRITE_LOCK: i64 = 0x007a_6869_6275; // "zhibu"
 
 impl Pool {
     /// Opens the database at `url` (`sqlite://…` or `postgres://…`) and brings its schema

@@ -487,8 +487,8 @@ pub mod service {
 
     /// Whether `user_id` is on the meeting's list: the frozen one once it has started.
     async fn is_expected(conn: &mut Conn, meeting_id: &str, user_id: &str) -> AppResult<bool> {
-        let found: Option<i64> = crate::db::query_scalar(&format!(
-            "SELECT 1 FROM meetings m WHERE m.id = ?1 AND CASE WHEN m.frozen_at IS NOT NULL
+        let found: Option<bool> = crate::db::query_scalar(&format!(
+            "SELECT TRUE FROM meetings m WHERE m.id = ?1 AND CASE WHEN m.frozen_at IS NOT NULL
                THEN EXISTS (SELECT 1 FROM meeting_expected e WHERE e.meeting_id = ?1 AND e.user_id = ?2)
                ELSE ?2 IN ({LIVE_AUDIENCE}) END"
         ))
@@ -659,7 +659,7 @@ pub mod service {
             "SELECT a.presence, a.slot, a.arrival, a.recorded_at AS received_at, a.scanned_at,
                     l.kind AS leave_kind, l.reason AS leave_reason,
                     l.status AS leave_status, l.decision_note AS leave_note
-             FROM (SELECT 1) LEFT JOIN attendance a ON a.meeting_id = ?1 AND a.user_id = ?2
+             FROM (SELECT 1) AS one LEFT JOIN attendance a ON a.meeting_id = ?1 AND a.user_id = ?2
              LEFT JOIN leave_requests l ON l.meeting_id = ?1 AND l.user_id = ?2",
         )
         .bind(meeting_id)

@@ -237,8 +237,8 @@ pub mod service {
     }
 
     async fn op_exists(pool: &Pool, op_id: &str) -> AppResult<bool> {
-        let found: Option<i64> =
-            crate::db::query_scalar("SELECT 1 FROM applied_ops WHERE op_id = ?")
+        let found: Option<bool> =
+            crate::db::query_scalar("SELECT TRUE FROM applied_ops WHERE op_id = ?")
                 .bind(op_id)
                 .fetch_optional(pool)
                 .await?;

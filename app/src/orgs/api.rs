@@ -259,8 +259,8 @@ pub mod service {
     }
 
     async fn is_member(pool: &Pool, user_id: &str, org_id: &str) -> AppResult<bool> {
-        let found: Option<i64> = crate::db::query_scalar(
-            "SELECT 1 FROM memberships WHERE user_id = ? AND org_id = ? AND role = 'member'",
+        let found: Option<bool> = crate::db::query_scalar(
+            "SELECT TRUE FROM memberships WHERE user_id = ? AND org_id = ? AND role = 'member'",
         )
         .bind(user_id)
         .bind(org_id)
@@ -360,8 +360,8 @@ pub mod service {
         authorized_branch(pool, actor, Action::ManageMembers, branch_id).await?;
         // Any place in the branch counts: a secretary appointed from outside holds no
         // member's place, and must be removable all the same.
-        let held: Option<i64> = crate::db::query_scalar(
-            "SELECT 1 FROM memberships WHERE user_id = ?1
+        let held: Option<bool> = crate::db::query_scalar(
+            "SELECT TRUE FROM memberships WHERE user_id = ?1
              AND (org_id = ?2 OR org_id IN (SELECT id FROM orgs WHERE parent_id = ?2 AND kind = 'group'))
              LIMIT 1",
         )
@@ -772,8 +772,8 @@ pub mod service {
         let name = crate::auth::rules::normalize_name(name)?;
         let is_admin = crate::auth::authz::can(actor, Action::ManageOrgTree, &path);
         let mut tx = pool.begin_write().await?;
-        let paired_elsewhere: Option<i64> = crate::db::query_scalar(
-            "SELECT 1 FROM branch_communities bc JOIN communities c ON c.id = bc.community_id
+        let paired_elsewhere: Option<bool> = crate::db::query_scalar(
+            "SELECT TRUE FROM branch_communities bc JOIN communities c ON c.id = bc.community_id
              WHERE c.name = ? AND bc.branch_id <> ? LIMIT 1",
         )
         .bind(&name)

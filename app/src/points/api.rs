@@ -230,8 +230,8 @@ pub mod service {
 
     /// Gives a branch the default catalogue the first time its rules are needed.
     pub async fn ensure_catalogue(conn: &mut Conn, branch_id: &str) -> AppResult<()> {
-        let has: Option<i64> =
-            crate::db::query_scalar("SELECT 1 FROM point_rules WHERE branch_id = ? LIMIT 1")
+        let has: Option<bool> =
+            crate::db::query_scalar("SELECT TRUE FROM point_rules WHERE branch_id = ? LIMIT 1")
                 .bind(branch_id)
                 .fetch_optional(&mut *conn)
                 .await?;

@@ -247,8 +247,8 @@ pub mod service {
         user_id: &str,
         community_id: &str,
     ) -> AppResult<bool> {
-        let found: Option<i64> = crate::db::query_scalar(
-            "SELECT 1 FROM memberships m
+        let found: Option<bool> = crate::db::query_scalar(
+            "SELECT TRUE FROM memberships m
              JOIN orgs o ON o.id = m.org_id AND o.kind = 'branch'
              JOIN branch_communities bc ON bc.branch_id = m.org_id AND bc.community_id = ?2
              WHERE m.user_id = ?1 AND m.role = 'member' LIMIT 1",

@@ -52,6 +52,11 @@ pub async fn app() -> TestApp {
 
 /// A test app whose settings `configure` changes first (a trusted proxy header, say).
 pub async fn app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    // The server's logged errors (the cause behind an `Internal`) show with a failed test.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error")
+        .with_test_writer()
+        .try_init();
     let dir = std::env::temp_dir().join(format!("zhibu-test-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = fresh_database_url(&dir).await;
