@@ -14,6 +14,8 @@ USAGE:
                                 the password is read from ZHIBU_ADMIN_PASSWORD or stdin
   zhibu backup FILE             write a consistent copy of the SQLite database to FILE
                                 (PostgreSQL: pg_dump, see docs/deployment.md)
+  zhibu move-up --to URL        copy the SQLite database into the empty PostgreSQL
+                                database at URL, verified by row counts and ledger sums
 
 Configuration: zhibu.toml (or ZHIBU_CONFIG), then DATABASE_URL (sqlite://… or
 postgres://…), ZHIBU_ADDRESS,
@@ -44,6 +46,10 @@ async fn main() -> ExitCode {
         Some("backup") => match args.get(1) {
             Some(file) => run_backup(&config, PathBuf::from(file)).await,
             None => Err("backup needs a target FILE".into()),
+        },
+        Some("move-up") => match flag(&args, "--to") {
+            Some(url) => move_up(&config, url).await,
+            None => Err("move-up needs --to postgres://…".into()),
         },
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
@@ -194,6 +200,21 @@ async fn create_admin(config: &Config, args: &[String]) -> Result<(), BoxError> 
     let pool = open(config).await?;
     let user_id = server::seed::create_admin(&pool, phone, name, org, password).await?;
     println!("{phone} is now an admin of {org} (user {user_id})");
+    Ok(())
+}
+
+async fn move_up(config: &Config, target_url: &str) -> Result<(), BoxError> {
+    let source = open(config).await?;
+    let target = app::db::Pool::open(target_url).await?;
+    let report = app::db::move_up::move_up(&source, &target).await?;
+    for (table, rows) in &report.rows {
+        println!("  {table:<24} {rows:>9} rows");
+    }
+    println!(
+        "copied and verified (rows per table, ledger sums per member; total {} points)",
+        report.ledger_total
+    );
+    println!("now point DATABASE_URL at the PostgreSQL database and start the servers");
     Ok(())
 }
 

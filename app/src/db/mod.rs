@@ -4,6 +4,7 @@
 //! into `$N` for PostgreSQL); rows decode into the same structs on both. No pool or
 //! connection type of sqlx appears outside this module.
 
+pub mod move_up;
 mod query;
 
 pub use query::{query, query_as, query_scalar, Arg, Done, Exec, Query, Record, Scalar};

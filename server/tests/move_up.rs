@@ -1,0 +1,76 @@
+//! Moving up: a county's SQLite database, a year of records in it, copied into
+//! PostgreSQL and verified. Runs in the PostgreSQL pass of the test command.
+
+mod support;
+
+use app::db::move_up::{move_up, MoveError};
+use app::db::Pool;
+use support::*;
+
+#[tokio::test]
+async fn a_county_moves_up_with_every_row_and_the_ledger_intact() {
+    if !on_postgres() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("zhibu-test-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let county = Pool::open(&format!("sqlite://{}", dir.join("county.db").display()))
+        .await
+        .unwrap();
+    server::seed::seed_demo(&county).await.unwrap();
+    server::demo::seed_history(&county, &dir.join("uploads"))
+        .await
+        .unwrap();
+    let province = Pool::open(&fresh_database_url(&dir).await).await.unwrap();
+
+    let report = move_up(&county, &province).await.unwrap();
+    for table in [
+        "users",
+        "meetings",
+        "attendance",
+        "point_entries",
+        "wishes",
+        "wish_pledges",
+        "leave_requests",
+    ] {
+        let rows: i64 = app::db::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&province)
+            .await
+            .unwrap();
+        assert!(rows > 0, "{table} has rows in the demo year");
+        assert_eq!(report.rows[table], rows, "{table}");
+    }
+    let ledger = "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries";
+    let county_total: i64 = app::db::query_scalar(ledger)
+        .fetch_one(&county)
+        .await
+        .unwrap();
+    let province_total: i64 = app::db::query_scalar(ledger)
+        .fetch_one(&province)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.ledger_total, province_total),
+        (county_total, county_total)
+    );
+    let reversals: i64 =
+        app::db::query_scalar("SELECT COUNT(*) FROM point_entries WHERE reverses IS NOT NULL")
+            .fetch_one(&province)
+            .await
+            .unwrap();
+    assert_eq!(
+        reversals, 1,
+        "a reversal arrives after the entry it reverses"
+    );
+
+    // The copy is the province's now: a second move would mix two counties.
+    assert!(matches!(
+        move_up(&county, &province).await,
+        Err(MoveError::TargetNotEmpty)
+    ));
+    assert!(matches!(
+        move_up(&province, &county).await,
+        Err(MoveError::Engines)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
