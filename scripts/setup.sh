@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Zhibu needs, skipping whatever is already there.
 # Sourced by scripts/run.sh and scripts/test.sh; `--browser` also brings Chromium and Playwright,
-# `--test` those and the PostgreSQL the tests start a throwaway cluster of.
+# `--test` those, the PostgreSQL the tests start a throwaway cluster of and moto's S3 server.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -79,5 +79,9 @@ if [[ "${1:-}" == "--browser" || "${1:-}" == "--test" ]]; then
   install_browser_tools
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  apt_install postgresql
+  apt_install postgresql curl
+  if ! command -v moto_server >/dev/null 2>&1; then
+    say "installing moto's S3 server (PyPI), the tests' object storage"
+    python3 -m pip install --quiet 'moto[server]'
+  fi
 fi

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check: formatting, clippy for both features,
-# unit and integration tests (on SQLite, then again on a throwaway PostgreSQL cluster), and
-# the Playwright tests in Debian's Chromium.
+# unit and integration tests (on SQLite and local photos, then the integration tests again
+# on a throwaway PostgreSQL cluster with photos on moto's S3 server), and the Playwright
+# tests in Debian's Chromium.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" --test
 cd "$ROOT"
 LOG="$(mktemp)"
-trap 'rm -f "$LOG"' EXIT
+MOTO_PID=""
+trap 'rm -f "$LOG"; [[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null; true' EXIT
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -22,11 +24,23 @@ timeout 120 node --test end2end/unit/ | tee -a "$LOG"
 say "unit and integration tests"
 timeout 1200 cargo test --workspace 2>&1 | tee -a "$LOG"
 
-say "integration tests on PostgreSQL (a throwaway cluster on loopback, dropped after)"
+say "integration tests on PostgreSQL and S3 (a throwaway cluster and moto, on loopback)"
+# Photos go to moto's S3 server (it does not check signatures), one prefix per test.
+MOTO_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 &
+MOTO_PID=$!
+for _ in $(seq 1 50); do
+  curl -sf -o /dev/null "http://127.0.0.1:$MOTO_PORT/" && break
+  sleep 0.2
+done
+curl -sf -o /dev/null -X PUT "http://127.0.0.1:$MOTO_PORT/zhibu-test"
 # Each test makes a database of its own on the cluster; durability is not what is tested.
+ZHIBU_TEST_S3="http://127.0.0.1:$MOTO_PORT" \
 timeout 1200 pg_virtualenv -t -i '--locale=C.UTF-8' -o 'fsync=off' -o 'max_connections=400' \
   bash -c 'ZHIBU_TEST_POSTGRES="postgres://$PGUSER:$PGPASSWORD@$PGHOST:${PGPORT:-5432}" \
            cargo test -p server --tests' 2>&1 | tee -a "$LOG"
+kill "$MOTO_PID" 2>/dev/null || true
+MOTO_PID=""
 
 say "building the site for the browser tests"
 timeout 1800 cargo leptos build

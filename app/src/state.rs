@@ -21,8 +21,8 @@ pub struct Settings {
     pub session_days: i64,
     /// Pages register the service worker (production builds; tests switch it on).
     pub service_worker: bool,
-    /// Re-encoded photos, one file per id.
-    pub uploads_dir: std::path::PathBuf,
+    /// Re-encoded photos, one object per id.
+    pub photos: crate::uploads::store::Photos,
 }
 
 impl Default for Settings {
@@ -35,7 +35,7 @@ impl Default for Settings {
             rate_window_secs: 15 * 60,
             session_days: 30,
             service_worker: false,
-            uploads_dir: std::path::PathBuf::from("data/uploads"),
+            photos: crate::uploads::store::Photos::local(std::path::Path::new("data/uploads")),
         }
     }
 }

@@ -31,7 +31,7 @@ async fn main() {
         leptos_options: server::leptos_options(&config),
         pool: pool.clone(),
         settings: Settings {
-            uploads_dir: dir.join("uploads"),
+            photos: app::uploads::store::Photos::local(&dir.join("uploads")),
             ..Settings::default()
         },
     };

@@ -1,13 +1,14 @@
 //! Configuration: defaults, then an optional TOML file (`zhibu.toml` or `ZHIBU_CONFIG`),
 //! then environment variables, each overriding the one before.
 
+use app::uploads::store::{Photos, S3Settings};
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf};
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// `sqlite://…` URL; defaults to `<data_dir>/zhibu.db`.
+    /// `sqlite://…` or `postgres://…` URL; defaults to `<data_dir>/zhibu.db` (SQLite).
     pub database_url: Option<String>,
     pub address: SocketAddr,
     pub data_dir: PathBuf,
@@ -21,6 +22,14 @@ pub struct Config {
     /// Extra origins allowed to POST to `/api` besides the request's own host.
     pub allowed_origins: Vec<String>,
     pub log_json: bool,
+    /// Photos on S3-compatible storage (shared by every app server) when a bucket is set;
+    /// otherwise files under `<data_dir>/uploads`.
+    pub s3_bucket: Option<String>,
+    /// `http(s)://host:port` of the storage; unset, AWS itself.
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
     /// Register the service worker; defaults to on in release builds only, so that
     /// `cargo leptos watch` never serves stale wasm from a cache.
     pub service_worker: bool,
@@ -37,6 +46,11 @@ impl Default for Config {
             site_root: "target/site".into(),
             allowed_origins: Vec::new(),
             log_json: false,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
             service_worker: !cfg!(debug_assertions),
         }
     }
@@ -110,7 +124,42 @@ impl Config {
         if let Some(flag) = var("ZHIBU_LOG_JSON") {
             self.log_json = parse_bool(&flag).ok_or(ConfigError::Env("ZHIBU_LOG_JSON", flag))?;
         }
+        for (key, field) in [
+            ("ZHIBU_S3_BUCKET", &mut self.s3_bucket),
+            ("ZHIBU_S3_ENDPOINT", &mut self.s3_endpoint),
+            ("ZHIBU_S3_REGION", &mut self.s3_region),
+            ("ZHIBU_S3_ACCESS_KEY_ID", &mut self.s3_access_key_id),
+            ("ZHIBU_S3_SECRET_ACCESS_KEY", &mut self.s3_secret_access_key),
+        ] {
+            if let Some(value) = var(key).filter(|v| !v.trim().is_empty()) {
+                *field = Some(value.trim().to_string());
+            }
+        }
         Ok(())
+    }
+
+    /// Where photos are stored: the S3 bucket when one is set (its keys are then required),
+    /// else `<data_dir>/uploads`.
+    pub fn photos(&self) -> Result<Photos, ConfigError> {
+        let Some(bucket) = &self.s3_bucket else {
+            return Ok(Photos::local(&self.data_dir.join("uploads")));
+        };
+        let required = |value: &Option<String>, key: &'static str| {
+            value.clone().ok_or(ConfigError::Env(
+                key,
+                "required with ZHIBU_S3_BUCKET".into(),
+            ))
+        };
+        let settings = S3Settings {
+            endpoint: self.s3_endpoint.clone(),
+            bucket: bucket.clone(),
+            region: self.s3_region.clone().unwrap_or_else(|| "us-east-1".into()),
+            access_key_id: required(&self.s3_access_key_id, "ZHIBU_S3_ACCESS_KEY_ID")?,
+            secret_access_key: required(&self.s3_secret_access_key, "ZHIBU_S3_SECRET_ACCESS_KEY")?,
+        };
+        Photos::s3(&settings).map_err(|_| {
+            ConfigError::Env("ZHIBU_S3_ENDPOINT", "not a usable storage address".into())
+        })
     }
 
     pub fn database_url(&self) -> String {

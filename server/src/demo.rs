@@ -12,7 +12,7 @@ use app::meetings::checkin::{slot_of, slot_start};
 use app::meetings::rules::MeetingKind;
 use app::shell::time::{days_from_civil, shanghai_year_month};
 use app::state::{new_id, now, random_hex32};
-use std::path::Path;
+use app::uploads::store::Photos;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -218,7 +218,7 @@ pub async fn has_history(pool: &Pool) -> Result<bool, BoxError> {
 }
 
 /// Adds the lived-in year to a freshly seeded demo (see [`crate::seed::seed_demo`]).
-pub async fn seed_history(pool: &Pool, uploads: &Path) -> Result<(), BoxError> {
+pub async fn seed_history(pool: &Pool, uploads: &Photos) -> Result<(), BoxError> {
     let first = branch(pool, "幸福里社区第一党支部").await?;
     let at = now();
     let (year, month) = shanghai_year_month(at);
@@ -443,7 +443,7 @@ async fn upcoming(conn: &mut Conn, planned: &Planned) -> Result<(), BoxError> {
 /// A scanned sign-in sheet and a photo on the last 主题党日.
 async fn sheet_and_photo(
     conn: &mut Conn,
-    uploads: &Path,
+    uploads: &Photos,
     meeting: &str,
     secretary: &str,
 ) -> Result<(), BoxError> {
@@ -451,7 +451,7 @@ async fn sheet_and_photo(
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&picture)?;
         let id = new_id();
-        app::uploads::store::save(uploads, &id, &jpeg).await?;
+        uploads.save(&id, &jpeg).await?;
         app::db::query(
             "INSERT INTO meeting_files (id, meeting_id, kind, width, height, bytes, uploaded_by, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -741,7 +741,7 @@ async fn leave_for_what_comes(conn: &mut Conn, branch: &Branch) -> Result<(), Bo
 /// Wishes in every state beside the base demo's three: half of the 20 套 pledged, one
 /// claimed, one done and waiting for the resident, one confirmed with thanks, one refused
 /// with its reason, one expired.
-async fn wishes(conn: &mut Conn, branch: &Branch, uploads: &Path) -> Result<(), BoxError> {
+async fn wishes(conn: &mut Conn, branch: &Branch, uploads: &Photos) -> Result<(), BoxError> {
     let at = now();
     let member = |phone: &str| {
         branch
@@ -971,7 +971,7 @@ async fn pledge(
 
 async fn proof_photo(
     conn: &mut Conn,
-    uploads: &Path,
+    uploads: &Photos,
     wish: &str,
     pledge: &str,
     user: &str,
@@ -980,7 +980,7 @@ async fn proof_photo(
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80).encode_image(&picture)?;
     let id = new_id();
-    app::uploads::store::save(uploads, &id, &jpeg).await?;
+    uploads.save(&id, &jpeg).await?;
     app::db::query(
         "INSERT INTO wish_photos (id, wish_id, pledge_id, width, height, bytes, uploaded_by, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

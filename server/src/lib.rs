@@ -35,14 +35,14 @@ pub fn leptos_options(config: &config::Config) -> LeptosOptions {
         .build()
 }
 
-pub fn settings(config: &config::Config) -> Settings {
-    Settings {
+pub fn settings(config: &config::Config) -> Result<Settings, config::ConfigError> {
+    Ok(Settings {
         secure_cookies: config.secure_cookies,
         trusted_proxy_header: config.trusted_proxy_header.clone(),
         service_worker: config.service_worker,
-        uploads_dir: config.data_dir.join("uploads"),
+        photos: config.photos()?,
         ..Settings::default()
-    }
+    })
 }
 
 const SERVICE_WORKER_TEMPLATE: &str = include_str!("../../public/sw.js");

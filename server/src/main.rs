@@ -94,7 +94,7 @@ async fn seed_demo(config: &Config) -> Result<(), BoxError> {
 /// a database with accounts of its own is left alone.
 async fn seed_lived_in(pool: &app::db::Pool, config: &Config) -> Result<(), BoxError> {
     let report = seed::seed_demo(pool).await?;
-    let uploads = config.data_dir.join("uploads");
+    let uploads = config.photos()?;
     if !report.refused {
         if !server::demo::has_history(pool).await? {
             server::demo::seed_history(pool, &uploads).await?;
@@ -134,7 +134,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     let state = AppState {
         leptos_options: leptos_options(&config),
         pool: pool.clone(),
-        settings: settings(&config),
+        settings: settings(&config)?,
     };
     let app = router(state, config.allowed_origins.clone());
     tokio::spawn(server::timers::run(pool.clone(), server::timers::PERIOD));

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 async fn lived_in() -> TestApp {
     let app = app().await;
-    server::demo::seed_history(&app.pool, &app.dir.join("uploads"))
+    server::demo::seed_history(&app.pool, &app.photos)
         .await
         .expect("demo history");
     app
@@ -80,9 +80,9 @@ async fn the_demo_year_shows_every_state_the_app_knows() {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM meeting_files").await, 2);
     assert_eq!(
-        std::fs::read_dir(app.dir.join("uploads")).unwrap().count(),
+        app.photos.ids().await.unwrap().len(),
         3,
-        "sheet, photo and a proof photo on disk"
+        "sheet, photo and a proof photo stored"
     );
     let wishes = strings(&app, "SELECT DISTINCT status FROM wishes ORDER BY status").await;
     assert_eq!(

@@ -18,9 +18,12 @@ async fn a_county_moves_up_with_every_row_and_the_ledger_intact() {
         .await
         .unwrap();
     server::seed::seed_demo(&county).await.unwrap();
-    server::demo::seed_history(&county, &dir.join("uploads"))
-        .await
-        .unwrap();
+    server::demo::seed_history(
+        &county,
+        &app::uploads::store::Photos::local(&dir.join("uploads")),
+    )
+    .await
+    .unwrap();
     let province = Pool::open(&fresh_database_url(&dir).await).await.unwrap();
 
     let report = move_up(&county, &province).await.unwrap();

@@ -104,7 +104,7 @@ async fn photos_are_reencoded_without_exif_and_shown_to_the_branch_only() {
     assert_eq!(again, stored, "the same photo id is stored once");
     assert_eq!(app.count("SELECT COUNT(*) FROM meeting_files").await, 1);
 
-    let file = std::fs::read(app.dir.join("uploads").join(format!("{id}.jpg"))).unwrap();
+    let file = app.photos.read(&id).await.unwrap();
     assert!(contains(&photo, b"GPS"));
     assert!(!contains(&file, b"Exif") && !contains(&file, b"GPS"));
     let decoded = image::load_from_memory(&file).unwrap();

@@ -1719,7 +1719,7 @@ pub mod service {
                     .ok_or(AppError::NotFound)?;
             let path = org_path(&mut *conn, &org_id).await?;
             authorize(ctx.actor, Action::ScheduleMeeting, &path)?;
-            store::path_of(ctx.uploads, &self.id)?;
+            store::photo_id(&self.id)?;
             // Photos of other records have ids derived by the server (UUIDv5); a phone's id
             // of that version could name one of them.
             if uuid::Uuid::parse_str(&self.id).map(|id| id.get_version_num()) == Ok(5) {

@@ -8,7 +8,7 @@ use leptos::server_fn::codec::Json;
 #[server(endpoint = "sync", input = Json)]
 pub async fn sync_ops(ops: Vec<OpEnvelope>) -> Result<Vec<OpReply>, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
-    service::apply_batch(&state.pool, &actor, &state.settings.uploads_dir, ops).await
+    service::apply_batch(&state.pool, &actor, &state.settings.photos, ops).await
 }
 
 #[cfg(feature = "ssr")]
@@ -20,8 +20,7 @@ pub mod service {
     use crate::error::{AppError, AppResult};
     use crate::i18n::Locale;
     use crate::state::now;
-    use crate::uploads::store::Reencoded;
-    use std::path::Path;
+    use crate::uploads::store::{Photos, Reencoded};
     use std::sync::Arc;
 
     /// What an op is applied with besides its payload.
@@ -33,8 +32,8 @@ pub mod service {
         pub phone_time: i64,
         /// When the server received the batch: the time that decides rights.
         pub received_at: i64,
-        /// Where uploaded photos are stored.
-        pub uploads: &'a Path,
+        /// Where photos are stored.
+        pub uploads: &'a Photos,
         /// The op's photos, decoded and cleaned before its transaction began.
         pub photos: &'a crate::uploads::store::Prepared,
         /// Files to write once the op is applied: a refused op leaves none on disk.
@@ -159,7 +158,7 @@ pub mod service {
     pub async fn apply_once(
         pool: &Pool,
         actor: &Actor,
-        uploads: &Path,
+        uploads: &Photos,
         envelope: &OpEnvelope,
         received_at: i64,
         photo_budget: &mut usize,
@@ -222,7 +221,7 @@ pub mod service {
         }
         if matches!(outcome, OpOutcome::Applied(_)) {
             for (id, photo) in ctx.take_files() {
-                if let Err(error) = crate::uploads::store::save(uploads, &id, &photo.jpeg).await {
+                if let Err(error) = uploads.save(&id, &photo.jpeg).await {
                     return Ok(OpOutcome::Retry(error));
                 }
             }
@@ -267,7 +266,7 @@ pub mod service {
     pub async fn apply_batch(
         pool: &Pool,
         actor: &Actor,
-        uploads: &Path,
+        uploads: &Photos,
         ops: Vec<OpEnvelope>,
     ) -> AppResult<Vec<OpReply>> {
         let received_at = now();

@@ -1,7 +1,8 @@
 //! Photos: phones shrink them before they are queued (`ZhibuOffline.resizePhoto`); the
 //! server trusts nothing of that. It sniffs the type from the bytes, decodes within
-//! limits, re-encodes as JPEG (so EXIF, GPS included, is gone) and stores the file under
-//! the photo's id: meeting records, points evidence and wishes.
+//! limits, re-encodes as JPEG (so EXIF, GPS included, is gone) and stores it under the
+//! photo's id ([`store::Photos`]: the local disk, or S3-compatible storage shared by every
+//! app server): meeting records, points evidence and wishes.
 
 /// What a phone uploads at most, before base64 (the phone sends ~200 KB).
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
@@ -20,7 +21,8 @@ pub mod store {
     use super::{MAX_PHOTOS_PER_OP, MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, PHOTOS_PER_DAY};
     use crate::db::Conn;
     use crate::error::{AppError, AppResult};
-    use std::path::{Path, PathBuf};
+    use object_store::{path::Path as ObjectPath, ObjectStore};
+    use std::path::Path;
     use std::sync::Arc;
 
     pub struct Reencoded {
@@ -77,10 +79,122 @@ pub mod store {
         })
     }
 
-    /// The file of photo `id`; ids are UUIDs, so nothing else can be named.
-    pub fn path_of(dir: &Path, id: &str) -> AppResult<PathBuf> {
+    /// The checked id of a photo: ids are UUIDs, so nothing else can be named.
+    pub fn photo_id(id: &str) -> AppResult<String> {
         let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::BadPayload)?;
-        Ok(dir.join(format!("{}.jpg", id.hyphenated())))
+        Ok(id.hyphenated().to_string())
+    }
+
+    /// Where S3-compatible storage is and how to sign in to it.
+    #[derive(Clone, Debug)]
+    pub struct S3Settings {
+        /// `http(s)://host:port`; unset, AWS itself.
+        pub endpoint: Option<String>,
+        pub bucket: String,
+        pub region: String,
+        pub access_key_id: String,
+        pub secret_access_key: String,
+    }
+
+    /// Stored photos, one object per id: the local disk by default, or S3-compatible
+    /// storage, where any app server serves any photo.
+    #[derive(Clone, Debug)]
+    pub struct Photos {
+        store: Arc<dyn ObjectStore>,
+        prefix: ObjectPath,
+    }
+
+    impl Photos {
+        /// Files in `dir` (made when the first photo is stored).
+        pub fn local(dir: &Path) -> Photos {
+            let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+            Photos {
+                store: Arc::new(object_store::local::LocalFileSystem::new()),
+                prefix: ObjectPath::from(absolute.to_string_lossy().as_ref()),
+            }
+        }
+
+        pub fn s3(settings: &S3Settings) -> AppResult<Photos> {
+            let mut builder = object_store::aws::AmazonS3Builder::new()
+                .with_bucket_name(&settings.bucket)
+                .with_region(&settings.region)
+                .with_access_key_id(&settings.access_key_id)
+                .with_secret_access_key(&settings.secret_access_key);
+            if let Some(endpoint) = &settings.endpoint {
+                builder = builder
+                    .with_endpoint(endpoint)
+                    .with_allow_http(endpoint.starts_with("http://"));
+            }
+            let store = builder.build().map_err(|error| {
+                tracing::error!(%error, "S3 settings");
+                AppError::Internal
+            })?;
+            Ok(Photos {
+                store: Arc::new(store),
+                prefix: ObjectPath::from("photos"),
+            })
+        }
+
+        /// The same storage, its photos under `prefix` (one test's, apart from another's).
+        pub fn within(self, prefix: &str) -> Photos {
+            Photos {
+                prefix: self.prefix.child(prefix),
+                ..self
+            }
+        }
+
+        fn object(&self, id: &str) -> AppResult<ObjectPath> {
+            Ok(self.prefix.child(format!("{}.jpg", photo_id(id)?)))
+        }
+
+        /// Stores a photo once: an id names one picture for good, so a second write of the
+        /// same id (a replayed op) changes nothing. The store writes whole objects only (the
+        /// disk through a temporary file and a rename), so a crash never leaves half a photo.
+        pub async fn save(&self, id: &str, jpeg: &[u8]) -> AppResult<()> {
+            let object = self.object(id)?;
+            match self.store.head(&object).await {
+                Ok(_) => return Ok(()),
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(error) => return Err(storage_error(error)),
+            }
+            self.store
+                .put(&object, jpeg.to_vec().into())
+                .await
+                .map_err(storage_error)?;
+            Ok(())
+        }
+
+        pub async fn read(&self, id: &str) -> AppResult<Vec<u8>> {
+            let object = self.object(id).map_err(|_| AppError::NotFound)?;
+            match self.store.get(&object).await {
+                Ok(found) => Ok(found.bytes().await.map_err(storage_error)?.to_vec()),
+                Err(object_store::Error::NotFound { .. }) => Err(AppError::NotFound),
+                Err(error) => Err(storage_error(error)),
+            }
+        }
+
+        /// The ids of every stored photo (tests, and a check of a backup).
+        pub async fn ids(&self) -> AppResult<Vec<String>> {
+            match self.store.list_with_delimiter(Some(&self.prefix)).await {
+                Ok(listed) => Ok(listed
+                    .objects
+                    .iter()
+                    .filter_map(|o| {
+                        o.location
+                            .filename()?
+                            .strip_suffix(".jpg")
+                            .map(String::from)
+                    })
+                    .collect()),
+                Err(object_store::Error::NotFound { .. }) => Ok(Vec::new()),
+                Err(error) => Err(storage_error(error)),
+            }
+        }
+    }
+
+    fn storage_error(error: object_store::Error) -> AppError {
+        tracing::error!(%error, "photo storage");
+        AppError::Internal
     }
 
     /// One decode at a time per core: a decode may take 256 MiB and a core's second.
@@ -226,20 +340,6 @@ pub mod store {
         Ok(stored)
     }
 
-    /// Writes atomically (temporary file, then rename), so a crash never leaves half a photo.
-    /// A photo once stored is never replaced: an id names one picture for good.
-    pub async fn save(dir: &Path, id: &str, jpeg: &[u8]) -> AppResult<()> {
-        let target = path_of(dir, id)?;
-        if tokio::fs::try_exists(&target).await? {
-            return Ok(());
-        }
-        tokio::fs::create_dir_all(dir).await?;
-        let partial = target.with_extension(format!("{}.part", crate::state::random_hex32()));
-        tokio::fs::write(&partial, jpeg).await?;
-        tokio::fs::rename(&partial, &target).await?;
-        Ok(())
-    }
-
     /// `GET /media/{id}.jpg`: the photo, for whoever may see what it belongs to.
     pub async fn serve(
         axum::extract::State(state): axum::extract::State<crate::state::AppState>,
@@ -252,7 +352,7 @@ pub mod store {
         let result: AppResult<Vec<u8>> = async {
             let actor = crate::auth::session::actor_from_parts(&state.pool, &parts).await?;
             let id = file.strip_suffix(".jpg").ok_or(AppError::NotFound)?;
-            let path = path_of(&state.settings.uploads_dir, id).map_err(|_| AppError::NotFound)?;
+            photo_id(id).map_err(|_| AppError::NotFound)?;
             let meeting: Option<(String, String)> = crate::db::query_as(
                 "SELECT m.id, m.org_id FROM meeting_files f JOIN meetings m ON m.id = f.meeting_id WHERE f.id = ?",
             )
@@ -269,7 +369,7 @@ pub mod store {
             } else {
                 may_view_evidence(&state.pool, &actor, id).await?;
             }
-            Ok(tokio::fs::read(path).await?)
+            state.settings.photos.read(id).await
         }
         .await;
         match result {
@@ -397,12 +497,41 @@ pub mod store {
             );
             assert_eq!(decode_base64("AQID").unwrap(), [1, 2, 3]);
             assert!(decode_base64("***").is_err());
-            assert!(path_of(Path::new("/u"), "../../etc/passwd").is_err());
-            let id = "0192f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f";
+            assert!(photo_id("../../etc/passwd").is_err());
             assert_eq!(
-                path_of(Path::new("/u"), id).unwrap(),
-                Path::new("/u").join(format!("{id}.jpg"))
+                photo_id("0192F5C4-1B2A-7C3D-8E4F-5A6B7C8D9E0F").unwrap(),
+                "0192f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f"
             );
+        }
+
+        #[tokio::test]
+        async fn a_photo_is_stored_once_and_read_by_its_id_only() {
+            let dir = std::env::temp_dir().join(format!("zhibu-photos-{}", uuid::Uuid::now_v7()));
+            let photos = Photos::local(&dir);
+            assert_eq!(photos.ids().await.unwrap(), Vec::<String>::new());
+            let id = "0192f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f";
+            photos.save(id, b"first").await.unwrap();
+            photos.save(id, b"second").await.unwrap();
+            assert_eq!(
+                photos.read(id).await.unwrap(),
+                b"first",
+                "an id names one picture"
+            );
+            assert_eq!(photos.ids().await.unwrap(), [id]);
+            assert!(dir.join(format!("{id}.jpg")).exists());
+            assert_eq!(
+                photos
+                    .read("0192f5c4-1b2a-7c3d-8e4f-000000000000")
+                    .await
+                    .err(),
+                Some(AppError::NotFound)
+            );
+            assert_eq!(
+                photos.read("../zhibu.db").await.err(),
+                Some(AppError::NotFound)
+            );
+            assert!(photos.save("../zhibu", b"x").await.is_err());
+            let _ = std::fs::remove_dir_all(&dir);
         }
     }
 }

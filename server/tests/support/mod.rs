@@ -6,6 +6,7 @@
 
 use app::db::Pool;
 use app::state::{AppState, Settings};
+use app::uploads::store::{Photos, S3Settings};
 use axum::{body::Body, Router};
 use http::{header, Request, StatusCode};
 use server::config::Config;
@@ -16,6 +17,8 @@ pub struct TestApp {
     pub pool: Pool,
     /// Where the database is, for a second server on it.
     pub url: String,
+    /// Where its photos are stored.
+    pub photos: Photos,
     pub dir: std::path::PathBuf,
 }
 
@@ -63,8 +66,9 @@ pub async fn app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let pool = Pool::open(&url).await.expect("open database");
     server::seed::seed_demo(&pool).await.expect("seed");
     let config = Config::default();
+    let photos = photos_for(&dir);
     let mut settings = Settings {
-        uploads_dir: dir.join("uploads"),
+        photos: photos.clone(),
         ..Settings::default()
     };
     configure(&mut settings);
@@ -77,6 +81,7 @@ pub async fn app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         router: server::router(state, Vec::new()),
         pool,
         url,
+        photos,
         dir,
     }
 }
@@ -99,6 +104,24 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
             format!("{server}/{name}")
         }
         _ => format!("sqlite://{}", dir.join("test.db").display()),
+    }
+}
+
+/// Where a test's photos go: files in `dir`, or the S3-compatible server
+/// `ZHIBU_TEST_S3` names (`http://host:port`, bucket `zhibu-test`, any keys: the test
+/// server does not check signatures) under a prefix of the test's own.
+pub fn photos_for(dir: &std::path::Path) -> Photos {
+    match std::env::var("ZHIBU_TEST_S3") {
+        Ok(endpoint) if !endpoint.is_empty() => Photos::s3(&S3Settings {
+            endpoint: Some(endpoint),
+            bucket: "zhibu-test".into(),
+            region: "us-east-1".into(),
+            access_key_id: "test".into(),
+            secret_access_key: "test".into(),
+        })
+        .expect("S3 test settings")
+        .within(&uuid::Uuid::now_v7().simple().to_string()),
+        _ => Photos::local(&dir.join("uploads")),
     }
 }
 
