@@ -78,10 +78,18 @@ install_rust_tools
 if [[ "${1:-}" == "--browser" || "${1:-}" == "--test" ]]; then
   install_browser_tools
 fi
-if [[ "${1:-}" == "--test" ]]; then
-  apt_install postgresql curl
-  if ! command -v moto_server >/dev/null 2>&1; then
-    say "installing moto's S3 server (PyPI), the tests' object storage"
-    python3 -m pip install --quiet 'moto[server]'
+# moto's S3 server, the tests' object storage, in a virtualenv of its own (Debian's Python
+# refuses packages installed beside its own).
+MOTO_ENV="${ZHIBU_MOTO_ENV:-$HOME/.cache/zhibu-moto}"
+install_test_services() {
+  apt_install postgresql curl python3-venv
+  if [[ ! -x "$MOTO_ENV/bin/moto_server" ]]; then
+    say "installing moto's S3 server (PyPI moto[server] 5) into $MOTO_ENV"
+    python3 -m venv "$MOTO_ENV"
+    "$MOTO_ENV/bin/pip" install --quiet 'moto[server]>=5,<6'
   fi
+}
+
+if [[ "${1:-}" == "--test" ]]; then
+  install_test_services
 fi

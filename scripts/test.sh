@@ -9,7 +9,7 @@ source "$ROOT/scripts/setup.sh" --test
 cd "$ROOT"
 LOG="$(mktemp)"
 MOTO_PID=""
-trap 'rm -f "$LOG"; [[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null; true' EXIT
+trap 'rm -f "$LOG" "${MOTO_LOG:-}"; [[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null; true' EXIT
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -27,13 +27,18 @@ timeout 1200 cargo test --workspace 2>&1 | tee -a "$LOG"
 say "integration tests on PostgreSQL and S3 (a throwaway cluster and moto, on loopback)"
 # Photos go to moto's S3 server (it does not check signatures), one prefix per test.
 MOTO_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/dev/null 2>&1 &
+MOTO_LOG="$(mktemp)"
+"$MOTO_ENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
-for _ in $(seq 1 50); do
+for _ in $(seq 1 150); do
   curl -sf -o /dev/null "http://127.0.0.1:$MOTO_PORT/" && break
   sleep 0.2
 done
-curl -sf -o /dev/null -X PUT "http://127.0.0.1:$MOTO_PORT/zhibu-test"
+if ! curl -sf -o /dev/null -X PUT "http://127.0.0.1:$MOTO_PORT/zhibu-test"; then
+  say "moto's S3 server did not start on port $MOTO_PORT:"
+  cat "$MOTO_LOG"
+  exit 1
+fi
 # Each test makes a database of its own on the cluster; durability is not what is tested.
 ZHIBU_TEST_S3="http://127.0.0.1:$MOTO_PORT" \
 timeout 1200 pg_virtualenv -t -i '--locale=C.UTF-8' -o 'fsync=off' -o 'max_connections=400' \

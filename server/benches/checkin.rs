@@ -1,11 +1,14 @@
 //! The check-in path under a crowd: 1,000 members of one branch check in to one meeting at
 //! the same moment, each over its own loopback connection, against the real router on the
-//! embedded SQLite. Beside it, in the same run and on the same database file, the raw rate
-//! of single-row inserts (one transaction each), so the overhead of the whole path
-//! (HTTP, session, op log, code check, attendance row) is a ratio, not a guess.
+//! embedded SQLite. Beside it, in the same run and on the same database, the raw rate of
+//! single-row inserts (one transaction each), so the overhead of the whole path (HTTP,
+//! session, op log, code check, attendance row) is a ratio, not a guess.
 //!
-//! `cargo bench -p server --bench checkin` (or `./scripts/bench.sh`). Not a test: it asserts
-//! only that every check-in was recorded.
+//! `cargo bench -p server --bench checkin` (or `./scripts/bench.sh`). With
+//! `ZHIBU_BENCH_POSTGRES=postgres://user:pass@host:port` it runs on a new database there
+//! instead, behind `ZHIBU_BENCH_SERVERS` app servers (default 2) sharing it, the phones
+//! spread over them as nginx would. Not a test: it asserts only that every check-in was
+//! recorded.
 
 use app::db::Pool;
 use app::meetings::checkin::{code_for_slot, format_code, slot_of};
@@ -21,31 +24,53 @@ const RAW_INSERTS: usize = 5_000;
 async fn main() {
     let dir = std::env::temp_dir().join(format!("zhibu-bench-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
-    let pool = Pool::open(&format!("sqlite://{}", dir.join("bench.db").display()))
-        .await
-        .unwrap();
+    let postgres = std::env::var("ZHIBU_BENCH_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let (url, servers) = match &postgres {
+        Some(server) => {
+            let server = server.trim_end_matches('/');
+            let name = format!("zhibu_bench_{}", uuid::Uuid::now_v7().simple());
+            let admin = Pool::connect(&format!("{server}/postgres")).await.unwrap();
+            app::db::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .unwrap();
+            let servers = std::env::var("ZHIBU_BENCH_SERVERS")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(2usize);
+            (format!("{server}/{name}"), servers)
+        }
+        None => (format!("sqlite://{}", dir.join("bench.db").display()), 1),
+    };
+    let pool = Pool::open(&url).await.unwrap();
     let (meeting, secret, cookies) = crowd(&pool).await;
 
-    let config = server::config::Config::default();
-    let state = AppState {
-        leptos_options: server::leptos_options(&config),
-        pool: pool.clone(),
-        settings: Settings {
-            photos: app::uploads::store::Photos::local(&dir.join("uploads")),
-            ..Settings::default()
-        },
-    };
-    let router = server::router(state, Vec::new());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
+    // Each app server with its own pool, as separate processes would have.
+    let mut addresses = Vec::new();
+    for _ in 0..servers {
+        let config = server::config::Config::default();
+        let state = AppState {
+            leptos_options: server::leptos_options(&config),
+            pool: Pool::open(&url).await.unwrap(),
+            settings: Settings {
+                photos: app::uploads::store::Photos::local(&dir.join("uploads")),
+                ..Settings::default()
+            },
+        };
+        let router = server::router(state, Vec::new());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        addresses.push(listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap()
+        });
+    }
 
     let mut latencies = Vec::new();
     let mut failures = 0;
@@ -55,7 +80,9 @@ async fn main() {
         let code = format_code(code_for_slot(secret.as_bytes(), &meeting, slot));
         let tasks: Vec<_> = cookies
             .iter()
-            .map(|cookie| {
+            .enumerate()
+            .map(|(phone, cookie)| {
+                let address = addresses[phone % addresses.len()];
                 let body = serde_json::json!({ "ops": [{
                     "op_id": uuid::Uuid::now_v7().to_string(),
                     "kind": "meeting.checkin",
@@ -95,7 +122,7 @@ async fn main() {
     assert_eq!(recorded as usize, MEMBERS, "every member is recorded once");
 
     app::db::query(
-        "CREATE TABLE raw_inserts (id TEXT PRIMARY KEY, meeting_id TEXT, user_id TEXT, at INTEGER)",
+        "CREATE TABLE raw_inserts (id TEXT PRIMARY KEY, meeting_id TEXT, user_id TEXT, at BIGINT)",
     )
     .execute(&pool)
     .await
@@ -117,6 +144,8 @@ async fn main() {
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     let rate = latencies.len() as f64 / wall.as_secs_f64();
     let report = serde_json::json!({
+        "engine": if postgres.is_some() { "postgres" } else { "sqlite" },
+        "servers": servers,
         "members": MEMBERS,
         "rounds": ROUNDS,
         "checkins": latencies.len(),

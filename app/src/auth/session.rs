@@ -299,6 +299,9 @@ pub struct Attempt {
 
 pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResult<Attempt> {
     let at = now();
+    // In a write transaction: on PostgreSQL concurrent statements do not see each other's
+    // rows, so only the writers' turn makes the count and the insert one step there.
+    let mut tx = state.pool.begin_write().await?;
     let rowid: Option<i64> = crate::db::query_scalar(
         "INSERT INTO auth_attempts (key, at)
          SELECT ?1, ?2 WHERE (SELECT COUNT(*) FROM auth_attempts WHERE key = ?1 AND at > ?3) < ?4
@@ -308,8 +311,9 @@ pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResu
     .bind(at)
     .bind(at - state.settings.rate_window_secs)
     .bind(limit)
-    .fetch_optional(&state.pool)
+    .fetch_optional(&mut tx)
     .await?;
+    tx.commit().await?;
     rowid
         .map(|rowid| Attempt { rowid })
         .ok_or(AppError::RateLimited)

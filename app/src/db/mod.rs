@@ -70,7 +70,11 @@ impl Pool {
         match self {
             Pool::Sqlite(pool) => Ok(Tx(Conn::SqliteTx(pool.begin().await?))),
             Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+                // READ COMMITTED whatever the server's default: each statement then reads
+                // what committed before it, after the lock was granted.
+                let mut tx = pool
+                    .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    .await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK)
                     .execute(&mut *tx)

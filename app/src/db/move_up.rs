@@ -51,6 +51,20 @@ pub async fn move_up(source: &Pool, target: &Pool) -> Result<MoveReport, MoveErr
         return Err(MoveError::TargetNotEmpty);
     }
     let tables = tables_in_reference_order(target).await?;
+    // Names go into SQL text: only plain ones, as the migrations make them.
+    let plain = |name: &str| {
+        name.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    if let Some(odd) = tables.iter().find(|t| !plain(t)) {
+        return Err(MoveError::Mismatch(format!(
+            "unexpected table name {odd:?}"
+        )));
+    }
     let mut tx = target.begin().await?;
     let mut report = MoveReport::default();
     for table in &tables {
@@ -128,6 +142,14 @@ async fn copy_table(
     let columns: Vec<(String, Kind)> = columns
         .into_iter()
         .map(|(column, kind)| {
+            if !column
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(MoveError::Mismatch(format!(
+                    "unexpected column name {column:?}"
+                )));
+            }
             let parsed = match kind.as_str() {
                 "bigint" => Kind::Int,
                 "text" => Kind::Text,

@@ -440,7 +440,7 @@ pub mod service {
         if claimed == 1 {
             crate::db::query(&format!(
                 "INSERT INTO meeting_expected (meeting_id, user_id, voting)
-                 SELECT ?1, u.id, u.party_status = 'full' FROM users u WHERE u.id IN ({LIVE_AUDIENCE})"
+                 SELECT ?1, u.id, COALESCE(u.party_status = 'full', FALSE) FROM users u WHERE u.id IN ({LIVE_AUDIENCE})"
             ))
             .bind(meeting_id)
             .execute(&mut *conn)
@@ -560,7 +560,7 @@ pub mod service {
             "SELECT user_id, voting FROM meeting_expected WHERE meeting_id = ?1".to_string()
         } else {
             format!(
-                "SELECT u.id AS user_id, u.party_status = 'full' AS voting FROM users u
+                "SELECT u.id AS user_id, COALESCE(u.party_status = 'full', FALSE) AS voting FROM users u
                  WHERE u.id IN ({LIVE_AUDIENCE})"
             )
         };

@@ -22,7 +22,7 @@ pub mod store {
     use crate::db::Conn;
     use crate::error::{AppError, AppResult};
     use object_store::{path::Path as ObjectPath, ObjectStore};
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
     pub struct Reencoded {
@@ -79,10 +79,14 @@ pub mod store {
         })
     }
 
-    /// The checked id of a photo: ids are UUIDs, so nothing else can be named.
+    /// The checked id of a photo: a UUID in its one canonical spelling (lowercase,
+    /// hyphenated), so nothing else can be named and no second spelling of an id stored
+    /// for one record can be claimed by another record to reach its picture.
     pub fn photo_id(id: &str) -> AppResult<String> {
-        let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::BadPayload)?;
-        Ok(id.hyphenated().to_string())
+        match uuid::Uuid::parse_str(id) {
+            Ok(parsed) if parsed.hyphenated().to_string() == id => Ok(id.to_string()),
+            _ => Err(AppError::BadPayload),
+        }
     }
 
     /// Where S3-compatible storage is and how to sign in to it.
@@ -107,7 +111,20 @@ pub mod store {
     impl Photos {
         /// Files in `dir` (made when the first photo is stored).
         pub fn local(dir: &Path) -> Photos {
-            let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+            // An object path spells `..` literally; resolve it here, as the disk would.
+            let mut absolute = PathBuf::new();
+            for part in std::path::absolute(dir)
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .components()
+            {
+                match part {
+                    std::path::Component::ParentDir => {
+                        absolute.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => absolute.push(other),
+                }
+            }
             Photos {
                 store: Arc::new(object_store::local::LocalFileSystem::new()),
                 prefix: ObjectPath::from(absolute.to_string_lossy().as_ref()),
@@ -498,16 +515,22 @@ pub mod store {
             assert_eq!(decode_base64("AQID").unwrap(), [1, 2, 3]);
             assert!(decode_base64("***").is_err());
             assert!(photo_id("../../etc/passwd").is_err());
-            assert_eq!(
-                photo_id("0192F5C4-1B2A-7C3D-8E4F-5A6B7C8D9E0F").unwrap(),
-                "0192f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f"
-            );
+            let id = "0192f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f";
+            assert_eq!(photo_id(id).unwrap(), id);
+            for other_spelling in [
+                "0192F5C4-1B2A-7C3D-8E4F-5A6B7C8D9E0F",
+                "0192f5c41b2a7c3d8e4f5a6b7c8d9e0f",
+                "{0192f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f}",
+                "urn:uuid:0192f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f",
+            ] {
+                assert!(photo_id(other_spelling).is_err(), "{other_spelling}");
+            }
         }
 
         #[tokio::test]
         async fn a_photo_is_stored_once_and_read_by_its_id_only() {
             let dir = std::env::temp_dir().join(format!("zhibu-photos-{}", uuid::Uuid::now_v7()));
-            let photos = Photos::local(&dir);
+            let photos = Photos::local(&dir.join("elsewhere").join(".."));
             assert_eq!(photos.ids().await.unwrap(), Vec::<String>::new());
             let id = "0192f5c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f";
             photos.save(id, b"first").await.unwrap();
