@@ -7,8 +7,8 @@
 //! `cargo bench -p server --bench checkin` (or `./scripts/bench.sh`). With
 //! `ZHIBU_BENCH_POSTGRES=postgres://user:pass@host:port` it runs on a new database there
 //! instead, behind `ZHIBU_BENCH_SERVERS` app servers (default 2) sharing it, the phones
-//! spread over them as nginx would. Not a test: it asserts only that every check-in was
-//! recorded.
+//! spread over them as nginx would. `ZHIBU_BENCH_MEMBERS` and `ZHIBU_BENCH_ROUNDS` size the
+//! crowd. Not a test: it asserts only that every check-in was recorded.
 
 use app::db::Pool;
 use app::meetings::checkin::{code_for_slot, format_code, slot_of};
@@ -16,9 +16,15 @@ use app::state::{new_id, now, random_hex32, AppState, Settings};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const MEMBERS: usize = 1_000;
-const ROUNDS: usize = 3;
 const RAW_INSERTS: usize = 5_000;
+
+/// `ZHIBU_BENCH_<name>` as a number, or `default`.
+fn knob(name: &str, default: usize) -> usize {
+    std::env::var(format!("ZHIBU_BENCH_{name}"))
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
 
 #[tokio::main]
 async fn main() {
@@ -36,16 +42,14 @@ async fn main() {
                 .execute(&admin)
                 .await
                 .unwrap();
-            let servers = std::env::var("ZHIBU_BENCH_SERVERS")
-                .ok()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(2usize);
-            (format!("{server}/{name}"), servers)
+            (format!("{server}/{name}"), knob("SERVERS", 2))
         }
         None => (format!("sqlite://{}", dir.join("bench.db").display()), 1),
     };
+    let members = knob("MEMBERS", 1_000);
+    let rounds = knob("ROUNDS", 3);
     let pool = Pool::open(&url).await.unwrap();
-    let (meeting, secret, cookies) = crowd(&pool).await;
+    let (meeting, secret, cookies) = crowd(&pool, members).await;
 
     // Each app server with its own pool, as separate processes would have.
     let mut addresses = Vec::new();
@@ -75,7 +79,7 @@ async fn main() {
     let mut latencies = Vec::new();
     let mut failures = 0;
     let started = Instant::now();
-    for round in 0..ROUNDS {
+    for round in 0..rounds {
         let slot = slot_of(now());
         let code = format_code(code_for_slot(secret.as_bytes(), &meeting, slot));
         let tasks: Vec<_> = cookies
@@ -119,7 +123,7 @@ async fn main() {
             .fetch_one(&pool)
             .await
             .unwrap();
-    assert_eq!(recorded as usize, MEMBERS, "every member is recorded once");
+    assert_eq!(recorded as usize, members, "every member is recorded once");
 
     app::db::query(
         "CREATE TABLE raw_inserts (id TEXT PRIMARY KEY, meeting_id TEXT, user_id TEXT, at BIGINT)",
@@ -146,8 +150,8 @@ async fn main() {
     let report = serde_json::json!({
         "engine": if postgres.is_some() { "postgres" } else { "sqlite" },
         "servers": servers,
-        "members": MEMBERS,
-        "rounds": ROUNDS,
+        "members": members,
+        "rounds": rounds,
         "checkins": latencies.len(),
         "failures": failures,
         "checkin_per_sec": rate.round(),
@@ -161,8 +165,8 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A branch of `MEMBERS` members with live sessions, and a meeting that runs now.
-async fn crowd(pool: &app::db::Pool) -> (String, String, Vec<String>) {
+/// A branch of `members` members with live sessions, and a meeting that runs now.
+async fn crowd(pool: &app::db::Pool, members: usize) -> (String, String, Vec<String>) {
     let at = now();
     let branch = new_id();
     app::db::query("INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, NULL, 'branch', '压测支部', ?)")
@@ -171,10 +175,10 @@ async fn crowd(pool: &app::db::Pool) -> (String, String, Vec<String>) {
         .execute(pool)
         .await
         .unwrap();
-    let mut cookies = Vec::with_capacity(MEMBERS);
+    let mut cookies = Vec::with_capacity(members);
     let mut tx = pool.begin().await.unwrap();
     let mut first = None;
-    for i in 0..MEMBERS {
+    for i in 0..members {
         let user = new_id();
         first.get_or_insert_with(|| user.clone());
         app::db::query("INSERT INTO users (id, phone, name, password_hash, party_status, created_at) VALUES (?, ?, ?, '-', 'full', ?)")

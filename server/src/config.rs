@@ -102,7 +102,8 @@ impl Config {
         }
         if let Some(name) = var("ZHIBU_TRUSTED_PROXY_HEADER") {
             let name = name.trim().to_ascii_lowercase();
-            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            // Empty, as an env file's `NAME=` leaves it: no trusted proxy.
+            if !name.is_empty() && http::HeaderName::from_bytes(name.as_bytes()).is_err() {
                 return Err(ConfigError::Env("ZHIBU_TRUSTED_PROXY_HEADER", name));
             }
             self.trusted_proxy_header = Some(name).filter(|n| !n.is_empty());
@@ -208,5 +209,41 @@ mod tests {
             .apply_env(|k| (k == "ZHIBU_SECURE_COOKIES").then(|| "maybe".into()))
             .is_err());
         assert!(toml::from_str::<Config>("no_such_key = 1").is_err());
+        assert!(config
+            .apply_env(|k| (k == "ZHIBU_TRUSTED_PROXY_HEADER").then(|| "x forwarded".into()))
+            .is_err());
+    }
+
+    #[test]
+    fn an_empty_proxy_header_means_no_trusted_proxy() {
+        let mut config = Config::default();
+        config
+            .apply_env(|k| (k == "ZHIBU_TRUSTED_PROXY_HEADER").then(|| " ".into()))
+            .unwrap();
+        assert_eq!(config.trusted_proxy_header, None);
+        config
+            .apply_env(|k| (k == "ZHIBU_TRUSTED_PROXY_HEADER").then(|| "X-Real-IP".into()))
+            .unwrap();
+        assert_eq!(config.trusted_proxy_header.as_deref(), Some("x-real-ip"));
+    }
+
+    #[test]
+    fn photos_go_to_s3_only_with_its_keys() {
+        let mut config = Config::default();
+        config
+            .apply_env(|k| (k == "ZHIBU_S3_BUCKET").then(|| "zhibu-photos".into()))
+            .unwrap();
+        assert!(config.photos().is_err(), "a bucket without keys is refused");
+        let env: HashMap<&str, &str> = [
+            ("ZHIBU_S3_BUCKET", "zhibu-photos"),
+            ("ZHIBU_S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("ZHIBU_S3_ACCESS_KEY_ID", "id"),
+            ("ZHIBU_S3_SECRET_ACCESS_KEY", "secret"),
+        ]
+        .into();
+        config
+            .apply_env(|k| env.get(k).map(|v| v.to_string()))
+            .unwrap();
+        assert!(config.photos().is_ok());
     }
 }
