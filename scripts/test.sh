@@ -40,10 +40,11 @@ if ! curl -sf -o /dev/null -X PUT "http://127.0.0.1:$MOTO_PORT/zhibu-test"; then
   exit 1
 fi
 # Each test makes a database of its own on the cluster; durability is not what is tested.
+# The integration tests only, built as the workspace run above built them (no rebuild).
 ZHIBU_TEST_S3="http://127.0.0.1:$MOTO_PORT" \
 timeout 1200 pg_virtualenv -t -i '--locale=C.UTF-8' -o 'fsync=off' -o 'max_connections=400' \
   bash -c 'ZHIBU_TEST_POSTGRES="postgres://$PGUSER:$PGPASSWORD@$PGHOST:${PGPORT:-5432}" \
-           cargo test -p server --tests' 2>&1 | tee -a "$LOG"
+           cargo test --workspace --test "*"' 2>&1 | tee -a "$LOG"
 kill "$MOTO_PID" 2>/dev/null || true
 MOTO_PID=""
 
