@@ -16,6 +16,9 @@ use app::state::{new_id, now, random_hex32, AppState, Settings};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 const RAW_INSERTS: usize = 5_000;
 
 /// `ZHIBU_BENCH_<name>` as a number, or `default`.
@@ -34,16 +37,10 @@ async fn main() {
         .ok()
         .filter(|s| !s.is_empty());
     let (url, servers) = match &postgres {
-        Some(server) => {
-            let server = server.trim_end_matches('/');
-            let name = format!("zhibu_bench_{}", uuid::Uuid::now_v7().simple());
-            let admin = Pool::connect(&format!("{server}/postgres")).await.unwrap();
-            app::db::query(&format!("CREATE DATABASE {name}"))
-                .execute(&admin)
-                .await
-                .unwrap();
-            (format!("{server}/{name}"), knob("SERVERS", 2))
-        }
+        Some(server) => (
+            support::new_postgres_database(server, "zhibu_bench").await,
+            knob("SERVERS", 2),
+        ),
         None => (format!("sqlite://{}", dir.join("bench.db").display()), 1),
     };
     let members = knob("MEMBERS", 1_000);

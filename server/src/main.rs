@@ -1,4 +1,5 @@
 use app::state::AppState;
+use app::uploads::store::Photos;
 use server::{backup, config::Config, leptos_options, router, seed, settings};
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 use tracing_subscriber::EnvFilter;
@@ -87,17 +88,16 @@ async fn open(config: &Config) -> Result<app::db::Pool, BoxError> {
 
 async fn seed_demo(config: &Config) -> Result<(), BoxError> {
     let pool = open(config).await?;
-    seed_lived_in(&pool, config).await
+    seed_lived_in(&pool, &config.photos()?).await
 }
 
 /// The demo organisation with a year of its life, and today's meeting open for check-in;
 /// a database with accounts of its own is left alone.
-async fn seed_lived_in(pool: &app::db::Pool, config: &Config) -> Result<(), BoxError> {
+async fn seed_lived_in(pool: &app::db::Pool, uploads: &Photos) -> Result<(), BoxError> {
     let report = seed::seed_demo(pool).await?;
-    let uploads = config.photos()?;
     if !report.refused {
         if !server::demo::has_history(pool).await? {
-            server::demo::seed_history(pool, &uploads).await?;
+            server::demo::seed_history(pool, uploads).await?;
         }
         server::demo::live_meeting(pool).await?;
     }
@@ -125,16 +125,17 @@ fn print_seed(report: seed::SeedReport) {
 
 async fn serve(config: Config) -> Result<(), BoxError> {
     let pool = open(&config).await?;
+    let settings = settings(&config)?;
     // "1": the lived-in demo; "base": its people only, for the browser tests.
     match std::env::var("ZHIBU_SEED_DEMO").as_deref() {
-        Ok("1") => seed_lived_in(&pool, &config).await?,
+        Ok("1") => seed_lived_in(&pool, &settings.photos).await?,
         Ok("base") => print_seed(seed::seed_demo(&pool).await?),
         _ => {}
     }
     let state = AppState {
         leptos_options: leptos_options(&config),
         pool: pool.clone(),
-        settings: settings(&config)?,
+        settings,
     };
     let app = router(state, config.allowed_origins.clone());
     tokio::spawn(server::timers::run(pool.clone(), server::timers::PERIOD));

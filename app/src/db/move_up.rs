@@ -51,16 +51,7 @@ pub async fn move_up(source: &Pool, target: &Pool) -> Result<MoveReport, MoveErr
         return Err(MoveError::TargetNotEmpty);
     }
     let tables = tables_in_reference_order(target).await?;
-    // Names go into SQL text: only plain ones, as the migrations make them.
-    let plain = |name: &str| {
-        name.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    };
-    if let Some(odd) = tables.iter().find(|t| !plain(t)) {
+    if let Some(odd) = tables.iter().find(|t| !plain_name(t)) {
         return Err(MoveError::Mismatch(format!(
             "unexpected table name {odd:?}"
         )));
@@ -118,6 +109,16 @@ async fn tables_in_reference_order(target: &PgPool) -> Result<Vec<String>, sqlx:
     Ok(ordered)
 }
 
+/// Names go into SQL text: only plain ones, as the migrations make them.
+fn plain_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 #[derive(Clone, Copy)]
 enum Kind {
     Int,
@@ -142,10 +143,7 @@ async fn copy_table(
     let columns: Vec<(String, Kind)> = columns
         .into_iter()
         .map(|(column, kind)| {
-            if !column
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            {
+            if !plain_name(&column) {
                 return Err(MoveError::Mismatch(format!(
                     "unexpected column name {column:?}"
                 )));

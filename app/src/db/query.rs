@@ -16,8 +16,6 @@ pub enum Arg {
     Text(Option<String>),
     Int(Option<i64>),
     Bool(Option<bool>),
-    Float(Option<f64>),
-    Bytes(Option<Vec<u8>>),
 }
 
 macro_rules! arg_from {
@@ -39,9 +37,7 @@ macro_rules! arg_from {
 
 arg_from!(Text: String => |v| v, &str => str::to_string, &String => String::clone, &&str => |v: &&str| v.to_string());
 arg_from!(Int: i64 => |v| v, &i64 => |v: &i64| *v, i32 => i64::from, u32 => i64::from);
-arg_from!(Bool: bool => |v| v, &bool => |v: &bool| *v);
-arg_from!(Float: f64 => |v| v);
-arg_from!(Bytes: Vec<u8> => |v| v, &[u8] => <[u8]>::to_vec, &Vec<u8> => Vec::clone);
+arg_from!(Bool: bool => |v| v);
 
 impl From<&Option<String>> for Arg {
     fn from(v: &Option<String>) -> Arg {
@@ -179,40 +175,36 @@ macro_rules! bind_all {
                 Arg::Text(v) => q.bind(v),
                 Arg::Int(v) => q.bind(v),
                 Arg::Bool(v) => q.bind(v),
-                Arg::Float(v) => q.bind(v),
-                Arg::Bytes(v) => q.bind(v),
             };
         }
         q
     }};
 }
 
-/// Builds the sqlx query of the executor's engine (`$build`), binds and runs it (`$method`).
+/// Builds the sqlx query of the executor's engine (`sqlx::$build` with the generic
+/// arguments after the engine's), binds and runs it (`$method`), and maps each engine's
+/// own answer by `$answer`.
 macro_rules! run {
-    ($self:ident, $exec:ident, $build:ident, $method:ident) => {{
+    ($self:ident, $exec:ident, $build:ident [$($g:tt)*], $method:ident $(, $answer:expr)?) => {{
         let Query { sql, args, .. } = $self;
         match $exec.into() {
-            Exec::SqlitePool(p) => {
-                bind_all!(sqlx::$build::<Sqlite, _>(sql), args)
-                    .$method(p)
-                    .await
-            }
-            Exec::Sqlite(c) => {
-                bind_all!(sqlx::$build::<Sqlite, _>(sql), args)
-                    .$method(c)
-                    .await
-            }
+            Exec::SqlitePool(p) => bind_all!(sqlx::$build::<Sqlite, $($g)*>(sql), args)
+                .$method(p)
+                .await$(.map($answer))?,
+            Exec::Sqlite(c) => bind_all!(sqlx::$build::<Sqlite, $($g)*>(sql), args)
+                .$method(c)
+                .await$(.map($answer))?,
             Exec::PostgresPool(p) => {
                 let sql = dollar_placeholders(sql);
-                bind_all!(sqlx::$build::<Postgres, _>(&sql), args)
+                bind_all!(sqlx::$build::<Postgres, $($g)*>(&sql), args)
                     .$method(p)
-                    .await
+                    .await$(.map($answer))?
             }
             Exec::Postgres(c) => {
                 let sql = dollar_placeholders(sql);
-                bind_all!(sqlx::$build::<Postgres, _>(&sql), args)
+                bind_all!(sqlx::$build::<Postgres, $($g)*>(&sql), args)
                     .$method(c)
-                    .await
+                    .await$(.map($answer))?
             }
         }
     }};
@@ -220,66 +212,41 @@ macro_rules! run {
 
 impl<'q> Query<'q, Plain> {
     pub async fn execute<'e>(self, exec: impl Into<Exec<'e>>) -> Result<Done, sqlx::Error> {
-        let Query { sql, args, .. } = self;
-        let affected = match exec.into() {
-            Exec::SqlitePool(p) => bind_all!(sqlx::query::<Sqlite>(sql), args)
-                .execute(p)
-                .await?
-                .rows_affected(),
-            Exec::Sqlite(c) => bind_all!(sqlx::query::<Sqlite>(sql), args)
-                .execute(c)
-                .await?
-                .rows_affected(),
-            Exec::PostgresPool(p) => {
-                let sql = dollar_placeholders(sql);
-                bind_all!(sqlx::query::<Postgres>(&sql), args)
-                    .execute(p)
-                    .await?
-                    .rows_affected()
-            }
-            Exec::Postgres(c) => {
-                let sql = dollar_placeholders(sql);
-                bind_all!(sqlx::query::<Postgres>(&sql), args)
-                    .execute(c)
-                    .await?
-                    .rows_affected()
-            }
-        };
-        Ok(Done(affected))
+        run!(self, exec, query[], execute, |done| Done(done.rows_affected()))
     }
 }
 
 impl<'q, T: Record> Query<'q, Rows<T>> {
     pub async fn fetch_one<'e>(self, exec: impl Into<Exec<'e>>) -> Result<T, sqlx::Error> {
-        run!(self, exec, query_as, fetch_one)
+        run!(self, exec, query_as[_], fetch_one)
     }
 
     pub async fn fetch_optional<'e>(
         self,
         exec: impl Into<Exec<'e>>,
     ) -> Result<Option<T>, sqlx::Error> {
-        run!(self, exec, query_as, fetch_optional)
+        run!(self, exec, query_as[_], fetch_optional)
     }
 
     pub async fn fetch_all<'e>(self, exec: impl Into<Exec<'e>>) -> Result<Vec<T>, sqlx::Error> {
-        run!(self, exec, query_as, fetch_all)
+        run!(self, exec, query_as[_], fetch_all)
     }
 }
 
 impl<'q, T: Scalar> Query<'q, Column<T>> {
     pub async fn fetch_one<'e>(self, exec: impl Into<Exec<'e>>) -> Result<T, sqlx::Error> {
-        run!(self, exec, query_scalar, fetch_one)
+        run!(self, exec, query_scalar[_], fetch_one)
     }
 
     pub async fn fetch_optional<'e>(
         self,
         exec: impl Into<Exec<'e>>,
     ) -> Result<Option<T>, sqlx::Error> {
-        run!(self, exec, query_scalar, fetch_optional)
+        run!(self, exec, query_scalar[_], fetch_optional)
     }
 
     pub async fn fetch_all<'e>(self, exec: impl Into<Exec<'e>>) -> Result<Vec<T>, sqlx::Error> {
-        run!(self, exec, query_scalar, fetch_all)
+        run!(self, exec, query_scalar[_], fetch_all)
     }
 }
 

@@ -90,21 +90,25 @@ pub async fn app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 /// PostgreSQL server `ZHIBU_TEST_POSTGRES` names.
 pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("ZHIBU_TEST_POSTGRES") {
-        Ok(server) if !server.is_empty() => {
-            let server = server.trim_end_matches('/');
-            let name = format!("zhibu_test_{}", uuid::Uuid::now_v7().simple());
-            let admin = Pool::connect(&format!("{server}/postgres"))
-                .await
-                .expect("connect to the test PostgreSQL server");
-            app::db::query(&format!("CREATE DATABASE {name}"))
-                .execute(&admin)
-                .await
-                .expect("create a test database");
-            admin.close().await;
-            format!("{server}/{name}")
-        }
+        Ok(server) if !server.is_empty() => new_postgres_database(&server, "zhibu_test").await,
         _ => format!("sqlite://{}", dir.join("test.db").display()),
     }
+}
+
+/// A new, empty database named `<prefix>_<uuid>` on the PostgreSQL server at `server`
+/// (`postgres://user:pass@host:port`), as a URL.
+pub async fn new_postgres_database(server: &str, prefix: &str) -> String {
+    let server = server.trim_end_matches('/');
+    let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+    let admin = Pool::connect(&format!("{server}/postgres"))
+        .await
+        .expect("connect to the PostgreSQL server");
+    app::db::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create a database");
+    admin.close().await;
+    format!("{server}/{name}")
 }
 
 /// Where a test's photos go: files in `dir`, or the S3-compatible server
