@@ -1,17 +1,18 @@
 // Zhibu service worker. The server serves this file with __BUILD__ replaced by a hash of
-// the wasm, js and css it serves, so every build gets a new worker and a new cache.
+// the wasm, js and css it serves, so every build gets a new worker and a new cache, and
+// __PKG__ by every file of the build's /pkg (the main bundle and each route's split chunks),
+// so every page works offline after one visit, not only the pages opened so far.
 "use strict";
 const BUILD = "__BUILD__";
 const SHELL_CACHE = `zhibu-shell-${BUILD}`;
 const READS_CACHE = "zhibu-reads";
 const PAGES_CACHE = "zhibu-pages";
+const PKG = __PKG__;
 const SHELL = [
+  ...PKG,
   "/offline.html",
   "/checkin.html",
   "/checkin-shell.js",
-  "/pkg/zhibu.js",
-  "/pkg/zhibu.wasm",
-  "/pkg/zhibu.css",
   "/offline.js",
   "/manifest.webmanifest",
   "/favicon.png",
@@ -66,6 +67,30 @@ async function refreshStartPage() {
   }
 }
 
+// Pages open before this worker took over were not fetched through it (the first visit,
+// while it was still fetching the build's files): keep them now, with the start page, so a
+// reload with no signal finds them.
+async function keepOpenPages() {
+  const fetchedIn = generation;
+  const urls = new Set([new URL("/", self.location.origin).href]);
+  for (const client of await self.clients.matchAll({ type: "window" })) {
+    const url = new URL(client.url);
+    url.hash = "";
+    const scannedCode = url.pathname.startsWith("/checkin/") && url.search;
+    if (url.origin === self.location.origin && !scannedCode) urls.add(url.href);
+  }
+  await Promise.all(
+    [...urls].map(async (url) => {
+      try {
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (isHtml(response)) await keepPage(url, response, fetchedIn);
+      } catch (error) {
+        /* no signal: kept on the next visit */
+      }
+    }),
+  );
+}
+
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
@@ -74,7 +99,7 @@ self.addEventListener("activate", (event) => {
         names.filter((n) => n.startsWith("zhibu-shell-") && n !== SHELL_CACHE).map((n) => caches.delete(n)),
       );
       // Kept before the worker takes the pages over, so a page it controls can count on it.
-      await refreshStartPage();
+      await keepOpenPages();
       await self.clients.claim();
     })(),
   );

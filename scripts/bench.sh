@@ -8,7 +8,7 @@ cd "$ROOT"
 say "check-in crowd benchmark"
 timeout 2400 cargo bench -p server --bench checkin
 say "release build"
-timeout 2400 cargo leptos build --release
+timeout 2400 cargo leptos build --release --split --precompress
 cd end2end
 say "outbox sync benchmark"
 timeout 900 npx playwright test --config bench.config.ts

@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" --browser
 cd "$ROOT"
 say "building the site"
-timeout 1800 cargo leptos build
+timeout 1800 cargo leptos build --split
 cd end2end
 say "photographing the demo"
 timeout 600 npx playwright test --config screenshots.config.ts

@@ -49,7 +49,7 @@ kill "$MOTO_PID" 2>/dev/null || true
 MOTO_PID=""
 
 say "building the site for the browser tests"
-timeout 1800 cargo leptos build
+timeout 1800 cargo leptos build --split
 
 say "Playwright (phone viewport, Debian Chromium)"
 (cd end2end && timeout 1200 npx playwright test) 2>&1 | tee -a "$LOG"

@@ -27,13 +27,20 @@ pub use shell::{shell, App};
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    // End-to-end tests wait for this before they click, so they exercise the hydrated app.
-    if let Some(body) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body())
-    {
+    shell::boot::show_on_panic();
+    // Lazy routes hydrate asynchronously: the page of a split route waits for its chunk.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body.clone(), App)
+            .await
+            .forget();
+        shell::boot::hydrated();
+        // End-to-end tests wait for this before they click, so they exercise the hydrated app.
         let _ = body.dataset().set("hydrated", "true");
-    }
+    });
 }

@@ -75,6 +75,19 @@ export async function controlledByServiceWorker(page: Page) {
     await hydrated(page);
   }
   await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  // The worker takes a while to fetch every chunk of the build before it takes over; a page
+  // that finished loading in that while is kept only when the worker activates, or on the
+  // next load through it.
+  const kept = () =>
+    page.evaluate(async () => {
+      const keys = await (await caches.open("zhibu-pages")).keys();
+      return keys.some((request) => request.url === location.href);
+    });
+  if (!(await kept())) {
+    await page.reload();
+    await hydrated(page);
+  }
+  await expect.poll(kept).toBe(true);
 }
 
 /**

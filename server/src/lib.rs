@@ -47,37 +47,74 @@ pub fn settings(config: &config::Config) -> Result<Settings, config::ConfigError
 
 const SERVICE_WORKER_TEMPLATE: &str = include_str!("../../public/sw.js");
 
-/// Names this build: a hash of the served wasm, js and css and of the worker itself, so a
-/// new build installs a new service worker with a new cache.
-pub fn build_id(site_root: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    SERVICE_WORKER_TEMPLATE.hash(&mut hasher);
-    let pkg = std::path::Path::new(site_root).join("pkg");
-    let mut files: Vec<_> = std::fs::read_dir(&pkg)
-        .map(|dir| dir.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    files.sort();
-    for file in files {
-        file.hash(&mut hasher);
-        std::fs::read(&file).unwrap_or_default().hash(&mut hasher);
-    }
-    format!("{:016x}", hasher.finish())
+/// What the browser is given of this build: the files of `/pkg` a page may load (the main
+/// bundle and, with `cargo leptos build --split`, every route's chunks), a name for the build
+/// and the service worker that keeps them.
+pub struct Site {
+    pub build: String,
+    pub pkg_files: Vec<String>,
+    service_worker: String,
 }
 
-async fn service_worker(State(build): State<Arc<String>>) -> Response {
+impl Site {
+    pub fn read(site_root: &str) -> Self {
+        use std::hash::{Hash, Hasher};
+        let pkg = std::path::Path::new(site_root).join("pkg");
+        let mut names: Vec<String> = std::fs::read_dir(&pkg)
+            .map(|dir| {
+                dir.filter_map(|e| e.ok())
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        SERVICE_WORKER_TEMPLATE.hash(&mut hasher);
+        for name in &names {
+            name.hash(&mut hasher);
+            std::fs::read(pkg.join(name))
+                .unwrap_or_default()
+                .hash(&mut hasher);
+        }
+        let build = format!("{:016x}", hasher.finish());
+        let pkg_files: Vec<String> = names
+            .into_iter()
+            .filter(|name| is_page_asset(name))
+            .map(|name| format!("/pkg/{name}"))
+            .collect();
+        let listed = serde_json::to_string(&pkg_files).unwrap_or_else(|_| "[]".into());
+        let service_worker = SERVICE_WORKER_TEMPLATE
+            .replace("__BUILD__", &build)
+            .replace("__PKG__", &listed);
+        Site {
+            build,
+            pkg_files,
+            service_worker,
+        }
+    }
+}
+
+/// A file a page fetches: not the precompressed copies (the server picks those by the
+/// request's Accept-Encoding), the split manifest (read by the server only) or type stubs.
+fn is_page_asset(name: &str) -> bool {
+    [".js", ".wasm", ".css"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+async fn service_worker(State(site): State<Arc<Site>>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        SERVICE_WORKER_TEMPLATE.replace("__BUILD__", &build),
+        site.service_worker.clone(),
     )
         .into_response()
 }
 
 /// Tells the service worker which build rendered a page (see `newerClients` in sw.js).
-async fn build_header(State(build): State<Arc<String>>, request: Request, next: Next) -> Response {
+async fn build_header(State(site): State<Arc<Site>>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let is_html = response
         .headers()
@@ -85,7 +122,7 @@ async fn build_header(State(build): State<Arc<String>>, request: Request, next: 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if is_html {
-        if let Ok(value) = HeaderValue::from_str(&build) {
+        if let Ok(value) = HeaderValue::from_str(&site.build) {
             response.headers_mut().insert("x-zhibu-build", value);
         }
     }
@@ -190,10 +227,10 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
 pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let build = Arc::new(build_id(&options.site_root));
+    let site = Arc::new(Site::read(&options.site_root));
     let sw = Router::new()
         .route("/sw.js", get(service_worker))
-        .with_state(build.clone());
+        .with_state(site.clone());
     Router::new()
         .route("/healthz", get(health))
         .route("/media/{file}", get(app::uploads::store::serve))
@@ -212,7 +249,7 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
         // reach 8 MB as base64 before the server refuses it itself).
         .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024))
         .layer(middleware::from_fn(error_status))
-        .layer(middleware::from_fn_with_state(build, build_header))
+        .layer(middleware::from_fn_with_state(site, build_header))
         .layer(middleware::from_fn(server_time))
         .layer(middleware::from_fn_with_state(Arc::new(allowed_origins), origin_guard))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -75,43 +75,43 @@ pub fn provide_offline() -> OfflineState {
     };
     provide_context(state);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |started: Option<()>| {
-        if started.is_some() {
-            return;
-        }
-        use wasm_bindgen::{closure::Closure, JsCast};
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let listen = |event: &str, handler: Box<dyn Fn()>| {
-            let closure = Closure::<dyn Fn()>::new(handler);
-            let _ =
-                window.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-            closure.forget();
-        };
-        listen("zhibu-outbox-changed", Box::new(move || state.refresh()));
-        listen("online", Box::new(move || state.online.set(true)));
-        listen("offline", Box::new(move || state.online.set(false)));
-        // What the outbox found when it last asked the server: the truth where
-        // navigator.onLine is wrong (older WebViews, a reload with no network).
-        let reachable =
-            Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
-                if let Some(up) = event.detail().as_bool() {
-                    state.online.set(up);
-                }
-            });
-        let _ = window
-            .add_event_listener_with_callback("zhibu-network", reachable.as_ref().unchecked_ref());
-        reachable.forget();
-        listen(
-            "zhibu-update-ready",
-            Box::new(move || state.update_ready.set(true)),
-        );
-        state.online.set(super::client::is_online());
-        super::client::start();
-        state.refresh();
-    });
+    crate::shell::boot::after_hydration(move || watch_browser(state));
     state
+}
+
+/// Follows the network and the outbox from browser events, once the page has hydrated.
+#[cfg(feature = "hydrate")]
+fn watch_browser(state: OfflineState) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let listen = |event: &str, handler: Box<dyn Fn()>| {
+        let closure = Closure::<dyn Fn()>::new(handler);
+        let _ = window.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        closure.forget();
+    };
+    listen("zhibu-outbox-changed", Box::new(move || state.refresh()));
+    listen("online", Box::new(move || state.online.set(true)));
+    listen("offline", Box::new(move || state.online.set(false)));
+    // What the outbox found when it last asked the server: the truth where
+    // navigator.onLine is wrong (older WebViews, a reload with no network).
+    let reachable =
+        Closure::<dyn Fn(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+            if let Some(up) = event.detail().as_bool() {
+                state.online.set(up);
+            }
+        });
+    let _ = window
+        .add_event_listener_with_callback("zhibu-network", reachable.as_ref().unchecked_ref());
+    reachable.forget();
+    listen(
+        "zhibu-update-ready",
+        Box::new(move || state.update_ready.set(true)),
+    );
+    state.online.set(super::client::is_online());
+    super::client::start();
+    state.refresh();
 }
 
 /// The strip above every page: a new version, no signal, ops waiting to be sent.

@@ -1,8 +1,11 @@
 //! The app shell: the HTML document, the router, the bottom tab bar and the small
 //! pieces every page uses (loading, empty and error states, a way back).
 
+#[cfg(feature = "hydrate")]
+pub mod boot;
 pub mod csv;
 pub mod pages;
+mod routes;
 pub mod time;
 
 use crate::auth::{api::current_user, Me};
@@ -13,7 +16,7 @@ use leptos_meta::{provide_meta_context, Html, Link, Meta, MetaTags, Stylesheet, 
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
-    path,
+    path, Lazy,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -83,28 +86,28 @@ pub fn App() -> impl IntoView {
                     <crate::offline::views::StatusStrip/>
                     <Routes fallback=pages::NotFound>
                         <Route path=path!("/") view=crate::home::views::Home/>
-                        <Route path=path!("/meetings") view=crate::meetings::views::MeetingsPage/>
-                        <Route path=path!("/meetings/:id") view=crate::meetings::detail::MeetingPage/>
-                        <Route path=path!("/meetings/:id/code") view=crate::meetings::views::CodeScreen/>
+                        <Route path=path!("/meetings") view={Lazy::<routes::MeetingsRoute>::new()}/>
+                        <Route path=path!("/meetings/:id") view={Lazy::<routes::MeetingRoute>::new()}/>
+                        <Route path=path!("/meetings/:id/code") view={Lazy::<routes::CodeScreenRoute>::new()}/>
                         <Route path=path!("/checkin/:id") view=crate::meetings::checkin_page::CheckinPage/>
-                        <Route path=path!("/points") view=crate::points::views::PointsPage/>
-                        <Route path=path!("/branch/:id/points") view=crate::points::views::ApprovalsPage/>
-                        <Route path=path!("/branch/:id/points/rules") view=crate::points::views::RulesPage/>
-                        <Route path=path!("/wishes") view=crate::wishes::views::WishesPage/>
-                        <Route path=path!("/wishes/:id") view=crate::wishes::views::WishPage/>
-                        <Route path=path!("/review/wishes") view=crate::wishes::views::ReviewPage/>
-                        <Route path=path!("/me") view=crate::auth::views::MePage/>
-                        <Route path=path!("/login") view=crate::auth::views::LoginPage/>
-                        <Route path=path!("/register") view=crate::auth::views::RegisterPage/>
-                        <Route path=path!("/join") view=crate::orgs::views::JoinPage/>
-                        <Route path=path!("/join/:code") view=crate::orgs::views::JoinPage/>
-                        <Route path=path!("/branch/:id/members") view=crate::orgs::views::MembersPage/>
-                        <Route path=path!("/branch/:id/invites") view=crate::orgs::views::InvitesPage/>
-                        <Route path=path!("/branch/:id/compliance") view=crate::meetings::views::CompliancePage/>
-                        <Route path=path!("/admin") view=crate::orgs::views::AdminPage/>
-                        <Route path=path!("/admin/compliance") view=crate::meetings::views::SubtreeCompliancePage/>
-                        <Route path=path!("/outbox") view=crate::offline::views::OutboxPage/>
-                        <Route path=path!("/suggestions") view=crate::suggestions::views::SuggestionsPage/>
+                        <Route path=path!("/points") view={Lazy::<routes::PointsRoute>::new()}/>
+                        <Route path=path!("/branch/:id/points") view={Lazy::<routes::ApprovalsRoute>::new()}/>
+                        <Route path=path!("/branch/:id/points/rules") view={Lazy::<routes::RulesRoute>::new()}/>
+                        <Route path=path!("/wishes") view={Lazy::<routes::WishesRoute>::new()}/>
+                        <Route path=path!("/wishes/:id") view={Lazy::<routes::WishRoute>::new()}/>
+                        <Route path=path!("/review/wishes") view={Lazy::<routes::ReviewRoute>::new()}/>
+                        <Route path=path!("/me") view={Lazy::<routes::MeRoute>::new()}/>
+                        <Route path=path!("/login") view={Lazy::<routes::LoginRoute>::new()}/>
+                        <Route path=path!("/register") view={Lazy::<routes::RegisterRoute>::new()}/>
+                        <Route path=path!("/join") view={Lazy::<routes::JoinRoute>::new()}/>
+                        <Route path=path!("/join/:code") view={Lazy::<routes::JoinRoute>::new()}/>
+                        <Route path=path!("/branch/:id/members") view={Lazy::<routes::MembersRoute>::new()}/>
+                        <Route path=path!("/branch/:id/invites") view={Lazy::<routes::InvitesRoute>::new()}/>
+                        <Route path=path!("/branch/:id/compliance") view={Lazy::<routes::ComplianceRoute>::new()}/>
+                        <Route path=path!("/admin") view={Lazy::<routes::AdminRoute>::new()}/>
+                        <Route path=path!("/admin/compliance") view={Lazy::<routes::SubtreeComplianceRoute>::new()}/>
+                        <Route path=path!("/outbox") view={Lazy::<routes::OutboxRoute>::new()}/>
+                        <Route path=path!("/suggestions") view={Lazy::<routes::SuggestionsRoute>::new()}/>
                     </Routes>
                 </main>
                 <TabBar/>
