@@ -86,6 +86,8 @@ fn show_retry() {
     };
     retry.set_class_name("button");
     let _ = retry.set_attribute("href", &here);
+    // A full load, not the router's: what the panic left in memory is not to be trusted.
+    let _ = retry.set_attribute("rel", "external");
     retry.set_text_content(Some(Msg::Retry.text(locale)));
     let _ = notice.append_child(&text);
     let _ = notice.append_child(&retry);

@@ -1,0 +1,74 @@
+import { expect, Page, test } from "@playwright/test";
+import {
+  controlledByServiceWorker,
+  expectWorkerCutOff,
+  goOffline,
+  goto,
+  hydrated,
+  login,
+  MEMBER_1,
+  newPhone,
+  SECRETARY_1,
+} from "./helpers";
+
+const TABS: [string, string, string][] = [
+  ["会议", "/meetings", "会议"],
+  ["积分", "/points", "积分"],
+  ["心愿", "/wishes", "心愿"],
+  ["我的", "/me", "我的"],
+];
+
+async function openTab(page: Page, tab: string) {
+  await page.getByRole("navigation", { name: "主导航" }).getByRole("link", { name: tab }).click();
+}
+
+test("after one online visit every tab opens with no signal, though the home loaded none of their code", async ({
+  browser,
+}) => {
+  const context = await newPhone(browser);
+  const page = await context.newPage();
+  await login(page, SECRETARY_1);
+  await controlledByServiceWorker(page);
+
+  const chunks: string[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith("/pkg/split_")) chunks.push(path);
+  });
+  await goto(page, "/");
+  expect(chunks, "the home needs no other page's code").toEqual([]);
+
+  await goOffline(context);
+  await expectWorkerCutOff(context);
+  for (const [tab, path, title] of TABS) {
+    await openTab(page, tab);
+    await expect(page).toHaveURL(path);
+    await expect(page.locator(".page-header h1")).toHaveText(title);
+    await expect(page.locator("#app-stopped")).toHaveCount(0);
+  }
+  expect(chunks.length, "each tab fetched its own code (from the worker's cache)").toBeGreaterThanOrEqual(TABS.length);
+  await openTab(page, "首页");
+  await expect(page).toHaveURL("/");
+  await page.screenshot({ path: "test-results/split-offline-home.png" });
+  await context.close();
+});
+
+test("a page whose code cannot be fetched says so, and the reload it offers brings it back", async ({ browser }) => {
+  // No service worker: the chunk must come from the network, which fails once.
+  const context = await browser.newContext({ serviceWorkers: "block" });
+  const page = await context.newPage();
+  await login(page, MEMBER_1);
+  await page.route("**/pkg/split___points_route*", (route) => route.abort("internetdisconnected"));
+  await openTab(page, "积分");
+  const notice = page.locator("#app-stopped");
+  await expect(notice).toContainText("页面没能加载完");
+  await page.screenshot({ path: "test-results/split-chunk-failed.png" });
+
+  await page.unroute("**/pkg/split___points_route*");
+  await notice.getByRole("link", { name: "重试" }).click();
+  await hydrated(page);
+  if (new URL(page.url()).pathname !== "/points") await openTab(page, "积分");
+  await expect(page.locator(".page-header h1")).toHaveText("积分");
+  await expect(page.locator("#app-stopped")).toHaveCount(0);
+  await context.close();
+});
