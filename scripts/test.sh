@@ -54,6 +54,10 @@ timeout 1800 cargo leptos build --split
 say "Playwright (phone viewport, Debian Chromium)"
 (cd end2end && timeout 1200 npx playwright test) 2>&1 | tee -a "$LOG"
 
+say "release build (split routes, precompressed) for the first-load byte budget"
+timeout 2400 cargo leptos build --release --split --precompress
+(cd end2end && timeout 600 npx playwright test --config budget.config.ts) 2>&1 | tee -a "$LOG"
+
 # One closing line over every runner above.
 awk '
   /^test result: ok\./ { passed += $4; failed += $6 }
