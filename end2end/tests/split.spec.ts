@@ -31,12 +31,18 @@ test("after one online visit every tab opens with no signal, though the home loa
   await controlledByServiceWorker(page);
 
   const chunks: string[] = [];
+  const fromNetwork: string[] = [];
   page.on("request", (request) => {
     const path = new URL(request.url()).pathname;
     if (path.startsWith("/pkg/split_")) chunks.push(path);
   });
+  page.on("response", (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith("/pkg/") && !response.fromServiceWorker()) fromNetwork.push(path);
+  });
   await goto(page, "/");
   expect(chunks, "the home needs no other page's code").toEqual([]);
+  expect(fromNetwork, "a repeat visit fetches none of the app's code").toEqual([]);
 
   await goOffline(context);
   await expectWorkerCutOff(context);
@@ -47,6 +53,7 @@ test("after one online visit every tab opens with no signal, though the home loa
     await expect(page.locator("#app-stopped")).toHaveCount(0);
   }
   expect(chunks.length, "each tab fetched its own code (from the worker's cache)").toBeGreaterThanOrEqual(TABS.length);
+  expect(fromNetwork).toEqual([]);
   await openTab(page, "首页");
   await expect(page).toHaveURL("/");
   await page.screenshot({ path: "test-results/split-offline-home.png" });
