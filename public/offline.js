@@ -590,6 +590,33 @@
     return typeof navigator !== "undefined" && "serviceWorker" in navigator;
   }
 
+  /**
+   * The app stopped (a panic: a route's code could not be fetched) or never started (its
+   * main bundle could not be fetched on a poor line): says so above the page, in plain DOM,
+   * with a full reload instead of buttons that do nothing.
+   */
+  function showStopped() {
+    if (typeof document === "undefined" || !document.body || document.getElementById("app-stopped")) return;
+    const english = (document.documentElement.lang || "").toLowerCase().startsWith("en");
+    const notice = document.createElement("div");
+    notice.id = "app-stopped";
+    notice.className = "app-stopped card";
+    notice.setAttribute("role", "alert");
+    const text = document.createElement("p");
+    text.textContent = english
+      ? "The page did not finish loading; the connection may be poor."
+      : "页面没能加载完，可能是网络不好。";
+    const retry = document.createElement("a");
+    retry.className = "button";
+    // Without the fragment (a link to the same page with one only scrolls), and a full load,
+    // not the router's (rel=external): what a panic left in memory is not to be trusted.
+    retry.href = location.pathname + location.search;
+    retry.rel = "external";
+    retry.textContent = english ? "Retry" : "重试";
+    notice.append(text, retry);
+    document.body.append(notice);
+  }
+
   global.ZhibuOffline = {
     add,
     list,
@@ -612,6 +639,7 @@
     checkinFromLocation,
     uuidv7,
     hasServiceWorker,
+    showStopped,
     resizePhoto,
     startCamera,
     detectQr,

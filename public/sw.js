@@ -1,15 +1,19 @@
 // Zhibu service worker. The server serves this file with __BUILD__ replaced by a hash of
-// the wasm, js and css it serves, so every build gets a new worker and a new cache, and
-// __PKG__ by every file of the build's /pkg (the main bundle and each route's split chunks),
-// so every page works offline after one visit, not only the pages opened so far.
+// the wasm, js and css it serves, so every build gets a new worker and a new cache, and PKG
+// lists every file of the build's /pkg (the main bundle and each route's split chunks), so
+// every page works offline after one visit, not only the pages opened so far.
 "use strict";
 const BUILD = "__BUILD__";
 const SHELL_CACHE = `zhibu-shell-${BUILD}`;
 const READS_CACHE = "zhibu-reads";
 const PAGES_CACHE = "zhibu-pages";
 const PKG = __PKG__;
+// The routes' split chunks: precached without holding the install up when one of them fails
+// on a poor line (the rest of the shell must all arrive, or the worker does not install).
+const isChunk = (path) => /^\/pkg\/(split_|chunk_)/.test(path);
+const CHUNKS = PKG.filter(isChunk);
 const SHELL = [
-  ...PKG,
+  ...PKG.filter((path) => !isChunk(path)),
   "/offline.html",
   "/checkin.html",
   "/checkin-shell.js",
@@ -38,8 +42,23 @@ const CACHED_READS = new Set([
 importScripts("/offline.js");
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(keepChunks));
 });
+
+// Fetches the chunks not kept yet; run at install and again on every page fetched online,
+// until all are there.
+let keepingChunks = null;
+function keepChunks() {
+  if (keepingChunks) return keepingChunks;
+  keepingChunks = (async () => {
+    const cache = await caches.open(SHELL_CACHE);
+    const kept = new Set((await cache.keys()).map((request) => new URL(request.url).pathname));
+    await Promise.allSettled(CHUNKS.filter((path) => !kept.has(path)).map((path) => cache.add(path)));
+  })().finally(() => {
+    keepingChunks = null;
+  });
+  return keepingChunks;
+}
 
 // Pages hold the signed-in person's data. Each sign-in or sign-out starts a new generation;
 // a page fetched under an earlier one (a logged-out start page still on its way while the
@@ -73,7 +92,7 @@ async function refreshStartPage() {
 async function keepOpenPages() {
   const fetchedIn = generation;
   const urls = new Set([new URL("/", self.location.origin).href]);
-  for (const client of await self.clients.matchAll({ type: "window" })) {
+  for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
     const url = new URL(client.url);
     url.hash = "";
     const scannedCode = url.pathname.startsWith("/checkin/") && url.search;
@@ -81,11 +100,16 @@ async function keepOpenPages() {
   }
   await Promise.all(
     [...urls].map(async (url) => {
+      // Activation waits for this: a slow line must not hold it up for long.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 8000);
       try {
-        const response = await fetch(url, { credentials: "same-origin" });
+        const response = await fetch(url, { credentials: "same-origin", signal: abort.signal });
         if (isHtml(response)) await keepPage(url, response, fetchedIn);
       } catch (error) {
         /* no signal: kept on the next visit */
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );
@@ -145,6 +169,7 @@ async function networkFirstPage(event) {
     if (build && build !== BUILD && event.resultingClientId) newerClients.add(event.resultingClientId);
     // A scanned code's address is used once; its page is not worth keeping.
     if (isHtml(response) && !(checkin && url.search)) await keepPage(request.url, response.clone(), fetchedIn);
+    if (response.ok) event.waitUntil(keepChunks());
     return response;
   } catch (error) {
     // Another page's copy would not hydrate at this URL. A check-in address of any meeting

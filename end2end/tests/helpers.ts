@@ -100,6 +100,8 @@ export class PhoneNetwork {
   private sockets = new Set<import("node:net").Socket>();
   private down = false;
   private blocked: string | null = null;
+  /** The path of every request that reached the server through this network. */
+  readonly fetched: string[] = [];
 
   private constructor(private server: import("node:http").Server, readonly port: number) {}
 
@@ -109,6 +111,7 @@ export class PhoneNetwork {
     const server = http.createServer((request, response) => {
       if (network!.down) return request.socket.destroy();
       const target = new URL(request.url ?? "/");
+      network!.fetched.push(target.pathname);
       if (network!.blocked && target.pathname.startsWith(network!.blocked)) {
         response.writeHead(503).end();
         return;
@@ -231,6 +234,11 @@ export async function goOnline(context: BrowserContext) {
 /** The server answers 503 to this phone's requests under `prefix`, until called with null. */
 export function failRequests(context: BrowserContext, prefix: string | null) {
   networkOf(context).block(prefix);
+}
+
+/** Paths this phone has fetched from the server so far, its service worker's fetches included. */
+export function fetchedPaths(context: BrowserContext): string[] {
+  return [...networkOf(context).fetched];
 }
 
 /** Proves the cut reaches the service worker: a fetch of its own fails. */

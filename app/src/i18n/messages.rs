@@ -27,7 +27,6 @@ messages! {
     Loading => "加载中…", "Loading…";
     Back => "返回", "Back";
     Retry => "重试", "Retry";
-    PageLoadFailed => "页面没能加载完，可能是网络不好。", "The page did not finish loading; the connection may be poor.";
     Save => "保存", "Save";
     Saving => "正在保存…", "Saving…";
     Cancel => "取消", "Cancel";

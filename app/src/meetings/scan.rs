@@ -84,16 +84,9 @@ mod camera {
                 let width = get("width")?.as_f64()? as usize;
                 let height = get("height")?.as_f64()? as usize;
                 let luma = js_sys::Uint8Array::new(&get("luma")?).to_vec();
-                decode_frame(width, height, luma).await
+                super::super::qr::decode_luma(width, height, &luma)
             }
         }
-    }
-
-    /// The wasm decoder is a chunk of its own, fetched the first time a camera frame needs
-    /// it: most phones have the browser's detector, and the first load stays small.
-    #[leptos::lazy]
-    fn decode_frame(width: usize, height: usize, luma: Vec<u8>) -> Option<String> {
-        super::super::qr::decode_luma(width, height, &luma)
     }
 
     /// Reads frames until a check-in QR shows up (its page's path) or the user stops.

@@ -37,6 +37,8 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = hasServiceWorker, catch)]
     fn js_has_service_worker() -> Result<bool, JsValue>;
+    #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = showStopped, catch)]
+    fn js_show_stopped() -> Result<(), JsValue>;
     #[wasm_bindgen(js_namespace = ZhibuOffline, js_name = resizePhoto, catch)]
     async fn js_resize_photo(file: web_sys::File) -> Result<JsValue, JsValue>;
 }
@@ -124,6 +126,11 @@ pub fn sync_now() {
 pub fn start() {
     let _ = js_register_service_worker();
     let _ = js_start_sync_loop();
+}
+
+/// The notice that the app has stopped, with a full reload (see `showStopped`).
+pub fn show_stopped() {
+    let _ = js_show_stopped();
 }
 
 pub fn apply_update() {

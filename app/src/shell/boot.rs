@@ -9,9 +9,10 @@
 //! bar of signal, or offline before the service worker kept it) panics inside the split
 //! loader, and a panic ends the wasm instance. Without [`show_on_panic`] the page would sit
 //! there with buttons that do nothing; instead it says so and offers a full reload, which the
-//! service worker answers from its caches when there is no signal.
+//! service worker answers from its caches when there is no signal (`showStopped` in
+//! `public/offline.js`, shared with the start script, which shows it when the app's main
+//! bundle cannot be fetched).
 
-use crate::i18n::{Locale, Msg};
 use std::cell::RefCell;
 use std::sync::Once;
 
@@ -50,46 +51,7 @@ pub fn show_on_panic() {
     HOOK.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
             console_error_panic_hook::hook(info);
-            show_retry();
+            crate::offline::client::show_stopped();
         }));
     });
-}
-
-/// Plain DOM with a plain link: nothing here may need the wasm instance that just stopped.
-fn show_retry() {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let (Some(body), Some(root)) = (document.body(), document.document_element()) else {
-        return;
-    };
-    if document.get_element_by_id("app-stopped").is_some() {
-        return;
-    }
-    let locale = Locale::from_code(&root.get_attribute("lang").unwrap_or_default());
-    let here = document
-        .location()
-        .and_then(|l| l.href().ok())
-        .unwrap_or_else(|| "/".into());
-    let Ok(notice) = document.create_element("div") else {
-        return;
-    };
-    notice.set_id("app-stopped");
-    notice.set_class_name("app-stopped card");
-    let _ = notice.set_attribute("role", "alert");
-    let Ok(text) = document.create_element("p") else {
-        return;
-    };
-    text.set_text_content(Some(Msg::PageLoadFailed.text(locale)));
-    let Ok(retry) = document.create_element("a") else {
-        return;
-    };
-    retry.set_class_name("button");
-    let _ = retry.set_attribute("href", &here);
-    // A full load, not the router's: what the panic left in memory is not to be trusted.
-    let _ = retry.set_attribute("rel", "external");
-    retry.set_text_content(Some(Msg::Retry.text(locale)));
-    let _ = notice.append_child(&text);
-    let _ = notice.append_child(&retry);
-    let _ = body.append_child(&notice);
 }

@@ -59,10 +59,16 @@ fn AppScripts(options: LeptosOptions) -> impl IntoView {
         Some(_) => name.to_string(),
         None => format!("{name}_bg"),
     };
+    // A hidden tab paints no frame: it starts at once, and a timer backs the frame up. If
+    // the app itself cannot be fetched, the page says so (the wasm's own notice cannot).
     let script = format!(
-        "requestAnimationFrame(() => setTimeout(() => \
-         import('/{pkg}/{name}.js').then((app) => \
-         app.default({{ module_or_path: '/{pkg}/{wasm}.wasm' }}).then(() => app.hydrate()))));"
+        "let started = false; \
+         const start = () => {{ if (started) return; started = true; \
+           import('/{pkg}/{name}.js') \
+             .then((app) => app.default({{ module_or_path: '/{pkg}/{wasm}.wasm' }}).then(() => app.hydrate())) \
+             .catch(() => ZhibuOffline.showStopped()); }}; \
+         if (document.hidden) start(); \
+         else {{ requestAnimationFrame(() => setTimeout(start)); setTimeout(start, 2000); }}"
     );
     view! { <script type="module">{script}</script> }
 }
