@@ -56,7 +56,8 @@ export async function measureFirstLoad(context: BrowserContext, name: string, pa
   return { page: name, path, bytes, shell, files };
 }
 
-async function signedInContext(browser: Browser, phone: string): Promise<BrowserContext> {
+/** A fresh browser context (empty cache, no service worker) signed in as `phone`. */
+export async function signedInContext(browser: Browser, phone: string): Promise<BrowserContext> {
   const context = await browser.newContext({ serviceWorkers: "block" });
   const response = await context.request.post("/api/login", { form: { phone, password: DEMO_PASSWORD } });
   if (!response.ok()) throw new Error(`login of ${phone} failed: ${response.status()}`);

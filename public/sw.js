@@ -48,12 +48,15 @@ self.addEventListener("install", (event) => {
 // Fetches the chunks not kept yet; run at install and again on every page fetched online,
 // until all are there.
 let keepingChunks = null;
+let allChunksKept = false;
 function keepChunks() {
+  if (allChunksKept) return Promise.resolve();
   if (keepingChunks) return keepingChunks;
   keepingChunks = (async () => {
     const cache = await caches.open(SHELL_CACHE);
     const kept = new Set((await cache.keys()).map((request) => new URL(request.url).pathname));
-    await Promise.allSettled(CHUNKS.filter((path) => !kept.has(path)).map((path) => cache.add(path)));
+    const added = await Promise.allSettled(CHUNKS.filter((path) => !kept.has(path)).map((path) => cache.add(path)));
+    allChunksKept = added.every((result) => result.status === "fulfilled");
   })().finally(() => {
     keepingChunks = null;
   });
@@ -76,31 +79,12 @@ function isHtml(response) {
 }
 
 // The start URL, so the installed app opens with no signal, as the person signed in now.
-async function refreshStartPage() {
+// Fetches `urls` afresh and keeps each page, as the person signed in now. Bounded, since
+// activation and sign-in wait for it: a slow line must not hold them up for long.
+async function keepFresh(urls) {
   const fetchedIn = generation;
-  try {
-    const response = await fetch("/", { credentials: "same-origin" });
-    if (isHtml(response)) await keepPage(new URL("/", self.location.origin).href, response, fetchedIn);
-  } catch (error) {
-    /* no signal: kept on the next visit */
-  }
-}
-
-// Pages open before this worker took over were not fetched through it (the first visit,
-// while it was still fetching the build's files): keep them now, with the start page, so a
-// reload with no signal finds them.
-async function keepOpenPages() {
-  const fetchedIn = generation;
-  const urls = new Set([new URL("/", self.location.origin).href]);
-  for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
-    const url = new URL(client.url);
-    url.hash = "";
-    const scannedCode = url.pathname.startsWith("/checkin/") && url.search;
-    if (url.origin === self.location.origin && !scannedCode) urls.add(url.href);
-  }
   await Promise.all(
-    [...urls].map(async (url) => {
-      // Activation waits for this: a slow line must not hold it up for long.
+    urls.map(async (url) => {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), 8000);
       try {
@@ -113,6 +97,22 @@ async function keepOpenPages() {
       }
     }),
   );
+}
+
+const startPage = () => new URL("/", self.location.origin).href;
+
+// The start URL, so the installed app opens with no signal, and the pages open before this
+// worker took over, which were not fetched through it (the first visit, while it was still
+// fetching the build's files), so a reload with no signal finds them.
+async function keepOpenPages() {
+  const urls = new Set([startPage()]);
+  for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
+    const url = new URL(client.url);
+    url.hash = "";
+    const scannedCode = url.pathname.startsWith("/checkin/") && url.search;
+    if (url.origin === self.location.origin && !scannedCode) urls.add(url.href);
+  }
+  await keepFresh([...urls]);
 }
 
 self.addEventListener("activate", (event) => {
@@ -138,7 +138,7 @@ self.addEventListener("message", (event) => {
     generation += 1;
     const done = (async () => {
       await Promise.all([caches.delete(READS_CACHE), caches.delete(PAGES_CACHE)]);
-      await refreshStartPage();
+      await keepFresh([startPage()]);
     })();
     event.waitUntil(done.finally(() => event.ports[0] && event.ports[0].postMessage("done")));
   }

@@ -1,8 +1,8 @@
 import { test } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import { formatFirstLoads, measureFirstPages } from "../first-load";
-import { DEMO_PASSWORD, MEMBER_1 } from "../tests/helpers";
+import { formatFirstLoads, measureFirstPages, signedInContext } from "../first-load";
+import { MEMBER_1 } from "../tests/helpers";
 
 // scripts/bench.sh installs Lighthouse 12 here (not a test dependency).
 const LIGHTHOUSE = process.env.LIGHTHOUSE_BIN ?? `${process.env.HOME}/.cache/zhibu-lighthouse/node_modules/.bin/lighthouse`;
@@ -42,9 +42,7 @@ test("first load: bytes before interactive, and Lighthouse on a slow phone", asy
   const loads = await measureFirstPages(browser);
   console.log(formatFirstLoads(loads));
 
-  const member = await browser.newContext();
-  const login = await member.request.post("/api/login", { form: { phone: MEMBER_1, password: DEMO_PASSWORD } });
-  if (!login.ok()) throw new Error(`login failed: ${login.status()}`);
+  const member = await signedInContext(browser, MEMBER_1);
   const cookie = (await member.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
   await member.close();
 

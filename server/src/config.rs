@@ -183,6 +183,11 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// An environment holding one variable.
+    fn only(key: &'static str, value: &'static str) -> impl Fn(&str) -> Option<String> {
+        move |k| (k == key).then(|| value.into())
+    }
+
     #[test]
     fn env_overrides_file_values() {
         let mut config: Config =
@@ -206,11 +211,11 @@ mod tests {
     fn bad_values_are_refused() {
         let mut config = Config::default();
         assert!(config
-            .apply_env(|k| (k == "ZHIBU_SECURE_COOKIES").then(|| "maybe".into()))
+            .apply_env(only("ZHIBU_SECURE_COOKIES", "maybe"))
             .is_err());
         assert!(toml::from_str::<Config>("no_such_key = 1").is_err());
         assert!(config
-            .apply_env(|k| (k == "ZHIBU_TRUSTED_PROXY_HEADER").then(|| "x forwarded".into()))
+            .apply_env(only("ZHIBU_TRUSTED_PROXY_HEADER", "x forwarded"))
             .is_err());
     }
 
@@ -218,11 +223,11 @@ mod tests {
     fn an_empty_proxy_header_means_no_trusted_proxy() {
         let mut config = Config::default();
         config
-            .apply_env(|k| (k == "ZHIBU_TRUSTED_PROXY_HEADER").then(|| " ".into()))
+            .apply_env(only("ZHIBU_TRUSTED_PROXY_HEADER", " "))
             .unwrap();
         assert_eq!(config.trusted_proxy_header, None);
         config
-            .apply_env(|k| (k == "ZHIBU_TRUSTED_PROXY_HEADER").then(|| "X-Real-IP".into()))
+            .apply_env(only("ZHIBU_TRUSTED_PROXY_HEADER", "X-Real-IP"))
             .unwrap();
         assert_eq!(config.trusted_proxy_header.as_deref(), Some("x-real-ip"));
     }
@@ -231,7 +236,7 @@ mod tests {
     fn photos_go_to_s3_only_with_its_keys() {
         let mut config = Config::default();
         config
-            .apply_env(|k| (k == "ZHIBU_S3_BUCKET").then(|| "zhibu-photos".into()))
+            .apply_env(only("ZHIBU_S3_BUCKET", "zhibu-photos"))
             .unwrap();
         assert!(config.photos().is_err(), "a bucket without keys is refused");
         let env: HashMap<&str, &str> = [

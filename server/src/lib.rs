@@ -60,10 +60,12 @@ impl Site {
     pub fn read(site_root: &str) -> Self {
         use std::hash::{Hash, Hasher};
         let pkg = std::path::Path::new(site_root).join("pkg");
+        // The precompressed copies are not read: they change only with what they copy.
         let mut names: Vec<String> = std::fs::read_dir(&pkg)
             .map(|dir| {
                 dir.filter_map(|e| e.ok())
                     .filter_map(|e| e.file_name().into_string().ok())
+                    .filter(|name| is_page_asset(name))
                     .collect()
             })
             .unwrap_or_default();
@@ -79,7 +81,6 @@ impl Site {
         let build = format!("{:016x}", hasher.finish());
         let pkg_files: Vec<String> = names
             .into_iter()
-            .filter(|name| is_page_asset(name))
             .map(|name| format!("/pkg/{name}"))
             .collect();
         let listed = serde_json::to_string(&pkg_files).unwrap_or_else(|_| "[]".into());

@@ -14,7 +14,6 @@
 //! bundle cannot be fetched).
 
 use std::cell::RefCell;
-use std::sync::Once;
 
 type Work = Box<dyn FnOnce()>;
 
@@ -47,11 +46,8 @@ pub fn hydrated() {
 }
 
 pub fn show_on_panic() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        std::panic::set_hook(Box::new(|info| {
-            console_error_panic_hook::hook(info);
-            crate::offline::client::show_stopped();
-        }));
-    });
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        crate::offline::client::show_stopped();
+    }));
 }
