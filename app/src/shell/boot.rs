@@ -14,6 +14,7 @@
 //! bundle cannot be fetched).
 
 use std::cell::RefCell;
+use std::sync::Once;
 
 type Work = Box<dyn FnOnce()>;
 
@@ -46,8 +47,11 @@ pub fn hydrated() {
 }
 
 pub fn show_on_panic() {
-    std::panic::set_hook(Box::new(|info| {
-        console_error_panic_hook::hook(info);
-        crate::offline::client::show_stopped();
-    }));
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            console_error_panic_hook::hook(info);
+            crate::offline::client::show_stopped();
+        }));
+    });
 }
