@@ -148,6 +148,16 @@ pub enum AppError {
     WishNeededBy,
     #[error("contact address missing or too long")]
     WishAddress,
+    #[error("star template invalid")]
+    StarTemplate,
+    #[error("no star template")]
+    NoStarTemplate,
+    #[error("star marks invalid")]
+    StarMarks,
+    #[error("star year invalid")]
+    StarYear,
+    #[error("rating one's own branch")]
+    OwnBranch,
     #[error("not possible in the wish's state")]
     WishIllegal,
     #[error("pledge larger than the part still open")]
@@ -252,6 +262,11 @@ impl AppError {
             AlreadyDecided => Msg::ErrAlreadyDecided,
             OwnClaim => Msg::ErrOwnClaim,
             OwnRecord => Msg::ErrOwnRecord,
+            StarTemplate => Msg::ErrStarTemplate,
+            NoStarTemplate => Msg::ErrNoStarTemplate,
+            StarMarks => Msg::ErrStarMarks,
+            StarYear => Msg::ErrStarYear,
+            OwnBranch => Msg::ErrOwnBranch,
             PointsInvalid => Msg::ErrPointsInvalid,
             RankingOff => Msg::ErrRankingOff,
             TaskClosed => Msg::ErrTaskClosed,
@@ -271,7 +286,7 @@ impl AppError {
         match self {
             NotLoggedIn | WrongCredentials => 401,
             Forbidden | NotPaired | OwnClaim | OwnRecord | OwnWish | PairingNeedsAdmin
-            | OpOfAnotherUser => 403,
+            | OpOfAnotherUser | OwnBranch => 403,
             NotFound | UserNotFound | InviteNotFound => 404,
             PhoneTaken | AlreadyMember | InBranchAlready | AlreadyPresent | AlreadyDecided
             | TaskFull | WishOverPledged | WishIllegal => 409,

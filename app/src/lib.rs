@@ -16,6 +16,7 @@ pub mod offline;
 pub mod orgs;
 pub mod points;
 pub mod shell;
+pub mod stars;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod suggestions;

@@ -243,6 +243,7 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
             "/branch/{id}/points.csv",
             get(app::points::api::service::export_csv),
         )
+        .route("/admin/stars.csv", get(app::stars::service::export_csv))
         .merge(sw)
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -62,6 +62,14 @@ pub enum Action {
     ApprovePoints,
     /// Review the wishes of the branch's paired communities, pledge for it as a unit.
     ReviewWish,
+    /// Keep the 星级 templates of a 党委.
+    KeepStarTemplate,
+    /// 自评: the branch's committee assesses its own year.
+    AssessBranch,
+    /// 评定: a 党委 above rates the branch; nobody who belongs to the branch does.
+    RateBranch,
+    /// See a branch's stars: the 党委 above and the branch's committee, never its members.
+    ViewStars,
 }
 
 /// `target_path` is the target org and its ancestors, root first, target last.
@@ -100,7 +108,16 @@ pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
                 || secretary_of_parent
                 || holds(Role::GroupLeader, target)
         }
-        Action::ManageOrgTree | Action::AppointSecretary => admin_over_target,
+        Action::ManageOrgTree | Action::AppointSecretary | Action::KeepStarTemplate => {
+            admin_over_target
+        }
+        Action::AssessBranch => secretary_of_target,
+        Action::RateBranch => {
+            let above = &target_path[..target_path.len() - 1];
+            above.iter().any(|org| holds(Role::Admin, org))
+                && !actor.grants.iter().any(|g| &g.org_id == target)
+        }
+        Action::ViewStars => admin_over_target || secretary_of_target,
     }
 }
 
@@ -165,6 +182,10 @@ mod tests {
             Action::ScheduleMeeting,
             Action::ApprovePoints,
             Action::ReviewWish,
+            Action::KeepStarTemplate,
+            Action::AssessBranch,
+            Action::RateBranch,
+            Action::ViewStars,
         ] {
             assert!(!can(&member, action, &path(BRANCH_A)), "{action:?}");
             assert!(!can(&member, action, &path(GROUP_A1)), "{action:?}");
@@ -201,6 +222,33 @@ mod tests {
             "党小组会 by its leader"
         );
         assert!(!can(&leader, Action::ScheduleMeeting, &path(BRANCH_A)));
+    }
+
+    #[test]
+    fn a_branch_never_rates_itself() {
+        let admin = actor(&[("committee", Role::Admin)]);
+        assert!(can(&admin, Action::RateBranch, &path(BRANCH_A)));
+        assert!(can(&admin, Action::ViewStars, &path(BRANCH_A)));
+        assert!(!can(&admin, Action::AssessBranch, &path(BRANCH_A)));
+        // The 党委's admin who is also a member of branch A rates every branch but A.
+        let admin_in_a = actor(&[("committee", Role::Admin), ("branch-a", Role::Member)]);
+        assert!(!can(&admin_in_a, Action::RateBranch, &path(BRANCH_A)));
+        assert!(can(&admin_in_a, Action::RateBranch, &path(BRANCH_B)));
+        // An admin grant on the branch itself is not a 党委 above it.
+        let own_admin = actor(&[("branch-a", Role::Admin)]);
+        assert!(!can(&own_admin, Action::RateBranch, &path(BRANCH_A)));
+        let sec = actor(&[("branch-a", Role::Secretary), ("branch-a", Role::Member)]);
+        assert!(can(&sec, Action::AssessBranch, &path(BRANCH_A)));
+        assert!(can(&sec, Action::ViewStars, &path(BRANCH_A)));
+        assert!(!can(&sec, Action::RateBranch, &path(BRANCH_A)));
+        assert!(!can(&sec, Action::ViewStars, &path(BRANCH_B)));
+        let member = actor(&[("branch-a", Role::Member)]);
+        assert!(!can(&member, Action::ViewStars, &path(BRANCH_A)));
+        assert!(!can(&member, Action::AssessBranch, &path(BRANCH_A)));
+        assert!(
+            !can(&admin, Action::RateBranch, &path(&["committee"])),
+            "nothing above"
+        );
     }
 
     #[test]

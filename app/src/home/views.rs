@@ -74,6 +74,7 @@ fn Today(me: Me) -> impl IntoView {
                 <div class="link-grid">
                     <A href="/admin" attr:class="tile">{tr(Msg::OrgTree)}</A>
                     <A href="/admin/compliance" attr:class="tile">{tr(Msg::SubtreeCompliance)}</A>
+                    <A href="/admin/stars" attr:class="tile">{tr(Msg::Stars)}</A>
                 </div>
             </section>
         })}
@@ -202,6 +203,7 @@ fn desk_view(desk: BranchDesk) -> impl IntoView {
     let compliance = format!("/branch/{id}/compliance");
     let members = format!("/branch/{id}/members");
     let invites = format!("/branch/{id}/invites");
+    let stars = format!("/branch/{id}/stars");
     let group_name = |group: &Option<String>| {
         group
             .as_ref()
@@ -255,6 +257,7 @@ fn desk_view(desk: BranchDesk) -> impl IntoView {
                 <A href=invites attr:class="tile">{tr(Msg::Invites)}</A>
                 <A href=compliance attr:class="tile">{tr(Msg::Compliance)}</A>
                 <A href="/review/wishes" attr:class="tile">{tr(Msg::WishReview)}</A>
+                <A href=stars attr:class="tile">{tr(Msg::Stars)}</A>
             </div>
         </section>
     }

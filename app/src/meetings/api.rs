@@ -954,6 +954,58 @@ pub mod service {
         })
     }
 
+    /// A branch's year in figures, for the 基本活动 star: the calendar's cells judged and
+    /// short, meetings held and minuted, and members present of those expected.
+    pub async fn year_activity(pool: &Pool, branch_id: &str, year: i64) -> AppResult<YearActivity> {
+        let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
+        let group_ids: Vec<String> = groups.into_iter().map(|g| g.id).collect();
+        let until_month = judged_until(year);
+        let checks = judge(
+            year,
+            until_month,
+            &held_meetings(pool, branch_id).await?,
+            &group_ids,
+        );
+        let (from, to) = crate::shell::time::shanghai_year_range(year);
+        let (held, with_minutes, expected, present): (i64, i64, i64, i64) = crate::db::query_as(
+            "SELECT COUNT(*),
+                    CAST(COALESCE(SUM(CASE WHEN m.minutes <> '' THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COALESCE(SUM((SELECT COUNT(*) FROM meeting_expected e
+                                       WHERE e.meeting_id = m.id)), 0) AS BIGINT),
+                    CAST(COALESCE(SUM((SELECT COUNT(*) FROM attendance a WHERE a.meeting_id = m.id
+                                       AND a.presence IN ('on_time', 'late', 'corrected'))), 0) AS BIGINT)
+             FROM meetings m
+             WHERE (m.org_id = ?1 OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?1))
+               AND m.cancelled_at IS NULL AND m.starts_at <= ?2
+               AND m.starts_at >= ?3 AND m.starts_at < ?4",
+        )
+        .bind(branch_id)
+        .bind(now())
+        .bind(from)
+        .bind(to)
+        .fetch_one(pool)
+        .await?;
+        Ok(YearActivity {
+            until_month,
+            required_cells: checks.len() as u32,
+            short_cells: checks.iter().filter(|c| c.short()).count() as u32,
+            held,
+            with_minutes,
+            expected,
+            present,
+        })
+    }
+
+    pub struct YearActivity {
+        pub until_month: u32,
+        pub required_cells: u32,
+        pub short_cells: u32,
+        pub held: i64,
+        pub with_minutes: i64,
+        pub expected: i64,
+        pub present: i64,
+    }
+
     /// The last month of `year` that is over (and so judged).
     fn judged_until(year: i64) -> u32 {
         let (this_year, this_month) = crate::shell::time::shanghai_year_month(now());

@@ -153,7 +153,10 @@ pub mod service {
         member_count: i64,
     }
 
-    async fn org_kind(pool: &Pool, org_id: &str) -> AppResult<(OrgKind, String, Option<String>)> {
+    pub async fn org_kind(
+        pool: &Pool,
+        org_id: &str,
+    ) -> AppResult<(OrgKind, String, Option<String>)> {
         let row: Option<(String, String, Option<String>)> =
             crate::db::query_as("SELECT kind, name, parent_id FROM orgs WHERE id = ?")
                 .bind(org_id)
@@ -190,6 +193,66 @@ pub mod service {
             },
             path,
         ))
+    }
+
+    /// Every branch below any of `roots`, by name.
+    pub async fn branches_under(pool: &Pool, roots: &[&str]) -> AppResult<Vec<NamedRef>> {
+        if roots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, String)> = crate::db::query_as(&format!(
+            "WITH RECURSIVE down(id, depth) AS (
+                 SELECT id, CAST(0 AS BIGINT) FROM orgs WHERE id IN ({})
+                 UNION
+                 SELECT o.id, down.depth + 1 FROM orgs o JOIN down ON o.parent_id = down.id
+                 WHERE down.depth < 16
+             )
+             SELECT DISTINCT o.id, o.name FROM orgs o JOIN down ON down.id = o.id
+             WHERE o.kind = 'branch' ORDER BY o.name, o.id",
+            crate::db::numbered_placeholders(1, roots.len())
+        ))
+        .bind_each(roots)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| NamedRef { id, name })
+            .collect())
+    }
+
+    /// A branch's make-up for the 基本组织 and 基本队伍 stars: its groups, its full and
+    /// probationary members, and who holds the secretary's post.
+    pub async fn branch_makeup(pool: &Pool, branch_id: &str) -> AppResult<BranchMakeup> {
+        let (groups, full, probationary): (i64, i64, i64) = crate::db::query_as(
+            "SELECT (SELECT COUNT(*) FROM orgs WHERE parent_id = ?1 AND kind = 'group'),
+                    COUNT(CASE WHEN u.party_status = 'full' THEN 1 END),
+                    COUNT(CASE WHEN u.party_status = 'probationary' THEN 1 END)
+             FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.org_id = ?1 AND m.role = 'member'",
+        )
+        .bind(branch_id)
+        .fetch_one(pool)
+        .await?;
+        let secretaries: Vec<String> = crate::db::query_scalar(
+            "SELECT u.name FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.org_id = ? AND m.role = 'secretary' ORDER BY u.name",
+        )
+        .bind(branch_id)
+        .fetch_all(pool)
+        .await?;
+        Ok(BranchMakeup {
+            groups,
+            full,
+            probationary,
+            secretaries,
+        })
+    }
+
+    pub struct BranchMakeup {
+        pub groups: i64,
+        pub full: i64,
+        pub probationary: i64,
+        pub secretaries: Vec<String>,
     }
 
     /// The 党小组 of a branch, by name.

@@ -170,6 +170,24 @@ pub mod service {
     }
 
     /// A member's points this month (Shanghai) in the branch: what the 积分 tab shows.
+    /// Points the branch's ledger gained in `[from, to)`, corrections included.
+    pub async fn branch_points_between(
+        pool: &Pool,
+        branch_id: &str,
+        from: i64,
+        to: i64,
+    ) -> AppResult<i64> {
+        Ok(crate::db::query_scalar(
+            "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries
+             WHERE branch_id = ? AND created_at >= ? AND created_at < ?",
+        )
+        .bind(branch_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(pool)
+        .await?)
+    }
+
     pub async fn month_points(pool: &Pool, user_id: &str, branch_id: &str) -> AppResult<i64> {
         let (month_start, _) = CapPeriod::Month.range(now());
         Ok(crate::db::query_scalar(

@@ -140,6 +140,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/branch/:id/compliance") view={Lazy::<routes::ComplianceRoute>::new()}/>
                         <Route path=path!("/admin") view={Lazy::<routes::AdminRoute>::new()}/>
                         <Route path=path!("/admin/compliance") view={Lazy::<routes::SubtreeComplianceRoute>::new()}/>
+                        <Route path=path!("/admin/stars") view={Lazy::<routes::StandingsRoute>::new()}/>
+                        <Route path=path!("/admin/stars/templates") view={Lazy::<routes::StarTemplatesRoute>::new()}/>
+                        <Route path=path!("/branch/:id/stars") view={Lazy::<routes::BranchStarsRoute>::new()}/>
                         <Route path=path!("/outbox") view={Lazy::<routes::OutboxRoute>::new()}/>
                         <Route path=path!("/suggestions") view={Lazy::<routes::SuggestionsRoute>::new()}/>
                     </Routes>

@@ -43,4 +43,7 @@ lazy_pages! {
     SubtreeComplianceRoute => crate::meetings::views::SubtreeCompliancePage,
     OutboxRoute => crate::offline::views::OutboxPage,
     SuggestionsRoute => crate::suggestions::views::SuggestionsPage,
+    StandingsRoute => crate::stars::views::StandingsPage,
+    StarTemplatesRoute => crate::stars::views::TemplatesPage,
+    BranchStarsRoute => crate::stars::views::BranchStarsPage,
 }

@@ -397,6 +397,26 @@ pub mod service {
     }
 
     /// The wish a photo (its own or a proof) belongs to, if it is a wish's.
+    /// Pledges fulfilled in `[from, to)` by the branch as a unit or by its members.
+    pub async fn fulfilled_by_branch_between(
+        pool: &Pool,
+        branch_id: &str,
+        from: i64,
+        to: i64,
+    ) -> AppResult<i64> {
+        Ok(crate::db::query_scalar(
+            "SELECT COUNT(*) FROM wish_pledges p
+             WHERE p.status IN ('done', 'confirmed') AND p.done_at >= ?2 AND p.done_at < ?3
+               AND (p.branch_id = ?1 OR p.user_id IN
+                      (SELECT user_id FROM memberships WHERE org_id = ?1 AND role = 'member'))",
+        )
+        .bind(branch_id)
+        .bind(from)
+        .bind(to)
+        .fetch_one(pool)
+        .await?)
+    }
+
     pub async fn wish_of_photo(pool: &Pool, photo_id: &str) -> AppResult<Option<String>> {
         Ok(
             crate::db::query_scalar("SELECT wish_id FROM wish_photos WHERE id = ?")

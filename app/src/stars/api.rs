@@ -1,0 +1,81 @@
+//! Star rating server functions; [`super::service`] decides who may do what.
+
+use super::{BranchStanding, BranchStars, TemplateView};
+use crate::auth::NamedRef;
+use crate::error::AppError;
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+#[server(endpoint = "star_templates")]
+pub async fn fetch_templates() -> Result<(Vec<NamedRef>, Vec<TemplateView>), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    super::service::kept_templates(&state.pool, &actor).await
+}
+
+#[server(endpoint = "save_star_template")]
+pub async fn save_template(
+    committee_id: String,
+    field: String,
+    organisation: String,
+    team: String,
+    system: String,
+    activities: String,
+    support: String,
+    features: String,
+) -> Result<String, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    let checks = [
+        organisation.as_str(),
+        team.as_str(),
+        system.as_str(),
+        activities.as_str(),
+        support.as_str(),
+    ];
+    super::service::save_template(
+        &state.pool,
+        &actor,
+        &committee_id,
+        &field,
+        checks,
+        &features,
+    )
+    .await
+}
+
+#[server(endpoint = "branch_stars")]
+pub async fn fetch_branch_stars(branch_id: String, year: i64) -> Result<BranchStars, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    super::service::branch_stars(&state.pool, &actor, &branch_id, year).await
+}
+
+/// 自评 (`kind` "self") or 评定 (`kind` "rating"); `marks` as [`super::rules::marks_from_form`]
+/// reads them.
+#[server(endpoint = "save_star_assessment")]
+pub async fn save_assessment(
+    branch_id: String,
+    year: i64,
+    kind: String,
+    template_id: String,
+    #[server(default)] marks: HashMap<String, String>,
+    #[server(default)] comment: String,
+) -> Result<String, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    let kind = super::AssessmentKind::parse(&kind).ok_or(AppError::BadPayload)?;
+    super::service::save_assessment(
+        &state.pool,
+        &actor,
+        &branch_id,
+        year,
+        kind,
+        &template_id,
+        &marks,
+        &comment,
+    )
+    .await
+}
+
+#[server(endpoint = "star_standings")]
+pub async fn fetch_standings(year: i64) -> Result<Vec<BranchStanding>, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    super::service::standings(&state.pool, &actor, year).await
+}

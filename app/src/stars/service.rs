@@ -1,0 +1,425 @@
+//! The star rating's use cases: who may keep a template, assess, rate and see; the marks
+//! turned into stars here, from the template the marks were made against.
+
+use super::rules::{marks_from_form, outcome, template_from_input, Basic, Marks, Template};
+use super::store::{self, AssessmentRow, NewAssessment, TemplateRow};
+use super::{
+    AssessmentKind, AssessmentView, BranchStanding, BranchStars, Derived, Standing, TemplateView,
+};
+use crate::auth::authz::{authorize, can, Action, Actor, Role};
+use crate::auth::session::org_path;
+use crate::auth::NamedRef;
+use crate::db::Pool;
+use crate::error::{AppError, AppResult};
+use crate::orgs::rules::OrgKind;
+use crate::state::{audit, new_id, now};
+use std::collections::HashMap;
+
+const COMMENT_MAX_CHARS: usize = 1000;
+
+fn template_view(row: TemplateRow) -> AppResult<TemplateView> {
+    Ok(TemplateView {
+        template: serde_json::from_str(&row.body).map_err(|_| AppError::Internal)?,
+        id: row.id,
+        committee: NamedRef {
+            id: row.committee_id,
+            name: row.committee_name,
+        },
+        created_at: row.created_at,
+    })
+}
+
+/// The committees the actor keeps (an admin grant on a 党委).
+async fn kept_committees(pool: &Pool, actor: &Actor) -> AppResult<Vec<NamedRef>> {
+    let mut committees = Vec::new();
+    for grant in actor.grants.iter().filter(|g| g.role == Role::Admin) {
+        let (kind, name, _) = crate::orgs::api::service::org_kind(pool, &grant.org_id).await?;
+        if kind == OrgKind::Committee {
+            committees.push(NamedRef {
+                id: grant.org_id.clone(),
+                name,
+            });
+        }
+    }
+    Ok(committees)
+}
+
+/// The templates of every 党委 the actor keeps, and those 党委s.
+pub async fn kept_templates(
+    pool: &Pool,
+    actor: &Actor,
+) -> AppResult<(Vec<NamedRef>, Vec<TemplateView>)> {
+    let committees = kept_committees(pool, actor).await?;
+    if committees.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let ids: Vec<String> = committees.iter().map(|c| c.id.clone()).collect();
+    let templates = store::current_templates(pool, &ids)
+        .await?
+        .into_iter()
+        .map(template_view)
+        .collect::<AppResult<_>>()?;
+    Ok((committees, templates))
+}
+
+pub async fn save_template(
+    pool: &Pool,
+    actor: &Actor,
+    committee_id: &str,
+    field: &str,
+    checks: [&str; 5],
+    features: &str,
+) -> AppResult<String> {
+    let path = org_path(pool, committee_id)
+        .await
+        .map_err(|_| AppError::Forbidden)?;
+    authorize(actor, Action::KeepStarTemplate, &path)?;
+    let (kind, ..) = crate::orgs::api::service::org_kind(pool, committee_id).await?;
+    if kind != OrgKind::Committee {
+        return Err(AppError::OrgKind);
+    }
+    let template = template_from_input(field, checks, features)?;
+    let body = serde_json::to_string(&template).map_err(|_| AppError::Internal)?;
+    let id = new_id();
+    let mut tx = pool.begin_write().await?;
+    store::insert_template(
+        &mut tx,
+        &id,
+        committee_id,
+        &template.field,
+        &body,
+        &actor.user_id,
+        now(),
+    )
+    .await?;
+    audit(
+        &mut *tx,
+        &actor.user_id,
+        "save_star_template",
+        Some(committee_id),
+        Some(&id),
+        Some(&template.field),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A branch's path, refusing anything that is not a branch.
+async fn branch_path(pool: &Pool, branch_id: &str) -> AppResult<(Vec<String>, String)> {
+    let path = org_path(pool, branch_id)
+        .await
+        .map_err(|_| AppError::Forbidden)?;
+    let (kind, name, _) = crate::orgs::api::service::org_kind(pool, branch_id).await?;
+    if kind != OrgKind::Branch {
+        return Err(AppError::NotFound);
+    }
+    Ok((path, name))
+}
+
+/// Years that may be assessed: from 2000 to this one (Shanghai), never one still to come.
+fn check_year(year: i64) -> AppResult<()> {
+    let (this_year, _) = crate::shell::time::shanghai_year_month(now());
+    if (2000..=this_year).contains(&year) {
+        Ok(())
+    } else {
+        Err(AppError::StarYear)
+    }
+}
+
+/// The current templates of the 党委s above the branch, the nearest 党委's first.
+async fn templates_above(pool: &Pool, path: &[String]) -> AppResult<Vec<TemplateView>> {
+    let above: Vec<String> = path[..path.len().saturating_sub(1)].to_vec();
+    let mut templates: Vec<TemplateView> = store::current_templates(pool, &above)
+        .await?
+        .into_iter()
+        .map(template_view)
+        .collect::<AppResult<_>>()?;
+    templates.sort_by_key(|t| std::cmp::Reverse(above.iter().position(|id| *id == t.committee.id)));
+    Ok(templates)
+}
+
+pub async fn branch_stars(
+    pool: &Pool,
+    actor: &Actor,
+    branch_id: &str,
+    year: i64,
+) -> AppResult<BranchStars> {
+    let (path, name) = branch_path(pool, branch_id).await?;
+    authorize(actor, Action::ViewStars, &path)?;
+    check_year(year)?;
+    let templates = templates_above(pool, &path).await?;
+    let mut known: HashMap<String, TemplateView> = templates
+        .iter()
+        .map(|t| (t.id.clone(), t.clone()))
+        .collect();
+    let mut assessments = Vec::new();
+    for row in store::assessments(pool, branch_id, year).await? {
+        if !known.contains_key(&row.template_id) {
+            // An earlier version of a template: the assessment shows the items it was made on.
+            let old = store::template(pool, &row.template_id)
+                .await?
+                .ok_or(AppError::Internal)?;
+            known.insert(row.template_id.clone(), template_view(old)?);
+        }
+        let template = known[&row.template_id].clone();
+        assessments.push(assessment_view(row, template)?);
+    }
+    Ok(BranchStars {
+        branch: NamedRef {
+            id: branch_id.to_string(),
+            name,
+        },
+        year,
+        templates,
+        derived: derived(pool, branch_id, year).await?,
+        assessments,
+        can_assess: can(actor, Action::AssessBranch, &path),
+        can_rate: can(actor, Action::RateBranch, &path),
+    })
+}
+
+fn assessment_view(row: AssessmentRow, template: TemplateView) -> AppResult<AssessmentView> {
+    let marks: Marks = serde_json::from_str(&row.marks).map_err(|_| AppError::Internal)?;
+    Ok(AssessmentView {
+        kind: AssessmentKind::parse(&row.kind).ok_or(AppError::Internal)?,
+        outcome: outcome(&marks),
+        marks,
+        template,
+        comment: row.comment,
+        by: row.created_by_name,
+        at: row.created_at,
+        id: row.id,
+    })
+}
+
+async fn derived(pool: &Pool, branch_id: &str, year: i64) -> AppResult<Derived> {
+    let makeup = crate::orgs::api::service::branch_makeup(pool, branch_id).await?;
+    let activity = crate::meetings::api::service::year_activity(pool, branch_id, year).await?;
+    let (from, to) = crate::shell::time::shanghai_year_range(year);
+    Ok(Derived {
+        groups: makeup.groups,
+        full_members: makeup.full,
+        probationary_members: makeup.probationary,
+        secretaries: makeup.secretaries,
+        judged_until_month: activity.until_month,
+        required_cells: activity.required_cells,
+        short_cells: activity.short_cells,
+        meetings_held: activity.held,
+        meetings_with_minutes: activity.with_minutes,
+        expected: activity.expected,
+        present: activity.present,
+        points_awarded: crate::points::api::service::branch_points_between(
+            pool, branch_id, from, to,
+        )
+        .await?,
+        wishes_fulfilled: crate::wishes::api::service::fulfilled_by_branch_between(
+            pool, branch_id, from, to,
+        )
+        .await?,
+    })
+}
+
+/// A self-assessment by the branch's committee or a rating by a 党委 above, against one of
+/// the templates of the 党委s above the branch. The stars are the server's arithmetic.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_assessment(
+    pool: &Pool,
+    actor: &Actor,
+    branch_id: &str,
+    year: i64,
+    kind: AssessmentKind,
+    template_id: &str,
+    form: &HashMap<String, String>,
+    comment: &str,
+) -> AppResult<String> {
+    let (path, _) = branch_path(pool, branch_id).await?;
+    match kind {
+        AssessmentKind::SelfAssessment => authorize(actor, Action::AssessBranch, &path)?,
+        AssessmentKind::Rating => {
+            if actor.grants.iter().any(|g| g.org_id == branch_id) {
+                return Err(AppError::OwnBranch);
+            }
+            authorize(actor, Action::RateBranch, &path)?;
+        }
+    }
+    check_year(year)?;
+    let comment = comment.trim();
+    if comment.chars().count() > COMMENT_MAX_CHARS {
+        return Err(AppError::TextTooLong);
+    }
+    let row = store::template(pool, template_id)
+        .await?
+        .ok_or(AppError::NoStarTemplate)?;
+    // Only a template of a 党委 above this branch applies to it.
+    if !path[..path.len() - 1].contains(&row.committee_id) {
+        return Err(AppError::NoStarTemplate);
+    }
+    let template: Template = serde_json::from_str(&row.body).map_err(|_| AppError::Internal)?;
+    let marks = marks_from_form(&template, form)?;
+    let result = outcome(&marks);
+    let marks_json = serde_json::to_string(&marks).map_err(|_| AppError::Internal)?;
+    let blocked_by = result.failed.first().map(|b| basic_key(*b));
+    let id = new_id();
+    let mut tx = pool.begin_write().await?;
+    store::insert_assessment(
+        &mut tx,
+        &NewAssessment {
+            id: &id,
+            branch_id,
+            year,
+            kind: kind.as_str(),
+            template_id,
+            marks: &marks_json,
+            comment,
+            stars: i64::from(result.stars),
+            blocked_by,
+            by: &actor.user_id,
+            at: now(),
+        },
+    )
+    .await?;
+    audit(
+        &mut *tx,
+        &actor.user_id,
+        match kind {
+            AssessmentKind::SelfAssessment => "star_self_assessment",
+            AssessmentKind::Rating => "star_rating",
+        },
+        Some(branch_id),
+        Some(&id),
+        Some(&format!("{year}: {}★", result.stars)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn basic_key(basic: Basic) -> &'static str {
+    match basic {
+        Basic::Organisation => "organisation",
+        Basic::Team => "team",
+        Basic::System => "system",
+        Basic::Activities => "activities",
+        Basic::Support => "support",
+    }
+}
+
+fn basic_of(key: &str) -> Option<Basic> {
+    Basic::ALL.into_iter().find(|b| basic_key(*b) == key)
+}
+
+/// Every branch below the 党委s the actor keeps, with its latest rating and
+/// self-assessment of `year`.
+pub async fn standings(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<BranchStanding>> {
+    let roots: Vec<&str> = actor
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Admin)
+        .map(|g| g.org_id.as_str())
+        .collect();
+    if roots.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    check_year(year)?;
+    let branches = crate::orgs::api::service::branches_under(pool, &roots).await?;
+    let ids: Vec<String> = branches.iter().map(|b| b.id.clone()).collect();
+    let latest = store::latest_assessments(pool, &ids, year).await?;
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut standings = Vec::with_capacity(branches.len());
+    for branch in branches {
+        let mut standing = BranchStanding {
+            branch,
+            rating: None,
+            self_assessment: None,
+        };
+        for row in latest.iter().filter(|r| r.branch_id == standing.branch.id) {
+            if !fields.contains_key(&row.template_id) {
+                let field = match store::template(pool, &row.template_id).await? {
+                    Some(t) => template_view(t)?.template.field,
+                    None => String::new(),
+                };
+                fields.insert(row.template_id.clone(), field);
+            }
+            let entry = Standing {
+                stars: u8::try_from(row.stars).unwrap_or(0),
+                blocked_by: row.blocked_by.as_deref().and_then(basic_of),
+                field: fields[&row.template_id].clone(),
+                at: row.created_at,
+            };
+            match AssessmentKind::parse(&row.kind) {
+                Some(AssessmentKind::Rating) => standing.rating = Some(entry),
+                Some(AssessmentKind::SelfAssessment) => standing.self_assessment = Some(entry),
+                None => {}
+            }
+        }
+        standings.push(standing);
+    }
+    Ok(standings)
+}
+
+/// `GET /admin/stars.csv?year=`: the 党委's page as a spreadsheet, one line per branch.
+pub async fn export_csv(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, _) = request.into_parts();
+    let year = query
+        .get("year")
+        .and_then(|y| y.parse::<i64>().ok())
+        .unwrap_or_else(|| crate::shell::time::shanghai_year_month(now()).0);
+    let csv = async {
+        let actor = crate::auth::session::actor_from_parts(&state.pool, &parts).await?;
+        standings_csv(&standings(&state.pool, &actor, year).await?)
+    };
+    match csv.await {
+        Ok(csv) => crate::shell::csv::attachment(&format!("stars-{year}.csv"), csv),
+        Err(error) => crate::uploads::store::error_response(error),
+    }
+}
+
+fn standings_csv(standings: &[BranchStanding]) -> AppResult<String> {
+    use super::rules::{title_zh, Tier};
+    use crate::shell::time::format_datetime;
+    let rows: Vec<Vec<String>> = standings
+        .iter()
+        .map(|s| {
+            let rating = s.rating.as_ref();
+            vec![
+                s.branch.name.clone(),
+                rating.map(|r| r.field.clone()).unwrap_or_default(),
+                rating.map(|r| r.stars.to_string()).unwrap_or_default(),
+                rating
+                    .and_then(|r| title_zh(r.stars))
+                    .unwrap_or_default()
+                    .to_string(),
+                rating
+                    .map(|r| Tier::of(r.stars).label_zh().to_string())
+                    .unwrap_or_default(),
+                rating
+                    .and_then(|r| r.blocked_by)
+                    .map(|b| b.label_zh().to_string())
+                    .unwrap_or_default(),
+                rating.map(|r| format_datetime(r.at)).unwrap_or_default(),
+                s.self_assessment
+                    .as_ref()
+                    .map(|r| r.stars.to_string())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    Ok(crate::shell::csv::document(
+        &[
+            "支部",
+            "领域",
+            "星级",
+            "称号",
+            "分组",
+            "未达标基本项",
+            "评定时间",
+            "自评星级",
+        ],
+        &rows,
+    ))
+}

@@ -1,0 +1,168 @@
+//! SQL on the star tables. Templates and assessments are only ever added: the latest of a
+//! kind counts (by time, then by id, which UUIDv7 orders by time too).
+
+use crate::db::{numbered_placeholders, query, query_as, Conn, Pool};
+
+#[derive(sqlx::FromRow)]
+pub struct TemplateRow {
+    pub id: String,
+    pub committee_id: String,
+    pub committee_name: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AssessmentRow {
+    pub id: String,
+    pub branch_id: String,
+    pub kind: String,
+    pub template_id: String,
+    pub marks: String,
+    pub comment: String,
+    pub stars: i64,
+    pub blocked_by: Option<String>,
+    pub created_by_name: String,
+    pub created_at: i64,
+}
+
+const TEMPLATE_COLUMNS: &str =
+    "t.id, t.committee_id, o.name AS committee_name, t.body, t.created_at";
+
+pub async fn insert_template(
+    conn: &mut Conn,
+    id: &str,
+    committee_id: &str,
+    field: &str,
+    body: &str,
+    by: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    query(
+        "INSERT INTO star_templates (id, committee_id, field, body, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(committee_id)
+    .bind(field)
+    .bind(body)
+    .bind(by)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The current version of each field's template kept by any of `committees`.
+pub async fn current_templates(
+    pool: &Pool,
+    committees: &[String],
+) -> Result<Vec<TemplateRow>, sqlx::Error> {
+    if committees.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {TEMPLATE_COLUMNS} FROM star_templates t JOIN orgs o ON o.id = t.committee_id
+         WHERE t.committee_id IN ({})
+           AND NOT EXISTS (SELECT 1 FROM star_templates n
+                           WHERE n.committee_id = t.committee_id AND n.field = t.field
+                             AND (n.created_at > t.created_at
+                                  OR (n.created_at = t.created_at AND n.id > t.id)))
+         ORDER BY t.field",
+        numbered_placeholders(1, committees.len())
+    );
+    query_as(&sql).bind_each(committees).fetch_all(pool).await
+}
+
+/// Any version of a template, current or not, with its 党委.
+pub async fn template(pool: &Pool, id: &str) -> Result<Option<TemplateRow>, sqlx::Error> {
+    query_as(&format!(
+        "SELECT {TEMPLATE_COLUMNS} FROM star_templates t JOIN orgs o ON o.id = t.committee_id
+         WHERE t.id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+pub struct NewAssessment<'a> {
+    pub id: &'a str,
+    pub branch_id: &'a str,
+    pub year: i64,
+    pub kind: &'a str,
+    pub template_id: &'a str,
+    pub marks: &'a str,
+    pub comment: &'a str,
+    pub stars: i64,
+    pub blocked_by: Option<&'a str>,
+    pub by: &'a str,
+    pub at: i64,
+}
+
+pub async fn insert_assessment(conn: &mut Conn, a: &NewAssessment<'_>) -> Result<(), sqlx::Error> {
+    query(
+        "INSERT INTO star_assessments (id, branch_id, year, kind, template_id, marks, comment,
+                                       stars, blocked_by, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(a.id)
+    .bind(a.branch_id)
+    .bind(a.year)
+    .bind(a.kind)
+    .bind(a.template_id)
+    .bind(a.marks)
+    .bind(a.comment)
+    .bind(a.stars)
+    .bind(a.blocked_by)
+    .bind(a.by)
+    .bind(a.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+const ASSESSMENT_COLUMNS: &str = "a.id, a.branch_id, a.kind, a.template_id, a.marks, a.comment,
+     a.stars, a.blocked_by, u.name AS created_by_name, a.created_at";
+
+/// Every assessment of the branch's year, newest first.
+pub async fn assessments(
+    pool: &Pool,
+    branch_id: &str,
+    year: i64,
+) -> Result<Vec<AssessmentRow>, sqlx::Error> {
+    query_as(&format!(
+        "SELECT {ASSESSMENT_COLUMNS} FROM star_assessments a JOIN users u ON u.id = a.created_by
+         WHERE a.branch_id = ? AND a.year = ? ORDER BY a.created_at DESC, a.id DESC"
+    ))
+    .bind(branch_id)
+    .bind(year)
+    .fetch_all(pool)
+    .await
+}
+
+/// The latest assessment of each kind for each of `branches` in `year`.
+pub async fn latest_assessments(
+    pool: &Pool,
+    branches: &[String],
+    year: i64,
+) -> Result<Vec<AssessmentRow>, sqlx::Error> {
+    if branches.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = branches.len();
+    let sql = format!(
+        "SELECT {ASSESSMENT_COLUMNS} FROM star_assessments a JOIN users u ON u.id = a.created_by
+         WHERE a.branch_id IN ({}) AND a.year = ?{year}
+           AND NOT EXISTS (SELECT 1 FROM star_assessments n
+                           WHERE n.branch_id = a.branch_id AND n.year = a.year AND n.kind = a.kind
+                             AND (n.created_at > a.created_at
+                                  OR (n.created_at = a.created_at AND n.id > a.id)))",
+        numbered_placeholders(1, n),
+        year = n + 1,
+    );
+    query_as(&sql)
+        .bind_each(branches)
+        .bind(year)
+        .fetch_all(pool)
+        .await
+}
