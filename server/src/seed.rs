@@ -137,6 +137,7 @@ pub async fn seed_demo(
         "郑书记（党工委）".to_string(),
         "党工委管理员".to_string(),
     ));
+    demo_star_template(pool, &admin, &committee).await?;
 
     for i in 0..30usize {
         let (branch, groups, phone) = if i < 16 {
@@ -203,6 +204,35 @@ pub async fn seed_demo(
         refused: false,
         accounts,
     })
+}
+
+/// The standard star template, kept by the demo's 党工委 as its admin would keep it.
+async fn demo_star_template(
+    pool: &Pool,
+    admin: &str,
+    committee: &str,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    use app::auth::authz::{Actor, Grant, Role};
+    let actor = Actor {
+        user_id: admin.to_string(),
+        grants: vec![Grant {
+            org_id: committee.to_string(),
+            role: Role::Admin,
+        }],
+    };
+    let template = app::stars::rules::standard_template();
+    let checks: [&str; 5] = std::array::from_fn(|i| template.checks[i].as_str());
+    app::stars::service::save_template(
+        pool,
+        &actor,
+        committee,
+        &template.field,
+        checks,
+        &app::stars::rules::feature_lines(&template),
+    )
+    .await
+    .map_err(|e| format!("{e}"))?;
+    Ok(())
 }
 
 /// A few wishes on 幸福里's wall, so the demo shows one of each kind: an ordinary wish and
