@@ -243,6 +243,33 @@ async fn nobody_rates_their_own_branch() {
     let admin = app.login(ADMIN, PASSWORD).await;
     let reply = assess(&app, &admin, &first, &year, "rating", &template, &full).await;
     assert_eq!(reply.error(), "OwnBranch");
+    let page = app
+        .call(
+            "branch_stars",
+            Some(&admin),
+            &[("branch_id", &first), ("year", &year)],
+        )
+        .await
+        .json();
+    assert_eq!(page["can_rate"], false);
+    // Belonging to one of its 党小组 is belonging to the branch.
+    app::db::query("DELETE FROM memberships WHERE user_id = ? AND org_id = ?")
+        .bind(&admin_id)
+        .bind(&first)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app::db::query(
+        "INSERT INTO memberships (user_id, org_id, role, created_at)
+         SELECT ?, id, 'group_leader', 0 FROM orgs WHERE parent_id = ? AND kind = 'group' LIMIT 1",
+    )
+    .bind(&admin_id)
+    .bind(&first)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let reply = assess(&app, &admin, &first, &year, "rating", &template, &full).await;
+    assert_eq!(reply.error(), "OwnBranch", "a group leader of the branch");
     let reply = assess(&app, &admin, &second, &year, "rating", &template, &full).await;
     assert!(reply.status.is_success(), "{}", reply.body);
     assert_eq!(
@@ -516,6 +543,21 @@ async fn marks_years_and_templates_are_checked() {
         5,
         "the rating keeps the items it was made on"
     );
+    let stale = assess(
+        &app,
+        &admin,
+        &branch,
+        &year,
+        "rating",
+        &template,
+        &marks([1; 5], &[25, 20, 25, 20, 10], 0),
+    )
+    .await;
+    assert_eq!(
+        stale.error(),
+        "NoStarTemplate",
+        "marked on a version no longer in force"
+    );
     let rewrite = app::db::query("UPDATE star_assessments SET stars = 10")
         .execute(&app.pool)
         .await;
@@ -563,4 +605,72 @@ async fn the_records_back_the_items() {
         .json();
     assert_eq!(derived(&after)["meetings_held"], 1);
     assert_eq!(derived(&after)["meetings_with_minutes"], 1);
+}
+
+#[tokio::test]
+async fn a_general_branch_neither_rates_nor_sees() {
+    let app = app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let (template, _) = template(&app, &admin).await;
+    let second = app.branch_id("第二").await;
+    let year = this_year();
+    // The second branch moves under a 党总支 whose admin is a member of no branch.
+    let committee: String = app::db::query_scalar("SELECT parent_id FROM orgs WHERE id = ?")
+        .bind(&second)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let general = app
+        .call(
+            "create_org",
+            Some(&admin),
+            &[
+                ("parent_id", &committee),
+                ("kind", "general_branch"),
+                ("name", "幸福里党总支"),
+            ],
+        )
+        .await;
+    assert!(general.status.is_success(), "{}", general.body);
+    let general = general.json().as_str().unwrap().to_string();
+    app::db::query("UPDATE orgs SET parent_id = ? WHERE id = ?")
+        .bind(&general)
+        .bind(&second)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let outsider = app.user_id(RESIDENT).await;
+    app::db::query(
+        "INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'admin', 0)",
+    )
+    .bind(&outsider)
+    .bind(&general)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let general_admin = app.login(RESIDENT, PASSWORD).await;
+    let full = marks([1; 5], &[25, 20, 25, 20, 10], 10);
+    let reply = assess(
+        &app,
+        &general_admin,
+        &second,
+        &year,
+        "rating",
+        &template,
+        &full,
+    )
+    .await;
+    assert_eq!(reply.error(), "Forbidden", "a 党总支 does not rate");
+    let page = app
+        .call(
+            "branch_stars",
+            Some(&general_admin),
+            &[("branch_id", &second), ("year", &year)],
+        )
+        .await;
+    assert_eq!(page.error(), "Forbidden");
+    // The 党委 above the 党总支 still rates the branch, with its own template.
+    let reply = assess(&app, &admin, &second, &year, "rating", &template, &full).await;
+    assert!(reply.status.is_success(), "{}", reply.body);
+    assert_eq!(standing(&app, &admin, &second).await["rating"]["stars"], 10);
 }

@@ -66,7 +66,8 @@ pub enum Action {
     KeepStarTemplate,
     /// 自评: the branch's committee assesses its own year.
     AssessBranch,
-    /// 评定: a 党委 above rates the branch; nobody who belongs to the branch does.
+    /// 评定: a 党委 above rates the branch; nobody who belongs to the branch does. The
+    /// path given is the 党委s above and the branch (no 党总支: it does not rate).
     RateBranch,
     /// See a branch's stars: the 党委 above and the branch's committee, never its members.
     ViewStars,
@@ -84,6 +85,9 @@ pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
             .any(|g| g.role == role && &g.org_id == org)
     };
     let admin_over_target = target_path.iter().any(|org| holds(Role::Admin, org));
+    let admin_strictly_above = target_path[..target_path.len() - 1]
+        .iter()
+        .any(|org| holds(Role::Admin, org));
     let secretary_of_target = holds(Role::Secretary, target);
     // A group's secretary is the secretary of the branch right above it.
     let secretary_of_parent =
@@ -113,11 +117,9 @@ pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
         }
         Action::AssessBranch => secretary_of_target,
         Action::RateBranch => {
-            let above = &target_path[..target_path.len() - 1];
-            above.iter().any(|org| holds(Role::Admin, org))
-                && !actor.grants.iter().any(|g| &g.org_id == target)
+            admin_strictly_above && !actor.grants.iter().any(|g| &g.org_id == target)
         }
-        Action::ViewStars => admin_over_target || secretary_of_target,
+        Action::ViewStars => admin_strictly_above || secretary_of_target,
     }
 }
 
@@ -237,6 +239,7 @@ mod tests {
         // An admin grant on the branch itself is not a 党委 above it.
         let own_admin = actor(&[("branch-a", Role::Admin)]);
         assert!(!can(&own_admin, Action::RateBranch, &path(BRANCH_A)));
+        assert!(!can(&own_admin, Action::ViewStars, &path(BRANCH_A)));
         let sec = actor(&[("branch-a", Role::Secretary), ("branch-a", Role::Member)]);
         assert!(can(&sec, Action::AssessBranch, &path(BRANCH_A)));
         assert!(can(&sec, Action::ViewStars, &path(BRANCH_A)));

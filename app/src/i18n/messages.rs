@@ -483,6 +483,8 @@ messages! {
     NoStarTemplateYet => "还没有星级标准，先制定一个领域的标准", "No template yet; make one for a field first";
     UseStandardTemplate => "以标准模板开始", "Start from the standard template";
     NoBranches => "下级还没有支部", "No branches below yet";
+    NoStarHistory => "暂无评定记录", "Nothing assessed or rated yet";
+    OverallNote => "总体说明", "Overall remarks";
     ErrInternal => "服务器出了点问题，请稍后再试", "Something went wrong on the server; please try again";
     ErrNetwork => "网络连接失败，请检查网络后重试", "Network error; check your connection and retry";
 }

@@ -972,8 +972,10 @@ pub mod service {
                     CAST(COALESCE(SUM(CASE WHEN m.minutes <> '' THEN 1 ELSE 0 END), 0) AS BIGINT),
                     CAST(COALESCE(SUM((SELECT COUNT(*) FROM meeting_expected e
                                        WHERE e.meeting_id = m.id)), 0) AS BIGINT),
-                    CAST(COALESCE(SUM((SELECT COUNT(*) FROM attendance a WHERE a.meeting_id = m.id
-                                       AND a.presence IN ('on_time', 'late', 'corrected'))), 0) AS BIGINT)
+                    CAST(COALESCE(SUM((SELECT COUNT(*) FROM attendance a JOIN meeting_expected e
+                                         ON e.meeting_id = a.meeting_id AND e.user_id = a.user_id
+                                       WHERE a.meeting_id = m.id
+                                         AND a.presence IN ('on_time', 'late', 'corrected'))), 0) AS BIGINT)
              FROM meetings m
              WHERE (m.org_id = ?1 OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?1))
                AND m.cancelled_at IS NULL AND m.starts_at <= ?2

@@ -248,6 +248,33 @@ pub mod service {
         })
     }
 
+    /// Whether the user holds any role in the branch or one of its 党小组.
+    pub async fn belongs_to_branch(pool: &Pool, user_id: &str, branch_id: &str) -> AppResult<bool> {
+        let roles: i64 = crate::db::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE user_id = ?1
+               AND (org_id = ?2 OR org_id IN (SELECT id FROM orgs WHERE parent_id = ?2))",
+        )
+        .bind(user_id)
+        .bind(branch_id)
+        .fetch_one(pool)
+        .await?;
+        Ok(roles > 0)
+    }
+
+    /// Of `ids`, those that are 党委s.
+    pub async fn committees_among(pool: &Pool, ids: &[String]) -> AppResult<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(crate::db::query_scalar(&format!(
+            "SELECT id FROM orgs WHERE kind = 'committee' AND id IN ({})",
+            crate::db::numbered_placeholders(1, ids.len())
+        ))
+        .bind_each(ids)
+        .fetch_all(pool)
+        .await?)
+    }
+
     pub struct BranchMakeup {
         pub groups: i64,
         pub full: i64,

@@ -169,7 +169,6 @@ pub mod service {
         .await?)
     }
 
-    /// A member's points this month (Shanghai) in the branch: what the 积分 tab shows.
     /// Points the branch's ledger gained in `[from, to)`, corrections included.
     pub async fn branch_points_between(
         pool: &Pool,
@@ -188,6 +187,7 @@ pub mod service {
         .await?)
     }
 
+    /// A member's points this month (Shanghai) in the branch: what the 积分 tab shows.
     pub async fn month_points(pool: &Pool, user_id: &str, branch_id: &str) -> AppResult<i64> {
         let (month_start, _) = CapPeriod::Month.range(now());
         Ok(crate::db::query_scalar(

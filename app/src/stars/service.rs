@@ -105,16 +105,38 @@ pub async fn save_template(
     Ok(id)
 }
 
-/// A branch's path, refusing anything that is not a branch.
-async fn branch_path(pool: &Pool, branch_id: &str) -> AppResult<(Vec<String>, String)> {
-    let path = org_path(pool, branch_id)
+/// The path the star rules read: the 党委s above the org, root first, then the org itself
+/// (a 党总支 in between neither rates nor keeps templates).
+async fn rating_path(pool: &Pool, org_id: &str) -> AppResult<Vec<String>> {
+    let path = org_path(pool, org_id)
         .await
         .map_err(|_| AppError::Forbidden)?;
+    let (above, target) = path.split_at(path.len() - 1);
+    let committees = crate::orgs::api::service::committees_among(pool, above).await?;
+    let mut rating_path: Vec<String> = above
+        .iter()
+        .filter(|id| committees.contains(id))
+        .cloned()
+        .collect();
+    rating_path.extend_from_slice(target);
+    Ok(rating_path)
+}
+
+/// The branch's name, once the caller is authorised: anything but a branch is not found.
+async fn branch_name(pool: &Pool, branch_id: &str) -> AppResult<String> {
     let (kind, name, _) = crate::orgs::api::service::org_kind(pool, branch_id).await?;
-    if kind != OrgKind::Branch {
-        return Err(AppError::NotFound);
+    if kind == OrgKind::Branch {
+        Ok(name)
+    } else {
+        Err(AppError::NotFound)
     }
-    Ok((path, name))
+}
+
+/// Whether the actor may rate the branch: a 党委 above it, holding no role in it or its groups.
+async fn may_rate(pool: &Pool, actor: &Actor, path: &[String]) -> AppResult<bool> {
+    let branch_id = &path[path.len() - 1];
+    Ok(can(actor, Action::RateBranch, path)
+        && !crate::orgs::api::service::belongs_to_branch(pool, &actor.user_id, branch_id).await?)
 }
 
 /// Years that may be assessed: from 2000 to this one (Shanghai), never one still to come.
@@ -129,8 +151,8 @@ fn check_year(year: i64) -> AppResult<()> {
 
 /// The current templates of the 党委s above the branch, the nearest 党委's first.
 async fn templates_above(pool: &Pool, path: &[String]) -> AppResult<Vec<TemplateView>> {
-    let above: Vec<String> = path[..path.len().saturating_sub(1)].to_vec();
-    let mut templates: Vec<TemplateView> = store::current_templates(pool, &above)
+    let above = &path[..path.len() - 1];
+    let mut templates: Vec<TemplateView> = store::current_templates(pool, above)
         .await?
         .into_iter()
         .map(template_view)
@@ -145,8 +167,9 @@ pub async fn branch_stars(
     branch_id: &str,
     year: i64,
 ) -> AppResult<BranchStars> {
-    let (path, name) = branch_path(pool, branch_id).await?;
+    let path = rating_path(pool, branch_id).await?;
     authorize(actor, Action::ViewStars, &path)?;
+    let name = branch_name(pool, branch_id).await?;
     check_year(year)?;
     let templates = templates_above(pool, &path).await?;
     let mut known: HashMap<String, TemplateView> = templates
@@ -175,7 +198,7 @@ pub async fn branch_stars(
         derived: derived(pool, branch_id, year).await?,
         assessments,
         can_assess: can(actor, Action::AssessBranch, &path),
-        can_rate: can(actor, Action::RateBranch, &path),
+        can_rate: may_rate(pool, actor, &path).await?,
     })
 }
 
@@ -233,28 +256,30 @@ pub async fn save_assessment(
     form: &HashMap<String, String>,
     comment: &str,
 ) -> AppResult<String> {
-    let (path, _) = branch_path(pool, branch_id).await?;
+    let path = rating_path(pool, branch_id).await?;
     match kind {
         AssessmentKind::SelfAssessment => authorize(actor, Action::AssessBranch, &path)?,
         AssessmentKind::Rating => {
-            if actor.grants.iter().any(|g| g.org_id == branch_id) {
+            if crate::orgs::api::service::belongs_to_branch(pool, &actor.user_id, branch_id).await?
+            {
                 return Err(AppError::OwnBranch);
             }
             authorize(actor, Action::RateBranch, &path)?;
         }
     }
+    branch_name(pool, branch_id).await?;
     check_year(year)?;
     let comment = comment.trim();
     if comment.chars().count() > COMMENT_MAX_CHARS {
         return Err(AppError::TextTooLong);
     }
-    let row = store::template(pool, template_id)
+    // Only the current version of a template of a 党委 above this branch applies to it: a
+    // form left open across a change is marked again on the template in force.
+    let row = store::current_templates(pool, &path[..path.len() - 1])
         .await?
+        .into_iter()
+        .find(|t| t.id == template_id)
         .ok_or(AppError::NoStarTemplate)?;
-    // Only a template of a 党委 above this branch applies to it.
-    if !path[..path.len() - 1].contains(&row.committee_id) {
-        return Err(AppError::NoStarTemplate);
-    }
     let template: Template = serde_json::from_str(&row.body).map_err(|_| AppError::Internal)?;
     let marks = marks_from_form(&template, form)?;
     let result = outcome(&marks);
@@ -312,50 +337,42 @@ fn basic_of(key: &str) -> Option<Basic> {
 /// Every branch below the 党委s the actor keeps, with its latest rating and
 /// self-assessment of `year`.
 pub async fn standings(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<BranchStanding>> {
-    let roots: Vec<&str> = actor
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::Admin)
-        .map(|g| g.org_id.as_str())
-        .collect();
-    if roots.is_empty() {
+    let committees = kept_committees(pool, actor).await?;
+    if committees.is_empty() {
         return Err(AppError::Forbidden);
     }
     check_year(year)?;
+    let roots: Vec<&str> = committees.iter().map(|c| c.id.as_str()).collect();
     let branches = crate::orgs::api::service::branches_under(pool, &roots).await?;
     let ids: Vec<String> = branches.iter().map(|b| b.id.clone()).collect();
-    let latest = store::latest_assessments(pool, &ids, year).await?;
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut standings = Vec::with_capacity(branches.len());
-    for branch in branches {
-        let mut standing = BranchStanding {
-            branch,
-            rating: None,
-            self_assessment: None,
-        };
-        for row in latest.iter().filter(|r| r.branch_id == standing.branch.id) {
-            if !fields.contains_key(&row.template_id) {
-                let field = match store::template(pool, &row.template_id).await? {
-                    Some(t) => template_view(t)?.template.field,
-                    None => String::new(),
-                };
-                fields.insert(row.template_id.clone(), field);
-            }
-            let entry = Standing {
-                stars: u8::try_from(row.stars).unwrap_or(0),
-                blocked_by: row.blocked_by.as_deref().and_then(basic_of),
-                field: fields[&row.template_id].clone(),
-                at: row.created_at,
-            };
-            match AssessmentKind::parse(&row.kind) {
-                Some(AssessmentKind::Rating) => standing.rating = Some(entry),
-                Some(AssessmentKind::SelfAssessment) => standing.self_assessment = Some(entry),
-                None => {}
-            }
-        }
-        standings.push(standing);
+    let mut latest: HashMap<String, Vec<AssessmentRow>> = HashMap::new();
+    for row in store::latest_assessments(pool, &ids, year).await? {
+        latest.entry(row.branch_id.clone()).or_default().push(row);
     }
-    Ok(standings)
+    Ok(branches
+        .into_iter()
+        .map(|branch| {
+            let mut standing = BranchStanding {
+                branch,
+                rating: None,
+                self_assessment: None,
+            };
+            for row in latest.remove(&standing.branch.id).unwrap_or_default() {
+                let entry = Standing {
+                    stars: u8::try_from(row.stars).unwrap_or(0),
+                    blocked_by: row.blocked_by.as_deref().and_then(basic_of),
+                    field: row.field,
+                    at: row.created_at,
+                };
+                match AssessmentKind::parse(&row.kind) {
+                    Some(AssessmentKind::Rating) => standing.rating = Some(entry),
+                    Some(AssessmentKind::SelfAssessment) => standing.self_assessment = Some(entry),
+                    None => {}
+                }
+            }
+            standing
+        })
+        .collect())
 }
 
 /// `GET /admin/stars.csv?year=`: the 党委's page as a spreadsheet, one line per branch.

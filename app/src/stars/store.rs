@@ -24,6 +24,8 @@ pub struct AssessmentRow {
     pub blocked_by: Option<String>,
     pub created_by_name: String,
     pub created_at: i64,
+    /// The field of the template it was marked against.
+    pub field: String,
 }
 
 const TEMPLATE_COLUMNS: &str =
@@ -122,7 +124,9 @@ pub async fn insert_assessment(conn: &mut Conn, a: &NewAssessment<'_>) -> Result
 }
 
 const ASSESSMENT_COLUMNS: &str = "a.id, a.branch_id, a.kind, a.template_id, a.marks, a.comment,
-     a.stars, a.blocked_by, u.name AS created_by_name, a.created_at";
+     a.stars, a.blocked_by, u.name AS created_by_name, a.created_at, t.field";
+const ASSESSMENT_TABLES: &str = "star_assessments a JOIN users u ON u.id = a.created_by
+     JOIN star_templates t ON t.id = a.template_id";
 
 /// Every assessment of the branch's year, newest first.
 pub async fn assessments(
@@ -131,7 +135,7 @@ pub async fn assessments(
     year: i64,
 ) -> Result<Vec<AssessmentRow>, sqlx::Error> {
     query_as(&format!(
-        "SELECT {ASSESSMENT_COLUMNS} FROM star_assessments a JOIN users u ON u.id = a.created_by
+        "SELECT {ASSESSMENT_COLUMNS} FROM {ASSESSMENT_TABLES}
          WHERE a.branch_id = ? AND a.year = ? ORDER BY a.created_at DESC, a.id DESC"
     ))
     .bind(branch_id)
@@ -151,7 +155,7 @@ pub async fn latest_assessments(
     }
     let n = branches.len();
     let sql = format!(
-        "SELECT {ASSESSMENT_COLUMNS} FROM star_assessments a JOIN users u ON u.id = a.created_by
+        "SELECT {ASSESSMENT_COLUMNS} FROM {ASSESSMENT_TABLES}
          WHERE a.branch_id IN ({}) AND a.year = ?{year}
            AND NOT EXISTS (SELECT 1 FROM star_assessments n
                            WHERE n.branch_id = a.branch_id AND n.year = a.year AND n.kind = a.kind

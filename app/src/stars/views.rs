@@ -10,6 +10,7 @@ use super::rules::{
 use super::{AssessmentKind, AssessmentView, BranchStars, Derived, TemplateView};
 use crate::auth::views::SubmitButton;
 use crate::auth::NamedRef;
+use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::shell::time::{format_datetime, now_secs, shanghai_year_month};
 use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
@@ -30,18 +31,35 @@ fn year_in_query() -> Memo<i64> {
     })
 }
 
+/// The first year the server takes an assessment for.
+const FIRST_YEAR: i64 = 2000;
+
 /// ‹ 2025 · 2026 › : the year shown, with links to the one before and (up to this year) after.
 fn year_nav(base: String, year: i64) -> impl IntoView {
     let this_year = shanghai_year_month(now_secs()).0;
     view! {
         <nav class="year-nav">
-            <A href=format!("{base}?year={}", year - 1) attr:class="chip">"‹ " {year - 1}</A>
+            {(year > FIRST_YEAR).then(|| view! {
+                <A href=format!("{base}?year={}", year - 1) attr:class="chip">"‹ " {year - 1}</A>
+            })}
             <strong data-testid="year">{year} "年"</strong>
             {(year < this_year).then(|| view! {
                 <A href=format!("{base}?year={}", year + 1) attr:class="chip">{year + 1} " ›"</A>
             })}
         </nav>
     }
+}
+
+/// The id of the last record saved: the page reloads on a save, but not on a refusal, so
+/// a form sent back with an error keeps everything typed into it.
+fn last_saved<S>(value: S) -> Memo<Option<String>>
+where
+    S: Get<Value = Option<Result<String, AppError>>> + Send + Sync + 'static,
+{
+    Memo::new(move |previous: Option<&Option<String>>| match value.get() {
+        Some(Ok(id)) => Some(id),
+        _ => previous.cloned().flatten(),
+    })
 }
 
 fn star_row(stars: u8) -> impl IntoView {
@@ -130,7 +148,8 @@ pub fn StandingsPage() -> impl IntoView {
 #[component]
 pub fn TemplatesPage() -> impl IntoView {
     let save = ServerAction::<SaveTemplate>::new();
-    let data = Resource::new(move || save.version().get(), |_| fetch_templates());
+    let saved = last_saved(save.value());
+    let data = Resource::new(move || saved.get(), |_| fetch_templates());
     view! {
         <PageHeader title=Msg::StarTemplates back="/admin/stars"/>
         <WithUser view=move |_| view! {
@@ -215,13 +234,15 @@ pub fn BranchStarsPage() -> impl IntoView {
     let branch = route_param("id");
     let year = year_in_query();
     let save = ServerAction::<SaveAssessment>::new();
+    let saved = last_saved(save.value());
     let data = Resource::new(
-        move || (branch.get(), year.get(), save.version().get()),
+        move || (branch.get(), year.get(), saved.get()),
         |(b, y, _)| fetch_branch_stars(b, y),
     );
     view! {
         <PageHeader title=Msg::Stars back="/"/>
         <WithUser view=move |_| view! {
+            {move || year_nav(format!("/branch/{}/stars", branch.get()), year.get())}
             <Transition fallback=Loading>
                 {move || data.get().map(|result| match result {
                     Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
@@ -233,7 +254,6 @@ pub fn BranchStarsPage() -> impl IntoView {
 }
 
 fn branch_year(page: BranchStars, save: ServerAction<SaveAssessment>) -> impl IntoView {
-    let base = format!("/branch/{}/stars", page.branch.id);
     let rating = page.latest(AssessmentKind::Rating).cloned();
     let own = page.latest(AssessmentKind::SelfAssessment).cloned();
     let form = if page.can_rate {
@@ -246,7 +266,6 @@ fn branch_year(page: BranchStars, save: ServerAction<SaveAssessment>) -> impl In
     view! {
         <div class="card">
             <h2>{page.branch.name.clone()}</h2>
-            {year_nav(base, page.year)}
             <p class="muted">{tr(Msg::StarsLead)}</p>
         </div>
         <section class="card current" data-testid="current-rating">
@@ -265,7 +284,7 @@ fn branch_year(page: BranchStars, save: ServerAction<SaveAssessment>) -> impl In
         {form.map(|kind| assessment_form(&page, kind, save))}
         <section class="card history">
             <h3>{tr(Msg::StarHistory)}</h3>
-            {page.assessments.is_empty().then(|| view! { <Empty msg=Msg::NotRated/> })}
+            {page.assessments.is_empty().then(|| view! { <Empty msg=Msg::NoStarHistory/> })}
             <ul class="plain">
                 {page.assessments.iter().map(|a| view! {
                     <li data-kind=a.kind.as_str()>
@@ -356,23 +375,47 @@ fn assessment_form(
     if page.templates.is_empty() {
         return view! { <div class="card"><Empty msg=Msg::ErrNoStarTemplate/></div> }.into_any();
     }
-    // Start from the marks last given of this kind; a rating starts from the self-assessment.
-    let start = page.latest(kind).or(match kind {
-        AssessmentKind::Rating => page.latest(AssessmentKind::SelfAssessment),
-        AssessmentKind::SelfAssessment => None,
-    });
+    // Start from the marks last given of this kind; a rating starts from the branch's own
+    // marks, without its evidence notes (the 党委 writes its own reasons).
+    let (start, own_notes) = match (page.latest(kind), kind) {
+        (Some(last), _) => (Some(last), true),
+        (None, AssessmentKind::Rating) => (page.latest(AssessmentKind::SelfAssessment), false),
+        (None, AssessmentKind::SelfAssessment) => (None, false),
+    };
     let templates = page.templates.clone();
-    let first = start
-        .map(|a| a.template.id.clone())
-        .filter(|id| templates.iter().any(|t| &t.id == id))
-        .unwrap_or_else(|| templates[0].id.clone());
-    let chosen = RwSignal::new(first);
-    let prefill: Option<(String, Marks)> = start.map(|a| (a.template.id.clone(), a.marks.clone()));
-    let (title, note_label, submit) = match kind {
-        AssessmentKind::Rating => (Msg::Rating, Msg::RatingComment, Msg::SubmitRating),
+    // The template in force for the field the last marks were made in.
+    let in_force = start.and_then(|a| {
+        templates.iter().find(|t| {
+            t.committee.id == a.template.committee.id
+                && t.template.field == a.template.template.field
+        })
+    });
+    let chosen = RwSignal::new(in_force.unwrap_or(&templates[0]).id.clone());
+    let prefill: Option<(String, Marks)> = start.zip(in_force).map(|(a, current)| {
+        let mut marks = a.marks.clone();
+        // Marks made on an earlier version carry over only where the items are the same.
+        if current.template.features != a.template.template.features {
+            marks.features.clear();
+        }
+        if !own_notes {
+            for mark in marks.basics.iter_mut().chain(marks.features.iter_mut()) {
+                mark.note.clear();
+            }
+            marks.highlights.note.clear();
+        }
+        (current.id.clone(), marks)
+    });
+    let (title, note_label, comment_label, submit) = match kind {
+        AssessmentKind::Rating => (
+            Msg::Rating,
+            Msg::RatingComment,
+            Msg::RatingComment,
+            Msg::SubmitRating,
+        ),
         AssessmentKind::SelfAssessment => (
             Msg::SelfAssessment,
             Msg::Evidence,
+            Msg::OverallNote,
             Msg::SubmitSelfAssessment,
         ),
     };
@@ -443,7 +486,7 @@ fn assessment_form(
                                 </fieldset>
                             }
                         }
-                        <label>{tr(Msg::RatingComment)}<textarea name="comment" maxlength="1000" rows="3"></textarea></label>
+                        <label>{tr(comment_label)}<textarea name="comment" maxlength="1000" rows="3"></textarea></label>
                         <SubmitButton pending=save.pending().into() label=submit busy=Msg::Saving/>
                     </ActionForm>
                 })

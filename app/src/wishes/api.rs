@@ -396,7 +396,6 @@ pub mod service {
         }
     }
 
-    /// The wish a photo (its own or a proof) belongs to, if it is a wish's.
     /// Pledges fulfilled in `[from, to)` by the branch as a unit or by its members.
     pub async fn fulfilled_by_branch_between(
         pool: &Pool,
@@ -417,6 +416,7 @@ pub mod service {
         .await?)
     }
 
+    /// The wish a photo (its own or a proof) belongs to, if it is a wish's.
     pub async fn wish_of_photo(pool: &Pool, photo_id: &str) -> AppResult<Option<String>> {
         Ok(
             crate::db::query_scalar("SELECT wish_id FROM wish_photos WHERE id = ?")
