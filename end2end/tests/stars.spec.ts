@@ -11,13 +11,13 @@ async function phone(browser: Browser, number: string): Promise<Page> {
 async function mark(page: Page, basics: number[], tasks: number[], highlights: number, comment: string) {
   const form = page.getByTestId("assessment-form");
   for (const [i, pass] of basics.entries()) {
-    await form.locator(`[data-item="b${i}"]`).getByLabel(pass ? "达标" : "未达标", { exact: true }).check();
+    await form.locator(`[data-item="b${i}"]`).locator(".verdict").getByLabel(pass ? "达标" : "未达标", { exact: true }).check();
   }
   for (const [i, points] of tasks.entries()) {
     await form.locator(`[data-item="f${i}"] input[type="number"]`).fill(String(points));
   }
   await form.locator('[data-item="h"] input[type="number"]').fill(String(highlights));
-  await form.getByLabel("评定意见").last().fill(comment);
+  await form.locator("textarea[name=comment]").fill(comment);
 }
 
 test("the 党委 rates a branch and sees it move group", async ({ browser }) => {

@@ -485,6 +485,8 @@ messages! {
     NoBranches => "下级还没有支部", "No branches below yet";
     NoStarHistory => "暂无评定记录", "Nothing assessed or rated yet";
     OverallNote => "总体说明", "Overall remarks";
+    RateNow => "评定打分", "Rate the branch";
+    AssessNow => "填写自评", "Assess the branch";
     ErrInternal => "服务器出了点问题，请稍后再试", "Something went wrong on the server; please try again";
     ErrNetwork => "网络连接失败，请检查网络后重试", "Network error; check your connection and retry";
 }

@@ -407,13 +407,13 @@ fn assessment_form(
     });
     let (title, note_label, comment_label, submit) = match kind {
         AssessmentKind::Rating => (
-            Msg::Rating,
+            Msg::RateNow,
             Msg::RatingComment,
             Msg::RatingComment,
             Msg::SubmitRating,
         ),
         AssessmentKind::SelfAssessment => (
-            Msg::SelfAssessment,
+            Msg::AssessNow,
             Msg::Evidence,
             Msg::OverallNote,
             Msg::SubmitSelfAssessment,
@@ -458,8 +458,10 @@ fn assessment_form(
                                 <fieldset class="item basic" data-item=format!("b{i}")>
                                     <legend>{basic.label_zh()}</legend>
                                     <p class="muted">{template.template.checks.get(i).cloned()}</p>
-                                    <label class="inline"><input type="radio" name=format!("marks[b{i}]") value="1" required checked=given == Some(1)/>{tr(Msg::Pass)}</label>
-                                    <label class="inline"><input type="radio" name=format!("marks[b{i}]") value="0" checked=given == Some(0)/>{tr(Msg::Fail)}</label>
+                                    <div class="verdict">
+                                        <label><input type="radio" name=format!("marks[b{i}]") value="1" required checked=given == Some(1)/>{tr(Msg::Pass)}</label>
+                                        <label><input type="radio" name=format!("marks[b{i}]") value="0" checked=given == Some(0)/>{tr(Msg::Fail)}</label>
+                                    </div>
                                     <label>{tr(note_label)}<textarea name=format!("marks[nb{i}]") maxlength="500" rows="1">{note(mark)}</textarea></label>
                                 </fieldset>
                             }
