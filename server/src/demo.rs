@@ -275,6 +275,117 @@ pub async fn seed_history(pool: &Pool, uploads: &Photos) -> Result<(), BoxError>
     wishes(&mut tx, &first, uploads).await?;
     tx.commit().await?;
     live_meeting(pool).await?;
+    stars(pool, year).await?;
+    Ok(())
+}
+
+/// Last year's star ratings, given in January (the first branch a 头雁, the second held back
+/// by its meetings), and the first branch's self-assessment of this year, waiting for the
+/// 党委.
+async fn stars(pool: &Pool, year: i64) -> Result<(), BoxError> {
+    use app::stars::rules::{outcome, Mark, Marks};
+    let (template_id, body): (String, String) = app::db::query_as(
+        "SELECT t.id, t.body FROM star_templates t JOIN orgs o ON o.id = t.committee_id
+         WHERE o.name = ? ORDER BY t.created_at DESC LIMIT 1",
+    )
+    .bind(crate::seed::DEMO_COMMITTEE)
+    .fetch_one(pool)
+    .await?;
+    let template: app::stars::rules::Template = serde_json::from_str(&body)?;
+    let admin: String = app::db::query_scalar(
+        "SELECT m.user_id FROM memberships m JOIN orgs o ON o.id = m.org_id
+         WHERE o.name = ? AND m.role = 'admin' LIMIT 1",
+    )
+    .bind(crate::seed::DEMO_COMMITTEE)
+    .fetch_one(pool)
+    .await?;
+    let first = branch(pool, "幸福里社区第一党支部").await?;
+    let second = branch(pool, "幸福里社区第二党支部").await?;
+    let mark = |value: i64, note: &str| Mark {
+        value,
+        note: note.to_string(),
+    };
+    // Each task's share of its maximum, in percent.
+    let marks = |basics: [i64; 5], share: i64, highlights: i64, notes: [&str; 5]| Marks {
+        basics: basics
+            .iter()
+            .zip(notes)
+            .map(|(v, note)| mark(*v, note))
+            .collect(),
+        features: template
+            .features
+            .iter()
+            .map(|f| mark(f.max_points * share / 100, ""))
+            .collect(),
+        highlights: mark(highlights, ""),
+    };
+    let january = shanghai(year, 1, 20, 10, 0);
+    let given = [
+        (
+            &first.id,
+            year - 1,
+            "rating",
+            marks([1; 5], 70, 6, [""; 5]),
+            "三会一课规范，服务群众有特色，评为坚强堡垒。",
+            &admin,
+            january,
+        ),
+        (
+            &second.id,
+            year - 1,
+            "rating",
+            marks(
+                [1, 1, 1, 0, 1],
+                60,
+                0,
+                ["", "", "", "3 个月未开主题党日，组织生活会未按时召开", ""],
+            ),
+            "基本活动未达标，列入转化，由党工委委员包联整改。",
+            &admin,
+            january,
+        ),
+        (
+            &first.id,
+            year,
+            "self",
+            marks(
+                [1; 5],
+                80,
+                8,
+                [
+                    "",
+                    "",
+                    "",
+                    "全年主题党日按月开展，会议均有记录，见三会一课日历",
+                    "",
+                ],
+            ),
+            "对照标准逐项自查，特色亮点为“红色物业”议事会。",
+            &first.secretary,
+            now() - 3 * 86_400,
+        ),
+    ];
+    for (branch_id, year, kind, marks, comment, by, at) in given {
+        let result = outcome(&marks);
+        app::db::query(
+            "INSERT INTO star_assessments (id, branch_id, year, kind, template_id, marks, comment,
+                                           stars, blocked_by, created_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(new_id())
+        .bind(branch_id)
+        .bind(year)
+        .bind(kind)
+        .bind(&template_id)
+        .bind(serde_json::to_string(&marks)?)
+        .bind(comment)
+        .bind(i64::from(result.stars))
+        .bind(result.failed.first().map(|b| b.as_str()))
+        .bind(by)
+        .bind(at)
+        .execute(pool)
+        .await?;
+    }
     Ok(())
 }
 

@@ -172,6 +172,30 @@ async fn a_visitor_can_check_in_to_todays_meeting_at_once() {
         .unwrap()
         .iter()
         .any(|w| w["awaiting"] == 1));
+    // Last year's stars on the 党委's page: a 头雁 and a branch its meetings hold back;
+    // this year the first branch has assessed itself and waits for the rating.
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let year = app::shell::time::shanghai_year_month(app::state::now()).0;
+    let standings = |year: i64| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.call(
+                "star_standings",
+                Some(&admin),
+                &[("year", &year.to_string())],
+            )
+            .await
+            .json()
+        }
+    };
+    let last_year = standings(year - 1).await;
+    assert_eq!(last_year[0]["rating"]["stars"], 8, "{last_year}");
+    assert_eq!(last_year[1]["rating"]["stars"], 4);
+    assert_eq!(last_year[1]["rating"]["blocked_by"], "Activities");
+    let this_year = standings(year).await;
+    assert!(this_year[0]["rating"].is_null());
+    assert_eq!(this_year[0]["self_assessment"]["stars"], 9);
     // Started again on a later day, the demo makes that day's meeting; not twice a day.
     server::demo::live_meeting(&app.pool).await.unwrap();
     assert_eq!(

@@ -30,6 +30,20 @@ impl Basic {
         Basic::Support,
     ];
 
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basic::Organisation => "organisation",
+            Basic::Team => "team",
+            Basic::System => "system",
+            Basic::Activities => "activities",
+            Basic::Support => "support",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Basic> {
+        Basic::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Basic::Organisation => "基本组织",
@@ -366,6 +380,14 @@ mod tests {
             "100 points"
         );
         assert_eq!(outcome(&marks([1; 5], &[60, 39], 0)).stars, 9);
+    }
+
+    #[test]
+    fn basic_items_round_trip_their_keys() {
+        for basic in Basic::ALL {
+            assert_eq!(Basic::parse(basic.as_str()), Some(basic));
+        }
+        assert_eq!(Basic::parse("morale"), None);
     }
 
     #[test]

@@ -284,7 +284,7 @@ pub async fn save_assessment(
     let marks = marks_from_form(&template, form)?;
     let result = outcome(&marks);
     let marks_json = serde_json::to_string(&marks).map_err(|_| AppError::Internal)?;
-    let blocked_by = result.failed.first().map(|b| basic_key(*b));
+    let blocked_by = result.failed.first().map(|b| b.as_str());
     let id = new_id();
     let mut tx = pool.begin_write().await?;
     store::insert_assessment(
@@ -320,20 +320,6 @@ pub async fn save_assessment(
     Ok(id)
 }
 
-fn basic_key(basic: Basic) -> &'static str {
-    match basic {
-        Basic::Organisation => "organisation",
-        Basic::Team => "team",
-        Basic::System => "system",
-        Basic::Activities => "activities",
-        Basic::Support => "support",
-    }
-}
-
-fn basic_of(key: &str) -> Option<Basic> {
-    Basic::ALL.into_iter().find(|b| basic_key(*b) == key)
-}
-
 /// Every branch below the 党委s the actor keeps, with its latest rating and
 /// self-assessment of `year`.
 pub async fn standings(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<BranchStanding>> {
@@ -360,7 +346,7 @@ pub async fn standings(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<B
             for row in latest.remove(&standing.branch.id).unwrap_or_default() {
                 let entry = Standing {
                     stars: u8::try_from(row.stars).unwrap_or(0),
-                    blocked_by: row.blocked_by.as_deref().and_then(basic_of),
+                    blocked_by: row.blocked_by.as_deref().and_then(Basic::parse),
                     field: row.field,
                     at: row.created_at,
                 };
