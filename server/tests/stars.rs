@@ -433,7 +433,7 @@ async fn marks_years_and_templates_are_checked() {
     let year = this_year();
     let next_year = (year.parse::<i64>().unwrap() + 1).to_string();
 
-    let cases: [(&str, Vec<(String, String)>, &str); 5] = [
+    let cases = [
         (&year, marks([1; 5], &[26, 20, 25, 20, 10], 0), "StarMarks"),
         (&year, marks([1; 5], &[25, 20, 25, 20, 10], 11), "StarMarks"),
         (&year, marks([1, 1, 2, 1, 1], &[0; 5], 0), "StarMarks"),

@@ -12,6 +12,7 @@ pub async fn fetch_templates() -> Result<(Vec<NamedRef>, Vec<TemplateView>), App
     super::service::kept_templates(&state.pool, &actor).await
 }
 
+#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_star_template")]
 pub async fn save_template(
     committee_id: String,
