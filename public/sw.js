@@ -37,6 +37,7 @@ const CACHED_READS = new Set([
   "/api/wish_detail",
   "/api/home_overview",
   "/api/report_communities",
+  "/api/my_reviews",
 ]);
 
 importScripts("/offline.js");

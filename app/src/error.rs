@@ -158,6 +158,16 @@ pub enum AppError {
     StarYear,
     #[error("rating one's own branch")]
     OwnBranch,
+    #[error("excellent share invalid")]
+    ReviewCap,
+    #[error("excellent share reached")]
+    ExcellentCapReached,
+    #[error("review closed")]
+    ReviewClosed,
+    #[error("review already opened this year")]
+    ReviewExists,
+    #[error("not taking part in the review")]
+    NotInReview,
     #[error("not possible in the wish's state")]
     WishIllegal,
     #[error("pledge larger than the part still open")]
@@ -267,6 +277,11 @@ impl AppError {
             StarMarks => Msg::ErrStarMarks,
             StarYear => Msg::ErrStarYear,
             OwnBranch => Msg::ErrOwnBranch,
+            ReviewCap => Msg::ErrReviewCap,
+            ExcellentCapReached => Msg::ErrExcellentCapReached,
+            ReviewClosed => Msg::ErrReviewClosed,
+            ReviewExists => Msg::ErrReviewExists,
+            NotInReview => Msg::ErrNotInReview,
             PointsInvalid => Msg::ErrPointsInvalid,
             RankingOff => Msg::ErrRankingOff,
             TaskClosed => Msg::ErrTaskClosed,
@@ -286,10 +301,10 @@ impl AppError {
         match self {
             NotLoggedIn | WrongCredentials => 401,
             Forbidden | NotPaired | OwnClaim | OwnRecord | OwnWish | PairingNeedsAdmin
-            | OpOfAnotherUser | OwnBranch => 403,
+            | OpOfAnotherUser | OwnBranch | NotInReview => 403,
             NotFound | UserNotFound | InviteNotFound => 404,
             PhoneTaken | AlreadyMember | InBranchAlready | AlreadyPresent | AlreadyDecided
-            | TaskFull | WishOverPledged | WishIllegal => 409,
+            | TaskFull | WishOverPledged | WishIllegal | ReviewExists | ExcellentCapReached => 409,
             InviteExpired | InviteRevoked => 410,
             RateLimited => 429,
             Internal => 500,

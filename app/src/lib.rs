@@ -15,6 +15,7 @@ pub mod meetings;
 pub mod offline;
 pub mod orgs;
 pub mod points;
+pub mod reviews;
 pub mod shell;
 pub mod stars;
 #[cfg(feature = "ssr")]

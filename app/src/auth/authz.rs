@@ -71,6 +71,8 @@ pub enum Action {
     RateBranch,
     /// See a branch's stars: the 党委 above and the branch's committee, never its members.
     ViewStars,
+    /// Open, follow and decide the branch's 民主评议党员.
+    RunReview,
 }
 
 /// `target_path` is the target org and its ancestors, root first, target last.
@@ -103,7 +105,7 @@ pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
         Action::ManageGroupMembers => {
             admin_over_target || secretary_of_target || secretary_of_parent
         }
-        Action::PairCommunity | Action::ApprovePoints | Action::ReviewWish => {
+        Action::PairCommunity | Action::ApprovePoints | Action::ReviewWish | Action::RunReview => {
             admin_over_target || secretary_of_target
         }
         Action::ScheduleMeeting => {
@@ -188,6 +190,7 @@ mod tests {
             Action::AssessBranch,
             Action::RateBranch,
             Action::ViewStars,
+            Action::RunReview,
         ] {
             assert!(!can(&member, action, &path(BRANCH_A)), "{action:?}");
             assert!(!can(&member, action, &path(GROUP_A1)), "{action:?}");

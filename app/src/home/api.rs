@@ -104,6 +104,7 @@ pub mod service {
             pledges_to_finish: crate::wishes::api::service::pledges_to_finish(pool, user_id)
                 .await?,
             refused,
+            review_to_write: crate::reviews::service::waits_for(pool, user_id).await?,
         })
     }
 

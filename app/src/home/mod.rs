@@ -33,6 +33,9 @@ pub struct MemberDay {
     pub pledges_to_finish: Vec<NamedRef>,
     /// What was refused lately, with the reason.
     pub refused: Vec<Refusal>,
+    /// An open 民主评议 the member takes part in and has not written for yet.
+    #[serde(default)]
+    pub review_to_write: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -110,8 +110,10 @@ fn sections(home: HomeOverview) -> impl IntoView {
 }
 
 fn member_view(day: MemberDay) -> impl IntoView {
-    let nothing_waits =
-        day.tasks.is_empty() && day.pledges_to_finish.is_empty() && day.refused.is_empty();
+    let nothing_waits = day.tasks.is_empty()
+        && day.pledges_to_finish.is_empty()
+        && day.refused.is_empty()
+        && !day.review_to_write;
     view! {
         <section class="card next-meeting">
             <h2>{tr(Msg::NextMeeting)}</h2>
@@ -129,6 +131,9 @@ fn member_view(day: MemberDay) -> impl IntoView {
             </div>
             {nothing_waits.then(|| view! { <Empty msg=Msg::NothingWaiting/> })}
             <ul class="plain todo">
+                {day.review_to_write.then(|| view! {
+                    <li class="todo-review"><A href="/review">{tr(Msg::MemberReview)} "：" {tr(Msg::SelfReview)}</A></li>
+                })}
                 {day.tasks.into_iter().map(|task| view! {
                     <li class="todo-task"><A href="/points">{tr(Msg::TaskToHandIn)} "：" {task.name}</A></li>
                 }).collect_view()}
@@ -204,6 +209,7 @@ fn desk_view(desk: BranchDesk) -> impl IntoView {
     let members = format!("/branch/{id}/members");
     let invites = format!("/branch/{id}/invites");
     let stars = format!("/branch/{id}/stars");
+    let review = format!("/branch/{id}/review");
     let group_name = |group: &Option<String>| {
         group
             .as_ref()
@@ -258,6 +264,7 @@ fn desk_view(desk: BranchDesk) -> impl IntoView {
                 <A href=compliance attr:class="tile">{tr(Msg::Compliance)}</A>
                 <A href="/review/wishes" attr:class="tile">{tr(Msg::WishReview)}</A>
                 <A href=stars attr:class="tile">{tr(Msg::Stars)}</A>
+                <A href=review attr:class="tile">{tr(Msg::MemberReview)}</A>
             </div>
         </section>
     }

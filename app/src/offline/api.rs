@@ -111,6 +111,7 @@ pub mod service {
     ) -> AppResult<OpOutcome> {
         use crate::meetings::{AddMeetingPhoto, CheckIn, RequestLeave};
         use crate::points::{ClaimPoints, SignUpTask, SubmitTask};
+        use crate::reviews::{CastReviewMarks, WriteSelfReview};
         use crate::suggestions::SubmitSuggestion;
         use crate::wishes::{
             ConfirmPledge, FulfilPledge, PledgeWish, PostWish, ReleasePledge, WithdrawWish,
@@ -129,6 +130,8 @@ pub mod service {
             FulfilPledge::KIND => run::<FulfilPledge>(envelope, ctx, conn).await,
             ConfirmPledge::KIND => run::<ConfirmPledge>(envelope, ctx, conn).await,
             WithdrawWish::KIND => run::<WithdrawWish>(envelope, ctx, conn).await,
+            WriteSelfReview::KIND => run::<WriteSelfReview>(envelope, ctx, conn).await,
+            CastReviewMarks::KIND => run::<CastReviewMarks>(envelope, ctx, conn).await,
             _ => Ok(OpOutcome::Rejected(AppError::UnknownOp)),
         }
     }

@@ -46,4 +46,6 @@ lazy_pages! {
     StandingsRoute => crate::stars::views::StandingsPage,
     StarTemplatesRoute => crate::stars::views::TemplatesPage,
     BranchStarsRoute => crate::stars::views::BranchStarsPage,
+    MyReviewRoute => crate::reviews::views::MyReviewPage,
+    ReviewBoardRoute => crate::reviews::views::BoardPage,
 }

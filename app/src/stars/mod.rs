@@ -67,8 +67,10 @@ pub struct Derived {
     pub groups: i64,
     pub full_members: i64,
     pub probationary_members: i64,
-    /// 基本队伍: who holds the secretary's post.
+    /// 基本队伍: who holds the secretary's post, and the year's 民主评议 results so far
+    /// (per grade, 优秀 first), if it took place.
     pub secretaries: Vec<String>,
+    pub review_results: Option<[i64; 4]>,
     /// 基本活动: the compliance calendar's cells judged so far, and those that fell short.
     pub judged_until_month: u32,
     pub required_cells: u32,

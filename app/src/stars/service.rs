@@ -225,6 +225,7 @@ async fn derived(pool: &Pool, branch_id: &str, year: i64) -> AppResult<Derived> 
         full_members: makeup.full,
         probationary_members: makeup.probationary,
         secretaries: makeup.secretaries,
+        review_results: crate::reviews::service::year_results(pool, branch_id, year).await?,
         judged_until_month: activity.until_month,
         required_cells: activity.required_cells,
         short_cells: activity.short_cells,

@@ -340,6 +340,14 @@ fn records(branch_id: &str, year: i64, d: &Derived) -> impl IntoView {
     } else {
         d.secretaries.join("、")
     };
+    let review = format!("/branch/{branch_id}/review?year={year}");
+    let review_line = match d.review_results {
+        None => "民主评议：未开展".to_string(),
+        Some(counts) => format!(
+            "民主评议：优秀 {} · 合格 {} · 基本合格 {} · 不合格 {}",
+            counts[0], counts[1], counts[2], counts[3]
+        ),
+    };
     let until = if d.judged_until_month == 0 {
         "本年尚无已结束的月份".to_string()
     } else {
@@ -352,7 +360,11 @@ fn records(branch_id: &str, year: i64, d: &Derived) -> impl IntoView {
                 <dt>{Basic::Organisation.label_zh()}</dt>
                 <dd><A href=members.clone()>{format!("党小组 {} 个 · 正式党员 {} 名 · 预备党员 {} 名", d.groups, d.full_members, d.probationary_members)}</A></dd>
                 <dt>{Basic::Team.label_zh()}</dt>
-                <dd><A href=members>{format!("支部书记：{secretaries}")}</A></dd>
+                <dd>
+                    <A href=members>{format!("支部书记：{secretaries}")}</A>
+                    " · "
+                    <A href=review>{review_line}</A>
+                </dd>
                 <dt>{Basic::Activities.label_zh()}</dt>
                 <dd data-testid="activities">
                     <A href=compliance>
