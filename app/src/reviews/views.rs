@@ -26,9 +26,12 @@ fn grade_badge(grade: Grade) -> impl IntoView {
 
 #[component]
 pub fn MyReviewPage() -> impl IntoView {
-    // Read once: what the member types and chooses is not redrawn by a sync meanwhile; the
-    // outbox says what waits to be sent.
-    let mine = Resource::new(|| (), |_| fetch_my_reviews());
+    // Read again once the outbox is known in the browser (what waits there fills the forms,
+    // and the answer is kept for a visit with no signal), then not redrawn by later syncs:
+    // what the member types stays; the outbox says what waits to be sent.
+    let offline = use_offline();
+    let outbox_read = Memo::new(move |_| offline.version.get() > 0);
+    let mine = Resource::new(move || outbox_read.get(), |_| fetch_my_reviews());
     view! {
         <PageHeader title=Msg::MemberReview back="/"/>
         <WithUser view=move |_| view! {
