@@ -168,6 +168,8 @@ pub enum AppError {
     ReviewExists,
     #[error("not taking part in the review")]
     NotInReview,
+    #[error("a ballot with no marks")]
+    BallotEmpty,
     #[error("not possible in the wish's state")]
     WishIllegal,
     #[error("pledge larger than the part still open")]
@@ -282,6 +284,7 @@ impl AppError {
             ReviewClosed => Msg::ErrReviewClosed,
             ReviewExists => Msg::ErrReviewExists,
             NotInReview => Msg::ErrNotInReview,
+            BallotEmpty => Msg::ErrBallotEmpty,
             PointsInvalid => Msg::ErrPointsInvalid,
             RankingOff => Msg::ErrRankingOff,
             TaskClosed => Msg::ErrTaskClosed,

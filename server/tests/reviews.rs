@@ -7,6 +7,7 @@ use support::*;
 
 const PROBATIONARY: &str = "13800000005";
 const MEMBER_2: &str = "13800000007";
+const MEMBER_3: &str = "13800000008";
 
 fn op_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -153,32 +154,44 @@ async fn members_mark_offline_and_each_sees_only_their_own_result() {
         "NotInReview"
     );
 
-    // The committee sees counts, never who marked whom.
-    let board = app
-        .call(
-            "review_board",
-            Some(&secretary),
-            &[("branch_id", &branch), ("year", &this_year())],
-        )
-        .await;
-    assert!(board.status.is_success(), "{}", board.body);
-    let board = board.json();
-    assert_eq!(board_row(&board, &member_2)["tally"], json!([0, 0, 1, 0]));
-    assert_eq!(board_row(&board, &member_id)["tally"], json!([1, 0, 0, 0]));
+    // A third ballot; an empty one is refused.
+    let third = app.login(MEMBER_3, PASSWORD).await;
     assert_eq!(
-        board_row(&board, &probationary_id)["tally"],
-        json!([0, 1, 0, 0])
+        cast(&app, &third, &review, &[]).await["Rejected"],
+        "BallotEmpty"
     );
+    cast(&app, &third, &review, &[(&member_2, "Qualified")]).await;
+
+    // While marks still arrive the committee sees who has written and how many ballots
+    // came, and no count: a count that moves would betray the ballot that moved it.
+    let board_now = || async {
+        let board = app
+            .call(
+                "review_board",
+                Some(&secretary),
+                &[("branch_id", &branch), ("year", &this_year())],
+            )
+            .await;
+        assert!(board.status.is_success(), "{}", board.body);
+        board.json()
+    };
+    let board = board_now().await;
+    assert_eq!(board["review"]["ballots"], 3);
+    assert!(board["review"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["tally"].is_null()));
     assert_eq!(
         board_row(&board, &probationary_id)["member"]["voting"],
         false
     );
-    assert_eq!(board["review"]["ballots"], 2);
+    assert_eq!(board_row(&board, &secretary_id)["can_decide"], false);
     for row in board["review"]["rows"].as_array().unwrap() {
         let keys: Vec<&String> = row.as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
-            ["member", "result", "self_text", "tally"],
+            ["can_decide", "member", "result", "self_text", "tally"],
             "nothing of who marked"
         );
     }
@@ -230,7 +243,32 @@ async fn members_mark_offline_and_each_sees_only_their_own_result() {
     let qualified = decide(&app, &secretary, &review, &people[allowed], "Qualified", "").await;
     assert!(qualified.status.is_success(), "{}", qualified.body);
 
-    // Each member sees their own result and nobody else's.
+    // Nobody sees a result while the committee may still change it.
+    let mine = app.call("my_reviews", Some(&other), &[]).await.json();
+    assert!(mine[0]["result"].is_null(), "{mine}");
+
+    // Closed: the counts show (three ballots came), marks arriving afterwards are refused,
+    // results can still be decided, and each member sees their own.
+    let closed = app
+        .call("close_review", Some(&secretary), &[("review_id", &review)])
+        .await;
+    assert!(closed.status.is_success(), "{}", closed.body);
+    let board = board_now().await;
+    assert_eq!(board_row(&board, &member_2)["tally"], json!([0, 1, 1, 0]));
+    assert_eq!(board_row(&board, &member_id)["tally"], json!([1, 0, 0, 0]));
+    assert_eq!(
+        board_row(&board, &probationary_id)["tally"],
+        json!([0, 1, 0, 0])
+    );
+    assert_eq!(
+        cast(&app, &member, &review, &[(&member_2, "Qualified")]).await["Rejected"],
+        "ReviewClosed"
+    );
+    assert_eq!(
+        write_self(&app, &member, &review, "补写").await["Rejected"],
+        "ReviewClosed"
+    );
+
     let mine = app.call("my_reviews", Some(&other), &[]).await.json();
     assert_eq!(mine[0]["result"], json!(["Basic", "多次无故缺席主题党日"]));
     assert!(mine[0]["others"]
@@ -261,18 +299,47 @@ async fn members_mark_offline_and_each_sees_only_their_own_result() {
             .contains(&format!("\"{member_id}\",\"Excellent\"")),
         "not the marks they received"
     );
-
-    // Closed: marks arriving afterwards are refused; results can still be decided.
-    let closed = app
-        .call("close_review", Some(&secretary), &[("review_id", &review)])
-        .await;
-    assert!(closed.status.is_success(), "{}", closed.body);
-    assert_eq!(
-        cast(&app, &member, &review, &[(&member_2, "Qualified")]).await["Rejected"],
-        "ReviewClosed"
-    );
     let late = decide(&app, &secretary, &review, &member_2, "Qualified", "").await;
     assert!(late.status.is_success(), "{}", late.body);
+}
+
+#[tokio::test]
+async fn too_few_ballots_show_no_count() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let review = open(&app, &secretary, &branch).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let member_2 = app.user_id(MEMBER_2).await;
+    cast(&app, &member, &review, &[(&member_2, "Unqualified")]).await;
+    cast(&app, &secretary, &review, &[(&member_2, "Qualified")]).await;
+    app.call("close_review", Some(&secretary), &[("review_id", &review)])
+        .await;
+    let board = app
+        .call(
+            "review_board",
+            Some(&secretary),
+            &[("branch_id", &branch), ("year", &this_year())],
+        )
+        .await
+        .json();
+    assert_eq!(board["review"]["ballots"], 2);
+    assert!(
+        board_row(&board, &member_2)["tally"].is_null(),
+        "the secretary's own ballot taken away would leave the other one bare"
+    );
+    // A past year's board has nothing to open.
+    let last_year = (this_year().parse::<i64>().unwrap() - 1).to_string();
+    let past = app
+        .call(
+            "review_board",
+            Some(&secretary),
+            &[("branch_id", &branch), ("year", &last_year)],
+        )
+        .await
+        .json();
+    assert_eq!(past["can_open"], false);
+    assert!(past["review"].is_null());
 }
 
 fn this_year() -> String {

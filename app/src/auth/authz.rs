@@ -73,6 +73,8 @@ pub enum Action {
     ViewStars,
     /// Open, follow and decide the branch's 民主评议党员.
     RunReview,
+    /// Mark a meeting record 已审阅 or return it: the 党委s above (path of 党委s only).
+    ReviewMinutes,
 }
 
 /// `target_path` is the target org and its ancestors, root first, target last.
@@ -122,6 +124,7 @@ pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
             admin_strictly_above && !actor.grants.iter().any(|g| &g.org_id == target)
         }
         Action::ViewStars => admin_strictly_above || secretary_of_target,
+        Action::ReviewMinutes => admin_strictly_above,
     }
 }
 
@@ -191,6 +194,7 @@ mod tests {
             Action::RateBranch,
             Action::ViewStars,
             Action::RunReview,
+            Action::ReviewMinutes,
         ] {
             assert!(!can(&member, action, &path(BRANCH_A)), "{action:?}");
             assert!(!can(&member, action, &path(GROUP_A1)), "{action:?}");

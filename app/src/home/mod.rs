@@ -72,6 +72,9 @@ pub struct BranchDesk {
     pub leave_meeting: Option<String>,
     pub due_this_month: Vec<PeriodCheck>,
     pub groups: Vec<NamedRef>,
+    /// Meeting records the 党委 returned, not changed since.
+    #[serde(default)]
+    pub returned_records: Vec<NamedRef>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -75,6 +75,7 @@ fn Today(me: Me) -> impl IntoView {
                     <A href="/admin" attr:class="tile">{tr(Msg::OrgTree)}</A>
                     <A href="/admin/compliance" attr:class="tile">{tr(Msg::SubtreeCompliance)}</A>
                     <A href="/admin/stars" attr:class="tile">{tr(Msg::Stars)}</A>
+                    <A href="/admin/records" attr:class="tile">{tr(Msg::RecordsToReview)}</A>
                 </div>
             </section>
         })}
@@ -209,6 +210,7 @@ fn desk_view(desk: BranchDesk) -> impl IntoView {
     let members = format!("/branch/{id}/members");
     let invites = format!("/branch/{id}/invites");
     let stars = format!("/branch/{id}/stars");
+    let returned = desk.returned_records.clone();
     let review = format!("/branch/{id}/review");
     let group_name = |group: &Option<String>| {
         group
@@ -246,6 +248,17 @@ fn desk_view(desk: BranchDesk) -> impl IntoView {
         <section class="card desk" data-branch=id.clone()>
             <h2>{tr(Msg::SecretaryTools)}</h2>
             <p class="muted">{desk.branch.name.clone()}</p>
+            {(!returned.is_empty()).then(|| view! {
+                <div class="returned-records" data-testid="returned-records">
+                    <p class="error">{tr(Msg::ReturnedRecords)}</p>
+                    <ul class="plain">
+                        {returned.into_iter().map(|m| {
+                            let href = format!("/meetings/{}", m.id);
+                            view! { <li><A href=href>{m.name}</A></li> }
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
             <div class="link-grid counts">
                 {count(desk.points_waiting, Msg::PointsWaiting, points, "points")}
                 {count(desk.wishes_waiting, Msg::WishesWaiting, "/review/wishes".into(), "wishes")}

@@ -912,8 +912,9 @@ pub mod service {
             return Err(AppError::MinutesTooLong);
         }
         let mut tx = pool.begin().await?;
-        crate::db::query("UPDATE meetings SET minutes = ? WHERE id = ?")
+        crate::db::query("UPDATE meetings SET minutes = ?, minutes_saved_at = ? WHERE id = ?")
             .bind(minutes)
+            .bind(now())
             .bind(meeting_id)
             .execute(&mut *tx)
             .await?;

@@ -133,6 +133,7 @@ fn meeting_view(d: MeetingDetail, actions: Actions) -> impl IntoView {
             .then(|| my_line(&d).into_any())}
         {d.sheet.clone().map(|sheet| sheet_view(d.summary.id.clone(), d.summary.kind, d.started, sheet, actions).into_any())}
         {minutes_view(&d, actions.minutes).into_any()}
+        {(d.started && d.can_manage && !m.cancelled).then(|| view! { <super::minutes::RecordReviewBox meeting_id=d.summary.id.clone()/> }.into_any())}
         {view! { <super::photos::PhotosSection meeting_id=d.summary.id.clone() files=d.files.clone() can_add=d.can_manage/> }.into_any()}
         {(d.can_manage && !m.cancelled).then(|| manage_view(&d, actions).into_any())}
     }

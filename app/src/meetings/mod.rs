@@ -6,6 +6,7 @@ pub mod api;
 pub mod checkin;
 pub mod checkin_page;
 pub mod detail;
+pub mod minutes;
 pub mod photos;
 pub mod qr;
 pub mod rules;

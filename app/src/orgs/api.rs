@@ -261,6 +261,24 @@ pub mod service {
         Ok(roles > 0)
     }
 
+    /// The path the 党委's own rules read (star ratings, review of records): the 党委s above
+    /// the org, root first, then the org itself. A 党总支 in between neither rates nor
+    /// reviews; an unknown org is refused as a forbidden one.
+    pub async fn committee_path(pool: &Pool, org_id: &str) -> AppResult<Vec<String>> {
+        let path = org_path(pool, org_id)
+            .await
+            .map_err(|_| AppError::Forbidden)?;
+        let (above, target) = path.split_at(path.len() - 1);
+        let committees = committees_among(pool, above).await?;
+        let mut committee_path: Vec<String> = above
+            .iter()
+            .filter(|id| committees.contains(id))
+            .cloned()
+            .collect();
+        committee_path.extend_from_slice(target);
+        Ok(committee_path)
+    }
+
     /// Of `ids`, those that are 党委s.
     pub async fn committees_among(pool: &Pool, ids: &[String]) -> AppResult<Vec<String>> {
         if ids.is_empty() {

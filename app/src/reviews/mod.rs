@@ -44,6 +44,8 @@ pub struct Participant {
 pub struct ReviewBoard {
     pub branch: NamedRef,
     pub year: i64,
+    /// Whether a review can be opened from this page (this year's, none yet).
+    pub can_open: bool,
     pub review: Option<BoardReview>,
 }
 
@@ -55,6 +57,8 @@ pub struct BoardReview {
     pub excellent_allowed: usize,
     pub voters: i64,
     pub ballots: i64,
+    /// Whether this is this year's review (a past year's board only reads).
+    pub this_year: bool,
     pub rows: Vec<BoardRow>,
 }
 
@@ -62,9 +66,13 @@ pub struct BoardReview {
 pub struct BoardRow {
     pub member: Participant,
     pub self_text: Option<String>,
-    /// Marks received per grade, in [`Grade::ALL`] order.
-    pub tally: [i64; 4],
+    /// Marks received per grade, in [`Grade::ALL`] order: shown only once the review has
+    /// closed with at least [`rules::MIN_BALLOTS_SHOWN`] ballots, so no count can be
+    /// traced to the one ballot that changed it.
+    pub tally: Option<[i64; 4]>,
     pub result: Option<(Grade, Option<String>)>,
+    /// Whether the caller may decide this member's result (not their own).
+    pub can_decide: bool,
 }
 
 /// A self-assessment written on the phone; a later one replaces it while the review is open.

@@ -56,7 +56,9 @@ impl Grade {
     }
 }
 
-pub const SELF_TEXT_MAX_CHARS: usize = 1000;
+pub const SELF_TEXT_MAX_CHARS: usize = 500;
+/// Fewer ballots than this and the counts are not shown: one ballot could be told apart.
+pub const MIN_BALLOTS_SHOWN: i64 = 3;
 pub const REASON_MAX_CHARS: usize = 200;
 pub const DEFAULT_EXCELLENT_CAP_PERCENT: i64 = 30;
 
@@ -90,7 +92,7 @@ pub fn excellent_allowed(participants: usize, cap_percent: i64) -> usize {
 pub fn check_decision(grade: Grade, reason: &str) -> Result<Option<String>, AppError> {
     let reason = reason.trim();
     if reason.chars().count() > REASON_MAX_CHARS {
-        return Err(AppError::TextTooLong);
+        return Err(AppError::ReasonRequired);
     }
     match grade {
         Grade::Excellent | Grade::Qualified => Ok((!reason.is_empty()).then(|| reason.to_string())),
@@ -157,7 +159,8 @@ mod tests {
         let long = "很".repeat(REASON_MAX_CHARS + 1);
         assert_eq!(
             check_decision(Grade::Basic, &long),
-            Err(AppError::TextTooLong)
+            Err(AppError::ReasonRequired),
+            "its message names the limit"
         );
     }
 

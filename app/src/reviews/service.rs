@@ -3,7 +3,7 @@
 
 use super::rules::{
     check_ballot, check_cap_percent, check_decision, excellent_allowed, normalize_self_text, tally,
-    Grade,
+    Grade, MIN_BALLOTS_SHOWN,
 };
 use super::store::{self, ParticipantRow, ReviewRow};
 use super::{
@@ -104,35 +104,49 @@ pub async fn board(
         return Ok(ReviewBoard {
             branch,
             year,
+            can_open: year == this_year(),
             review: None,
         });
     };
     let people = store::participants(pool, &review.id).await?;
-    let tallies = store::tallies(pool, &review.id).await?;
+    let ballots = store::ballots(pool, &review.id).await?;
+    let open = review.closed_at.is_none();
+    // While marks still arrive, a count that moves betrays the ballot that moved it; with
+    // too few ballots, a count is as good as a name.
+    let tallies = if open || ballots < MIN_BALLOTS_SHOWN {
+        None
+    } else {
+        Some(store::tallies(pool, &review.id).await?)
+    };
     let rows = people
         .iter()
         .map(|p| BoardRow {
             member: participant(p),
             self_text: p.self_text.clone(),
-            tally: tally(
-                tallies
-                    .iter()
-                    .filter(|(subject, ..)| subject == &p.user_id)
-                    .flat_map(|(_, grade, n)| {
-                        std::iter::repeat_n(Grade::parse(grade), *n as usize).flatten()
-                    }),
-            ),
+            tally: tallies.as_ref().map(|tallies| {
+                tally(
+                    tallies
+                        .iter()
+                        .filter(|(subject, ..)| subject == &p.user_id)
+                        .flat_map(|(_, grade, n)| {
+                            std::iter::repeat_n(Grade::parse(grade), *n as usize).flatten()
+                        }),
+                )
+            }),
             result: result_of(p),
+            can_decide: p.user_id != actor.user_id,
         })
         .collect();
     Ok(ReviewBoard {
         branch,
         year,
+        can_open: false,
         review: Some(BoardReview {
             excellent_allowed: excellent_allowed(people.len(), review.excellent_cap_percent),
             voters: people.iter().filter(|p| p.voting).count() as i64,
-            ballots: store::ballots(pool, &review.id).await?,
-            open: review.closed_at.is_none(),
+            ballots,
+            this_year: review.year == this_year(),
+            open,
             excellent_cap_percent: review.excellent_cap_percent,
             id: review.id,
             rows,
@@ -236,7 +250,8 @@ pub async fn my_reviews(pool: &Pool, actor: &Actor) -> AppResult<Vec<MyReview>> 
             open: review.closed_at.is_none(),
             voting: me.voting,
             self_text: me.self_text.clone(),
-            result: result_of(me),
+            // Decisions may still change until the review closes; a member sees the outcome.
+            result: review.closed_at.and(result_of(me)),
             others: people
                 .iter()
                 .filter(|p| p.user_id != actor.user_id)
@@ -286,6 +301,9 @@ impl ApplyOp for CastReviewMarks {
         let voter = &ctx.actor.user_id;
         if !open_for(conn, &self.review_id, voter).await? {
             return Err(AppError::NotInReview);
+        }
+        if self.marks.is_empty() {
+            return Err(AppError::BallotEmpty);
         }
         if self.marks.len() > MAX_MARKS {
             return Err(AppError::BadPayload);

@@ -74,8 +74,9 @@ pub async fn open(
     .await?;
     query(
         "INSERT INTO review_participants (review_id, user_id, voting)
-         SELECT ?1, u.id, u.party_status = 'full' FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.org_id = ?2 AND m.role = 'member' AND u.party_status IS NOT NULL",
+         SELECT ?1, u.id, u.party_status = 'full' FROM users u
+         WHERE u.party_status IS NOT NULL AND u.id IN
+           (SELECT user_id FROM memberships WHERE org_id = ?2 AND role IN ('member', 'secretary'))",
     )
     .bind(id)
     .bind(branch_id)

@@ -112,7 +112,7 @@ fn my_review(review: MyReview) -> impl IntoView {
         ev.prevent_default();
         let marks: Vec<(String, Grade)> = chosen.get_untracked().into_iter().collect();
         if marks.is_empty() {
-            marks_error.set(Some(AppError::TextRequired));
+            marks_error.set(Some(AppError::BallotEmpty));
             return;
         }
         marks_error.set(None);
@@ -165,7 +165,7 @@ fn my_review(review: MyReview) -> impl IntoView {
                 <h3>{tr(Msg::SelfReview)}</h3>
                 <form on:submit=write class="self-review">
                     <label>{tr(Msg::SelfReview)}
-                        <textarea name="self_text" rows="4" maxlength="1000" prop:value=move || text.get()
+                        <textarea name="self_text" rows="4" maxlength="500" prop:value=move || text.get()
                             on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                     </label>
                     {move || self_error.get().map(|error| view! { <ErrorNote error/> })}
@@ -262,6 +262,7 @@ pub fn BoardPage() -> impl IntoView {
                             <p class="muted">{tr(Msg::MemberReviewLead)}</p>
                         </div>
                         {match board.review {
+                            None if !board.can_open => view! { <div class="card"><Empty msg=Msg::NoReviewYet/></div> }.into_any(),
                             None => view! {
                                 <section class="card">
                                     <Empty msg=Msg::NoReviewYet/>
@@ -288,10 +289,14 @@ pub fn BoardPage() -> impl IntoView {
                                         <p data-testid="review-summary">{summary}</p>
                                         {if review.open {
                                             view! {
-                                                <ActionForm action=close>
-                                                    <input type="hidden" name="review_id" value=closing_id/>
-                                                    <button type="submit" class="secondary">{tr(Msg::CloseReview)}</button>
-                                                </ActionForm>
+                                                <details class="close-review">
+                                                    <summary class="chip">{tr(Msg::CloseReview)}</summary>
+                                                    <p class="muted">{tr(Msg::CloseReviewWarning)}</p>
+                                                    <ActionForm action=close>
+                                                        <input type="hidden" name="review_id" value=closing_id/>
+                                                        <button type="submit" class="secondary">{tr(Msg::ConfirmClose)}</button>
+                                                    </ActionForm>
+                                                </details>
                                             }.into_any()
                                         } else {
                                             view! { <p class="badge">{tr(Msg::ReviewClosedNote)}</p> }.into_any()
@@ -316,12 +321,14 @@ fn board_row(
     row: BoardRow,
     decide: ServerAction<DecideReview>,
 ) -> impl IntoView {
-    let tally = Grade::ALL
-        .into_iter()
-        .zip(row.tally)
-        .map(|(g, n)| format!("{} {n}", g.label_zh()))
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let tally = row.tally.map(|counts| {
+        Grade::ALL
+            .into_iter()
+            .zip(counts)
+            .map(|(g, n)| format!("{} {n}", g.label_zh()))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    });
     let decided = row.result.as_ref().map(|(g, _)| *g);
     view! {
         <li class="card board-row" data-person=row.member.name.clone()>
@@ -331,9 +338,15 @@ fn board_row(
                 {decided.map(grade_badge)}
             </div>
             <p class="self-text">{row.self_text.clone().unwrap_or_else(|| "（未填写自我评价）".into())}</p>
-            <p class="muted tally" data-testid="tally">{tr(Msg::Tally)} "：" {tally}</p>
+            <p class="muted tally" data-testid="tally">
+                {tr(Msg::Tally)} "："
+                {match tally {
+                    Some(tally) => tally.into_any(),
+                    None => tr(Msg::TallyHidden).into_any(),
+                }}
+            </p>
             {row.result.as_ref().and_then(|(_, r)| r.clone()).map(|r| view! { <p class="muted">{r}</p> })}
-            <details>
+            {row.can_decide.then(|| view! { <details>
                 <summary class="chip">{tr(Msg::Decide)}</summary>
                 <ActionForm action=decide>
                     <input type="hidden" name="review_id" value=review_id/>
@@ -348,7 +361,7 @@ fn board_row(
                     <label>{tr(Msg::DecisionReason)}<input name="reason" maxlength="200"/></label>
                     <SubmitButton pending=decide.pending().into() label=Msg::Decide busy=Msg::Saving/>
                 </ActionForm>
-            </details>
+            </details> })}
         </li>
     }
 }

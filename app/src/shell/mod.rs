@@ -144,6 +144,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/stars/templates") view={Lazy::<routes::StarTemplatesRoute>::new()}/>
                         <Route path=path!("/branch/:id/stars") view={Lazy::<routes::BranchStarsRoute>::new()}/>
                         <Route path=path!("/review") view={Lazy::<routes::MyReviewRoute>::new()}/>
+                        <Route path=path!("/admin/records") view={Lazy::<routes::RecordsRoute>::new()}/>
                         <Route path=path!("/branch/:id/review") view={Lazy::<routes::ReviewBoardRoute>::new()}/>
                         <Route path=path!("/outbox") view={Lazy::<routes::OutboxRoute>::new()}/>
                         <Route path=path!("/suggestions") view={Lazy::<routes::SuggestionsRoute>::new()}/>

@@ -48,4 +48,5 @@ lazy_pages! {
     BranchStarsRoute => crate::stars::views::BranchStarsPage,
     MyReviewRoute => crate::reviews::views::MyReviewPage,
     ReviewBoardRoute => crate::reviews::views::BoardPage,
+    RecordsRoute => crate::meetings::minutes::RecordsPage,
 }

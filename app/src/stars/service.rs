@@ -105,23 +105,6 @@ pub async fn save_template(
     Ok(id)
 }
 
-/// The path the star rules read: the 党委s above the org, root first, then the org itself
-/// (a 党总支 in between neither rates nor keeps templates).
-async fn rating_path(pool: &Pool, org_id: &str) -> AppResult<Vec<String>> {
-    let path = org_path(pool, org_id)
-        .await
-        .map_err(|_| AppError::Forbidden)?;
-    let (above, target) = path.split_at(path.len() - 1);
-    let committees = crate::orgs::api::service::committees_among(pool, above).await?;
-    let mut rating_path: Vec<String> = above
-        .iter()
-        .filter(|id| committees.contains(id))
-        .cloned()
-        .collect();
-    rating_path.extend_from_slice(target);
-    Ok(rating_path)
-}
-
 /// The branch's name, once the caller is authorised: anything but a branch is not found.
 async fn branch_name(pool: &Pool, branch_id: &str) -> AppResult<String> {
     let (kind, name, _) = crate::orgs::api::service::org_kind(pool, branch_id).await?;
@@ -167,7 +150,7 @@ pub async fn branch_stars(
     branch_id: &str,
     year: i64,
 ) -> AppResult<BranchStars> {
-    let path = rating_path(pool, branch_id).await?;
+    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
     authorize(actor, Action::ViewStars, &path)?;
     let name = branch_name(pool, branch_id).await?;
     check_year(year)?;
@@ -257,7 +240,7 @@ pub async fn save_assessment(
     form: &HashMap<String, String>,
     comment: &str,
 ) -> AppResult<String> {
-    let path = rating_path(pool, branch_id).await?;
+    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
     match kind {
         AssessmentKind::SelfAssessment => authorize(actor, Action::AssessBranch, &path)?,
         AssessmentKind::Rating => {
