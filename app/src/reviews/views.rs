@@ -57,8 +57,7 @@ fn my_review(review: MyReview) -> impl IntoView {
             .get()
             .into_iter()
             .filter_map(|op| Some((op.clone(), op.payload_as::<WriteSelfReview>()?)))
-            .filter(|(_, w)| id.with_value(|id| &w.review_id == id))
-            .last()
+            .rfind(|(_, w)| id.with_value(|id| &w.review_id == id))
     };
     let pending_marks = move || {
         offline
@@ -66,8 +65,7 @@ fn my_review(review: MyReview) -> impl IntoView {
             .get()
             .into_iter()
             .filter_map(|op| Some((op.clone(), op.payload_as::<CastReviewMarks>()?)))
-            .filter(|(_, m)| id.with_value(|id| &m.review_id == id))
-            .last()
+            .rfind(|(_, m)| id.with_value(|id| &m.review_id == id))
     };
     let text = RwSignal::new(
         pending_self()
