@@ -170,6 +170,10 @@ pub enum AppError {
     NotInReview,
     #[error("a ballot with no marks")]
     BallotEmpty,
+    #[error("not a cadre of a committee above")]
+    NotCadre,
+    #[error("due date invalid")]
+    DueDate,
     #[error("not possible in the wish's state")]
     WishIllegal,
     #[error("pledge larger than the part still open")]
@@ -285,6 +289,8 @@ impl AppError {
             ReviewExists => Msg::ErrReviewExists,
             NotInReview => Msg::ErrNotInReview,
             BallotEmpty => Msg::ErrBallotEmpty,
+            NotCadre => Msg::ErrNotCadre,
+            DueDate => Msg::ErrDueDate,
             PointsInvalid => Msg::ErrPointsInvalid,
             RankingOff => Msg::ErrRankingOff,
             TaskClosed => Msg::ErrTaskClosed,

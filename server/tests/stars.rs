@@ -674,3 +674,135 @@ async fn a_general_branch_neither_rates_nor_sees() {
     assert!(reply.status.is_success(), "{}", reply.body);
     assert_eq!(standing(&app, &admin, &second).await["rating"]["stars"], 10);
 }
+
+#[tokio::test]
+async fn the_committee_follows_up_unmet_items_with_a_cadre() {
+    let app = app().await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let branch = app.branch_id("第一").await;
+    let year = this_year();
+    let assign = |cookie: String, phone: &'static str| {
+        let app = &app;
+        let branch = branch.clone();
+        async move {
+            app.call_owned(
+                "assign_cadre",
+                &cookie,
+                &[("branch_id", branch), ("phone", phone.into())],
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        assign(secretary.clone(), ADMIN).await.error(),
+        "Forbidden",
+        "a branch does not pick its own cadre"
+    );
+    assert_eq!(
+        assign(admin.clone(), SECRETARY_1).await.error(),
+        "NotCadre",
+        "a cadre keeps the 党委 above"
+    );
+    assert_eq!(assign(admin.clone(), "12345").await.error(), "NotCadre");
+    let assigned = assign(admin.clone(), ADMIN).await;
+    assert!(assigned.status.is_success(), "{}", assigned.body);
+
+    let add = |cookie: String, basic: &'static str, item: &'static str, due: String| {
+        let app = &app;
+        let branch = branch.clone();
+        let year = year.clone();
+        async move {
+            app.call_owned(
+                "add_ledger_item",
+                &cookie,
+                &[
+                    ("branch_id", branch),
+                    ("year", year),
+                    ("basic", basic.into()),
+                    ("item", item.into()),
+                    ("due", due),
+                ],
+            )
+            .await
+        }
+    };
+    let yesterday = app::shell::time::format_date(app::state::now() - 86_400);
+    assert_eq!(
+        add(secretary.clone(), "", "补开组织生活会", yesterday.clone())
+            .await
+            .error(),
+        "Forbidden"
+    );
+    assert_eq!(
+        add(admin.clone(), "", "补开组织生活会", "下周".into())
+            .await
+            .error(),
+        "DueDate"
+    );
+    assert_eq!(
+        add(admin.clone(), "", "  ", yesterday.clone())
+            .await
+            .error(),
+        "TextRequired"
+    );
+    assert_eq!(
+        add(admin.clone(), "morale", "补开组织生活会", yesterday.clone())
+            .await
+            .error(),
+        "BadPayload"
+    );
+    let added = add(admin.clone(), "activities", "补开组织生活会", yesterday).await;
+    assert!(added.status.is_success(), "{}", added.body);
+    let item = added.json().as_str().unwrap().to_string();
+
+    let s = standing(&app, &admin, &branch).await;
+    assert_eq!(s["cadre"], "郑书记（党工委）");
+    assert_eq!(
+        (s["open_items"].as_i64(), s["overdue_items"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let page = app
+        .call(
+            "branch_stars",
+            Some(&secretary),
+            &[("branch_id", &branch), ("year", &year)],
+        )
+        .await
+        .json();
+    assert_eq!(page["can_follow"], false);
+    assert_eq!(page["ledger"][0]["item"], "补开组织生活会");
+    assert_eq!(page["ledger"][0]["basic"], "Activities");
+    assert_eq!(page["ledger"][0]["follow_up_by"], "郑书记（党工委）");
+    let csv = app
+        .get(&format!("/admin/stars.csv?year={year}"), Some(&admin))
+        .await
+        .body;
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with("幸福里社区第一党支部"))
+        .unwrap();
+    assert!(line.ends_with(",郑书记（党工委）,1,1"), "{line}");
+
+    let finish = |cookie: String| {
+        let app = &app;
+        let item = item.clone();
+        async move {
+            app.call_owned(
+                "finish_ledger_item",
+                &cookie,
+                &[("item_id", item), ("note", "12 月 3 日已召开".into())],
+            )
+            .await
+        }
+    };
+    assert_eq!(finish(secretary.clone()).await.error(), "Forbidden");
+    let done = finish(admin.clone()).await;
+    assert!(done.status.is_success(), "{}", done.body);
+    assert_eq!(finish(admin.clone()).await.error(), "AlreadyDecided");
+    let s = standing(&app, &admin, &branch).await;
+    assert_eq!(
+        (s["open_items"].as_i64(), s["overdue_items"].as_i64()),
+        (Some(0), Some(0))
+    );
+}

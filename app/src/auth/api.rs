@@ -145,6 +145,27 @@ pub mod service {
         })
     }
 
+    /// The user with this phone, if they administer any of `orgs`.
+    pub async fn admin_of_any(
+        pool: &Pool,
+        phone: &str,
+        orgs: &[String],
+    ) -> AppResult<Option<String>> {
+        if orgs.is_empty() {
+            return Ok(None);
+        }
+        Ok(crate::db::query_scalar(&format!(
+            "SELECT u.id FROM users u WHERE u.phone = ?1 AND EXISTS (
+                 SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.role = 'admin'
+                   AND m.org_id IN ({}))",
+            crate::db::numbered_placeholders(2, orgs.len())
+        ))
+        .bind(phone)
+        .bind_each(orgs)
+        .fetch_optional(pool)
+        .await?)
+    }
+
     pub async fn load_me(pool: &Pool, user_id: &str) -> AppResult<Me> {
         let (id, name, phone, party_status, community_id, community_name): (
             String,

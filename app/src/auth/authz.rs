@@ -75,6 +75,8 @@ pub enum Action {
     RunReview,
     /// Mark a meeting record 已审阅 or return it: the 党委s above (path of 党委s only).
     ReviewMinutes,
+    /// Assign a branch's 包联 cadre and keep its 台账: the 党委s above.
+    FollowBranch,
 }
 
 /// `target_path` is the target org and its ancestors, root first, target last.
@@ -124,7 +126,7 @@ pub fn can(actor: &Actor, action: Action, target_path: &[String]) -> bool {
             admin_strictly_above && !actor.grants.iter().any(|g| &g.org_id == target)
         }
         Action::ViewStars => admin_strictly_above || secretary_of_target,
-        Action::ReviewMinutes => admin_strictly_above,
+        Action::ReviewMinutes | Action::FollowBranch => admin_strictly_above,
     }
 }
 
@@ -195,6 +197,7 @@ mod tests {
             Action::ViewStars,
             Action::RunReview,
             Action::ReviewMinutes,
+            Action::FollowBranch,
         ] {
             assert!(!can(&member, action, &path(BRANCH_A)), "{action:?}");
             assert!(!can(&member, action, &path(GROUP_A1)), "{action:?}");

@@ -708,6 +708,12 @@ pub mod service {
         })
         .collect();
         let kind = MeetingKind::parse(&meeting.kind).ok_or(AppError::Internal)?;
+        let held = meeting.starts_at <= at && meeting.cancelled_at.is_none();
+        let record_review = if can_manage && held {
+            Some(super::super::minutes::service::record_review(pool, actor, meeting_id).await?)
+        } else {
+            None
+        };
         Ok(MeetingDetail {
             summary: MeetingSummary {
                 id: meeting.id,
@@ -735,6 +741,7 @@ pub mod service {
             my_checkin,
             sheet,
             files,
+            record_review,
             fetched_at: at,
         })
     }

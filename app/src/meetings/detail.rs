@@ -46,6 +46,7 @@ pub fn MeetingPage() -> impl IntoView {
     let cancel = ServerAction::<CancelMeeting>::new();
     let edit = ServerAction::<EditMeeting>::new();
     let minutes = ServerAction::<SaveMinutes>::new();
+    let review = ServerAction::<super::minutes::ReviewRecord>::new();
     let detail = Resource::new(
         move || {
             (
@@ -55,6 +56,7 @@ pub fn MeetingPage() -> impl IntoView {
                 cancel.version().get(),
                 edit.version().get(),
                 minutes.version().get(),
+                review.version().get(),
                 offline.version.get(),
             )
         },
@@ -66,6 +68,7 @@ pub fn MeetingPage() -> impl IntoView {
         cancel,
         edit,
         minutes,
+        review,
         row: RwSignal::new(None),
     };
     view! {
@@ -94,6 +97,7 @@ struct Actions {
     cancel: ServerAction<CancelMeeting>,
     edit: ServerAction<EditMeeting>,
     minutes: ServerAction<SaveMinutes>,
+    review: ServerAction<super::minutes::ReviewRecord>,
     /// The member whose line a decision or 补录 was last sent for: its error shows there.
     row: RwSignal<Option<String>>,
 }
@@ -133,7 +137,7 @@ fn meeting_view(d: MeetingDetail, actions: Actions) -> impl IntoView {
             .then(|| my_line(&d).into_any())}
         {d.sheet.clone().map(|sheet| sheet_view(d.summary.id.clone(), d.summary.kind, d.started, sheet, actions).into_any())}
         {minutes_view(&d, actions.minutes).into_any()}
-        {(d.started && d.can_manage && !m.cancelled).then(|| view! { <super::minutes::RecordReviewBox meeting_id=d.summary.id.clone()/> }.into_any())}
+        {d.record_review.clone().map(|r| super::minutes::record_review_view(d.summary.id.clone(), r, actions.review).into_any())}
         {view! { <super::photos::PhotosSection meeting_id=d.summary.id.clone() files=d.files.clone() can_add=d.can_manage/> }.into_any()}
         {(d.can_manage && !m.cancelled).then(|| manage_view(&d, actions).into_any())}
     }

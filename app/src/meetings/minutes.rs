@@ -93,12 +93,6 @@ pub struct RecordLine {
     pub status: RecordStatus,
 }
 
-#[server(endpoint = "record_review")]
-pub async fn fetch_record_review(meeting_id: String) -> Result<RecordReview, AppError> {
-    let (state, actor) = crate::auth::session::require_actor().await?;
-    service::record_review(&state.pool, &actor, &meeting_id).await
-}
-
 #[server(endpoint = "review_record")]
 pub async fn review_record(
     meeting_id: String,
@@ -353,57 +347,43 @@ pub mod service {
 
 /// The record's review on the meeting page: its status and the 党委's word, and for the
 /// 党委 the two verdicts.
-#[component]
-pub fn RecordReviewBox(meeting_id: String) -> impl IntoView {
+pub fn record_review_view(
+    meeting_id: String,
+    r: RecordReview,
+    review: ServerAction<ReviewRecord>,
+) -> impl IntoView {
     use crate::auth::views::SubmitButton;
+    use crate::shell::action_error;
     use crate::shell::time::format_datetime;
-    use crate::shell::{action_error, ErrorNote};
     use leptos::form::ActionForm;
-    let review = ServerAction::<ReviewRecord>::new();
-    let saved = Memo::new(move |previous: Option<&usize>| {
-        let before = previous.copied().unwrap_or(0);
-        match review.value().get() {
-            Some(Ok(())) => before + 1,
-            _ => before,
-        }
-    });
-    let id = StoredValue::new(meeting_id);
-    let data = Resource::new(
-        move || (id.get_value(), saved.get()),
-        |(id, _)| fetch_record_review(id),
-    );
+    let badge = if r.status == RecordStatus::Returned {
+        "badge red"
+    } else {
+        "badge"
+    };
     view! {
-        <Transition fallback=|| ()>
-            {move || data.get().map(|result| match result {
-                // Members see no review of the record; nothing to show them.
-                Err(AppError::Forbidden) => ().into_any(),
-                Err(error) => view! { <section class="card"><ErrorNote error/></section> }.into_any(),
-                Ok(r) => view! {
-                    <section class="card record-review assess" data-status=r.status.as_str()>
-                        <h2>{tr(Msg::RecordReview)}</h2>
-                        <p><span class=if r.status == RecordStatus::Returned { "badge red" } else { "badge" }>{tr(r.status.label())}</span></p>
-                        {r.latest.map(|v| view! {
-                            <p class=if v.returned { "error" } else { "muted" }>
-                                {(!v.comment.is_empty()).then(|| v.comment.clone())}
-                            </p>
-                            <p class="muted">{v.by.clone()} " · " {format_datetime(v.at)}</p>
-                        })}
-                        {r.can_review.then(|| view! {
-                            {action_error(review.value())}
-                            <ActionForm action=review>
-                                <input type="hidden" name="meeting_id" value=id.get_value()/>
-                                <div class="verdict">
-                                    <label><input type="radio" name="verdict" value="reviewed" checked/>{tr(Msg::MarkReviewed)}</label>
-                                    <label><input type="radio" name="verdict" value="returned"/>{tr(Msg::ReturnRecord)}</label>
-                                </div>
-                                <label>{tr(Msg::ReviewComment)}<textarea name="comment" maxlength="500" rows="2"></textarea></label>
-                                <SubmitButton pending=review.pending().into() label=Msg::Submit busy=Msg::Saving/>
-                            </ActionForm>
-                        })}
-                    </section>
-                }.into_any(),
+        <section class="card record-review assess" data-status=r.status.as_str()>
+            <h2>{tr(Msg::RecordReview)}</h2>
+            <p><span class=badge>{tr(r.status.label())}</span></p>
+            {r.latest.map(|v| view! {
+                {(!v.comment.is_empty()).then(|| view! {
+                    <p class=if v.returned { "error" } else { "muted" }>{v.comment.clone()}</p>
+                })}
+                <p class="muted">{v.by.clone()} " · " {format_datetime(v.at)}</p>
             })}
-        </Transition>
+            {r.can_review.then(|| view! {
+                {action_error(review.value())}
+                <ActionForm action=review>
+                    <input type="hidden" name="meeting_id" value=meeting_id/>
+                    <div class="verdict">
+                        <label><input type="radio" name="verdict" value="reviewed" checked/>{tr(Msg::MarkReviewed)}</label>
+                        <label><input type="radio" name="verdict" value="returned"/>{tr(Msg::ReturnRecord)}</label>
+                    </div>
+                    <label>{tr(Msg::ReviewComment)}<textarea name="comment" maxlength="500" rows="2"></textarea></label>
+                    <SubmitButton pending=review.pending().into() label=Msg::Submit busy=Msg::Saving/>
+                </ActionForm>
+            })}
+        </section>
     }
 }
 

@@ -127,6 +127,9 @@ pub struct MeetingDetail {
     pub my_checkin: Option<CheckinProof>,
     pub sheet: Option<Sheet>,
     pub files: Vec<MeetingFile>,
+    /// The 党委's review of the record, for those who run a held meeting.
+    #[serde(default)]
+    pub record_review: Option<minutes::RecordReview>,
     pub fetched_at: i64,
 }
 

@@ -9,7 +9,9 @@ use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::use_offline;
 use crate::shell::time::{now_secs, shanghai_year_month};
-use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
+use crate::shell::{
+    action_error, route_param, saved_version, Empty, ErrorNote, Loading, PageHeader, WithUser,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -205,20 +207,6 @@ fn my_review(review: MyReview) -> impl IntoView {
     }
 }
 
-/// The id of the last change saved: the board reloads on a success, not on a refusal.
-fn saved_count<S>(value: S) -> Memo<usize>
-where
-    S: Get<Value = Option<Result<(), AppError>>> + Send + Sync + 'static,
-{
-    Memo::new(move |previous: Option<&usize>| {
-        let before = previous.copied().unwrap_or(0);
-        match value.get() {
-            Some(Ok(())) => before + 1,
-            _ => before,
-        }
-    })
-}
-
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let branch = route_param("id");
@@ -233,9 +221,9 @@ pub fn BoardPage() -> impl IntoView {
     let open = ServerAction::<OpenReview>::new();
     let decide = ServerAction::<DecideReview>::new();
     let close = ServerAction::<CloseReview>::new();
-    let opened = Memo::new(move |_| open.value().get().and_then(|r| r.ok()));
-    let decided = saved_count(decide.value());
-    let closed = saved_count(close.value());
+    let opened = saved_version(open.value());
+    let decided = saved_version(decide.value());
+    let closed = saved_version(close.value());
     let data = Resource::new(
         move || {
             (

@@ -229,6 +229,22 @@ where
     }
 }
 
+/// Counts an action's successes: a page's data keyed on it reloads after a save but not
+/// after a refusal, so a form sent back with an error keeps everything typed into it.
+pub fn saved_version<T, S>(value: S) -> Memo<usize>
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Memo::new(move |previous: Option<&usize>| {
+        let before = previous.copied().unwrap_or(0);
+        match value.get() {
+            Some(Ok(_)) => before + 1,
+            _ => before,
+        }
+    })
+}
+
 /// Asks the user to log in, keeping where they wanted to go.
 #[component]
 pub fn LoginPrompt() -> impl IntoView {

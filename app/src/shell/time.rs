@@ -74,6 +74,12 @@ pub fn parse_local_datetime(input: &str) -> Option<i64> {
 }
 
 /// The value an `<input type="datetime-local">` shows for a UTC instant, in Shanghai time.
+/// The last second (UTC) of a day typed as `YYYY-MM-DD`, in Shanghai: a needed-by or a
+/// due date counts to its end.
+pub fn end_of_day(date: &str) -> Option<i64> {
+    parse_local_datetime(&format!("{}T23:59", date.trim())).map(|t| t + 59)
+}
+
 pub fn format_local_datetime(utc_secs: i64) -> String {
     format_datetime(utc_secs).replacen(' ', "T", 1)
 }

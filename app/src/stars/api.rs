@@ -80,3 +80,34 @@ pub async fn fetch_standings(year: i64) -> Result<Vec<BranchStanding>, AppError>
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::standings(&state.pool, &actor, year).await
 }
+
+#[server(endpoint = "assign_cadre")]
+pub async fn assign_cadre(branch_id: String, phone: String) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    super::service::assign_cadre(&state.pool, &actor, &branch_id, &phone).await
+}
+
+#[server(endpoint = "add_ledger_item")]
+pub async fn add_ledger_item(
+    branch_id: String,
+    year: i64,
+    #[server(default)] basic: String,
+    item: String,
+    due: String,
+) -> Result<String, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    let basic = match basic.as_str() {
+        "" => None,
+        key => Some(super::rules::Basic::parse(key).ok_or(AppError::BadPayload)?),
+    };
+    super::service::add_ledger_item(&state.pool, &actor, &branch_id, year, basic, &item, &due).await
+}
+
+#[server(endpoint = "finish_ledger_item")]
+pub async fn finish_ledger_item(
+    item_id: String,
+    #[server(default)] note: String,
+) -> Result<(), AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    super::service::finish_ledger_item(&state.pool, &actor, &item_id, &note).await
+}

@@ -96,6 +96,29 @@ pub struct BranchStars {
     pub assessments: Vec<AssessmentView>,
     pub can_assess: bool,
     pub can_rate: bool,
+    /// The 包联 cadre's name, and the year's 台账.
+    pub cadre: Option<String>,
+    pub ledger: Vec<LedgerItem>,
+    /// Whether the caller assigns the cadre and keeps the 台账 (the 党委 above).
+    pub can_follow: bool,
+}
+
+/// An unmet item in a branch's 台账.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerItem {
+    pub id: String,
+    pub basic: Option<Basic>,
+    pub item: String,
+    pub follow_up_by: String,
+    pub due_at: i64,
+    pub done: Option<(i64, String)>,
+}
+
+impl LedgerItem {
+    /// Open past the end of its due day.
+    pub fn overdue(&self, now: i64) -> bool {
+        self.done.is_none() && now > self.due_at
+    }
 }
 
 impl BranchStars {
@@ -110,6 +133,10 @@ pub struct BranchStanding {
     pub branch: NamedRef,
     pub rating: Option<Standing>,
     pub self_assessment: Option<Standing>,
+    pub cadre: Option<String>,
+    /// The year's 台账 items still open, and of those past their due day.
+    pub open_items: i64,
+    pub overdue_items: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -295,6 +295,28 @@ pub fn marks_from_form(
     })
 }
 
+pub const LEDGER_ITEM_MAX_CHARS: usize = 200;
+
+/// An unmet item as the 党委 writes it into the 台账.
+pub fn normalize_ledger_item(text: &str) -> Result<String, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err(AppError::TextRequired)
+    } else if !within(text, LEDGER_ITEM_MAX_CHARS) {
+        Err(AppError::TextTooLong)
+    } else {
+        Ok(text.to_string())
+    }
+}
+
+/// A cadre 包联s one branch of each group (头雁, 提升, 转化): the groups still missing.
+pub fn cadre_gaps(tiers: &[Tier]) -> Vec<Tier> {
+    [Tier::Leading, Tier::Rising, Tier::Transforming]
+        .into_iter()
+        .filter(|t| !tiers.contains(t))
+        .collect()
+}
+
 /// The template a 党委 starts from: the five checks of 赤峰's scheme and a community
 /// branch's tasks, which it can rename and reweigh.
 pub fn standard_template() -> Template {
@@ -380,6 +402,32 @@ mod tests {
             "100 points"
         );
         assert_eq!(outcome(&marks([1; 5], &[60, 39], 0)).stars, 9);
+    }
+
+    #[test]
+    fn a_cadre_follows_one_branch_of_each_group() {
+        assert_eq!(
+            cadre_gaps(&[Tier::Leading, Tier::Transforming, Tier::Transforming]),
+            vec![Tier::Rising]
+        );
+        assert_eq!(
+            cadre_gaps(&[Tier::Rising, Tier::Leading, Tier::Transforming]),
+            vec![]
+        );
+        assert_eq!(cadre_gaps(&[]).len(), 3);
+    }
+
+    #[test]
+    fn a_ledger_item_says_what_is_unmet() {
+        assert_eq!(normalize_ledger_item("  "), Err(AppError::TextRequired));
+        assert_eq!(
+            normalize_ledger_item(" 补开组织生活会 "),
+            Ok("补开组织生活会".into())
+        );
+        assert_eq!(
+            normalize_ledger_item(&"字".repeat(LEDGER_ITEM_MAX_CHARS + 1)),
+            Err(AppError::TextTooLong)
+        );
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The star rating's use cases: who may keep a template, assess, rate and see; the marks
 //! turned into stars here, from the template the marks were made against.
 
-use super::rules::{marks_from_form, outcome, template_from_input, Basic, Marks, Template};
-use super::store::{self, AssessmentRow, NewAssessment, TemplateRow};
+use super::rules::{
+    marks_from_form, normalize_ledger_item, outcome, template_from_input, Basic, Marks, Template,
+};
+use super::store::{self, AssessmentRow, LedgerRow, NewAssessment, TemplateRow};
 use super::{
-    AssessmentKind, AssessmentView, BranchStanding, BranchStars, Derived, Standing, TemplateView,
+    AssessmentKind, AssessmentView, BranchStanding, BranchStars, Derived, LedgerItem, Standing,
+    TemplateView,
 };
 use crate::auth::authz::{authorize, can, Action, Actor, Role};
 use crate::auth::session::org_path;
@@ -182,7 +185,148 @@ pub async fn branch_stars(
         assessments,
         can_assess: can(actor, Action::AssessBranch, &path),
         can_rate: may_rate(pool, actor, &path).await?,
+        cadre: store::cadres(pool, &[branch_id.to_string()])
+            .await?
+            .into_iter()
+            .next()
+            .map(|(.., name)| name),
+        ledger: store::ledger(pool, &[branch_id.to_string()], year)
+            .await?
+            .into_iter()
+            .map(ledger_item)
+            .collect(),
+        can_follow: can(actor, Action::FollowBranch, &path),
     })
+}
+
+fn ledger_item(row: LedgerRow) -> LedgerItem {
+    LedgerItem {
+        basic: row.basic.as_deref().and_then(Basic::parse),
+        done: row
+            .done_at
+            .map(|at| (at, row.done_note.unwrap_or_default())),
+        id: row.id,
+        item: row.item,
+        follow_up_by: row.follow_up_name,
+        due_at: row.due_at,
+    }
+}
+
+/// The branch's path of 党委s, once the caller follows it for a 党委 above.
+async fn followed_branch(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<Vec<String>> {
+    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    authorize(actor, Action::FollowBranch, &path)?;
+    branch_name(pool, branch_id).await?;
+    Ok(path)
+}
+
+/// 包联: the cadre, found by phone, must keep one of the 党委s above the branch.
+pub async fn assign_cadre(
+    pool: &Pool,
+    actor: &Actor,
+    branch_id: &str,
+    phone: &str,
+) -> AppResult<()> {
+    let path = followed_branch(pool, actor, branch_id).await?;
+    let phone = crate::auth::rules::normalize_phone(phone).map_err(|_| AppError::NotCadre)?;
+    let cadre =
+        crate::auth::api::service::admin_of_any(pool, &phone, &path[..path.len() - 1]).await?;
+    let cadre = cadre.ok_or(AppError::NotCadre)?;
+    let mut tx = pool.begin_write().await?;
+    store::set_cadre(&mut tx, branch_id, &cadre, &actor.user_id, now()).await?;
+    audit(
+        &mut *tx,
+        &actor.user_id,
+        "assign_cadre",
+        Some(branch_id),
+        Some(&cadre),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An unmet item into the branch's 台账, followed up by its 包联 cadre (by whoever writes
+/// it when there is none), due by the end of `due` (Shanghai).
+pub async fn add_ledger_item(
+    pool: &Pool,
+    actor: &Actor,
+    branch_id: &str,
+    year: i64,
+    basic: Option<Basic>,
+    item: &str,
+    due: &str,
+) -> AppResult<String> {
+    followed_branch(pool, actor, branch_id).await?;
+    check_year(year)?;
+    let item = normalize_ledger_item(item)?;
+    let due_at = crate::shell::time::end_of_day(due).ok_or(AppError::DueDate)?;
+    let follow_up = store::cadres(pool, &[branch_id.to_string()])
+        .await?
+        .into_iter()
+        .next()
+        .map(|(_, cadre, _)| cadre)
+        .unwrap_or_else(|| actor.user_id.clone());
+    let id = new_id();
+    let mut tx = pool.begin_write().await?;
+    store::insert_ledger_item(
+        &mut tx,
+        &store::NewLedgerItem {
+            id: &id,
+            branch_id,
+            year,
+            basic: basic.map(Basic::as_str),
+            item: &item,
+            follow_up_by: &follow_up,
+            due_at,
+            by: &actor.user_id,
+            at: now(),
+        },
+    )
+    .await?;
+    audit(
+        &mut *tx,
+        &actor.user_id,
+        "add_ledger_item",
+        Some(branch_id),
+        Some(&id),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn finish_ledger_item(
+    pool: &Pool,
+    actor: &Actor,
+    item_id: &str,
+    note: &str,
+) -> AppResult<()> {
+    let branch_id = store::ledger_item_branch(pool, item_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    followed_branch(pool, actor, &branch_id).await?;
+    let note = note.trim();
+    if note.chars().count() > super::rules::LEDGER_ITEM_MAX_CHARS {
+        return Err(AppError::TextTooLong);
+    }
+    let mut tx = pool.begin_write().await?;
+    if !store::finish_ledger_item(&mut tx, item_id, note, now()).await? {
+        return Err(AppError::AlreadyDecided);
+    }
+    audit(
+        &mut *tx,
+        &actor.user_id,
+        "finish_ledger_item",
+        Some(&branch_id),
+        Some(item_id),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn assessment_view(row: AssessmentRow, template: TemplateView) -> AppResult<AssessmentView> {
@@ -319,10 +463,28 @@ pub async fn standings(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<B
     for row in store::latest_assessments(pool, &ids, year).await? {
         latest.entry(row.branch_id.clone()).or_default().push(row);
     }
+    let cadres: HashMap<String, String> = store::cadres(pool, &ids)
+        .await?
+        .into_iter()
+        .map(|(branch, _, name)| (branch, name))
+        .collect();
+    let mut open_items: HashMap<String, (i64, i64)> = HashMap::new();
+    let at = now();
+    for item in store::ledger(pool, &ids, year).await? {
+        if item.done_at.is_none() {
+            let counts = open_items.entry(item.branch_id.clone()).or_default();
+            counts.0 += 1;
+            counts.1 += i64::from(at > item.due_at);
+        }
+    }
     Ok(branches
         .into_iter()
         .map(|branch| {
+            let (open, overdue) = open_items.get(&branch.id).copied().unwrap_or_default();
             let mut standing = BranchStanding {
+                cadre: cadres.get(&branch.id).cloned(),
+                open_items: open,
+                overdue_items: overdue,
                 branch,
                 rating: None,
                 self_assessment: None,
@@ -393,6 +555,9 @@ fn standings_csv(standings: &[BranchStanding]) -> AppResult<String> {
                     .as_ref()
                     .map(|r| r.stars.to_string())
                     .unwrap_or_default(),
+                s.cadre.clone().unwrap_or_default(),
+                s.open_items.to_string(),
+                s.overdue_items.to_string(),
             ]
         })
         .collect();

@@ -170,3 +170,140 @@ pub async fn latest_assessments(
         .fetch_all(pool)
         .await
 }
+
+pub async fn set_cadre(
+    conn: &mut Conn,
+    branch_id: &str,
+    cadre_id: &str,
+    by: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    query(
+        "INSERT INTO branch_cadres (branch_id, cadre_id, assigned_by, assigned_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (branch_id) DO UPDATE SET cadre_id = excluded.cadre_id,
+           assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at",
+    )
+    .bind(branch_id)
+    .bind(cadre_id)
+    .bind(by)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Each of `branches`' 包联 cadre: (branch, cadre's id, cadre's name).
+pub async fn cadres(
+    pool: &Pool,
+    branches: &[String],
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    if branches.is_empty() {
+        return Ok(Vec::new());
+    }
+    query_as(&format!(
+        "SELECT c.branch_id, c.cadre_id, u.name FROM branch_cadres c JOIN users u ON u.id = c.cadre_id
+         WHERE c.branch_id IN ({})",
+        numbered_placeholders(1, branches.len())
+    ))
+    .bind_each(branches)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+pub struct LedgerRow {
+    pub id: String,
+    pub branch_id: String,
+    pub basic: Option<String>,
+    pub item: String,
+    pub follow_up_name: String,
+    pub due_at: i64,
+    pub done_at: Option<i64>,
+    pub done_note: Option<String>,
+}
+
+pub struct NewLedgerItem<'a> {
+    pub id: &'a str,
+    pub branch_id: &'a str,
+    pub year: i64,
+    pub basic: Option<&'a str>,
+    pub item: &'a str,
+    pub follow_up_by: &'a str,
+    pub due_at: i64,
+    pub by: &'a str,
+    pub at: i64,
+}
+
+pub async fn insert_ledger_item(conn: &mut Conn, i: &NewLedgerItem<'_>) -> Result<(), sqlx::Error> {
+    query(
+        "INSERT INTO ledger_items (id, branch_id, year, basic, item, follow_up_by, due_at,
+                                   created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(i.id)
+    .bind(i.branch_id)
+    .bind(i.year)
+    .bind(i.basic)
+    .bind(i.item)
+    .bind(i.follow_up_by)
+    .bind(i.due_at)
+    .bind(i.by)
+    .bind(i.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The 台账 of `branches` for `year`: open items first, by due date.
+pub async fn ledger(
+    pool: &Pool,
+    branches: &[String],
+    year: i64,
+) -> Result<Vec<LedgerRow>, sqlx::Error> {
+    if branches.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = branches.len();
+    query_as(&format!(
+        "SELECT l.id, l.branch_id, l.basic, l.item, u.name AS follow_up_name, l.due_at, l.done_at,
+                l.done_note
+         FROM ledger_items l JOIN users u ON u.id = l.follow_up_by
+         WHERE l.branch_id IN ({}) AND l.year = ?{year}
+         ORDER BY CASE WHEN l.done_at IS NULL THEN 0 ELSE 1 END, l.due_at, l.id",
+        numbered_placeholders(1, n),
+        year = n + 1
+    ))
+    .bind_each(branches)
+    .bind(year)
+    .fetch_all(pool)
+    .await
+}
+
+/// The branch an item belongs to.
+pub async fn ledger_item_branch(pool: &Pool, id: &str) -> Result<Option<String>, sqlx::Error> {
+    crate::db::query_scalar("SELECT branch_id FROM ledger_items WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Marks an open item done; an item already done keeps its first note.
+pub async fn finish_ledger_item(
+    conn: &mut Conn,
+    id: &str,
+    note: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(
+        query(
+            "UPDATE ledger_items SET done_at = ?, done_note = ? WHERE id = ? AND done_at IS NULL",
+        )
+        .bind(at)
+        .bind(note)
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected()
+            == 1,
+    )
+}

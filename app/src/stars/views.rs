@@ -2,18 +2,20 @@
 //! records show, the self-assessment, the rating and their history.
 
 use super::api::{
-    fetch_branch_stars, fetch_standings, fetch_templates, SaveAssessment, SaveTemplate,
+    fetch_branch_stars, fetch_standings, fetch_templates, AddLedgerItem, AssignCadre,
+    FinishLedgerItem, SaveAssessment, SaveTemplate,
 };
 use super::rules::{
-    feature_lines, standard_template, title_zh, Basic, Marks, Tier, HIGHLIGHT_POINTS,
+    cadre_gaps, feature_lines, standard_template, title_zh, Basic, Marks, Tier, HIGHLIGHT_POINTS,
 };
 use super::{AssessmentKind, AssessmentView, BranchStars, Derived, TemplateView};
 use crate::auth::views::SubmitButton;
 use crate::auth::NamedRef;
-use crate::error::AppError;
 use crate::i18n::{tr, Msg};
-use crate::shell::time::{format_datetime, now_secs, shanghai_year_month};
-use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
+use crate::shell::time::{format_date, format_datetime, now_secs, shanghai_year_month};
+use crate::shell::{
+    action_error, route_param, saved_version, Empty, ErrorNote, Loading, PageHeader, WithUser,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -48,18 +50,6 @@ fn year_nav(base: String, year: i64) -> impl IntoView {
             })}
         </nav>
     }
-}
-
-/// The id of the last record saved: the page reloads on a save, but not on a refusal, so
-/// a form sent back with an error keeps everything typed into it.
-fn last_saved<S>(value: S) -> Memo<Option<String>>
-where
-    S: Get<Value = Option<Result<String, AppError>>> + Send + Sync + 'static,
-{
-    Memo::new(move |previous: Option<&Option<String>>| match value.get() {
-        Some(Ok(id)) => Some(id),
-        _ => previous.cloned().flatten(),
-    })
 }
 
 fn star_row(stars: u8) -> impl IntoView {
@@ -107,8 +97,37 @@ pub fn StandingsPage() -> impl IntoView {
                             count(Some(Tier::Leading)), count(Some(Tier::Rising)),
                             count(Some(Tier::Transforming)), count(None),
                         );
+                        // 包联: each cadre's branches by group, and the groups still missing.
+                        let mut cadres: Vec<(String, Vec<Tier>)> = Vec::new();
+                        for s in &list {
+                            let Some(cadre) = s.cadre.clone() else { continue };
+                            let tier = s.rating.as_ref().map(|r| Tier::of(r.stars));
+                            match cadres.iter_mut().find(|(name, _)| *name == cadre) {
+                                Some((_, tiers)) => tiers.extend(tier),
+                                None => cadres.push((cadre, tier.into_iter().collect())),
+                            }
+                        }
+                        let balance: Vec<String> = cadres.iter().map(|(name, tiers)| {
+                            let count = |t: Tier| tiers.iter().filter(|x| **x == t).count();
+                            let gaps = cadre_gaps(tiers);
+                            let missing = if gaps.is_empty() {
+                                String::new()
+                            } else {
+                                format!("（缺{}）", gaps.iter().map(|t| t.label_zh()).collect::<Vec<_>>().join("、"))
+                            };
+                            format!("{name}：头雁 {} · 提升 {} · 转化 {}{missing}",
+                                count(Tier::Leading), count(Tier::Rising), count(Tier::Transforming))
+                        }).collect();
                         view! {
                             <p class="tier-summary" data-testid="tier-summary">{summary}</p>
+                            {(!balance.is_empty()).then(|| view! {
+                                <div class="card cadre-balance">
+                                    <h3>{tr(Msg::CadreBalance)}</h3>
+                                    <ul class="plain">
+                                        {balance.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                                    </ul>
+                                </div>
+                            })}
                             <ul class="plain">
                                 {list.into_iter().map(|s| {
                                     let href = format!("/branch/{}/stars?year={}", s.branch.id, year.get_untracked());
@@ -126,6 +145,11 @@ pub fn StandingsPage() -> impl IntoView {
                                                 }.into_any(),
                                                 None => view! { <p><span class="badge">{tr(Msg::NotRated)}</span></p> }.into_any(),
                                             }}
+                                            <p class="muted" data-testid="follow-up">
+                                                {tr(Msg::Cadre)} "：" {s.cadre.clone().unwrap_or_else(|| "—".into())}
+                                                " · " {tr(Msg::Ledger)} " " {s.open_items} " 项未完成"
+                                                {(s.overdue_items > 0).then(|| format!("（{} 项逾期）", s.overdue_items))}
+                                            </p>
                                             <p class="muted">
                                                 {match s.self_assessment {
                                                     Some(a) => view! { {tr(Msg::SelfAssessed)} " " {a.stars} "★" }.into_any(),
@@ -148,7 +172,7 @@ pub fn StandingsPage() -> impl IntoView {
 #[component]
 pub fn TemplatesPage() -> impl IntoView {
     let save = ServerAction::<SaveTemplate>::new();
-    let saved = last_saved(save.value());
+    let saved = saved_version(save.value());
     let data = Resource::new(move || saved.get(), |_| fetch_templates());
     view! {
         <PageHeader title=Msg::StarTemplates back="/admin/stars"/>
@@ -234,10 +258,27 @@ pub fn BranchStarsPage() -> impl IntoView {
     let branch = route_param("id");
     let year = year_in_query();
     let save = ServerAction::<SaveAssessment>::new();
-    let saved = last_saved(save.value());
+    let follow = Follow {
+        cadre: ServerAction::new(),
+        add: ServerAction::new(),
+        finish: ServerAction::new(),
+    };
+    let saved = saved_version(save.value());
+    let cadre_saved = saved_version(follow.cadre.value());
+    let added = saved_version(follow.add.value());
+    let finished = saved_version(follow.finish.value());
     let data = Resource::new(
-        move || (branch.get(), year.get(), saved.get()),
-        |(b, y, _)| fetch_branch_stars(b, y),
+        move || {
+            (
+                branch.get(),
+                year.get(),
+                saved.get(),
+                cadre_saved.get(),
+                added.get(),
+                finished.get(),
+            )
+        },
+        |(b, y, ..)| fetch_branch_stars(b, y),
     );
     view! {
         <PageHeader title=Msg::Stars back="/"/>
@@ -246,14 +287,26 @@ pub fn BranchStarsPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || data.get().map(|result| match result {
                     Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
-                    Ok(page) => branch_year(page, save).into_any(),
+                    Ok(page) => branch_year(page, save, follow).into_any(),
                 })}
             </Transition>
         }/>
     }
 }
 
-fn branch_year(page: BranchStars, save: ServerAction<SaveAssessment>) -> impl IntoView {
+/// The 党委's follow-up of a branch: its 包联 cadre and its 台账.
+#[derive(Clone, Copy)]
+struct Follow {
+    cadre: ServerAction<AssignCadre>,
+    add: ServerAction<AddLedgerItem>,
+    finish: ServerAction<FinishLedgerItem>,
+}
+
+fn branch_year(
+    page: BranchStars,
+    save: ServerAction<SaveAssessment>,
+    follow: Follow,
+) -> impl IntoView {
     let rating = page.latest(AssessmentKind::Rating).cloned();
     let own = page.latest(AssessmentKind::SelfAssessment).cloned();
     let form = if page.can_rate {
@@ -281,6 +334,7 @@ fn branch_year(page: BranchStars, save: ServerAction<SaveAssessment>) -> impl In
             }}
         </section>
         {records(&page.branch.id, page.year, &page.derived)}
+        {ledger_view(&page, follow)}
         {form.map(|kind| assessment_form(&page, kind, save))}
         <section class="card history">
             <h3>{tr(Msg::StarHistory)}</h3>
@@ -508,4 +562,89 @@ fn assessment_form(
         </section>
     }
     .into_any()
+}
+
+/// 整改台账: the year's unmet items with who follows each up and by when; the 党委 above
+/// assigns the 包联 cadre, writes items in and marks them done.
+fn ledger_view(page: &BranchStars, follow: Follow) -> impl IntoView {
+    let now = now_secs();
+    let branch_id = page.branch.id.clone();
+    let cadre_branch_id = page.branch.id.clone();
+    let year = page.year;
+    let can_follow = page.can_follow;
+    view! {
+        <section class="card ledger" data-testid="ledger">
+            <h3>{tr(Msg::Ledger)}</h3>
+            <p class="muted" data-testid="cadre">
+                {tr(Msg::Cadre)} "："
+                {match page.cadre.clone() {
+                    Some(name) => name.into_any(),
+                    None => tr(Msg::NoCadre).into_any(),
+                }}
+            </p>
+            {page.ledger.is_empty().then(|| view! { <Empty msg=Msg::LedgerEmpty/> })}
+            <ul class="plain">
+                {page.ledger.iter().map(|item| {
+                    let overdue = item.overdue(now);
+                    let item_id = item.id.clone();
+                    view! {
+                        <li class="ledger-item" class:done=item.done.is_some() data-item=item.id.clone()>
+                            <div class="member-head">
+                                <strong>{item.item.clone()}</strong>
+                                {item.basic.map(|b| view! { <span class="badge">{b.label_zh()}</span> })}
+                                {overdue.then(|| view! { <span class="badge red">{tr(Msg::Overdue)}</span> })}
+                                {item.done.is_some().then(|| view! { <span class="badge green">{tr(Msg::MarkDone)}</span> })}
+                            </div>
+                            <p class="muted">
+                                {tr(Msg::FollowUp)} "：" {item.follow_up_by.clone()} " · "
+                                {tr(Msg::DueBy)} " " {format_date(item.due_at)}
+                            </p>
+                            {item.done.clone().map(|(at, note)| view! {
+                                <p class="muted">{format_date(at)} " " {note}</p>
+                            })}
+                            {(can_follow && item.done.is_none()).then(|| view! {
+                                <details>
+                                    <summary class="chip">{tr(Msg::MarkDone)}</summary>
+                                    <ActionForm action=follow.finish>
+                                        <input type="hidden" name="item_id" value=item_id/>
+                                        <label>{tr(Msg::DoneNote)}<input name="note" maxlength="200"/></label>
+                                        <SubmitButton pending=follow.finish.pending().into() label=Msg::MarkDone busy=Msg::Saving/>
+                                    </ActionForm>
+                                </details>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {can_follow.then(|| view! {
+                {action_error(follow.finish.value())}
+                <details class="add-ledger">
+                    <summary class="chip">{tr(Msg::AddLedgerItem)}</summary>
+                    {action_error(follow.add.value())}
+                    <ActionForm action=follow.add>
+                        <input type="hidden" name="branch_id" value=branch_id/>
+                        <input type="hidden" name="year" value=year/>
+                        <label>{tr(Msg::LedgerItem)}<input name="item" maxlength="200" required/></label>
+                        <label>{tr(Msg::LedgerBasic)}
+                            <select name="basic">
+                                <option value="">{tr(Msg::LedgerNoBasic)}</option>
+                                {Basic::ALL.into_iter().map(|b| view! { <option value=b.as_str()>{b.label_zh()}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <label>{tr(Msg::DueBy)}<input name="due" type="date" required/></label>
+                        <SubmitButton pending=follow.add.pending().into() label=Msg::AddLedgerItem busy=Msg::Saving/>
+                    </ActionForm>
+                </details>
+                <details class="assign-cadre">
+                    <summary class="chip">{tr(Msg::AssignCadre)}</summary>
+                    {action_error(follow.cadre.value())}
+                    <ActionForm action=follow.cadre>
+                        <input type="hidden" name="branch_id" value=cadre_branch_id/>
+                        <label>{tr(Msg::Phone)}<input name="phone" inputmode="numeric" maxlength="11" required/></label>
+                        <SubmitButton pending=follow.cadre.pending().into() label=Msg::Save busy=Msg::Saving/>
+                    </ActionForm>
+                </details>
+            })}
+        </section>
+    }
 }

@@ -62,9 +62,9 @@ pub async fn set_confirm_days(branch_id: String, days: String) -> Result<(), App
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::super::rules::{
-        auto_confirm_due, check_draft, check_pledge, end_of_day, expire, is_overdue, pledge_step,
-        sees_contact, step, Event, Pledge, PledgeStatus, WishCategory, WishStatus, ADDRESS_MAX,
-        PHOTOS_MAX, THANKS_MAX,
+        auto_confirm_due, check_draft, check_pledge, expire, is_overdue, pledge_step, sees_contact,
+        step, Event, Pledge, PledgeStatus, WishCategory, WishStatus, ADDRESS_MAX, PHOTOS_MAX,
+        THANKS_MAX,
     };
     use super::super::{
         BranchWishSettings, ConfirmPledge, Contact, FulfilPledge, MyPledge, MyWish, PledgeView,
@@ -1118,7 +1118,7 @@ pub mod service {
                 &self.unit,
             )?;
             let made_at = ctx.received_at;
-            let needed_by = end_of_day(&self.needed_by)
+            let needed_by = crate::shell::time::end_of_day(&self.needed_by)
                 .filter(|end| !is_overdue(*end, made_at))
                 .ok_or(AppError::WishNeededBy)?;
             let address = bounded(&self.address, ADDRESS_MAX).ok_or(AppError::WishAddress)?;

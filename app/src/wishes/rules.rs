@@ -272,11 +272,6 @@ pub fn check_draft(
     })
 }
 
-/// The last second (UTC) of a needed-by day typed as `YYYY-MM-DD`, in Shanghai.
-pub fn end_of_day(date: &str) -> Option<i64> {
-    crate::shell::time::parse_local_datetime(&format!("{}T23:59", date.trim())).map(|t| t + 59)
-}
-
 /// A wish past its needed-by day with nothing pledged leaves the wall.
 pub fn is_overdue(needed_by: i64, now: i64) -> bool {
     now > needed_by
@@ -628,6 +623,7 @@ mod tests {
 
     #[test]
     fn deadlines() {
+        use crate::shell::time::end_of_day;
         // 2026-11-30 ends at 15:59:59 UTC.
         assert_eq!(end_of_day("2026-11-30"), Some(1_796_054_399));
         assert_eq!(

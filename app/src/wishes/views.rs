@@ -472,7 +472,7 @@ fn PostForm(community_id: String, for_others: bool, state: PostState) -> impl In
         let local = match checked {
             Err(e) => Err(AppError::from(e)),
             Ok(_) if resident.is_err() => resident,
-            Ok(_) if super::rules::end_of_day(&state.needed_by.get_untracked()).is_none() => {
+            Ok(_) if crate::shell::time::end_of_day(&state.needed_by.get_untracked()).is_none() => {
                 Err(AppError::WishNeededBy)
             }
             Ok(_) if state.address.get_untracked().trim().is_empty() => Err(AppError::WishAddress),
