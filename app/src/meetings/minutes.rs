@@ -117,7 +117,7 @@ pub async fn fetch_records(year: i64) -> Result<Vec<RecordLine>, AppError> {
 #[cfg(feature = "ssr")]
 pub mod service {
     use super::{check_comment, record_status, RecordLine, RecordReview, RecordStatus, Verdict};
-    use crate::auth::authz::{authorize, can, Action, Actor, Role};
+    use crate::auth::authz::{authorize, can, Action, Actor};
     use crate::auth::NamedRef;
     use crate::db::Pool;
     use crate::error::{AppError, AppResult};
@@ -253,13 +253,8 @@ pub mod service {
     /// The held meetings of `year` of every branch (and its groups) below the 党委s the
     /// actor keeps: those waiting for a look first, then returned, then reviewed.
     pub async fn records(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<RecordLine>> {
-        let mut roots = Vec::new();
-        for grant in actor.grants.iter().filter(|g| g.role == Role::Admin) {
-            let (kind, ..) = crate::orgs::api::service::org_kind(pool, &grant.org_id).await?;
-            if kind == crate::orgs::rules::OrgKind::Committee {
-                roots.push(grant.org_id.as_str());
-            }
-        }
+        let committees = crate::orgs::api::service::committees_kept_by(pool, actor).await?;
+        let roots: Vec<&str> = committees.iter().map(|c| c.id.as_str()).collect();
         if roots.is_empty() {
             return Err(AppError::Forbidden);
         }

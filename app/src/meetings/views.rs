@@ -6,11 +6,12 @@ use crate::auth::views::SubmitButton;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::{server_clock, use_offline};
 use crate::shell::time::{format_datetime, now_secs};
-use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
+use crate::shell::{
+    action_error, route_param, year_in_query, Empty, ErrorNote, Loading, PageHeader, WithUser,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 pub(super) fn presence_label(presence: Presence) -> Msg {
     match presence {
@@ -173,15 +174,8 @@ pub fn CodeScreen() -> impl IntoView {
 /// 三会一课 compliance: each required kind against its frequency, months that fell short in red.
 #[component]
 pub fn CompliancePage() -> impl IntoView {
-    let query = use_query_map();
     let branch = route_param("id");
-    let year = Memo::new(move |_| {
-        query
-            .read()
-            .get("year")
-            .and_then(|y| y.parse::<i64>().ok())
-            .unwrap_or_else(|| crate::shell::time::shanghai_year_month(now_secs()).0)
-    });
+    let year = year_in_query();
     let data = Resource::new(
         move || (branch.get(), year.get()),
         |(b, y)| super::api::fetch_compliance(b, y),
@@ -254,14 +248,7 @@ pub fn CompliancePage() -> impl IntoView {
 /// calendar.
 #[component]
 pub fn SubtreeCompliancePage() -> impl IntoView {
-    let query = use_query_map();
-    let year = Memo::new(move |_| {
-        query
-            .read()
-            .get("year")
-            .and_then(|y| y.parse::<i64>().ok())
-            .unwrap_or_else(|| crate::shell::time::shanghai_year_month(now_secs()).0)
-    });
+    let year = year_in_query();
     let data = Resource::new(move || year.get(), super::api::fetch_subtree_compliance);
     view! {
         <PageHeader title=Msg::SubtreeCompliance back="/"/>

@@ -279,6 +279,30 @@ pub mod service {
         Ok(committee_path)
     }
 
+    /// The 党委s the actor keeps (an admin grant on a committee), by name.
+    pub async fn committees_kept_by(pool: &Pool, actor: &Actor) -> AppResult<Vec<NamedRef>> {
+        let admin_of: Vec<&str> = actor
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Admin)
+            .map(|g| g.org_id.as_str())
+            .collect();
+        if admin_of.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, String)> = crate::db::query_as(&format!(
+            "SELECT id, name FROM orgs WHERE kind = 'committee' AND id IN ({}) ORDER BY name, id",
+            crate::db::numbered_placeholders(1, admin_of.len())
+        ))
+        .bind_each(&admin_of)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| NamedRef { id, name })
+            .collect())
+    }
+
     /// Of `ids`, those that are 党委s.
     pub async fn committees_among(pool: &Pool, ids: &[String]) -> AppResult<Vec<String>> {
         if ids.is_empty() {

@@ -8,13 +8,12 @@ use crate::auth::views::SubmitButton;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::use_offline;
-use crate::shell::time::{now_secs, shanghai_year_month};
 use crate::shell::{
-    action_error, route_param, saved_version, Empty, ErrorNote, Loading, PageHeader, WithUser,
+    action_error, route_param, saved_version, year_in_query, Empty, ErrorNote, Loading, PageHeader,
+    WithUser,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use std::collections::HashMap;
 
 fn grade_badge(grade: Grade) -> impl IntoView {
@@ -210,14 +209,7 @@ fn my_review(review: MyReview) -> impl IntoView {
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let branch = route_param("id");
-    let query = use_query_map();
-    let year = Memo::new(move |_| {
-        query
-            .read()
-            .get("year")
-            .and_then(|y| y.parse::<i64>().ok())
-            .unwrap_or_else(|| shanghai_year_month(now_secs()).0)
-    });
+    let year = year_in_query();
     let open = ServerAction::<OpenReview>::new();
     let decide = ServerAction::<DecideReview>::new();
     let close = ServerAction::<CloseReview>::new();

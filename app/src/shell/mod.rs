@@ -292,6 +292,18 @@ where
     }
 }
 
+/// The year in the address (`?year=`), this year (Shanghai) by default.
+pub fn year_in_query() -> Memo<i64> {
+    let query = leptos_router::hooks::use_query_map();
+    Memo::new(move |_| {
+        query
+            .read()
+            .get("year")
+            .and_then(|y| y.parse::<i64>().ok())
+            .unwrap_or_else(|| time::shanghai_year_month(time::now_secs()).0)
+    })
+}
+
 /// A path parameter of the current route, empty when absent.
 pub fn route_param(name: &'static str) -> Memo<String> {
     let params = leptos_router::hooks::use_params_map();

@@ -9,7 +9,7 @@ use super::{
     AssessmentKind, AssessmentView, BranchStanding, BranchStars, Derived, LedgerItem, Standing,
     TemplateView,
 };
-use crate::auth::authz::{authorize, can, Action, Actor, Role};
+use crate::auth::authz::{authorize, can, Action, Actor};
 use crate::auth::session::org_path;
 use crate::auth::NamedRef;
 use crate::db::Pool;
@@ -32,27 +32,12 @@ fn template_view(row: TemplateRow) -> AppResult<TemplateView> {
     })
 }
 
-/// The committees the actor keeps (an admin grant on a 党委).
-async fn kept_committees(pool: &Pool, actor: &Actor) -> AppResult<Vec<NamedRef>> {
-    let mut committees = Vec::new();
-    for grant in actor.grants.iter().filter(|g| g.role == Role::Admin) {
-        let (kind, name, _) = crate::orgs::api::service::org_kind(pool, &grant.org_id).await?;
-        if kind == OrgKind::Committee {
-            committees.push(NamedRef {
-                id: grant.org_id.clone(),
-                name,
-            });
-        }
-    }
-    Ok(committees)
-}
-
 /// The templates of every 党委 the actor keeps, and those 党委s.
 pub async fn kept_templates(
     pool: &Pool,
     actor: &Actor,
 ) -> AppResult<(Vec<NamedRef>, Vec<TemplateView>)> {
-    let committees = kept_committees(pool, actor).await?;
+    let committees = crate::orgs::api::service::committees_kept_by(pool, actor).await?;
     if committees.is_empty() {
         return Err(AppError::Forbidden);
     }
@@ -451,7 +436,7 @@ pub async fn save_assessment(
 /// Every branch below the 党委s the actor keeps, with its latest rating and
 /// self-assessment of `year`.
 pub async fn standings(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<BranchStanding>> {
-    let committees = kept_committees(pool, actor).await?;
+    let committees = crate::orgs::api::service::committees_kept_by(pool, actor).await?;
     if committees.is_empty() {
         return Err(AppError::Forbidden);
     }

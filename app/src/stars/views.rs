@@ -14,24 +14,12 @@ use crate::auth::NamedRef;
 use crate::i18n::{tr, Msg};
 use crate::shell::time::{format_date, format_datetime, now_secs, shanghai_year_month};
 use crate::shell::{
-    action_error, route_param, saved_version, Empty, ErrorNote, Loading, PageHeader, WithUser,
+    action_error, route_param, saved_version, year_in_query, Empty, ErrorNote, Loading, PageHeader,
+    WithUser,
 };
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
-
-/// The year in the address (`?year=`), this year by default.
-fn year_in_query() -> Memo<i64> {
-    let query = use_query_map();
-    Memo::new(move |_| {
-        query
-            .read()
-            .get("year")
-            .and_then(|y| y.parse::<i64>().ok())
-            .unwrap_or_else(|| shanghai_year_month(now_secs()).0)
-    })
-}
 
 /// The first year the server takes an assessment for.
 const FIRST_YEAR: i64 = 2000;
