@@ -629,3 +629,82 @@ async fn the_secretary_turns_rankings_off_and_sees_the_latest_entries() {
         "Forbidden"
     );
 }
+
+/// The ledger of a county that ran the schema before review points is rebuilt by the
+/// migration that adds them (SQLite changes a CHECK only by copying the table): every
+/// entry, reversal and sum survives, and the table is still append-only.
+#[tokio::test]
+async fn the_ledger_survives_the_rebuild_that_adds_review_points() {
+    if on_postgres() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("zhibu-test-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let county = app::db::Pool::connect(&format!("sqlite://{}", dir.join("county.db").display()))
+        .await
+        .unwrap();
+    let app::db::Pool::Sqlite(sqlite) = &county else {
+        unreachable!("a sqlite:// URL");
+    };
+    let before_review_points = sqlx::migrate::Migrator {
+        migrations: app::db::SQLITE_MIGRATOR
+            .migrations
+            .iter()
+            .filter(|m| m.version < 14)
+            .cloned()
+            .collect(),
+        ignore_missing: false,
+        no_tx: false,
+        locking: true,
+    };
+    before_review_points.run(sqlite).await.unwrap();
+    server::seed::seed_demo(&county).await.unwrap();
+    server::demo::seed_history(
+        &county,
+        &app::uploads::store::Photos::local(&dir.join("uploads")),
+    )
+    .await
+    .unwrap();
+    let figures = "SELECT COUNT(*), CAST(SUM(points) AS BIGINT), COUNT(reverses), COUNT(award_key),
+                          CAST(SUM(LENGTH(id || title || category || source_kind)) AS BIGINT)
+                   FROM point_entries";
+    let before: (i64, i64, i64, i64, i64) =
+        app::db::query_as(figures).fetch_one(&county).await.unwrap();
+    assert!(
+        before.0 > 100 && before.2 > 0,
+        "a lived-in ledger: {before:?}"
+    );
+
+    app::db::SQLITE_MIGRATOR.run(sqlite).await.unwrap();
+    let after: (i64, i64, i64, i64, i64) =
+        app::db::query_as(figures).fetch_one(&county).await.unwrap();
+    assert_eq!(after, before);
+    let dangling: i64 =
+        app::db::query_scalar("SELECT COUNT(*) FROM pragma_foreign_key_check('point_entries')")
+            .fetch_one(&county)
+            .await
+            .unwrap();
+    assert_eq!(dangling, 0);
+    let changed = app::db::query("UPDATE point_entries SET points = points + 1")
+        .execute(&county)
+        .await;
+    assert!(changed.is_err(), "still append-only");
+    let deleted = app::db::query("DELETE FROM point_entries")
+        .execute(&county)
+        .await;
+    assert!(deleted.is_err(), "still append-only");
+    let taken: (String, String) =
+        app::db::query_as("SELECT branch_id, user_id FROM point_entries LIMIT 1")
+            .fetch_one(&county)
+            .await
+            .unwrap();
+    app::db::query(
+        "INSERT INTO point_entries (id, branch_id, user_id, points, title, category, source_kind, created_at)
+         VALUES ('review-entry', ?, ?, 10, '民主评议优秀', 'vanguard', 'review', 0)",
+    )
+    .bind(&taken.0)
+    .bind(&taken.1)
+    .execute(&county)
+    .await
+    .expect("a review entry is accepted");
+}

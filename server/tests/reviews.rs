@@ -453,3 +453,121 @@ async fn only_the_committee_runs_a_review() {
         .json();
     assert_eq!(stars["derived"]["review_results"], json!([0, 0, 0, 1]));
 }
+
+/// The live review points of a member: what they were given less what was taken back.
+async fn review_points(app: &TestApp, user: &str, review: &str) -> i64 {
+    app::db::query_scalar(
+        "SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM point_entries
+         WHERE user_id = ? AND source_id = ? AND source_kind IN ('review', 'correction')",
+    )
+    .bind(user)
+    .bind(review)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_branch_may_turn_on_points_for_results() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    // A branch whose catalogue was made before these rules were offered gets them, off.
+    app.call("branch_rules", Some(&secretary), &[("branch_id", &branch)])
+        .await;
+    app::db::query("DELETE FROM point_rules WHERE branch_id = ? AND auto_source LIKE 'review:%'")
+        .bind(&branch)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let rules = app
+        .call("branch_rules", Some(&secretary), &[("branch_id", &branch)])
+        .await
+        .json();
+    let offered: Vec<&serde_json::Value> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["auto"].get("ReviewResult").is_some())
+        .collect();
+    assert_eq!(offered.len(), 2, "{rules}");
+    assert!(offered.iter().all(|r| r["active"] == false));
+    let excellent = offered
+        .iter()
+        .find(|r| r["auto"]["ReviewResult"] == "Excellent")
+        .unwrap();
+    let turned_on = app
+        .call(
+            "save_rule",
+            Some(&secretary),
+            &[
+                ("rule[branch_id]", branch.as_str()),
+                ("rule[rule_id]", excellent["id"].as_str().unwrap()),
+                ("rule[name]", "民主评议优秀"),
+                ("rule[points]", "10"),
+                ("rule[category]", "vanguard"),
+                ("rule[cap_period]", ""),
+                ("rule[cap_points]", ""),
+                ("rule[active]", "on"),
+            ],
+        )
+        .await;
+    assert!(turned_on.status.is_success(), "{}", turned_on.body);
+
+    let review = open(&app, &secretary, &branch).await;
+    let member = app.user_id(MEMBER_1).await;
+    let other = app.user_id(MEMBER_2).await;
+    for (who, grade, reason) in [
+        (&member, "Excellent", ""),
+        (&other, "Unqualified", "长期不参加组织生活"),
+    ] {
+        let decided = decide(&app, &secretary, &review, who, grade, reason).await;
+        assert!(decided.status.is_success(), "{}", decided.body);
+    }
+    assert_eq!(
+        review_points(&app, &member, &review).await,
+        0,
+        "nothing before the review closes: the committee may still change its mind"
+    );
+    app.call("close_review", Some(&secretary), &[("review_id", &review)])
+        .await;
+    assert_eq!(review_points(&app, &member, &review).await, 10);
+    assert_eq!(
+        review_points(&app, &other, &review).await,
+        0,
+        "the 不合格 rule stayed off"
+    );
+    let statement = app
+        .call(
+            "points_home",
+            Some(&app.login(MEMBER_1, PASSWORD).await),
+            &[],
+        )
+        .await;
+    assert!(
+        statement
+            .body
+            .contains(&format!("民主评议优秀（{}年）", this_year())),
+        "{}",
+        statement.body
+    );
+
+    // Closing again gives nothing twice; a result changed afterwards takes back what the
+    // old one gave, and changed back gives it again.
+    app.call("close_review", Some(&secretary), &[("review_id", &review)])
+        .await;
+    assert_eq!(review_points(&app, &member, &review).await, 10);
+    decide(&app, &secretary, &review, &member, "Qualified", "").await;
+    assert_eq!(review_points(&app, &member, &review).await, 0);
+    decide(&app, &secretary, &review, &member, "Qualified", "").await;
+    decide(&app, &secretary, &review, &member, "Excellent", "").await;
+    assert_eq!(review_points(&app, &member, &review).await, 10);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM point_entries WHERE user_id = '{member}' AND source_kind = 'review'"
+        ))
+        .await,
+        2,
+        "one award per result given"
+    );
+}

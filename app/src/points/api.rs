@@ -141,6 +141,7 @@ pub mod service {
     use crate::error::{AppError, AppResult};
     use crate::meetings::rules::{MeetingKind, Presence};
     use crate::offline::api::service::{ApplyOp, OpContext};
+    use crate::reviews::rules::Grade;
     use crate::state::{audit, new_id, now};
 
     /// The branch a member belongs to (points live in the branch).
@@ -246,21 +247,27 @@ pub mod service {
         .await?)
     }
 
-    /// Gives a branch the default catalogue the first time its rules are needed.
+    /// Gives a branch the default catalogue the first time its rules are needed. A branch
+    /// made before an automatic rule was offered gets that rule then too, as offered (the
+    /// optional ones switched off).
     pub async fn ensure_catalogue(conn: &mut Conn, branch_id: &str) -> AppResult<()> {
-        let has: Option<bool> =
-            crate::db::query_scalar("SELECT TRUE FROM point_rules WHERE branch_id = ? LIMIT 1")
+        let kept: Vec<Option<String>> =
+            crate::db::query_scalar("SELECT auto_source FROM point_rules WHERE branch_id = ?")
                 .bind(branch_id)
-                .fetch_optional(&mut *conn)
+                .fetch_all(&mut *conn)
                 .await?;
-        if has.is_some() {
-            return Ok(());
-        }
+        let fresh = kept.is_empty();
+        let missing = default_catalogue().into_iter().filter(|rule| {
+            fresh
+                || rule
+                    .auto
+                    .is_some_and(|auto| !kept.contains(&Some(auto.key())))
+        });
         let at = now();
-        for rule in default_catalogue() {
+        for rule in missing {
             crate::db::query(
-                "INSERT INTO point_rules (id, branch_id, name, points, category, cap_period, cap_points, auto_source, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO point_rules (id, branch_id, name, points, category, cap_period, cap_points, auto_source, active, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(new_id())
             .bind(branch_id)
@@ -270,6 +277,7 @@ pub mod service {
             .bind(rule.cap.map(|(p, _)| p.as_str()))
             .bind(rule.cap.map(|(_, n)| n))
             .bind(rule.auto.map(AutoSource::key))
+            .bind(rule.active)
             .bind(at)
             .bind(at)
             .execute(&mut *conn)
@@ -610,6 +618,71 @@ pub mod service {
             },
         )
         .await
+    }
+
+    /// The hook for 民主评议: a result of a closed review gives the member the branch's rule
+    /// for that grade, if the branch turned one on. A result changed afterwards takes back
+    /// what the old one gave and gives the new one's; called again unchanged, it does nothing.
+    pub async fn award_for_review(
+        conn: &mut Conn,
+        review_id: &str,
+        branch_id: &str,
+        user_id: &str,
+        year: i64,
+        grade: Grade,
+    ) -> AppResult<()> {
+        let rules = auto_rules(conn, branch_id).await?;
+        let wanted = rule_for(&rules, AutoSource::ReviewResult(grade));
+        let given: Vec<(String, Option<String>, bool)> = crate::db::query_as(
+            "SELECT e.id, e.rule_id,
+                    EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id)
+             FROM point_entries e
+             WHERE e.source_kind = 'review' AND e.source_id = ? AND e.user_id = ?",
+        )
+        .bind(review_id)
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let live: Vec<&(String, Option<String>, bool)> =
+            given.iter().filter(|(.., reversed)| !reversed).collect();
+        let wanted_id = wanted.map(|rule| rule.id.as_str());
+        if live.len() == usize::from(wanted.is_some())
+            && live.iter().all(|(_, rule, _)| rule.as_deref() == wanted_id)
+        {
+            return Ok(());
+        }
+        for (entry, ..) in live {
+            reverse(
+                conn,
+                entry,
+                &format!("民主评议结果改为{}", grade.label_zh()),
+                None,
+            )
+            .await?;
+        }
+        let Some(rule) = wanted else {
+            return Ok(());
+        };
+        let title = format!("{}（{year}年）", rule.name);
+        award(
+            conn,
+            Some(rule),
+            Award {
+                branch_id,
+                user_id,
+                points: rule.points,
+                title: &title,
+                category: Category::parse(&rule.category).unwrap_or(Category::Vanguard),
+                source_kind: "review",
+                source_id: Some(review_id),
+                // Each result given is a new award: the count of those given before.
+                award_key: Some(format!("review:{review_id}:{user_id}:{}", given.len())),
+                created_by: None,
+                at: now(),
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     async fn approver_of(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<()> {

@@ -2,6 +2,7 @@
 //! meeting's attendance earns, balances, reversals and ranks.
 
 use crate::meetings::rules::{MeetingKind, Presence};
+use crate::reviews::rules::Grade;
 use crate::shell::time::{days_from_civil, shanghai_year_month};
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +114,8 @@ pub enum AutoSource {
     AbsentWithoutLeave,
     /// A 微心愿 fulfilled and confirmed (the wishes capability calls the hook).
     WishFulfilled,
+    /// A 民主评议 result, once the review has closed (the reviews capability calls the hook).
+    ReviewResult(Grade),
 }
 
 impl AutoSource {
@@ -122,6 +125,7 @@ impl AutoSource {
             AutoSource::Late => "late".into(),
             AutoSource::AbsentWithoutLeave => "absent".into(),
             AutoSource::WishFulfilled => "wish".into(),
+            AutoSource::ReviewResult(grade) => format!("review:{}", grade.as_str()),
         }
     }
 
@@ -130,7 +134,11 @@ impl AutoSource {
             "late" => Some(AutoSource::Late),
             "absent" => Some(AutoSource::AbsentWithoutLeave),
             "wish" => Some(AutoSource::WishFulfilled),
-            _ => MeetingKind::parse(s.strip_prefix("attend:")?).map(AutoSource::Attend),
+            _ => match s.split_once(':')? {
+                ("attend", kind) => MeetingKind::parse(kind).map(AutoSource::Attend),
+                ("review", grade) => Grade::parse(grade).map(AutoSource::ReviewResult),
+                _ => None,
+            },
         }
     }
 }
@@ -155,6 +163,8 @@ pub struct RuleSpec {
     pub cap: Option<(CapPeriod, i64)>,
     /// `None` for rules members claim.
     pub auto: Option<AutoSource>,
+    /// Off for the optional ones a branch turns on if it wants them.
+    pub active: bool,
 }
 
 /// The catalogue a branch starts with; the secretary edits it from there.
@@ -166,6 +176,18 @@ pub fn default_catalogue() -> Vec<RuleSpec> {
         category,
         cap,
         auto,
+        active: true,
+    };
+    // Points for a 民主评议 result are a branch's own choice: offered, off until turned on.
+    let review = |grade: Grade, points, category| RuleSpec {
+        active: false,
+        ..rule(
+            &format!("民主评议{}", grade.label_zh()),
+            points,
+            category,
+            None,
+            Some(AutoSource::ReviewResult(grade)),
+        )
     };
     let attend = |kind: MeetingKind, points| {
         rule(
@@ -205,6 +227,8 @@ pub fn default_catalogue() -> Vec<RuleSpec> {
             Some((CapPeriod::Month, 20)),
             Some(AutoSource::WishFulfilled),
         ),
+        review(Grade::Excellent, 10, Category::Vanguard),
+        review(Grade::Unqualified, -10, Category::Deduction),
         rule(
             "社区志愿服务（每次）",
             2,
@@ -236,6 +260,7 @@ pub fn source_label(source_kind: &str) -> &'static str {
         "claim" => "申报",
         "task" => "积分任务",
         "wish" => "微心愿",
+        "review" => "民主评议",
         _ => "更正",
     }
 }
@@ -341,6 +366,18 @@ mod tests {
             );
         }
         assert_eq!(AutoSource::parse("attend:picnic"), None);
+        assert_eq!(AutoSource::parse("review:perfect"), None);
+        assert_eq!(
+            AutoSource::parse("review:excellent"),
+            Some(AutoSource::ReviewResult(Grade::Excellent))
+        );
+        assert!(
+            default_catalogue()
+                .iter()
+                .filter(|r| matches!(r.auto, Some(AutoSource::ReviewResult(_))))
+                .all(|r| !r.active),
+            "points for review results are optional: offered switched off"
+        );
     }
 
     #[test]

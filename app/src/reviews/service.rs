@@ -197,6 +197,20 @@ pub async fn decide(
         now(),
     )
     .await?;
+    let closed = store::review(&mut tx, review_id)
+        .await?
+        .is_some_and(|r| r.closed_at.is_some());
+    if closed {
+        crate::points::api::service::award_for_review(
+            &mut tx,
+            review_id,
+            &review.branch_id,
+            user_id,
+            review.year,
+            grade,
+        )
+        .await?;
+    }
     audit(
         &mut *tx,
         &actor.user_id,
@@ -210,11 +224,26 @@ pub async fn decide(
     Ok(())
 }
 
-/// Ends the marking: what arrives afterwards is refused. Results can still be decided.
+/// Ends the marking: what arrives afterwards is refused. Results can still be decided;
+/// from now on each result earns what the branch's rule for its grade gives, if any.
 pub async fn close(pool: &Pool, actor: &Actor, review_id: &str) -> AppResult<()> {
     let review = authorized_review(pool, actor, review_id).await?;
     let mut tx = pool.begin_write().await?;
     store::close(&mut tx, review_id, now()).await?;
+    for person in store::participants(&mut tx, review_id).await? {
+        let Some(grade) = person.result.as_deref().and_then(Grade::parse) else {
+            continue;
+        };
+        crate::points::api::service::award_for_review(
+            &mut tx,
+            review_id,
+            &review.branch_id,
+            &person.user_id,
+            review.year,
+            grade,
+        )
+        .await?;
+    }
     audit(
         &mut *tx,
         &actor.user_id,
