@@ -132,6 +132,8 @@ pub enum AppError {
     PhotoInvalid,
     #[error("daily photo quota reached")]
     PhotoQuota,
+    #[error("item has all the evidence photos it may have")]
+    EvidencePhotosFull,
     #[error("wish quota reached")]
     WishQuota,
     #[error("wish title missing or too long")]
@@ -253,6 +255,7 @@ impl AppError {
             AlreadyPresent => Msg::ErrAlreadyPresent,
             PhotoInvalid => Msg::ErrPhotoInvalid,
             PhotoQuota => Msg::ErrPhotoQuota,
+            EvidencePhotosFull => Msg::ErrEvidencePhotosFull,
             WishQuota => Msg::ErrWishQuota,
             WishTitle => Msg::ErrWishTitle,
             WishStory => Msg::ErrWishStory,

@@ -1,5 +1,10 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { ADMIN, goto, login, MEMBER_1, SECRETARY_1 } from "./helpers";
+import { ADMIN, goOffline, goOnline, goto, login, MEMBER_1, newPhone, SECRETARY_1, sql } from "./helpers";
+
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4IaCHFTEMLQkAvr9BgQuV42AAAAAASUVORK5CYII=",
+  "base64",
+);
 
 async function phone(browser: Browser, number: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -86,4 +91,39 @@ test("a secretary assesses the branch with its records beside the items; a membe
   await goto(member, path);
   await expect(member.getByRole("alert")).toBeVisible();
   await expect(member.getByTestId("current-rating")).toHaveCount(0);
+});
+
+test("a secretary keeps a photo of evidence with no signal, and the 党委 sees it", async ({ browser }) => {
+  const context = await newPhone(browser);
+  const secretary = await context.newPage();
+  await login(secretary, SECRETARY_1);
+  await goto(secretary, "/");
+  await secretary.locator(".desk").getByRole("link", { name: "星级评定" }).click();
+  await expect(secretary).toHaveURL(/\/branch\/.+\/stars$/);
+  const path = new URL(secretary.url()).pathname;
+  const branch = path.split("/")[2];
+  const stored = () => sql(`SELECT COUNT(*) FROM star_photos WHERE branch_id = '${branch}' AND item = 'support'`);
+  const before = stored();
+  const evidence = secretary.getByTestId("evidence");
+  const support = evidence.locator('[data-item="support"]');
+
+  await goOffline(context);
+  await evidence.getByLabel("照片佐证哪一项").selectOption({ label: "基本保障" });
+  await evidence.locator('input[name="evidence"]').setInputFiles({ name: "activity-room.png", mimeType: "image/png", buffer: PNG });
+  await expect(support.locator("figure.waiting")).toHaveCount(1);
+  await expect(evidence.getByRole("status")).toContainText("联网后上传");
+  await secretary.screenshot({ path: "test-results/stars-evidence-offline.png", fullPage: true });
+  expect(stored()).toBe(before);
+
+  await goOnline(context);
+  await expect(support.locator("figure.waiting")).toHaveCount(0, { timeout: 20_000 });
+  expect(Number(stored())).toBe(Number(before) + 1);
+  await expect(support.locator("a img").last()).toHaveJSProperty("complete", true);
+
+  const admin = await phone(browser, ADMIN);
+  await goto(admin, path);
+  const seen = admin.getByTestId("evidence").locator('[data-item="support"] a img').last();
+  await expect(seen).toBeVisible();
+  await expect.poll(() => seen.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await admin.screenshot({ path: "test-results/stars-evidence.png", fullPage: true });
 });

@@ -806,3 +806,121 @@ async fn the_committee_follows_up_unmet_items_with_a_cadre() {
         (Some(0), Some(0))
     );
 }
+
+async fn add_photo(app: &TestApp, cookie: &str, payload: serde_json::Value) -> serde_json::Value {
+    let op = uuid::Uuid::now_v7().to_string();
+    app.sync_one(cookie, &op, "star.photo", payload, app::state::now())
+        .await
+}
+
+async fn media(app: &TestApp, cookie: &str, id: &str) -> http::StatusCode {
+    app.get(&format!("/media/{id}.jpg"), Some(cookie))
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn the_committee_keeps_photos_of_evidence_only_its_raters_see() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let year = this_year();
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let other_secretary = app.login(SECRETARY_2, PASSWORD).await;
+    let admin = app.login(ADMIN, PASSWORD).await;
+    let id = uuid::Uuid::now_v7().to_string();
+    let photo = serde_json::json!({
+        "id": id, "branch_id": branch, "year": year.parse::<i64>().unwrap(),
+        "item": "activities", "data": jpeg_data_url(90),
+    });
+
+    // Members and another branch's secretary add nothing.
+    for cookie in [&member, &other_secretary] {
+        assert_eq!(
+            add_photo(&app, cookie, photo.clone()).await["Rejected"],
+            "Forbidden"
+        );
+    }
+    let stored = add_photo(&app, &secretary, photo.clone()).await;
+    assert_eq!(stored["Applied"]["id"], id.as_str(), "{stored}");
+    let again = add_photo(&app, &secretary, photo.clone()).await;
+    assert_eq!(again, stored, "a photo's id is stored once");
+    assert_eq!(app.count("SELECT COUNT(*) FROM star_photos").await, 1);
+    assert!(app.photos.read(&id).await.is_ok());
+
+    let listed = |cookie: String| {
+        let (branch, year) = (branch.clone(), year.clone());
+        let app = &app;
+        async move {
+            app.call(
+                "star_photos",
+                Some(&cookie),
+                &[("branch_id", &branch), ("year", &year)],
+            )
+            .await
+        }
+    };
+    let photos = listed(admin.clone()).await.json();
+    assert_eq!(photos[0]["id"], id.as_str());
+    assert_eq!(
+        photos[0]["item"],
+        serde_json::json!({ "Basic": "Activities" })
+    );
+    assert_eq!(listed(member.clone()).await.error(), "Forbidden");
+
+    // The 党委 and the branch's committee see it; its members and other branches do not.
+    assert_eq!(media(&app, &secretary, &id).await, 200);
+    assert_eq!(media(&app, &admin, &id).await, 200);
+    assert_eq!(media(&app, &member, &id).await, 403);
+    assert_eq!(media(&app, &other_secretary, &id).await, 403);
+
+    // The same id for another item, a next year, an unknown item, a server-made (v5) id,
+    // another record's photo id: refused.
+    let with = |field: &str, value: serde_json::Value| {
+        let mut changed = photo.clone();
+        changed[field] = value;
+        changed
+    };
+    // A fresh photo id, so that the payload is not taken for the stored photo.
+    let fresh = |mut payload: serde_json::Value| {
+        payload["id"] = uuid::Uuid::now_v7().to_string().into();
+        payload
+    };
+    let next_year = year.parse::<i64>().unwrap() + 1;
+    let v5 = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, b"claim/x/0").to_string();
+    for (payload, refusal) in [
+        (with("item", "team".into()), "BadPayload"),
+        (fresh(with("year", next_year.into())), "StarYear"),
+        (fresh(with("item", "highlights".into())), "BadPayload"),
+        (with("id", v5.into()), "BadPayload"),
+    ] {
+        assert_eq!(
+            add_photo(&app, &secretary, payload.clone()).await["Rejected"],
+            refusal,
+            "{payload}"
+        );
+    }
+    let meeting_photo = uuid::Uuid::now_v7().to_string();
+    app::db::query("INSERT INTO uploads (id, user_id, bytes, created_at) VALUES (?, ?, 1, 0)")
+        .bind(&meeting_photo)
+        .bind(app.user_id(SECRETARY_2).await)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        add_photo(&app, &secretary, with("id", meeting_photo.into())).await["Rejected"],
+        "BadPayload",
+        "an id another record's photo holds"
+    );
+
+    // A dozen an item a year.
+    for _ in 1..12 {
+        assert!(add_photo(&app, &secretary, fresh(photo.clone())).await["Applied"].is_object());
+    }
+    assert_eq!(
+        add_photo(&app, &secretary, fresh(photo.clone())).await["Rejected"],
+        "EvidencePhotosFull"
+    );
+    let other_item = fresh(with("item", "support".into()));
+    assert!(add_photo(&app, &secretary, other_item).await["Applied"].is_object());
+}

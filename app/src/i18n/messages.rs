@@ -316,6 +316,7 @@ messages! {
     ErrPlaceTooLong => "地点最多 100 个字", "The place has at most 100 characters";
     ErrPhotoInvalid => "照片无法读取或太大，请换一张（JPEG/PNG，不超过 8 MB）", "The photo cannot be read or is too large (JPEG/PNG, at most 8 MB)";
     ErrPhotoQuota => "今天上传的照片已达 60 张，请明天再传", "You have uploaded 60 photos today; please try again tomorrow";
+    ErrEvidencePhotosFull => "这一项今年已有 12 张佐证照片，不能再添加", "This item already has 12 evidence photos this year";
     ErrWishQuota => "心愿发得太多了：每天最多 5 个，未完成的最多 10 个", "Too many wishes: at most 5 a day and 10 still open";
     ScheduleMeeting => "安排会议", "Schedule a meeting";
     MeetingOrg => "组织", "Organisation";
@@ -353,6 +354,10 @@ messages! {
     AddPhoto => "添加照片", "Add a photo";
     AddSheetScan => "添加签到表扫描件", "Add a scanned sheet";
     NoPhotos => "还没有照片", "No photos yet";
+    EvidencePhotos => "佐证照片", "Evidence photos";
+    NoEvidencePhotos => "还没有佐证照片", "No evidence photos yet";
+    EvidenceItem => "照片佐证哪一项", "The item it backs";
+    AddEvidencePhoto => "添加佐证照片", "Add an evidence photo";
     PhotoQueued => "照片已压缩保存，联网后上传", "Photo resized and saved; it uploads when you are online";
     Upcoming => "即将召开", "Upcoming";
     Past => "已召开", "Past";

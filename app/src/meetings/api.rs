@@ -1781,12 +1781,7 @@ pub mod service {
                     .ok_or(AppError::NotFound)?;
             let path = org_path(&mut *conn, &org_id).await?;
             authorize(ctx.actor, Action::ScheduleMeeting, &path)?;
-            store::photo_id(&self.id)?;
-            // Photos of other records have ids derived by the server (UUIDv5); a phone's id
-            // of that version could name one of them.
-            if uuid::Uuid::parse_str(&self.id).map(|id| id.get_version_num()) == Ok(5) {
-                return Err(AppError::BadPayload);
-            }
+            store::phone_photo_id(&self.id)?;
             let existing: Option<String> =
                 crate::db::query_scalar("SELECT meeting_id FROM meeting_files WHERE id = ?")
                     .bind(&self.id)
@@ -1799,6 +1794,7 @@ pub mod service {
                     Err(AppError::BadPayload)
                 };
             }
+            store::unclaimed(conn, &self.id).await?;
             let clean = ctx.photos.get(&self.data)?;
             store::count_upload(conn, &self.id, &ctx.actor.user_id, clean.jpeg.len()).await?;
             ctx.keep_file(&self.id, &clean);

@@ -30,17 +30,9 @@ pub fn PhotosSection(meeting_id: String, files: Vec<MeetingFile>, can_add: bool)
     let chosen = move |kind: &'static str, ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
+            let Some(file) = crate::offline::client::take_chosen_photo(&ev) else {
                 return;
             };
-            let Some(file) = input.files().and_then(|files| files.get(0)) else {
-                return;
-            };
-            input.set_value("");
             error.set(None);
             leptos::task::spawn_local(async move {
                 let queued_photo = async {

@@ -112,6 +112,7 @@ pub mod service {
         use crate::meetings::{AddMeetingPhoto, CheckIn, RequestLeave};
         use crate::points::{ClaimPoints, SignUpTask, SubmitTask};
         use crate::reviews::{CastReviewMarks, WriteSelfReview};
+        use crate::stars::AddStarPhoto;
         use crate::suggestions::SubmitSuggestion;
         use crate::wishes::{
             ConfirmPledge, FulfilPledge, PledgeWish, PostWish, ReleasePledge, WithdrawWish,
@@ -132,6 +133,7 @@ pub mod service {
             WithdrawWish::KIND => run::<WithdrawWish>(envelope, ctx, conn).await,
             WriteSelfReview::KIND => run::<WriteSelfReview>(envelope, ctx, conn).await,
             CastReviewMarks::KIND => run::<CastReviewMarks>(envelope, ctx, conn).await,
+            AddStarPhoto::KIND => run::<AddStarPhoto>(envelope, ctx, conn).await,
             _ => Ok(OpOutcome::Rejected(AppError::UnknownOp)),
         }
     }
@@ -144,9 +146,11 @@ pub mod service {
     fn carries_photos(kind: &str) -> bool {
         use crate::meetings::AddMeetingPhoto;
         use crate::points::{ClaimPoints, SubmitTask};
+        use crate::stars::AddStarPhoto;
         use crate::wishes::{FulfilPledge, PostWish};
         [
             AddMeetingPhoto::KIND,
+            AddStarPhoto::KIND,
             ClaimPoints::KIND,
             SubmitTask::KIND,
             PostWish::KIND,

@@ -70,6 +70,16 @@ pub async fn resize_chosen(
     resize_files(chosen_files(input.as_ref()), max).await
 }
 
+/// The photo chosen in a file input's `change` event. The input is cleared, so that the
+/// same photo can be chosen again.
+pub fn take_chosen_photo(ev: &web_sys::Event) -> Option<web_sys::File> {
+    use wasm_bindgen::JsCast;
+    let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+    let file = input.files()?.get(0)?;
+    input.set_value("");
+    Some(file)
+}
+
 /// The files a file input holds now.
 pub fn chosen_files(input: Option<&web_sys::HtmlInputElement>) -> Vec<web_sys::File> {
     let Some(files) = input.and_then(|i| i.files()) else {

@@ -49,6 +49,17 @@ pub async fn fetch_branch_stars(branch_id: String, year: i64) -> Result<BranchSt
     super::service::branch_stars(&state.pool, &actor, &branch_id, year).await
 }
 
+/// The year's photos of evidence, oldest first: fetched apart from the page, so that a photo
+/// synced from the outbox shows without the page (and a form being filled) drawn again.
+#[server(endpoint = "star_photos")]
+pub async fn fetch_evidence_photos(
+    branch_id: String,
+    year: i64,
+) -> Result<Vec<super::EvidencePhoto>, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    super::service::evidence_photos(&state.pool, &actor, &branch_id, year).await
+}
+
 /// 自评 (`kind` "self") or 评定 (`kind` "rating"); `marks` as [`super::rules::marks_from_form`]
 /// reads them.
 #[server(endpoint = "save_star_assessment")]

@@ -12,7 +12,8 @@ mod store;
 pub mod views;
 
 use crate::auth::NamedRef;
-use rules::{Basic, Marks, Outcome, Template};
+use crate::offline::OfflineOp;
+use rules::{Basic, Evidence, Marks, Outcome, Template};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +102,37 @@ pub struct BranchStars {
     pub ledger: Vec<LedgerItem>,
     /// Whether the caller assigns the cadre and keeps the 台账 (the 党委 above).
     pub can_follow: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidencePhoto {
+    pub id: String,
+    pub item: Evidence,
+    pub width: i64,
+    pub height: i64,
+}
+
+/// A photo of evidence for an item of the branch's 自评, resized on the phone and queued
+/// like any other write; the id is made on the phone, so a replay stores it once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddStarPhoto {
+    pub id: String,
+    pub branch_id: String,
+    pub year: i64,
+    /// [`Evidence::as_str`].
+    pub item: String,
+    pub data: String,
+}
+
+impl OfflineOp for AddStarPhoto {
+    const KIND: &'static str = "star.photo";
+
+    fn summary(&self) -> String {
+        match Evidence::parse(&self.item) {
+            Some(item) => format!("{}佐证照片", item.label_zh()),
+            None => "佐证照片".to_string(),
+        }
+    }
 }
 
 /// An unmet item in a branch's 台账.

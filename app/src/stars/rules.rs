@@ -55,6 +55,44 @@ impl Basic {
     }
 }
 
+/// What a photo of evidence backs: one of the basic items, or the feature items together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Evidence {
+    Basic(Basic),
+    Feature,
+}
+
+impl Evidence {
+    pub fn all() -> impl Iterator<Item = Evidence> {
+        Basic::ALL
+            .into_iter()
+            .map(Evidence::Basic)
+            .chain([Evidence::Feature])
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Basic(basic) => basic.as_str(),
+            Evidence::Feature => "feature",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Evidence> {
+        Evidence::all().find(|e| e.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Evidence::Basic(basic) => basic.label_zh(),
+            Evidence::Feature => "特色工作",
+        }
+    }
+}
+
+/// Photos of evidence one item may have in a year: enough to show the work, few enough to
+/// look through when rating.
+pub const EVIDENCE_PHOTOS_PER_ITEM: i64 = 12;
+
 /// Points of the field's tasks a template shares out among its feature items.
 pub const FEATURE_POINTS: i64 = 100;
 /// 特色亮点: points on top of the tasks.
@@ -350,6 +388,17 @@ pub fn standard_template() -> Template {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evidence_items_round_trip_and_nothing_else_parses() {
+        let all: Vec<Evidence> = Evidence::all().collect();
+        assert_eq!(all.len(), 6);
+        for item in all {
+            assert_eq!(Evidence::parse(item.as_str()), Some(item));
+        }
+        assert_eq!(Evidence::parse("highlights"), None);
+        assert_eq!(Evidence::parse(""), None);
+    }
 
     fn mark(value: i64) -> Mark {
         Mark {

@@ -2,18 +2,20 @@
 //! turned into stars here, from the template the marks were made against.
 
 use super::rules::{
-    marks_from_form, normalize_ledger_item, outcome, template_from_input, Basic, Marks, Template,
+    marks_from_form, normalize_ledger_item, outcome, template_from_input, Basic, Evidence, Marks,
+    Template, EVIDENCE_PHOTOS_PER_ITEM,
 };
-use super::store::{self, AssessmentRow, LedgerRow, NewAssessment, TemplateRow};
+use super::store::{self, AssessmentRow, LedgerRow, NewAssessment, NewPhoto, TemplateRow};
 use super::{
-    AssessmentKind, AssessmentView, BranchStanding, BranchStars, Derived, LedgerItem, Standing,
-    TemplateView,
+    AddStarPhoto, AssessmentKind, AssessmentView, BranchStanding, BranchStars, Derived,
+    EvidencePhoto, LedgerItem, Standing, TemplateView,
 };
 use crate::auth::authz::{authorize, can, Action, Actor};
 use crate::auth::session::org_path;
 use crate::auth::NamedRef;
-use crate::db::Pool;
+use crate::db::{Conn, Pool};
 use crate::error::{AppError, AppResult};
+use crate::offline::api::service::{ApplyOp, OpContext};
 use crate::orgs::rules::OrgKind;
 use crate::state::{audit, new_id, now};
 use std::collections::HashMap;
@@ -182,6 +184,93 @@ pub async fn branch_stars(
             .collect(),
         can_follow: can(actor, Action::FollowBranch, &path),
     })
+}
+
+pub async fn evidence_photos(
+    pool: &Pool,
+    actor: &Actor,
+    branch_id: &str,
+    year: i64,
+) -> AppResult<Vec<EvidencePhoto>> {
+    may_view_stars(pool, actor, branch_id).await?;
+    check_year(year)?;
+    Ok(store::photos(pool, branch_id, year)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Some(EvidencePhoto {
+                item: Evidence::parse(&row.item)?,
+                id: row.id,
+                width: row.width,
+                height: row.height,
+            })
+        })
+        .collect())
+}
+
+/// The branch whose 自评 a stored photo backs, if it is a photo of evidence.
+pub async fn evidence_photo_branch(pool: &Pool, photo_id: &str) -> AppResult<Option<String>> {
+    Ok(store::photo_place(pool, photo_id)
+        .await?
+        .map(|(branch_id, ..)| branch_id))
+}
+
+/// Those who see the branch's stars see its photos of evidence.
+pub async fn may_view_stars(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<()> {
+    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    authorize(actor, Action::ViewStars, &path)
+}
+
+impl ApplyOp for AddStarPhoto {
+    /// For the branch's committee, for a year that may be assessed, a dozen per item at
+    /// most. The photo is re-encoded before it is stored.
+    async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
+        use crate::uploads::store as uploads;
+        let path = org_path(&mut *conn, &self.branch_id).await?;
+        authorize(ctx.actor, Action::AssessBranch, &path)?;
+        let kind: String = crate::db::query_scalar("SELECT kind FROM orgs WHERE id = ?")
+            .bind(&self.branch_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        if kind != OrgKind::Branch.as_str() {
+            return Err(AppError::NotFound);
+        }
+        check_year(self.year)?;
+        let item = Evidence::parse(&self.item).ok_or(AppError::BadPayload)?;
+        let id = uploads::phone_photo_id(&self.id)?;
+        if let Some(place) = store::photo_place(&mut *conn, &id).await? {
+            return if place == (self.branch_id.clone(), self.year, self.item.clone()) {
+                Ok(serde_json::json!({ "id": id }))
+            } else {
+                Err(AppError::BadPayload)
+            };
+        }
+        uploads::unclaimed(conn, &id).await?;
+        if store::photos_of_item(conn, &self.branch_id, self.year, item.as_str()).await?
+            >= EVIDENCE_PHOTOS_PER_ITEM
+        {
+            return Err(AppError::EvidencePhotosFull);
+        }
+        let clean = ctx.photos.get(&self.data)?;
+        uploads::count_upload(conn, &id, &ctx.actor.user_id, clean.jpeg.len()).await?;
+        ctx.keep_file(&id, &clean);
+        store::insert_photo(
+            conn,
+            &NewPhoto {
+                id: &id,
+                branch_id: &self.branch_id,
+                year: self.year,
+                item: item.as_str(),
+                width: clean.width,
+                height: clean.height,
+                bytes: clean.jpeg.len(),
+                by: &ctx.actor.user_id,
+                at: ctx.received_at,
+            },
+        )
+        .await?;
+        Ok(serde_json::json!({ "id": id }))
+    }
 }
 
 fn ledger_item(row: LedgerRow) -> LedgerItem {

@@ -307,3 +307,80 @@ pub async fn finish_ledger_item(
             == 1,
     )
 }
+
+#[derive(sqlx::FromRow)]
+pub struct PhotoRow {
+    pub id: String,
+    pub item: String,
+    pub width: i64,
+    pub height: i64,
+}
+
+pub async fn photos(pool: &Pool, branch_id: &str, year: i64) -> Result<Vec<PhotoRow>, sqlx::Error> {
+    query_as(
+        "SELECT id, item, width, height FROM star_photos
+         WHERE branch_id = ? AND year = ? ORDER BY created_at, id",
+    )
+    .bind(branch_id)
+    .bind(year)
+    .fetch_all(pool)
+    .await
+}
+
+/// The branch, year and item a stored photo backs.
+pub async fn photo_place(
+    exec: impl Into<crate::db::Exec<'_>>,
+    id: &str,
+) -> Result<Option<(String, i64, String)>, sqlx::Error> {
+    query_as("SELECT branch_id, year, item FROM star_photos WHERE id = ?")
+        .bind(id)
+        .fetch_optional(exec)
+        .await
+}
+
+pub async fn photos_of_item(
+    conn: &mut Conn,
+    branch_id: &str,
+    year: i64,
+    item: &str,
+) -> Result<i64, sqlx::Error> {
+    crate::db::query_scalar(
+        "SELECT COUNT(*) FROM star_photos WHERE branch_id = ? AND year = ? AND item = ?",
+    )
+    .bind(branch_id)
+    .bind(year)
+    .bind(item)
+    .fetch_one(conn)
+    .await
+}
+
+pub struct NewPhoto<'a> {
+    pub id: &'a str,
+    pub branch_id: &'a str,
+    pub year: i64,
+    pub item: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: usize,
+    pub by: &'a str,
+    pub at: i64,
+}
+
+pub async fn insert_photo(conn: &mut Conn, photo: &NewPhoto<'_>) -> Result<(), sqlx::Error> {
+    query(
+        "INSERT INTO star_photos (id, branch_id, year, item, width, height, bytes, uploaded_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(photo.id)
+    .bind(photo.branch_id)
+    .bind(photo.year)
+    .bind(photo.item)
+    .bind(i64::from(photo.width))
+    .bind(i64::from(photo.height))
+    .bind(photo.bytes as i64)
+    .bind(photo.by)
+    .bind(photo.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -2,16 +2,21 @@
 //! records show, the self-assessment, the rating and their history.
 
 use super::api::{
-    fetch_branch_stars, fetch_standings, fetch_templates, AddLedgerItem, AssignCadre,
-    FinishLedgerItem, SaveAssessment, SaveTemplate,
+    fetch_branch_stars, fetch_evidence_photos, fetch_standings, fetch_templates, AddLedgerItem,
+    AssignCadre, FinishLedgerItem, SaveAssessment, SaveTemplate,
 };
 use super::rules::{
-    cadre_gaps, feature_lines, standard_template, title_zh, Basic, Marks, Tier, HIGHLIGHT_POINTS,
+    cadre_gaps, feature_lines, standard_template, title_zh, Basic, Evidence, Marks, Tier,
+    HIGHLIGHT_POINTS,
 };
-use super::{AssessmentKind, AssessmentView, BranchStars, Derived, TemplateView};
+use super::{
+    AddStarPhoto, AssessmentKind, AssessmentView, BranchStars, Derived, EvidencePhoto, TemplateView,
+};
 use crate::auth::views::SubmitButton;
 use crate::auth::NamedRef;
+use crate::error::AppError;
 use crate::i18n::{tr, Msg};
+use crate::offline::views::use_offline;
 use crate::shell::time::{format_date, format_datetime, now_secs, shanghai_year_month};
 use crate::shell::{
     action_error, route_param, saved_version, year_in_query, Empty, ErrorNote, Loading, PageHeader,
@@ -255,6 +260,20 @@ pub fn BranchStarsPage() -> impl IntoView {
     let cadre_saved = saved_version(follow.cadre.value());
     let added = saved_version(follow.add.value());
     let finished = saved_version(follow.finish.value());
+    let offline = use_offline();
+    // Photos of evidence are read again after the outbox changes, but only with a signal:
+    // offline, the read would fail and put an error where the photos were.
+    let outbox_seen = Memo::new(move |seen: Option<&u64>| {
+        if offline.online.get() {
+            offline.version.get()
+        } else {
+            seen.copied().unwrap_or_default()
+        }
+    });
+    let photos = Resource::new(
+        move || (branch.get(), year.get(), outbox_seen.get()),
+        |(b, y, _)| fetch_evidence_photos(b, y),
+    );
     let data = Resource::new(
         move || {
             (
@@ -275,7 +294,7 @@ pub fn BranchStarsPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || data.get().map(|result| match result {
                     Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
-                    Ok(page) => branch_year(page, save, follow).into_any(),
+                    Ok(page) => branch_year(page, save, follow, photos).into_any(),
                 })}
             </Transition>
         }/>
@@ -290,10 +309,13 @@ struct Follow {
     finish: ServerAction<FinishLedgerItem>,
 }
 
+type Photos = Resource<Result<Vec<EvidencePhoto>, AppError>>;
+
 fn branch_year(
     page: BranchStars,
     save: ServerAction<SaveAssessment>,
     follow: Follow,
+    photos: Photos,
 ) -> impl IntoView {
     let rating = page.latest(AssessmentKind::Rating).cloned();
     let own = page.latest(AssessmentKind::SelfAssessment).cloned();
@@ -322,6 +344,8 @@ fn branch_year(
             }}
         </section>
         {records(&page.branch.id, page.year, &page.derived)}
+        <EvidencePhotos branch_id=page.branch.id.clone() year=page.year
+            photos can_add=page.can_assess/>
         {ledger_view(&page, follow)}
         {form.map(|kind| assessment_form(&page, kind, save))}
         <section class="card history">
@@ -335,6 +359,125 @@ fn branch_year(
                     </li>
                 }).collect_view()}
             </ul>
+        </section>
+    }
+}
+
+/// The committee's photos of evidence, by the item they back, and those still in the
+/// outbox. A chosen photo is shrunk on the phone and queued, so it waits for a signal.
+#[component]
+fn EvidencePhotos(branch_id: String, year: i64, photos: Photos, can_add: bool) -> impl IntoView {
+    let offline = use_offline();
+    let branch = StoredValue::new(branch_id);
+    let item = RwSignal::new(Evidence::Basic(Basic::Activities));
+    let error = RwSignal::new(None::<AppError>);
+    let queued = RwSignal::new(false);
+    let waiting = move || {
+        offline
+            .ops
+            .get()
+            .into_iter()
+            .filter_map(|op| {
+                let photo = op.payload_as::<AddStarPhoto>()?;
+                (photo.year == year && branch.with_value(|b| &photo.branch_id == b))
+                    .then_some((photo, op.error))
+            })
+            .collect::<Vec<_>>()
+    };
+    let chosen = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = crate::offline::client::take_chosen_photo(&ev) else {
+                return;
+            };
+            error.set(None);
+            leptos::task::spawn_local(async move {
+                let queued_photo = async {
+                    let op = AddStarPhoto {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        branch_id: branch.get_value(),
+                        year,
+                        item: item.get_untracked().as_str().to_string(),
+                        data: crate::offline::client::resize_photo(file).await?,
+                    };
+                    crate::offline::client::enqueue(&op).await
+                };
+                match queued_photo.await {
+                    Ok(_) => queued.set(true),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, queued);
+    };
+    let groups = move || {
+        let stored = match photos.get() {
+            Some(Ok(stored)) => stored,
+            Some(Err(error)) => return view! { <ErrorNote error/> }.into_any(),
+            None => Vec::new(),
+        };
+        let waiting = waiting();
+        let shown = Evidence::all()
+            .filter_map(|e| {
+                let kept: Vec<&EvidencePhoto> = stored.iter().filter(|p| p.item == e).collect();
+                let pending: Vec<_> = waiting
+                    .iter()
+                    .filter(|(p, _)| p.item == e.as_str())
+                    .cloned()
+                    .collect();
+                (!kept.is_empty() || !pending.is_empty()).then(|| view! {
+                    <div class="evidence-item" data-item=e.as_str()>
+                        <h4>{e.label_zh()}</h4>
+                        <div class="photos">
+                            {kept.into_iter().map(|p| view! {
+                                <a href=format!("/media/{}.jpg", p.id) target="_blank" data-photo=p.id.clone()>
+                                    <img src=format!("/media/{}.jpg", p.id) loading="lazy" alt=""
+                                        width=p.width height=p.height/>
+                                </a>
+                            }).collect_view()}
+                            {pending.into_iter().map(|(photo, rejected)| view! {
+                                <figure class="waiting">
+                                    <img src=photo.data alt=""/>
+                                    <figcaption class="badge">{tr(Msg::StatusPending)}</figcaption>
+                                    {rejected.map(|error| view! { <ErrorNote error/> })}
+                                </figure>
+                            }).collect_view()}
+                        </div>
+                    </div>
+                })
+            })
+            .collect::<Vec<_>>();
+        if shown.is_empty() {
+            view! { <p class="muted">{tr(Msg::NoEvidencePhotos)}</p> }.into_any()
+        } else {
+            shown.collect_view().into_any()
+        }
+    };
+    view! {
+        <section class="card photos-card evidence" data-testid="evidence">
+            <h3>{tr(Msg::EvidencePhotos)}</h3>
+            {groups}
+            {move || queued.get().then(|| view! { <p class="ok" role="status">{tr(Msg::PhotoQueued)}</p> })}
+            {move || error.get().map(|error| view! { <ErrorNote error/> })}
+            {can_add.then(|| view! {
+                <div class="add-evidence">
+                    <label>{tr(Msg::EvidenceItem)}
+                        <select name="item" on:change=move |ev| {
+                            if let Some(e) = Evidence::parse(&event_target_value(&ev)) {
+                                item.set(e);
+                            }
+                        }>
+                            {Evidence::all().map(|e| view! {
+                                <option value=e.as_str() selected=e == item.get_untracked()>{e.label_zh()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="button secondary file-button">{tr(Msg::AddEvidencePhoto)}
+                        <input type="file" accept="image/*" name="evidence" on:change=chosen/>
+                    </label>
+                </div>
+            })}
         </section>
     }
 }

@@ -89,6 +89,17 @@ pub mod store {
         }
     }
 
+    /// The id a phone made for a new photo: checked as [`photo_id`], and never of the
+    /// version the server derives for the photos of other records (UUIDv5), which it could
+    /// otherwise name.
+    pub fn phone_photo_id(id: &str) -> AppResult<String> {
+        let id = photo_id(id)?;
+        if uuid::Uuid::parse_str(&id).map(|id| id.get_version_num()) == Ok(5) {
+            return Err(AppError::BadPayload);
+        }
+        Ok(id)
+    }
+
     /// Where S3-compatible storage is and how to sign in to it.
     #[derive(Clone, Debug)]
     pub struct S3Settings {
@@ -294,6 +305,20 @@ pub mod store {
             .map(Arc::new)
     }
 
+    /// Refuses a phone's id that already names a stored photo of another record (every
+    /// stored photo is counted in `uploads`): the record would show, and pass on, a picture
+    /// that is not its own.
+    pub async fn unclaimed(conn: &mut Conn, id: &str) -> AppResult<()> {
+        let taken: Option<String> = crate::db::query_scalar("SELECT id FROM uploads WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match taken {
+            Some(_) => Err(AppError::BadPayload),
+            None => Ok(()),
+        }
+    }
+
     /// Counts a stored photo against its uploader's daily quota; refuses past the quota.
     pub async fn count_upload(
         conn: &mut Conn,
@@ -383,6 +408,10 @@ pub mod store {
                 crate::wishes::api::service::wish_of_photo(&state.pool, id).await?
             {
                 crate::wishes::api::service::may_view_wish(&state.pool, &actor, &wish_id).await?;
+            } else if let Some(branch_id) =
+                crate::stars::service::evidence_photo_branch(&state.pool, id).await?
+            {
+                crate::stars::service::may_view_stars(&state.pool, &actor, &branch_id).await?;
             } else {
                 may_view_evidence(&state.pool, &actor, id).await?;
             }

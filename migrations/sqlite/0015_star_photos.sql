@@ -1,0 +1,15 @@
+-- Photos a branch's committee keeps as evidence for its 自评, per year and item; the
+-- re-encoded JPEG is stored under its id with the other photos.
+CREATE TABLE star_photos (
+    id TEXT PRIMARY KEY,
+    branch_id TEXT NOT NULL REFERENCES orgs(id),
+    year INTEGER NOT NULL,
+    -- A basic item (stars::rules::Basic) or 'feature' for the feature items.
+    item TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    uploaded_by TEXT NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX star_photos_branch ON star_photos(branch_id, year, item, created_at);
