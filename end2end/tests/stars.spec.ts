@@ -107,6 +107,10 @@ test("a secretary keeps a photo of evidence with no signal, and the 党委 sees 
   const evidence = secretary.getByTestId("evidence");
   const support = evidence.locator('[data-item="support"]');
 
+  // Words typed into the 自评 are still there once the photo has synced.
+  const note = secretary.getByTestId("assessment-form").locator('[data-item="b4"]').getByLabel("佐证说明");
+  await note.fill("党员活动室照片见佐证");
+
   await goOffline(context);
   await evidence.getByLabel("照片佐证哪一项").selectOption({ label: "基本保障" });
   await evidence.locator('input[name="evidence"]').setInputFiles({ name: "activity-room.png", mimeType: "image/png", buffer: PNG });
@@ -118,12 +122,15 @@ test("a secretary keeps a photo of evidence with no signal, and the 党委 sees 
   await goOnline(context);
   await expect(support.locator("figure.waiting")).toHaveCount(0, { timeout: 20_000 });
   expect(Number(stored())).toBe(Number(before) + 1);
-  await expect(support.locator("a img").last()).toHaveJSProperty("complete", true);
+  const kept = support.locator("a img").last();
+  await kept.scrollIntoViewIfNeeded(); // loaded lazily
+  await expect.poll(() => kept.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await expect(note).toHaveValue("党员活动室照片见佐证");
 
   const admin = await phone(browser, ADMIN);
   await goto(admin, path);
   const seen = admin.getByTestId("evidence").locator('[data-item="support"] a img').last();
-  await expect(seen).toBeVisible();
+  await seen.scrollIntoViewIfNeeded();
   await expect.poll(() => seen.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await admin.screenshot({ path: "test-results/stars-evidence.png", fullPage: true });
 });

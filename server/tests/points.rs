@@ -670,6 +670,12 @@ async fn the_ledger_survives_the_rebuild_that_adds_review_points() {
                    FROM point_entries";
     let before: (i64, i64, i64, i64, i64) =
         app::db::query_as(figures).fetch_one(&county).await.unwrap();
+    // Indexes and triggers by name and text: the rebuild makes them again, as they were.
+    let schema = "SELECT type, name, sql FROM sqlite_master
+                  WHERE tbl_name = 'point_entries' AND type IN ('index', 'trigger') ORDER BY name";
+    let schema_before: Vec<(String, String, Option<String>)> =
+        app::db::query_as(schema).fetch_all(&county).await.unwrap();
+    assert!(schema_before.len() >= 7, "{schema_before:?}");
     assert!(
         before.0 > 100 && before.2 > 0,
         "a lived-in ledger: {before:?}"
@@ -679,6 +685,9 @@ async fn the_ledger_survives_the_rebuild_that_adds_review_points() {
     let after: (i64, i64, i64, i64, i64) =
         app::db::query_as(figures).fetch_one(&county).await.unwrap();
     assert_eq!(after, before);
+    let schema_after: Vec<(String, String, Option<String>)> =
+        app::db::query_as(schema).fetch_all(&county).await.unwrap();
+    assert_eq!(schema_after, schema_before);
     let dangling: i64 =
         app::db::query_scalar("SELECT COUNT(*) FROM pragma_foreign_key_check('point_entries')")
             .fetch_one(&county)
@@ -707,4 +716,12 @@ async fn the_ledger_survives_the_rebuild_that_adds_review_points() {
     .execute(&county)
     .await
     .expect("a review entry is accepted");
+    let reversed_twice = app::db::query(
+        "INSERT INTO point_entries (id, branch_id, user_id, points, title, category, source_kind, reverses, created_at)
+         SELECT 'second-reversal', branch_id, user_id, -points, title, category, 'correction', reverses, 0
+         FROM point_entries WHERE reverses IS NOT NULL LIMIT 1",
+    )
+    .execute(&county)
+    .await;
+    assert!(reversed_twice.is_err(), "an entry is reversed once");
 }

@@ -570,4 +570,30 @@ async fn a_branch_may_turn_on_points_for_results() {
         2,
         "one award per result given"
     );
+
+    // A correction by a person stands: neither closing again nor saving the same result
+    // again (its reason reworded, the rule since turned off) gives or takes anything.
+    let live: String = app::db::query_scalar(
+        "SELECT e.id FROM point_entries e WHERE e.user_id = ? AND e.source_kind = 'review'
+         AND NOT EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id)",
+    )
+    .bind(&member)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let corrected = app
+        .call(
+            "reverse_entry",
+            Some(&secretary),
+            &[
+                ("entry_id", live.as_str()),
+                ("reason", "评议程序不完整，撤销"),
+            ],
+        )
+        .await;
+    assert!(corrected.status.is_success(), "{}", corrected.body);
+    app.call("close_review", Some(&secretary), &[("review_id", &review)])
+        .await;
+    decide(&app, &secretary, &review, &member, "Excellent", "").await;
+    assert_eq!(review_points(&app, &member, &review).await, 0);
 }

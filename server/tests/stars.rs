@@ -913,6 +913,21 @@ async fn the_committee_keeps_photos_of_evidence_only_its_raters_see() {
         "an id another record's photo holds"
     );
 
+    // Nor does a meeting's photo take an evidence photo's id.
+    let now = app::state::now();
+    let meeting = held_meeting(&app, &secretary, now - 7200, now - 3600).await;
+    let taken = app
+        .sync_one(
+            &secretary,
+            &uuid::Uuid::now_v7().to_string(),
+            "meeting.photo",
+            serde_json::json!({ "id": id, "meeting_id": meeting, "kind": "photo", "data": jpeg_data_url(40) }),
+            now,
+        )
+        .await;
+    assert_eq!(taken["Rejected"], "BadPayload", "{taken}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM meeting_files").await, 0);
+
     // A dozen an item a year.
     for _ in 1..12 {
         assert!(add_photo(&app, &secretary, fresh(photo.clone())).await["Applied"].is_object());

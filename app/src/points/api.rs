@@ -620,9 +620,10 @@ pub mod service {
         .await
     }
 
-    /// The hook for 民主评议: a result of a closed review gives the member the branch's rule
-    /// for that grade, if the branch turned one on. A result changed afterwards takes back
-    /// what the old one gave and gives the new one's; called again unchanged, it does nothing.
+    /// The hook for 民主评议, called when a result becomes final (the review closes) or is
+    /// changed afterwards: what an earlier result gave is taken back, and the branch's rule
+    /// for the grade, if one is on, gives its points. A rule turned on or off later changes
+    /// nothing already given, as for every rule.
     pub async fn award_for_review(
         conn: &mut Conn,
         review_id: &str,
@@ -631,11 +632,8 @@ pub mod service {
         year: i64,
         grade: Grade,
     ) -> AppResult<()> {
-        let rules = auto_rules(conn, branch_id).await?;
-        let wanted = rule_for(&rules, AutoSource::ReviewResult(grade));
-        let given: Vec<(String, Option<String>, bool)> = crate::db::query_as(
-            "SELECT e.id, e.rule_id,
-                    EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id)
+        let given: Vec<(String, bool)> = crate::db::query_as(
+            "SELECT e.id, EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id)
              FROM point_entries e
              WHERE e.source_kind = 'review' AND e.source_id = ? AND e.user_id = ?",
         )
@@ -643,24 +641,12 @@ pub mod service {
         .bind(user_id)
         .fetch_all(&mut *conn)
         .await?;
-        let live: Vec<&(String, Option<String>, bool)> =
-            given.iter().filter(|(.., reversed)| !reversed).collect();
-        let wanted_id = wanted.map(|rule| rule.id.as_str());
-        if live.len() == usize::from(wanted.is_some())
-            && live.iter().all(|(_, rule, _)| rule.as_deref() == wanted_id)
-        {
-            return Ok(());
+        let reason = format!("民主评议结果改为{}", grade.label_zh());
+        for (entry, _) in given.iter().filter(|(_, reversed)| !reversed) {
+            reverse(conn, entry, &reason, None).await?;
         }
-        for (entry, ..) in live {
-            reverse(
-                conn,
-                entry,
-                &format!("民主评议结果改为{}", grade.label_zh()),
-                None,
-            )
-            .await?;
-        }
-        let Some(rule) = wanted else {
+        let rules = auto_rules(conn, branch_id).await?;
+        let Some(rule) = rule_for(&rules, AutoSource::ReviewResult(grade)) else {
             return Ok(());
         };
         let title = format!("{}（{year}年）", rule.name);

@@ -178,9 +178,10 @@ pub async fn decide(
     let reason = check_decision(grade, reason)?;
     let mut tx = pool.begin_write().await?;
     let people = store::participants(&mut tx, review_id).await?;
-    if !people.iter().any(|p| p.user_id == user_id) {
+    let Some(before) = people.iter().find(|p| p.user_id == user_id) else {
         return Err(AppError::NotInReview);
-    }
+    };
+    let changed = before.result.as_deref() != Some(grade.as_str());
     if grade == Grade::Excellent {
         let given = store::excellent_besides(&mut tx, review_id, user_id).await?;
         if given as usize >= excellent_allowed(people.len(), review.excellent_cap_percent) {
@@ -197,10 +198,12 @@ pub async fn decide(
         now(),
     )
     .await?;
+    // A result decided after closing, or changed, is final as it stands: its points follow
+    // it. The same result saved again (a reason reworded) gives and takes back nothing.
     let closed = store::review(&mut tx, review_id)
         .await?
         .is_some_and(|r| r.closed_at.is_some());
-    if closed {
+    if closed && changed {
         crate::points::api::service::award_for_review(
             &mut tx,
             review_id,
@@ -229,7 +232,10 @@ pub async fn decide(
 pub async fn close(pool: &Pool, actor: &Actor, review_id: &str) -> AppResult<()> {
     let review = authorized_review(pool, actor, review_id).await?;
     let mut tx = pool.begin_write().await?;
-    store::close(&mut tx, review_id, now()).await?;
+    if !store::close(&mut tx, review_id, now()).await? {
+        // Closed before: its results have had their points.
+        return Ok(());
+    }
     for person in store::participants(&mut tx, review_id).await? {
         let Some(grade) = person.result.as_deref().and_then(Grade::parse) else {
             continue;

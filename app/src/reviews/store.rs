@@ -232,13 +232,17 @@ pub async fn decide(
     Ok(())
 }
 
-pub async fn close(conn: &mut Conn, review_id: &str, at: i64) -> Result<(), sqlx::Error> {
-    query("UPDATE member_reviews SET closed_at = ? WHERE id = ? AND closed_at IS NULL")
-        .bind(at)
-        .bind(review_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Whether this call closed it (false: it was closed already).
+pub async fn close(conn: &mut Conn, review_id: &str, at: i64) -> Result<bool, sqlx::Error> {
+    Ok(
+        query("UPDATE member_reviews SET closed_at = ? WHERE id = ? AND closed_at IS NULL")
+            .bind(at)
+            .bind(review_id)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            == 1,
+    )
 }
 
 /// The reviews the user takes part in, newest first.

@@ -269,6 +269,15 @@ impl ApplyOp for AddStarPhoto {
             },
         )
         .await?;
+        audit(
+            &mut *conn,
+            &ctx.actor.user_id,
+            "star_evidence_photo",
+            Some(&self.branch_id),
+            Some(&id),
+            Some(&format!("{} {}", self.year, item.as_str())),
+        )
+        .await?;
         Ok(serde_json::json!({ "id": id }))
     }
 }

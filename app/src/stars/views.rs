@@ -412,10 +412,11 @@ fn EvidencePhotos(branch_id: String, year: i64, photos: Photos, can_add: bool) -
         let _ = (ev, queued);
     };
     let groups = move || {
-        let stored = match photos.get() {
-            Some(Ok(stored)) => stored,
-            Some(Err(error)) => return view! { <ErrorNote error/> }.into_any(),
-            None => Vec::new(),
+        // A failed read says so above the photos still waiting, which stay in view.
+        let (stored, failed) = match photos.get() {
+            Some(Ok(stored)) => (stored, None),
+            Some(Err(error)) => (Vec::new(), Some(error)),
+            None => (Vec::new(), None),
         };
         let waiting = waiting();
         let shown = Evidence::all()
@@ -448,10 +449,12 @@ fn EvidencePhotos(branch_id: String, year: i64, photos: Photos, can_add: bool) -
                 })
             })
             .collect::<Vec<_>>();
-        if shown.is_empty() {
-            view! { <p class="muted">{tr(Msg::NoEvidencePhotos)}</p> }.into_any()
-        } else {
-            shown.collect_view().into_any()
+        let empty = (shown.is_empty() && failed.is_none())
+            .then(|| view! { <p class="muted">{tr(Msg::NoEvidencePhotos)}</p> });
+        view! {
+            {failed.map(|error| view! { <ErrorNote error/> })}
+            {empty}
+            {shown.collect_view()}
         }
     };
     view! {

@@ -305,14 +305,21 @@ pub mod store {
             .map(Arc::new)
     }
 
-    /// Refuses a phone's id that already names a stored photo of another record (every
-    /// stored photo is counted in `uploads`): the record would show, and pass on, a picture
-    /// that is not its own.
+    /// Refuses a phone's id that already names a stored photo of another record: the record
+    /// would show, and pass on, a picture that is not its own. The records' own tables are
+    /// asked (`uploads` counts only what came after quotas did).
     pub async fn unclaimed(conn: &mut Conn, id: &str) -> AppResult<()> {
-        let taken: Option<String> = crate::db::query_scalar("SELECT id FROM uploads WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let taken: Option<bool> = crate::db::query_scalar(
+            "SELECT TRUE FROM meeting_files WHERE id = ?1
+             UNION ALL SELECT TRUE FROM wish_photos WHERE id = ?1
+             UNION ALL SELECT TRUE FROM point_photos WHERE id = ?1
+             UNION ALL SELECT TRUE FROM star_photos WHERE id = ?1
+             UNION ALL SELECT TRUE FROM uploads WHERE id = ?1
+             LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
         match taken {
             Some(_) => Err(AppError::BadPayload),
             None => Ok(()),
