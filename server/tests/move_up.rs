@@ -77,3 +77,28 @@ async fn a_county_moves_up_with_every_row_and_the_ledger_intact() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The driver speaks TLS: `sslmode=require` connects encrypted (the test cluster serves
+/// Debian's self-signed certificate), and `verify-full` refuses a certificate that no
+/// known authority signed.
+#[tokio::test]
+async fn a_postgres_connection_can_require_tls() {
+    if !on_postgres() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("zhibu-test-{}", uuid::Uuid::now_v7()));
+    let url = fresh_database_url(&dir).await;
+    let encrypted = Pool::open(&format!("{url}?sslmode=require")).await.unwrap();
+    let ssl: bool =
+        app::db::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(&encrypted)
+            .await
+            .unwrap();
+    assert!(ssl, "the connection is encrypted");
+    assert!(
+        Pool::connect(&format!("{url}?sslmode=verify-full"))
+            .await
+            .is_err(),
+        "a self-signed certificate is not trusted"
+    );
+}
