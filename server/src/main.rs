@@ -132,13 +132,18 @@ async fn serve(config: Config) -> Result<(), BoxError> {
         Ok("base") => print_seed(seed::seed_demo(&pool).await?),
         _ => {}
     }
+    let photos = settings.photos.clone();
     let state = AppState {
         leptos_options: leptos_options(&config),
         pool: pool.clone(),
         settings,
     };
     let app = router(state, config.allowed_origins.clone());
-    tokio::spawn(server::timers::run(pool.clone(), server::timers::PERIOD));
+    tokio::spawn(server::timers::run(
+        pool.clone(),
+        photos,
+        server::timers::PERIOD,
+    ));
     let listener = tokio::net::TcpListener::bind(config.address).await?;
     tracing::info!(address = %config.address, "listening on http://{}", config.address);
     axum::serve(

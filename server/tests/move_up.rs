@@ -24,9 +24,21 @@ async fn a_county_moves_up_with_every_row_and_the_ledger_intact() {
     )
     .await
     .unwrap();
+    // A photo a storage outage left in the database moves with it, bytes and all.
+    let pending = vec![0xFF, 0xD8, 0x00, 0x01, 0xFF, 0xD9];
+    app::db::query("INSERT INTO pending_photos (id, jpeg, created_at) VALUES ('p', ?, 1)")
+        .bind(pending.clone())
+        .execute(&county)
+        .await
+        .unwrap();
     let province = Pool::open(&fresh_database_url(&dir).await).await.unwrap();
 
     let report = move_up(&county, &province).await.unwrap();
+    let moved: Vec<u8> = app::db::query_scalar("SELECT jpeg FROM pending_photos WHERE id = 'p'")
+        .fetch_one(&province)
+        .await
+        .unwrap();
+    assert_eq!(moved, pending);
     for table in [
         "users",
         "meetings",

@@ -103,6 +103,11 @@ async fn photos_are_reencoded_without_exif_and_shown_to_the_branch_only() {
     let again = sync(&app, &secretary, &uuid::Uuid::now_v7().to_string(), payload).await;
     assert_eq!(again, stored, "the same photo id is stored once");
     assert_eq!(app.count("SELECT COUNT(*) FROM meeting_files").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM pending_photos").await,
+        0,
+        "moved into storage once the op committed"
+    );
 
     let file = app.photos.read(&id).await.unwrap();
     assert!(contains(&photo, b"GPS"));
@@ -135,4 +140,43 @@ async fn photos_are_reencoded_without_exif_and_shown_to_the_branch_only() {
         json!({ "Rejected": "PhotoInvalid" })
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM meeting_files").await, 1);
+}
+
+/// Storage down: the op is applied all the same, its photo kept in the database and served
+/// from there, until the timer moves it into storage once storage is back.
+#[tokio::test]
+async fn a_photo_waits_in_the_database_while_storage_is_down() {
+    let dir = std::env::temp_dir().join(format!("zhibu-test-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A directory under a plain file: every write fails.
+    std::fs::write(dir.join("blocked"), b"").unwrap();
+    let down = app::uploads::store::Photos::local(&dir.join("blocked").join("uploads"));
+    let broken = down.clone();
+    let app = app_with(move |settings| settings.photos = broken).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let now = app::state::now();
+    let meeting = held_meeting(&app, &secretary, now - 7200, now - 3600).await;
+    let id = uuid::Uuid::now_v7().to_string();
+    let stored = sync(
+        &app,
+        &secretary,
+        &uuid::Uuid::now_v7().to_string(),
+        json!({ "id": id, "meeting_id": meeting, "kind": "photo", "data": jpeg_data_url(70) }),
+    )
+    .await;
+    assert_eq!(stored, json!({ "Applied": { "id": id } }));
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_photos").await, 1);
+    let shown = app.get(&format!("/media/{id}.jpg"), Some(&secretary)).await;
+    assert_eq!(shown.status, 200);
+    assert!(down.read(&id).await.is_err());
+
+    assert!(app::uploads::store::store_all_pending(&app.pool, &down)
+        .await
+        .is_err());
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_photos").await, 1);
+    // Storage back (the test's own store): the next tick moves it.
+    assert!(server::timers::run_tick(&app.pool, &app.photos, "server-a", 7).await);
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_photos").await, 0);
+    let moved = app.photos.read(&id).await.unwrap();
+    assert!(image::load_from_memory(&moved).is_ok());
 }

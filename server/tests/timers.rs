@@ -23,8 +23,8 @@ async fn two_servers_run_each_tick_once_and_the_work_is_done() {
     let mut ran = Vec::new();
     for tick in 1_000..1_040 {
         let (a, b) = tokio::join!(
-            server::timers::run_tick(&app.pool, "server-a", tick),
-            server::timers::run_tick(&other, "server-b", tick),
+            server::timers::run_tick(&app.pool, &app.photos, "server-a", tick),
+            server::timers::run_tick(&other, &app.photos, "server-b", tick),
         );
         assert!(
             a ^ b,
@@ -44,7 +44,7 @@ async fn two_servers_run_each_tick_once_and_the_work_is_done() {
         assert_eq!(recorded, vec![holder.to_string()]);
     }
     // A tick already run is not run again by a late server.
-    assert!(!server::timers::run_tick(&other, "server-c", 1_000).await);
+    assert!(!server::timers::run_tick(&other, &app.photos, "server-c", 1_000).await);
 
     let (frozen, points_at): (Option<i64>, Option<i64>) =
         app::db::query_as("SELECT frozen_at, points_at FROM meetings WHERE id = ?")
@@ -82,7 +82,7 @@ async fn ticks_older_than_a_day_are_forgotten() {
     .execute(&app.pool)
     .await
     .unwrap();
-    assert!(server::timers::run_tick(&app.pool, "server-a", 2).await);
+    assert!(server::timers::run_tick(&app.pool, &app.photos, "server-a", 2).await);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM timer_ticks WHERE holder = 'old'")
             .await,

@@ -124,6 +124,7 @@ enum Kind {
     Int,
     Text,
     Bool,
+    Bytes,
 }
 
 /// Copies one table in insertion order (SQLite's rowid), so a row that references an
@@ -152,6 +153,7 @@ async fn copy_table(
                 "bigint" => Kind::Int,
                 "text" => Kind::Text,
                 "boolean" => Kind::Bool,
+                "bytea" => Kind::Bytes,
                 _ => {
                     return Err(MoveError::UnknownType {
                         table: table.to_string(),
@@ -198,6 +200,7 @@ async fn copy_table(
             for (i, (_, kind)) in columns.iter().enumerate() {
                 insert = match kind {
                     Kind::Int => insert.bind(row.try_get::<Option<i64>, _>(i + 1)?),
+                    Kind::Bytes => insert.bind(row.try_get::<Option<Vec<u8>>, _>(i + 1)?),
                     Kind::Text => insert.bind(row.try_get::<Option<String>, _>(i + 1)?),
                     Kind::Bool => insert.bind(row.try_get::<Option<bool>, _>(i + 1)?),
                 };

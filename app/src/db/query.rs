@@ -16,6 +16,7 @@ pub enum Arg {
     Text(Option<String>),
     Int(Option<i64>),
     Bool(Option<bool>),
+    Bytes(Option<Vec<u8>>),
 }
 
 macro_rules! arg_from {
@@ -38,6 +39,7 @@ macro_rules! arg_from {
 arg_from!(Text: String => |v| v, &str => str::to_string, &String => String::clone, &&str => |v: &&str| v.to_string());
 arg_from!(Int: i64 => |v| v, &i64 => |v: &i64| *v, i32 => i64::from, u32 => i64::from);
 arg_from!(Bool: bool => |v| v);
+arg_from!(Bytes: Vec<u8> => |v| v, &[u8] => <[u8]>::to_vec);
 
 impl From<&Option<String>> for Arg {
     fn from(v: &Option<String>) -> Arg {
@@ -175,6 +177,7 @@ macro_rules! bind_all {
                 Arg::Text(v) => q.bind(v),
                 Arg::Int(v) => q.bind(v),
                 Arg::Bool(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
             };
         }
         q

@@ -226,12 +226,14 @@ pub mod service {
         if outcome == OpOutcome::Rejected(AppError::UnknownOp) {
             return Ok(outcome);
         }
-        if matches!(outcome, OpOutcome::Applied(_)) {
-            for (id, photo) in ctx.take_files() {
-                if let Err(error) = uploads.save(&id, &photo.jpeg).await {
-                    return Ok(OpOutcome::Retry(error));
-                }
-            }
+        // The photos go into storage after the commit, not under the write lock: until then
+        // they are kept in the transaction itself, so the record never lacks its picture.
+        let files = match outcome {
+            OpOutcome::Applied(_) => ctx.take_files(),
+            _ => Vec::new(),
+        };
+        for (id, photo) in &files {
+            crate::uploads::store::keep_pending(&mut tx, id, &photo.jpeg).await?;
         }
         crate::db::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
             .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
@@ -239,6 +241,14 @@ pub mod service {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        for (id, photo) in &files {
+            if let Err(error) =
+                crate::uploads::store::store_pending(pool, uploads, id, &photo.jpeg).await
+            {
+                // Served from the database meanwhile; the timer moves it later.
+                tracing::warn!(?error, photo = %id, "photo left pending");
+            }
+        }
         Ok(outcome)
     }
 

@@ -389,6 +389,70 @@ pub mod store {
         Ok(stored)
     }
 
+    /// Keeps an applied op's photo in its transaction, until [`store_pending`] moves it
+    /// into storage after the commit.
+    pub async fn keep_pending(conn: &mut Conn, id: &str, jpeg: &[u8]) -> AppResult<()> {
+        crate::db::query(
+            "INSERT INTO pending_photos (id, jpeg, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(jpeg)
+        .bind(crate::state::now())
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Moves a kept photo into storage, then forgets it (a second server doing the same
+    /// writes the same bytes under the same id).
+    pub async fn store_pending(
+        pool: &crate::db::Pool,
+        photos: &Photos,
+        id: &str,
+        jpeg: &[u8],
+    ) -> AppResult<()> {
+        photos.save(id, jpeg).await?;
+        crate::db::query("DELETE FROM pending_photos WHERE id = ?")
+            .bind(id)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Moves what a crash or a storage outage left behind, oldest first, a hundred at a
+    /// time (the timer calls this); stops at the first failure. How many moved.
+    pub async fn store_all_pending(pool: &crate::db::Pool, photos: &Photos) -> AppResult<usize> {
+        let ids: Vec<String> = crate::db::query_scalar(
+            "SELECT id FROM pending_photos ORDER BY created_at, id LIMIT 100",
+        )
+        .fetch_all(pool)
+        .await?;
+        for id in &ids {
+            if let Some(jpeg) = pending_jpeg(pool, id).await? {
+                store_pending(pool, photos, id, &jpeg).await?;
+            }
+        }
+        Ok(ids.len())
+    }
+
+    async fn pending_jpeg(pool: &crate::db::Pool, id: &str) -> AppResult<Option<Vec<u8>>> {
+        Ok(
+            crate::db::query_scalar("SELECT jpeg FROM pending_photos WHERE id = ?")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?,
+        )
+    }
+
+    /// A stored photo, or one still waiting to be moved into storage (storage may be down).
+    async fn read_photo(pool: &crate::db::Pool, photos: &Photos, id: &str) -> AppResult<Vec<u8>> {
+        match photos.read(id).await {
+            Ok(jpeg) => Ok(jpeg),
+            Err(error) => pending_jpeg(pool, id).await?.ok_or(error),
+        }
+    }
+
     /// `GET /media/{id}.jpg`: the photo, for whoever may see what it belongs to.
     pub async fn serve(
         axum::extract::State(state): axum::extract::State<crate::state::AppState>,
@@ -422,7 +486,7 @@ pub mod store {
             } else {
                 may_view_evidence(&state.pool, &actor, id).await?;
             }
-            state.settings.photos.read(id).await
+            read_photo(&state.pool, &state.settings.photos, id).await
         }
         .await;
         match result {
