@@ -1,14 +1,25 @@
-//! The check-in path under a crowd: 1,000 members of one branch check in to one meeting at
-//! the same moment, each over its own loopback connection, against the real router on the
-//! embedded SQLite. Beside it, in the same run and on the same database, the raw rate of
-//! single-row inserts (one transaction each), so the overhead of the whole path (HTTP,
-//! session, op log, code check, attendance row) is a ratio, not a guess.
+//! The check-in path under a crowd, against the real router over loopback, each phone on a
+//! connection of its own. By default 1,000 members of one branch check in to one meeting at
+//! the same moment, three times over (a closed burst). Beside it, in the same run and on the
+//! same database, the raw rate of single-row inserts (one transaction each), so the overhead
+//! of the whole path (HTTP, session, op log, code check, attendance row) is a ratio.
 //!
-//! `cargo bench -p server --bench checkin` (or `./scripts/bench.sh`). With
-//! `ZHIBU_BENCH_POSTGRES=postgres://user:pass@host:port` it runs on a new database there
-//! instead, behind `ZHIBU_BENCH_SERVERS` app servers (default 2) sharing it, the phones
-//! spread over them as nginx would. `ZHIBU_BENCH_MEMBERS` and `ZHIBU_BENCH_ROUNDS` size the
-//! crowd. Not a test: it asserts only that every check-in was recorded.
+//! `cargo bench -p server --bench checkin` (or `./scripts/bench.sh`). Knobs, as
+//! `ZHIBU_BENCH_<NAME>`:
+//! - `MEMBERS` (1,000), spread over `BRANCHES` (1); each branch holds `ROUNDS` (3) meetings
+//!   at once, and in round r each member checks in to their branch's r-th: members × rounds
+//!   check-ins, each a new attendance row.
+//! - `RATE`: 0 (the default) sends each round's check-ins at once; N sends N a second
+//!   (an open loop over all rounds), each latency counted from when it was due, so a slow
+//!   server cannot hide its queue.
+//! - `POSTGRES=postgres://user:pass@host:port`: a new database there instead of SQLite,
+//!   behind `SERVERS` app servers (2) sharing it, the phones spread over them as nginx would.
+//!
+//! The 主题党日 burst: `ZHIBU_BENCH_MEMBERS=10000 ZHIBU_BENCH_BRANCHES=1000
+//! ZHIBU_BENCH_ROUNDS=10 ZHIBU_BENCH_RATE=1000`. CPU is the process's (app servers and the
+//! phones together) over the check-ins, as a share of one core. Sessions are made directly:
+//! 10,000 password logins would measure argon2, not the check-in path. Not a test: it asserts
+//! only that every check-in was recorded once.
 
 use app::db::Pool;
 use app::meetings::checkin::{code_for_slot, format_code, slot_of};
@@ -44,9 +55,12 @@ async fn main() {
         None => (format!("sqlite://{}", dir.join("bench.db").display()), 1),
     };
     let members = knob("MEMBERS", 1_000);
+    let branches = knob("BRANCHES", 1).clamp(1, members);
     let rounds = knob("ROUNDS", 3);
+    let rate = knob("RATE", 0);
     let pool = Pool::open(&url).await.unwrap();
-    let (meeting, secret, cookies) = crowd(&pool, members).await;
+    let crowd = crowd(&pool, members, branches, rounds).await;
+    let crowd = std::sync::Arc::new(crowd);
 
     // Each app server with its own pool, as separate processes would have.
     let mut addresses = Vec::new();
@@ -75,24 +89,49 @@ async fn main() {
 
     let mut latencies = Vec::new();
     let mut failures = 0;
+    let cpu_started = cpu_seconds();
     let started = Instant::now();
-    for round in 0..rounds {
-        let slot = slot_of(now());
-        let code = format_code(code_for_slot(secret.as_bytes(), &meeting, slot));
-        let tasks: Vec<_> = cookies
-            .iter()
-            .enumerate()
-            .map(|(phone, cookie)| {
+    // (due, phone, round): when each check-in is sent, by whom, to which meeting.
+    let waves: Vec<Vec<(Duration, usize, usize)>> = if rate == 0 {
+        (0..rounds)
+            .map(|round| {
+                (0..members)
+                    .map(|phone| (Duration::ZERO, phone, round))
+                    .collect()
+            })
+            .collect()
+    } else {
+        let every = Duration::from_secs_f64(1.0 / rate as f64);
+        vec![(0..members * rounds)
+            .map(|k| (every * k as u32, k % members, k / members))
+            .collect()]
+    };
+    for wave in waves {
+        let wave_started = Instant::now();
+        let tasks: Vec<_> = wave
+            .into_iter()
+            .map(|(due, phone, round)| {
                 let address = addresses[phone % addresses.len()];
-                let body = serde_json::json!({ "ops": [{
-                    "op_id": uuid::Uuid::now_v7().to_string(),
-                    "kind": "meeting.checkin",
-                    "payload": { "meeting_id": meeting, "slot": slot, "code": code },
-                    "created_at": now(),
-                }]})
-                .to_string();
-                let cookie = cookie.clone();
-                tokio::spawn(async move { post(address, "/api/sync", &cookie, &body).await })
+                let crowd = std::sync::Arc::clone(&crowd);
+                tokio::spawn(async move {
+                    tokio::time::sleep_until((wave_started + due).into()).await;
+                    let (meeting, secret) = &crowd.meetings[phone % crowd.meetings.len()][round];
+                    let slot = slot_of(now());
+                    let body = serde_json::json!({ "ops": [{
+                        "op_id": uuid::Uuid::now_v7().to_string(),
+                        "kind": "meeting.checkin",
+                        "payload": {
+                            "meeting_id": meeting,
+                            "slot": slot,
+                            "code": format_code(code_for_slot(secret.as_bytes(), meeting, slot)),
+                        },
+                        "created_at": now(),
+                    }]})
+                    .to_string();
+                    let reply = post(address, "/api/sync", &crowd.cookies[phone], &body).await;
+                    // From when it was due: a request that waited for a free moment waited.
+                    reply.map(|(_, text)| (wave_started.elapsed().saturating_sub(due), text))
+                })
             })
             .collect();
         for task in tasks {
@@ -101,26 +140,32 @@ async fn main() {
                 Ok((_, reply)) => {
                     failures += 1;
                     if failures < 4 {
-                        eprintln!("round {round}: {reply}");
+                        eprintln!("{reply}");
                     }
                 }
                 Err(error) => {
                     failures += 1;
                     if failures < 4 {
-                        eprintln!("round {round}: {error}");
+                        eprintln!("{error}");
                     }
                 }
             }
         }
     }
     let wall = started.elapsed();
-    let recorded: i64 =
-        app::db::query_scalar("SELECT COUNT(*) FROM attendance WHERE meeting_id = ?")
-            .bind(&meeting)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(recorded as usize, members, "every member is recorded once");
+    let cpu = cpu_seconds() - cpu_started;
+    let recorded: i64 = app::db::query_scalar(
+        "SELECT COUNT(*) FROM attendance a JOIN meetings m ON m.id = a.meeting_id
+         WHERE m.title = '压测党员大会'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        recorded as usize,
+        members * rounds,
+        "every check-in is recorded once"
+    );
 
     app::db::query(
         "CREATE TABLE raw_inserts (id TEXT PRIMARY KEY, meeting_id TEXT, user_id TEXT, at BIGINT)",
@@ -132,7 +177,7 @@ async fn main() {
     for i in 0..RAW_INSERTS {
         app::db::query("INSERT INTO raw_inserts (id, meeting_id, user_id, at) VALUES (?, ?, ?, ?)")
             .bind(new_id())
-            .bind(&meeting)
+            .bind(&crowd.meetings[0][0].0)
             .bind(i.to_string())
             .bind(now())
             .execute(&pool)
@@ -143,44 +188,60 @@ async fn main() {
 
     latencies.sort_unstable();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
-    let rate = latencies.len() as f64 / wall.as_secs_f64();
+    let rate_done = latencies.len() as f64 / wall.as_secs_f64();
     let report = serde_json::json!({
         "engine": if postgres.is_some() { "postgres" } else { "sqlite" },
         "servers": servers,
         "members": members,
+        "branches": branches,
         "rounds": rounds,
+        "rate": if rate == 0 { "burst".to_string() } else { format!("{rate}/s") },
         "checkins": latencies.len(),
         "failures": failures,
-        "checkin_per_sec": rate.round(),
+        "wall_s": (wall.as_secs_f64() * 10.0).round() / 10.0,
+        "checkin_per_sec": rate_done.round(),
         "p50_ms": pct(0.50).as_millis(),
         "p99_ms": pct(0.99).as_millis(),
+        "cpu_cores": (cpu / wall.as_secs_f64() * 100.0).round() / 100.0,
         "raw_inserts_per_sec": raw_rate.round(),
-        "ratio_raw_to_checkin": (raw_rate / rate * 10.0).round() / 10.0,
+        "checkin_share_of_raw": (rate_done / raw_rate * 1000.0).round() / 1000.0,
     });
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
     pool.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A branch of `members` members with live sessions, and a meeting that runs now.
-async fn crowd(pool: &app::db::Pool, members: usize) -> (String, String, Vec<String>) {
+/// The bench's people and meetings: for each phone its session cookie; for each branch its
+/// meetings running now (id and secret), one per round. Phone i belongs to branch i mod n.
+struct Crowd {
+    cookies: Vec<String>,
+    meetings: Vec<Vec<(String, String)>>,
+}
+
+async fn crowd(pool: &app::db::Pool, members: usize, branches: usize, rounds: usize) -> Crowd {
     let at = now();
-    let branch = new_id();
-    app::db::query("INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, NULL, 'branch', '压测支部', ?)")
-        .bind(&branch)
-        .bind(at)
-        .execute(pool)
-        .await
-        .unwrap();
-    let mut cookies = Vec::with_capacity(members);
     let mut tx = pool.begin().await.unwrap();
-    let mut first = None;
+    let mut branch_ids = Vec::with_capacity(branches);
+    for b in 0..branches {
+        let branch = new_id();
+        app::db::query("INSERT INTO orgs (id, parent_id, kind, name, created_at) VALUES (?, NULL, 'branch', ?, ?)")
+            .bind(&branch)
+            .bind(format!("压测支部{b}"))
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        branch_ids.push(branch);
+    }
+    let mut cookies = Vec::with_capacity(members);
+    let mut first_of = vec![None; branches];
     for i in 0..members {
         let user = new_id();
-        first.get_or_insert_with(|| user.clone());
+        let branch = i % branches;
+        first_of[branch].get_or_insert_with(|| user.clone());
         app::db::query("INSERT INTO users (id, phone, name, password_hash, party_status, created_at) VALUES (?, ?, ?, '-', 'full', ?)")
             .bind(&user)
-            .bind(format!("1370000{i:04}"))
+            .bind(format!("13{i:09}"))
             .bind(format!("党员{i}"))
             .bind(at)
             .execute(&mut *tx)
@@ -188,7 +249,7 @@ async fn crowd(pool: &app::db::Pool, members: usize) -> (String, String, Vec<Str
             .unwrap();
         app::db::query("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, 'member', ?)")
             .bind(&user)
-            .bind(&branch)
+            .bind(&branch_ids[branch])
             .bind(at)
             .execute(&mut *tx)
             .await
@@ -204,24 +265,50 @@ async fn crowd(pool: &app::db::Pool, members: usize) -> (String, String, Vec<Str
             .unwrap();
         cookies.push(format!("{}={token}", app::auth::session::SESSION_COOKIE));
     }
-    let meeting = new_id();
-    let secret = random_hex32();
-    app::db::query(
-        "INSERT INTO meetings (id, org_id, kind, title, starts_at, ends_at, secret, created_by, created_at)
-         VALUES (?, ?, 'general_meeting', '压测党员大会', ?, ?, ?, ?, ?)",
-    )
-    .bind(&meeting)
-    .bind(&branch)
-    .bind(at - 60)
-    .bind(at + 3600)
-    .bind(&secret)
-    .bind(first.unwrap())
-    .bind(at)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
+    let mut meetings = Vec::with_capacity(branches);
+    for (branch, first) in branch_ids.iter().zip(first_of) {
+        let mut held = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let meeting = new_id();
+            let secret = random_hex32();
+            app::db::query(
+                "INSERT INTO meetings (id, org_id, kind, title, starts_at, ends_at, secret, created_by, created_at)
+                 VALUES (?, ?, 'general_meeting', '压测党员大会', ?, ?, ?, ?, ?)",
+            )
+            .bind(&meeting)
+            .bind(branch)
+            .bind(at - 60)
+            .bind(at + 3 * 3600)
+            .bind(&secret)
+            .bind(first.clone().unwrap())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            held.push((meeting, secret));
+        }
+        meetings.push(held);
+    }
     tx.commit().await.unwrap();
-    (meeting, secret, cookies)
+    Crowd { cookies, meetings }
+}
+
+/// CPU time this process has used, user and system, in seconds (Linux's clock ticks).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15, the 12th and 13th after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// One HTTP/1.1 request on a fresh connection, as a phone arriving at the meeting makes it.

@@ -170,11 +170,17 @@ async fn copy_table(
         .map(|(c, _)| format!("\"{c}\""))
         .collect::<Vec<_>>()
         .join(", ");
+    // A photo is up to a few megabytes: a few rows a statement, not a gigabyte.
+    let per_insert = if columns.iter().any(|(_, kind)| matches!(kind, Kind::Bytes)) {
+        4
+    } else {
+        ROWS_PER_INSERT
+    };
     let mut last_rowid = i64::MIN;
     let mut copied = 0i64;
     loop {
         let rows = sqlx::query(&format!(
-            "SELECT rowid, {names} FROM \"{table}\" WHERE rowid > ? ORDER BY rowid LIMIT {ROWS_PER_INSERT}"
+            "SELECT rowid, {names} FROM \"{table}\" WHERE rowid > ? ORDER BY rowid LIMIT {per_insert}"
         ))
         .bind(last_rowid)
         .fetch_all(source)

@@ -169,6 +169,7 @@ pub mod service {
         envelope: &OpEnvelope,
         received_at: i64,
         photo_budget: &mut usize,
+        storage_up: &mut bool,
     ) -> AppResult<OpOutcome> {
         if uuid::Uuid::parse_str(&envelope.op_id).is_err() {
             return Ok(OpOutcome::Rejected(AppError::BadPayload));
@@ -241,12 +242,17 @@ pub mod service {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        // Served from the database meanwhile; the timer moves what is left. Once storage
+        // has failed, the rest of the request does not wait for it again.
         for (id, photo) in &files {
+            if !*storage_up {
+                break;
+            }
             if let Err(error) =
                 crate::uploads::store::store_pending(pool, uploads, id, &photo.jpeg).await
             {
-                // Served from the database meanwhile; the timer moves it later.
                 tracing::warn!(?error, photo = %id, "photo left pending");
+                *storage_up = false;
             }
         }
         Ok(outcome)
@@ -288,6 +294,7 @@ pub mod service {
     ) -> AppResult<Vec<OpReply>> {
         let received_at = now();
         let mut photo_budget = PHOTOS_PER_REQUEST;
+        let mut storage_up = true;
         let mut replies = Vec::with_capacity(ops.len().min(MAX_BATCH));
         for envelope in ops.into_iter().take(MAX_BATCH) {
             let outcome = match apply_once(
@@ -297,6 +304,7 @@ pub mod service {
                 &envelope,
                 received_at,
                 &mut photo_budget,
+                &mut storage_up,
             )
             .await
             {

@@ -15,10 +15,14 @@ pub const MAX_PIXELS: u64 = 24_000_000;
 pub const MAX_PHOTOS_PER_OP: usize = 4;
 /// Photos one person may store in a day.
 pub const PHOTOS_PER_DAY: i64 = 60;
+/// How long a write to storage is waited for before the photo is left pending.
+pub const STORAGE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[cfg(feature = "ssr")]
 pub mod store {
-    use super::{MAX_PHOTOS_PER_OP, MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, PHOTOS_PER_DAY};
+    use super::{
+        MAX_PHOTOS_PER_OP, MAX_PIXELS, MAX_SIDE, MAX_UPLOAD_BYTES, PHOTOS_PER_DAY, STORAGE_WAIT,
+    };
     use crate::db::Conn;
     use crate::error::{AppError, AppResult};
     use object_store::{path::Path as ObjectPath, ObjectStore};
@@ -176,12 +180,14 @@ pub mod store {
         }
 
         /// Stores a photo once: an id names one picture for good, so a second write of the
-        /// same id (a replayed op) changes nothing. The store writes whole objects only (the
-        /// disk through a temporary file and a rename), so a crash never leaves half a photo.
+        /// same id (a replayed op) changes nothing. The store writes whole objects (the disk
+        /// through a temporary file and a rename), but the disk does not sync them: after a
+        /// power cut a file of the wrong size is written again.
         pub async fn save(&self, id: &str, jpeg: &[u8]) -> AppResult<()> {
             let object = self.object(id)?;
             match self.store.head(&object).await {
-                Ok(_) => return Ok(()),
+                Ok(found) if found.size == jpeg.len() as u64 => return Ok(()),
+                Ok(_) => {}
                 Err(object_store::Error::NotFound { .. }) => {}
                 Err(error) => return Err(storage_error(error)),
             }
@@ -412,7 +418,11 @@ pub mod store {
         id: &str,
         jpeg: &[u8],
     ) -> AppResult<()> {
-        photos.save(id, jpeg).await?;
+        // Storage that does not answer is retried by its client for minutes: give up sooner,
+        // and leave the photo for the timer.
+        tokio::time::timeout(STORAGE_WAIT, photos.save(id, jpeg))
+            .await
+            .map_err(|_| AppError::RateLimited)??;
         crate::db::query("DELETE FROM pending_photos WHERE id = ?")
             .bind(id)
             .execute(pool)
@@ -421,19 +431,30 @@ pub mod store {
     }
 
     /// Moves what a crash or a storage outage left behind, oldest first, a hundred at a
-    /// time (the timer calls this); stops at the first failure. How many moved.
+    /// time (the timer calls this). A photo that fails is passed over; three failures in a
+    /// row end the round (storage is down). How many moved.
     pub async fn store_all_pending(pool: &crate::db::Pool, photos: &Photos) -> AppResult<usize> {
         let ids: Vec<String> = crate::db::query_scalar(
             "SELECT id FROM pending_photos ORDER BY created_at, id LIMIT 100",
         )
         .fetch_all(pool)
         .await?;
+        let (mut moved, mut failed_in_a_row) = (0, 0);
         for id in &ids {
-            if let Some(jpeg) = pending_jpeg(pool, id).await? {
-                store_pending(pool, photos, id, &jpeg).await?;
+            let Some(jpeg) = pending_jpeg(pool, id).await? else {
+                continue;
+            };
+            match store_pending(pool, photos, id, &jpeg).await {
+                Ok(()) => (moved, failed_in_a_row) = (moved + 1, 0),
+                Err(error) => {
+                    failed_in_a_row += 1;
+                    if failed_in_a_row == 3 {
+                        return Err(error);
+                    }
+                }
             }
         }
-        Ok(ids.len())
+        Ok(moved)
     }
 
     async fn pending_jpeg(pool: &crate::db::Pool, id: &str) -> AppResult<Option<Vec<u8>>> {
@@ -445,11 +466,13 @@ pub mod store {
         )
     }
 
-    /// A stored photo, or one still waiting to be moved into storage (storage may be down).
+    /// A photo still waiting to be moved into storage, or a stored one.
     async fn read_photo(pool: &crate::db::Pool, photos: &Photos, id: &str) -> AppResult<Vec<u8>> {
-        match photos.read(id).await {
-            Ok(jpeg) => Ok(jpeg),
-            Err(error) => pending_jpeg(pool, id).await?.ok_or(error),
+        // The database first: a photo is saved before its row goes, so a miss there means
+        // storage has it, and a storage that is down is not waited for.
+        match pending_jpeg(pool, id).await? {
+            Some(jpeg) => Ok(jpeg),
+            None => photos.read(id).await,
         }
     }
 
