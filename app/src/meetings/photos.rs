@@ -5,7 +5,7 @@
 use super::{AddMeetingPhoto, MeetingFile};
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
-use crate::offline::views::use_offline;
+use crate::offline::views::{queue_chosen_photo, use_offline, waiting_ops};
 use crate::shell::ErrorNote;
 use leptos::prelude::*;
 
@@ -16,43 +16,15 @@ pub fn PhotosSection(meeting_id: String, files: Vec<MeetingFile>, can_add: bool)
     let error = RwSignal::new(None::<AppError>);
     let queued = RwSignal::new(false);
     let waiting = move || {
-        offline
-            .ops
-            .get()
-            .into_iter()
-            .filter_map(|op| {
-                let photo = op.payload_as::<AddMeetingPhoto>()?;
-                id.with_value(|id| &photo.meeting_id == id)
-                    .then_some((photo, op.error))
-            })
-            .collect::<Vec<_>>()
+        waiting_ops::<AddMeetingPhoto>(offline, |photo| id.with_value(|id| &photo.meeting_id == id))
     };
     let chosen = move |kind: &'static str, ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            let Some(file) = crate::offline::client::take_chosen_photo(&ev) else {
-                return;
-            };
-            error.set(None);
-            leptos::task::spawn_local(async move {
-                let queued_photo = async {
-                    let data = crate::offline::client::resize_photo(file).await?;
-                    let op = AddMeetingPhoto {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        meeting_id: id.get_value(),
-                        kind: kind.to_string(),
-                        data,
-                    };
-                    crate::offline::client::enqueue(&op).await
-                };
-                match queued_photo.await {
-                    Ok(_) => queued.set(true),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (kind, ev, queued);
+        queue_chosen_photo(ev, queued, error, move |data| AddMeetingPhoto {
+            id: uuid::Uuid::now_v7().to_string(),
+            meeting_id: id.get_value(),
+            kind: kind.to_string(),
+            data,
+        });
     };
     let empty = files.is_empty();
     view! {

@@ -27,6 +27,52 @@ pub fn server_clock(period: std::time::Duration) -> ReadSignal<Option<i64>> {
     clock
 }
 
+/// A photo chosen in a file input, as a view that queues photos handles it: shrunk on the
+/// phone and queued as the op `make` builds from its data URL; `queued` says it is, `error`
+/// why not. The input is cleared so that the same photo can be chosen again.
+pub fn queue_chosen_photo<O: super::OfflineOp>(
+    ev: leptos::ev::Event,
+    queued: RwSignal<bool>,
+    error: RwSignal<Option<crate::error::AppError>>,
+    make: impl FnOnce(String) -> O + 'static,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(file) = super::client::take_chosen_photo(&ev) else {
+            return;
+        };
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let queued_photo = async {
+                let data = super::client::resize_photo(file).await?;
+                super::client::enqueue(&make(data)).await
+            };
+            match queued_photo.await {
+                Ok(_) => queued.set(true),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, queued, error, make);
+}
+
+/// The ops of kind `O` in the outbox that `mine` picks, with the reason each was refused.
+pub fn waiting_ops<O: super::OfflineOp>(
+    offline: OfflineState,
+    mine: impl Fn(&O) -> bool,
+) -> Vec<(O, Option<crate::error::AppError>)> {
+    offline
+        .ops
+        .get()
+        .into_iter()
+        .filter_map(|op| {
+            let payload = op.payload_as::<O>()?;
+            mine(&payload).then_some((payload, op.error))
+        })
+        .collect()
+}
+
 /// What the views know of the outbox and the network, kept fresh by browser events.
 #[derive(Clone, Copy)]
 pub struct OfflineState {

@@ -16,7 +16,7 @@ use crate::auth::views::SubmitButton;
 use crate::auth::NamedRef;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
-use crate::offline::views::use_offline;
+use crate::offline::views::{queue_chosen_photo, use_offline, waiting_ops};
 use crate::shell::time::{format_date, format_datetime, now_secs, shanghai_year_month};
 use crate::shell::{
     action_error, route_param, saved_version, year_in_query, Empty, ErrorNote, Loading, PageHeader,
@@ -373,43 +373,18 @@ fn EvidencePhotos(branch_id: String, year: i64, photos: Photos, can_add: bool) -
     let error = RwSignal::new(None::<AppError>);
     let queued = RwSignal::new(false);
     let waiting = move || {
-        offline
-            .ops
-            .get()
-            .into_iter()
-            .filter_map(|op| {
-                let photo = op.payload_as::<AddStarPhoto>()?;
-                (photo.year == year && branch.with_value(|b| &photo.branch_id == b))
-                    .then_some((photo, op.error))
-            })
-            .collect::<Vec<_>>()
+        waiting_ops::<AddStarPhoto>(offline, |photo| {
+            photo.year == year && branch.with_value(|b| &photo.branch_id == b)
+        })
     };
     let chosen = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            let Some(file) = crate::offline::client::take_chosen_photo(&ev) else {
-                return;
-            };
-            error.set(None);
-            leptos::task::spawn_local(async move {
-                let queued_photo = async {
-                    let op = AddStarPhoto {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        branch_id: branch.get_value(),
-                        year,
-                        item: item.get_untracked().as_str().to_string(),
-                        data: crate::offline::client::resize_photo(file).await?,
-                    };
-                    crate::offline::client::enqueue(&op).await
-                };
-                match queued_photo.await {
-                    Ok(_) => queued.set(true),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, queued);
+        queue_chosen_photo(ev, queued, error, move |data| AddStarPhoto {
+            id: uuid::Uuid::now_v7().to_string(),
+            branch_id: branch.get_value(),
+            year,
+            item: item.get_untracked().as_str().to_string(),
+            data,
+        });
     };
     let groups = move || {
         // A failed read says so above the photos still waiting, which stay in view.
