@@ -186,7 +186,7 @@ async fn a_photo_waits_in_the_database_while_storage_is_down() {
     assert!(image::load_from_memory(&moved).is_ok());
 }
 
-/// A file a power cut left short (the disk's rename outlived its data) is written again by
+/// A file a power cut left empty (the disk's rename outlived its data) is written again by
 /// the next save of its photo, instead of being taken for the stored photo.
 #[tokio::test]
 async fn a_photo_cut_short_is_written_again() {
@@ -196,5 +196,11 @@ async fn a_photo_cut_short_is_written_again() {
     photos.save(&id, b"").await.unwrap();
     photos.save(&id, b"the whole photo").await.unwrap();
     assert_eq!(photos.read(&id).await.unwrap(), b"the whole photo");
+    photos.save(&id, b"another").await.unwrap();
+    assert_eq!(
+        photos.read(&id).await.unwrap(),
+        b"the whole photo",
+        "a stored photo is never replaced"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -181,12 +181,12 @@ pub mod store {
 
         /// Stores a photo once: an id names one picture for good, so a second write of the
         /// same id (a replayed op) changes nothing. The store writes whole objects (the disk
-        /// through a temporary file and a rename), but the disk does not sync them: after a
-        /// power cut a file of the wrong size is written again.
+        /// through a temporary file and a rename), but the disk does not sync them: a power
+        /// cut can leave the renamed file empty, and an empty one is written again.
         pub async fn save(&self, id: &str, jpeg: &[u8]) -> AppResult<()> {
             let object = self.object(id)?;
             match self.store.head(&object).await {
-                Ok(found) if found.size == jpeg.len() as u64 => return Ok(()),
+                Ok(found) if found.size > 0 => return Ok(()),
                 Ok(_) => {}
                 Err(object_store::Error::NotFound { .. }) => {}
                 Err(error) => return Err(storage_error(error)),
