@@ -17,13 +17,7 @@ async fn a_county_moves_up_with_every_row_and_the_ledger_intact() {
     let county = Pool::open(&format!("sqlite://{}", dir.join("county.db").display()))
         .await
         .unwrap();
-    server::seed::seed_demo(&county).await.unwrap();
-    server::demo::seed_history(
-        &county,
-        &app::uploads::store::Photos::local(&dir.join("uploads")),
-    )
-    .await
-    .unwrap();
+    lived_in_county(&county, &dir).await;
     // A photo a storage outage left in the database moves with it, bytes and all.
     let pending = vec![0xFF, 0xD8, 0x00, 0x01, 0xFF, 0xD9];
     app::db::query("INSERT INTO pending_photos (id, jpeg, created_at) VALUES ('p', ?, 1)")

@@ -658,13 +658,7 @@ async fn the_ledger_survives_the_rebuild_that_adds_review_points() {
         locking: true,
     };
     before_review_points.run(sqlite).await.unwrap();
-    server::seed::seed_demo(&county).await.unwrap();
-    server::demo::seed_history(
-        &county,
-        &app::uploads::store::Photos::local(&dir.join("uploads")),
-    )
-    .await
-    .unwrap();
+    lived_in_county(&county, &dir).await;
     let figures = "SELECT COUNT(*), CAST(SUM(points) AS BIGINT), COUNT(reverses), COUNT(award_key),
                           CAST(SUM(LENGTH(id || title || category || source_kind)) AS BIGINT)
                    FROM point_entries";

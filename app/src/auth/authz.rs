@@ -47,6 +47,17 @@ pub struct Actor {
     pub grants: Vec<Grant>,
 }
 
+impl Actor {
+    /// The orgs the actor administers (each the top of a subtree they keep).
+    pub fn admin_of(&self) -> Vec<&str> {
+        self.grants
+            .iter()
+            .filter(|g| g.role == Role::Admin)
+            .map(|g| g.org_id.as_str())
+            .collect()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     ViewMembers,

@@ -114,7 +114,7 @@ pub async fn create_community(branch_id: String, name: String) -> Result<(), App
 #[cfg(feature = "ssr")]
 pub mod service {
     use crate::auth::api::service::{insert_user, prepare_account};
-    use crate::auth::authz::{authorize, Action, Actor, Role};
+    use crate::auth::authz::{authorize, Action, Actor};
     use crate::auth::session::org_path;
     use crate::auth::{NamedRef, PartyStatus};
     use crate::db::Pool;
@@ -281,12 +281,7 @@ pub mod service {
 
     /// The 党委s the actor keeps (an admin grant on a committee), by name.
     pub async fn committees_kept_by(pool: &Pool, actor: &Actor) -> AppResult<Vec<NamedRef>> {
-        let admin_of: Vec<&str> = actor
-            .grants
-            .iter()
-            .filter(|g| g.role == Role::Admin)
-            .map(|g| g.org_id.as_str())
-            .collect();
+        let admin_of = actor.admin_of();
         if admin_of.is_empty() {
             return Ok(Vec::new());
         }
@@ -736,12 +731,7 @@ pub mod service {
     }
 
     pub async fn fetch_admin_overview(pool: &Pool, actor: &Actor) -> AppResult<AdminOverview> {
-        let roots: Vec<&str> = actor
-            .grants
-            .iter()
-            .filter(|g| g.role == Role::Admin)
-            .map(|g| g.org_id.as_str())
-            .collect();
+        let roots = actor.admin_of();
         if roots.is_empty() {
             return Err(AppError::Forbidden);
         }

@@ -620,54 +620,55 @@ pub mod service {
         .await
     }
 
-    /// The hook for 民主评议, called when a result becomes final (the review closes) or is
-    /// changed afterwards: what an earlier result gave is taken back, and the branch's rule
-    /// for the grade, if one is on, gives its points. A rule turned on or off later changes
-    /// nothing already given, as for every rule.
+    /// The hook for 民主评议, called with the results that become final (the review closes)
+    /// or are changed afterwards: what an earlier result gave is taken back, and the
+    /// branch's rule for the grade, if one is on, gives its points. A rule turned on or off
+    /// later changes nothing already given, as for every rule.
     pub async fn award_for_review(
         conn: &mut Conn,
         review_id: &str,
         branch_id: &str,
-        user_id: &str,
         year: i64,
-        grade: Grade,
+        results: &[(String, Grade)],
     ) -> AppResult<()> {
-        let given: Vec<(String, bool)> = crate::db::query_as(
-            "SELECT e.id, EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id)
-             FROM point_entries e
-             WHERE e.source_kind = 'review' AND e.source_id = ? AND e.user_id = ?",
-        )
-        .bind(review_id)
-        .bind(user_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let reason = format!("民主评议结果改为{}", grade.label_zh());
-        for (entry, _) in given.iter().filter(|(_, reversed)| !reversed) {
-            reverse(conn, entry, &reason, None).await?;
-        }
         let rules = auto_rules(conn, branch_id).await?;
-        let Some(rule) = rule_for(&rules, AutoSource::ReviewResult(grade)) else {
-            return Ok(());
-        };
-        let title = format!("{}（{year}年）", rule.name);
-        award(
-            conn,
-            Some(rule),
-            Award {
-                branch_id,
-                user_id,
-                points: rule.points,
-                title: &title,
-                category: Category::parse(&rule.category).unwrap_or(Category::Vanguard),
-                source_kind: "review",
-                source_id: Some(review_id),
-                // Each result given is a new award: the count of those given before.
-                award_key: Some(format!("review:{review_id}:{user_id}:{}", given.len())),
-                created_by: None,
-                at: now(),
-            },
-        )
-        .await?;
+        for (user_id, grade) in results {
+            let given: Vec<(String, bool)> = crate::db::query_as(
+                "SELECT e.id, EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id)
+                 FROM point_entries e
+                 WHERE e.source_kind = 'review' AND e.source_id = ? AND e.user_id = ?",
+            )
+            .bind(review_id)
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
+            let reason = format!("民主评议结果改为{}", grade.label_zh());
+            for (entry, _) in given.iter().filter(|(_, reversed)| !reversed) {
+                reverse(conn, entry, &reason, None).await?;
+            }
+            let Some(rule) = rule_for(&rules, AutoSource::ReviewResult(*grade)) else {
+                continue;
+            };
+            let title = format!("{}（{year}年）", rule.name);
+            award(
+                conn,
+                Some(rule),
+                Award {
+                    branch_id,
+                    user_id,
+                    points: rule.points,
+                    title: &title,
+                    category: Category::parse(&rule.category).unwrap_or(Category::Vanguard),
+                    source_kind: "review",
+                    source_id: Some(review_id),
+                    // Each result given is a new award: the count of those given before.
+                    award_key: Some(format!("review:{review_id}:{user_id}:{}", given.len())),
+                    created_by: None,
+                    at: now(),
+                },
+            )
+            .await?;
+        }
         Ok(())
     }
 

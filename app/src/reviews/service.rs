@@ -208,9 +208,8 @@ pub async fn decide(
             &mut tx,
             review_id,
             &review.branch_id,
-            user_id,
             review.year,
-            grade,
+            &[(user_id.to_string(), grade)],
         )
         .await?;
     }
@@ -236,20 +235,19 @@ pub async fn close(pool: &Pool, actor: &Actor, review_id: &str) -> AppResult<()>
         // Closed before: its results have had their points.
         return Ok(());
     }
-    for person in store::participants(&mut tx, review_id).await? {
-        let Some(grade) = person.result.as_deref().and_then(Grade::parse) else {
-            continue;
-        };
-        crate::points::api::service::award_for_review(
-            &mut tx,
-            review_id,
-            &review.branch_id,
-            &person.user_id,
-            review.year,
-            grade,
-        )
-        .await?;
-    }
+    let results: Vec<(String, Grade)> = store::participants(&mut tx, review_id)
+        .await?
+        .into_iter()
+        .filter_map(|p| Some((p.user_id, Grade::parse(p.result.as_deref()?)?)))
+        .collect();
+    crate::points::api::service::award_for_review(
+        &mut tx,
+        review_id,
+        &review.branch_id,
+        review.year,
+        &results,
+    )
+    .await?;
     audit(
         &mut *tx,
         &actor.user_id,

@@ -129,6 +129,15 @@ pub fn photos_for(dir: &std::path::Path) -> Photos {
     }
 }
 
+/// A county's database as the lived-in demo leaves it: the organisation, its people and a
+/// year of records, photos stored in `dir`.
+pub async fn lived_in_county(pool: &Pool, dir: &std::path::Path) {
+    server::seed::seed_demo(pool).await.unwrap();
+    server::demo::seed_history(pool, &Photos::local(&dir.join("uploads")))
+        .await
+        .unwrap();
+}
+
 /// Whether the tests run on PostgreSQL (some check SQLite's files themselves).
 pub fn on_postgres() -> bool {
     std::env::var("ZHIBU_TEST_POSTGRES").is_ok_and(|s| !s.is_empty())
