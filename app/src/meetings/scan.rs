@@ -84,9 +84,17 @@ mod camera {
                 let width = get("width")?.as_f64()? as usize;
                 let height = get("height")?.as_f64()? as usize;
                 let luma = js_sys::Uint8Array::new(&get("luma")?).to_vec();
-                super::super::qr::decode_luma(width, height, &luma)
+                decode_frame(width, height, luma).await
             }
         }
+    }
+
+    /// The wasm decoder, with its 128 KB of Galois-field tables, comes in a chunk of its own
+    /// the first time a browser without BarcodeDetector scans: the pages that show the scan
+    /// button (home and check-in) load without it.
+    #[leptos::lazy]
+    fn decode_frame(width: usize, height: usize, luma: Vec<u8>) -> Option<String> {
+        super::super::qr::decode_luma(width, height, &luma)
     }
 
     /// Reads frames until a check-in QR shows up (its page's path) or the user stops.
