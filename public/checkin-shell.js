@@ -27,8 +27,11 @@
   async function cachedMeeting() {
     if (!("caches" in window)) return null;
     const cache = await caches.open("zhibu-reads");
-    const detail = await cache.match(`${location.origin}/api/meeting_detail?meeting_id=${encodeURIComponent(meetingId)}`);
-    if (detail) return (await detail.json()).summary;
+    const query = `?meeting_id=${encodeURIComponent(meetingId)}`;
+    for (const read of ["checkin_view", "meeting_detail"]) {
+      const kept = await cache.match(`${location.origin}/api/${read}${query}`);
+      if (kept) return (await kept.json()).summary;
+    }
     const list = await cache.match(`${location.origin}/api/my_meetings?`);
     if (list) return (await list.json()).find((m) => m.id === meetingId) || null;
     return null;

@@ -30,6 +30,7 @@ const CACHED_READS = new Set([
   "/api/my_suggestions",
   "/api/my_meetings",
   "/api/meeting_detail",
+  "/api/checkin_view",
   "/api/schedulable_orgs",
   "/api/meeting_code_key",
   "/api/points_home",

@@ -119,6 +119,29 @@ async fn a_room_with_no_signal_synced_three_hours_later_counts_as_offline() {
     );
     let mine = detail(&app, &member, &m.id).await;
     assert_eq!(mine["my_checkin"]["offline"], true);
+    // The check-in page's own read: the same head and proof, nothing of the sheet, and
+    // nothing for someone the meeting is not shown to.
+    let page = app
+        .call(
+            "checkin_view",
+            Some(&member),
+            &[("meeting_id", m.id.as_str())],
+        )
+        .await;
+    assert!(page.status.is_success(), "{}", page.body);
+    let page = page.json();
+    assert_eq!(page["summary"], mine["summary"]);
+    assert_eq!(page["my_checkin"], mine["my_checkin"]);
+    assert!(page.get("sheet").is_none(), "{page}");
+    let other_branch = app.login(SECRETARY_2, PASSWORD).await;
+    let refused = app
+        .call(
+            "checkin_view",
+            Some(&other_branch),
+            &[("meeting_id", m.id.as_str())],
+        )
+        .await;
+    assert_eq!(refused.error(), "Forbidden");
     let year = app::shell::time::shanghai_year_month(m.starts).0;
     let branch = app.branch_id("第一").await;
     let csv = app

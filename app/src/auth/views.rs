@@ -2,6 +2,7 @@ use super::api::{list_communities, ChangePassword, Login, Logout, RegisterReside
 use super::{NamedRef, PartyStatus};
 use crate::i18n::{tr, use_i18n, Locale, Msg};
 use crate::orgs::{kind_label, role_label};
+use crate::shell::fetched::fetched;
 use crate::shell::{
     action_error, hard_navigate, safe_next, ErrorNote, Loading, PageHeader, WithUser,
 };
@@ -96,7 +97,7 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let register = ServerAction::<RegisterResident>::new();
-    let communities = Resource::new(|| (), |_| list_communities());
+    let communities = fetched(|| (), |_| list_communities());
     let i18n = use_i18n();
     navigate_on_success(register.value(), || "/".into());
     view! {
@@ -197,7 +198,7 @@ pub fn MePage() -> impl IntoView {
 #[component]
 fn ReportCard(current: Option<NamedRef>) -> impl IntoView {
     let report = ServerAction::<super::api::ReportToCommunity>::new();
-    let communities = Resource::new(|| (), |_| super::api::report_communities());
+    let communities = fetched(|| (), |_| super::api::report_communities());
     let reported = move || {
         report
             .value()

@@ -8,6 +8,7 @@ use crate::auth::Me;
 use crate::i18n::{tr, Msg};
 use crate::meetings::rules::{LeaveStatus, Period};
 use crate::offline::views::{server_clock, use_offline, Freshness};
+use crate::shell::fetched::fetched;
 use crate::shell::time::{format_date, format_datetime};
 use crate::shell::{use_user, Empty, ErrorNote, Loading};
 use leptos::prelude::*;
@@ -41,7 +42,7 @@ pub fn Home() -> impl IntoView {
 #[component]
 fn Today(me: Me) -> impl IntoView {
     let offline = use_offline();
-    let overview = Resource::new(move || offline.version.get(), |_| fetch_home());
+    let overview = fetched(move || offline.version.get(), |_| fetch_home());
     let branch = me.branch().map(|b| b.org_name.clone());
     let is_admin = me.orgs_with(Role::Admin).next().is_some();
     // The invite box is for a party member not yet in a branch; the 党委 and residents

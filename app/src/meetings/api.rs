@@ -3,7 +3,9 @@
 //! secretary; the group leader for 党小组会; an admin above); checking in and asking for
 //! leave are a member's, through the offline outbox.
 
-use super::{BranchYear, CodeKey, Compliance, MeetingDetail, MeetingSummary, SchedulableOrg};
+use super::{
+    BranchYear, CheckinView, CodeKey, Compliance, MeetingDetail, MeetingSummary, SchedulableOrg,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -76,6 +78,17 @@ pub async fn fetch_schedulable_orgs() -> Result<Vec<SchedulableOrg>, AppError> {
 pub async fn fetch_meeting(meeting_id: String) -> Result<MeetingDetail, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     service::detail(&state.pool, &actor, &meeting_id).await
+}
+
+/// The part of [`fetch_meeting`] the check-in page shows, under the same rights.
+#[server(endpoint = "checkin_view")]
+pub async fn fetch_checkin_view(meeting_id: String) -> Result<CheckinView, AppError> {
+    let (state, actor) = crate::auth::session::require_actor().await?;
+    let detail = service::detail(&state.pool, &actor, &meeting_id).await?;
+    Ok(CheckinView {
+        summary: detail.summary,
+        my_checkin: detail.my_checkin,
+    })
 }
 
 /// `decision` is `approve` or `refuse`; a refusal needs a note the member will read.

@@ -9,14 +9,15 @@
 //! queues it for scans inside the app, which change the route without loading a page. The
 //! outbox takes each scanned code once.
 
-use super::api::fetch_meeting;
+use super::api::fetch_checkin_view;
 use super::rules::Presence;
 use super::views::presence_label;
-use super::{CheckIn, CheckinProof, MeetingDetail};
+use super::{CheckIn, CheckinProof, CheckinView};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, Msg};
 use crate::offline::views::use_offline;
 use crate::offline::QueuedOp;
+use crate::shell::fetched::fetched;
 use crate::shell::time::{format_datetime, format_duration, format_time};
 use crate::shell::{route_param, ErrorNote, PageHeader, WithUser};
 use leptos::prelude::*;
@@ -38,9 +39,9 @@ fn CheckinState() -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     // Held here: the form is drawn again whenever the state changes, the digits stay.
     let code = RwSignal::new(String::new());
-    let detail = Resource::new(
+    let detail = fetched(
         move || (meeting_id.get(), offline.version.get()),
-        |(id, _)| fetch_meeting(id),
+        |(id, _)| fetch_checkin_view(id),
     );
     // A code scanned inside the app: queued once, with the time of the scan.
     Effect::new(move |_| {
@@ -115,7 +116,7 @@ impl State {
     }
 }
 
-fn state_of(detail: Option<&MeetingDetail>, ops: &[QueuedOp]) -> State {
+fn state_of(detail: Option<&CheckinView>, ops: &[QueuedOp]) -> State {
     if let Some(d) = detail {
         if let Some(presence) = d.summary.my_presence.filter(|p| p.is_present()) {
             return State::CheckedIn(d.my_checkin.clone(), presence);
@@ -130,7 +131,7 @@ fn state_of(detail: Option<&MeetingDetail>, ops: &[QueuedOp]) -> State {
     }
 }
 
-fn meeting_head(detail: Option<&MeetingDetail>) -> impl IntoView {
+fn meeting_head(detail: Option<&CheckinView>) -> impl IntoView {
     match detail {
         Some(d) => view! {
             <h2>{d.summary.title.clone()}</h2>

@@ -14,6 +14,7 @@ use crate::auth::views::SubmitButton;
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, Msg};
 use crate::offline::views::{use_offline, Freshness};
+use crate::shell::fetched::fetched;
 use crate::shell::time::{format_datetime, format_duration, format_local_datetime, format_time};
 use crate::shell::{action_error, route_param, ErrorNote, Loading, PageHeader, WithUser};
 use leptos::form::ActionForm;
@@ -47,7 +48,7 @@ pub fn MeetingPage() -> impl IntoView {
     let edit = ServerAction::<EditMeeting>::new();
     let minutes = ServerAction::<SaveMinutes>::new();
     let review = ServerAction::<super::minutes::ReviewRecord>::new();
-    let detail = Resource::new(
+    let detail = fetched(
         move || {
             (
                 id.get(),

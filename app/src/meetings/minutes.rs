@@ -5,6 +5,7 @@
 use crate::auth::NamedRef;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
+use crate::shell::fetched::fetched;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -389,7 +390,7 @@ pub fn RecordsPage() -> impl IntoView {
     use crate::shell::{Empty, ErrorNote, Loading, PageHeader, WithUser};
     use leptos_router::components::A;
     let year = shanghai_year_month(now_secs()).0;
-    let data = Resource::new(move || year, fetch_records);
+    let data = fetched(move || year, fetch_records);
     view! {
         <PageHeader title=Msg::RecordsToReview back="/"/>
         <WithUser view=move |_| view! {

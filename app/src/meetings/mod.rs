@@ -109,6 +109,14 @@ pub struct MeetingFile {
     pub height: i64,
 }
 
+/// What the check-in page shows of a meeting: its head and the member's own check-in. The
+/// page many members open first carries no decoder for the rest of [`MeetingDetail`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckinView {
+    pub summary: MeetingSummary,
+    pub my_checkin: Option<CheckinProof>,
+}
+
 /// A meeting as its page shows it; `sheet` only for those who manage the meeting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingDetail {

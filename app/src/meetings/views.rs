@@ -5,6 +5,7 @@ use super::rules::{MeetingKind, Presence};
 use crate::auth::views::SubmitButton;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::{server_clock, use_offline};
+use crate::shell::fetched::fetched;
 use crate::shell::time::{format_datetime, now_secs};
 use crate::shell::{
     action_error, route_param, year_in_query, Empty, ErrorNote, Loading, PageHeader, WithUser,
@@ -27,7 +28,7 @@ pub(super) fn presence_label(presence: Presence) -> Msg {
 pub fn MeetingsPage() -> impl IntoView {
     let offline = use_offline();
     let schedule = ServerAction::<ScheduleMeeting>::new();
-    let meetings = Resource::new(
+    let meetings = fetched(
         move || (schedule.version().get(), offline.version.get()),
         |_| fetch_my_meetings(),
     );
@@ -77,7 +78,7 @@ fn meeting_card(m: super::MeetingSummary) -> impl IntoView {
 /// Shown to whoever may schedule for some branch or group; a group gets 党小组会 only.
 #[component]
 fn ScheduleForm(schedule: ServerAction<ScheduleMeeting>) -> impl IntoView {
-    let orgs = Resource::new(|| (), |_| fetch_schedulable_orgs());
+    let orgs = fetched(|| (), |_| fetch_schedulable_orgs());
     let chosen = RwSignal::new(None::<String>);
     view! {
         <Transition fallback=|| ()>
@@ -134,7 +135,7 @@ fn ScheduleForm(schedule: ServerAction<ScheduleMeeting>) -> impl IntoView {
 #[component]
 pub fn CodeScreen() -> impl IntoView {
     let id = route_param("id");
-    let key = Resource::new(move || id.get(), fetch_code_key);
+    let key = fetched(move || id.get(), fetch_code_key);
     let clock = server_clock(std::time::Duration::from_secs(1));
     let now = move || clock.get().unwrap_or_else(now_secs);
     view! {
@@ -176,7 +177,7 @@ pub fn CodeScreen() -> impl IntoView {
 pub fn CompliancePage() -> impl IntoView {
     let branch = route_param("id");
     let year = year_in_query();
-    let data = Resource::new(
+    let data = fetched(
         move || (branch.get(), year.get()),
         |(b, y)| super::api::fetch_compliance(b, y),
     );
@@ -249,7 +250,7 @@ pub fn CompliancePage() -> impl IntoView {
 #[component]
 pub fn SubtreeCompliancePage() -> impl IntoView {
     let year = year_in_query();
-    let data = Resource::new(move || year.get(), super::api::fetch_subtree_compliance);
+    let data = fetched(move || year.get(), super::api::fetch_subtree_compliance);
     view! {
         <PageHeader title=Msg::SubtreeCompliance back="/"/>
         <Transition fallback=Loading>

@@ -8,6 +8,7 @@ use super::{kind_label, MemberRow};
 use crate::auth::views::{navigate_on_success, NewPasswordField, PhoneField, SubmitButton};
 use crate::auth::PartyStatus;
 use crate::i18n::{tr, use_i18n, Msg};
+use crate::shell::fetched::fetched;
 use crate::shell::time::{format_date, format_datetime};
 use crate::shell::{
     action_error, route_param, use_user, Empty, ErrorNote, Loading, PageHeader, WithUser,
@@ -41,7 +42,7 @@ pub fn JoinPage() -> impl IntoView {
             .or_else(|| query.read().get("code"))
             .unwrap_or_default()
     });
-    let info = Resource::new(move || code.get(), fetch_invite);
+    let info = fetched(move || code.get(), fetch_invite);
     let user = use_user();
     let join = ServerAction::<JoinBranch>::new();
     let register = ServerAction::<RegisterMember>::new();
@@ -119,7 +120,7 @@ pub fn MembersPage() -> impl IntoView {
     let set_status = ServerAction::<SetPartyStatus>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let create_group = ServerAction::<CreateOrg>::new();
-    let members = Resource::new(
+    let members = fetched(
         move || {
             (
                 branch_id.get(),
@@ -303,7 +304,7 @@ pub fn InvitesPage() -> impl IntoView {
     let branch_id = route_param("id");
     let create = ServerAction::<CreateInvite>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
-    let invites = Resource::new(
+    let invites = fetched(
         move || {
             (
                 branch_id.get(),
@@ -387,7 +388,7 @@ pub fn AdminPage() -> impl IntoView {
     let create_org = ServerAction::<CreateOrg>::new();
     let appoint = ServerAction::<AppointSecretary>::new();
     let community = ServerAction::<CreateCommunity>::new();
-    let overview = Resource::new(
+    let overview = fetched(
         move || {
             (
                 create_org.version().get(),

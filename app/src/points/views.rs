@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::{use_offline, Freshness};
 use crate::offline::OfflineOp;
+use crate::shell::fetched::fetched;
 use crate::shell::time::{format_date, format_datetime};
 use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
 use leptos::form::ActionForm;
@@ -27,7 +28,7 @@ fn signed(points: i64) -> String {
 #[component]
 pub fn PointsPage() -> impl IntoView {
     let offline = use_offline();
-    let home = Resource::new(move || offline.version.get(), |_| fetch_points_home());
+    let home = fetched(move || offline.version.get(), |_| fetch_points_home());
     // Owned here, not by the refreshed view: a sync landing while someone fills in a claim
     // redraws the page but keeps what they chose and typed.
     let claim = ClaimState {
@@ -400,7 +401,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     let selected = RwSignal::new(Vec::<String>::new());
     // The item a refusal was last sent for: its error shows there, not at the top.
     let refusing = RwSignal::new(None::<String>);
-    let queue = Resource::new(
+    let queue = fetched(
         move || {
             (
                 branch.get(),
@@ -556,7 +557,7 @@ pub fn RulesPage() -> impl IntoView {
     let save = ServerAction::<SaveRule>::new();
     let reverse = ServerAction::<ReverseEntry>::new();
     let ranking = ServerAction::<SetRanking>::new();
-    let recent = Resource::new(
+    let recent = fetched(
         move || {
             (
                 branch.get(),
@@ -566,7 +567,7 @@ pub fn RulesPage() -> impl IntoView {
         },
         |(b, ..)| fetch_branch_entries(b),
     );
-    let rules = Resource::new(
+    let rules = fetched(
         move || (branch.get(), save.version().get()),
         |(b, _)| fetch_rules(b),
     );

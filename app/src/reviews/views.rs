@@ -8,6 +8,7 @@ use crate::auth::views::SubmitButton;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::use_offline;
+use crate::shell::fetched::fetched;
 use crate::shell::{
     action_error, route_param, saved_version, year_in_query, Empty, ErrorNote, Loading, PageHeader,
     WithUser,
@@ -32,7 +33,7 @@ pub fn MyReviewPage() -> impl IntoView {
     // what the member types stays; the outbox says what waits to be sent.
     let offline = use_offline();
     let outbox_read = Memo::new(move |_| offline.version.get() > 0);
-    let mine = Resource::new(move || outbox_read.get(), |_| fetch_my_reviews());
+    let mine = fetched(move || outbox_read.get(), |_| fetch_my_reviews());
     view! {
         <PageHeader title=Msg::MemberReview back="/"/>
         <WithUser view=move |_| view! {
@@ -216,7 +217,7 @@ pub fn BoardPage() -> impl IntoView {
     let opened = saved_version(open.value());
     let decided = saved_version(decide.value());
     let closed = saved_version(close.value());
-    let data = Resource::new(
+    let data = fetched(
         move || {
             (
                 branch.get(),

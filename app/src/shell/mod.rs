@@ -4,6 +4,7 @@
 #[cfg(feature = "hydrate")]
 pub mod boot;
 pub mod csv;
+pub mod fetched;
 pub mod pages;
 mod routes;
 pub mod time;
@@ -11,6 +12,7 @@ pub mod time;
 use crate::auth::{api::current_user, Me};
 use crate::error::AppError;
 use crate::i18n::{provide_i18n, tr, use_i18n, Msg};
+use fetched::{fetched, Fetched};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Html, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -84,7 +86,7 @@ fn service_worker_setting() -> &'static str {
 }
 
 /// The logged-in user, loaded once per page load and shared through context.
-pub type UserResource = Resource<Result<Option<Me>, AppError>>;
+pub type UserResource = Fetched<Result<Option<Me>, AppError>>;
 
 pub fn use_user() -> UserResource {
     expect_context::<UserResource>()
@@ -95,7 +97,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = provide_i18n();
     crate::offline::views::provide_offline();
-    let user: UserResource = Resource::new(|| (), |_| current_user());
+    let user: UserResource = fetched(|| (), |_| current_user());
     provide_context(user);
     // The outbox shows and sends only the ops of whoever the server says is signed in.
     #[cfg(feature = "hydrate")]

@@ -17,6 +17,7 @@ use crate::auth::NamedRef;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::{queue_chosen_photo, use_offline, waiting_ops};
+use crate::shell::fetched::{fetched, Fetched};
 use crate::shell::time::{format_date, format_datetime, now_secs, shanghai_year_month};
 use crate::shell::{
     action_error, route_param, saved_version, year_in_query, Empty, ErrorNote, Loading, PageHeader,
@@ -68,7 +69,7 @@ fn tier_badge(stars: u8) -> impl IntoView {
 #[component]
 pub fn StandingsPage() -> impl IntoView {
     let year = year_in_query();
-    let data = Resource::new(move || year.get(), fetch_standings);
+    let data = fetched(move || year.get(), fetch_standings);
     view! {
         <PageHeader title=Msg::Stars back="/"/>
         <WithUser view=move |_| view! {
@@ -166,7 +167,7 @@ pub fn StandingsPage() -> impl IntoView {
 pub fn TemplatesPage() -> impl IntoView {
     let save = ServerAction::<SaveTemplate>::new();
     let saved = saved_version(save.value());
-    let data = Resource::new(move || saved.get(), |_| fetch_templates());
+    let data = fetched(move || saved.get(), |_| fetch_templates());
     view! {
         <PageHeader title=Msg::StarTemplates back="/admin/stars"/>
         <WithUser view=move |_| view! {
@@ -270,11 +271,11 @@ pub fn BranchStarsPage() -> impl IntoView {
             seen.copied().unwrap_or_default()
         }
     });
-    let photos = Resource::new(
+    let photos = fetched(
         move || (branch.get(), year.get(), outbox_seen.get()),
         |(b, y, _)| fetch_evidence_photos(b, y),
     );
-    let data = Resource::new(
+    let data = fetched(
         move || {
             (
                 branch.get(),
@@ -309,7 +310,7 @@ struct Follow {
     finish: ServerAction<FinishLedgerItem>,
 }
 
-type Photos = Resource<Result<Vec<EvidencePhoto>, AppError>>;
+type Photos = Fetched<Result<Vec<EvidencePhoto>, AppError>>;
 
 fn branch_year(
     page: BranchStars,

@@ -3,6 +3,7 @@ use super::{normalize_body, SubmitSuggestion};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, Msg};
 use crate::offline::views::{use_offline, Freshness};
+use crate::shell::fetched::fetched;
 use crate::shell::time::format_datetime;
 use crate::shell::{Empty, ErrorNote, Loading, PageHeader, WithUser};
 use leptos::prelude::*;
@@ -14,7 +15,7 @@ pub fn SuggestionsPage() -> impl IntoView {
     let body = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let queued = RwSignal::new(false);
-    let mine = Resource::new(move || offline.version.get(), |_| fetch_my_suggestions());
+    let mine = fetched(move || offline.version.get(), |_| fetch_my_suggestions());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         queued.set(false);

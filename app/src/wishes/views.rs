@@ -18,6 +18,7 @@ use crate::i18n::{tr, Msg};
 use crate::offline::views::{use_offline, Freshness};
 use crate::offline::{OfflineOp, QueuedOp};
 use crate::orgs::api::CreateCommunity;
+use crate::shell::fetched::fetched;
 use crate::shell::time::format_date;
 use crate::shell::{action_error, route_param, Empty, ErrorNote, Loading, PageHeader, WithUser};
 use leptos::form::ActionForm;
@@ -230,7 +231,7 @@ pub fn WishesPage() -> impl IntoView {
         urgent: RwSignal::new(false),
         post: PostState::new(),
     };
-    let wall = Resource::new(
+    let wall = fetched(
         move || {
             (
                 offline.version.get(),
@@ -623,7 +624,7 @@ pub fn WishPage() -> impl IntoView {
     let offline = use_offline();
     let approve = ServerAction::<ApproveWish>::new();
     let reject = ServerAction::<RejectWish>::new();
-    let wish = Resource::new(
+    let wish = fetched(
         move || {
             (
                 id.get(),
@@ -993,7 +994,7 @@ pub fn ReviewPage() -> impl IntoView {
     let days = ServerAction::<SetConfirmDays>::new();
     let pair = ServerAction::<CreateCommunity>::new();
     let reasons = Drafts::new();
-    let queue = Resource::new(
+    let queue = fetched(
         move || {
             (
                 approve.version().get(),
