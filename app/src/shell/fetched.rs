@@ -4,8 +4,8 @@
 //! leptos's default resource reads the hydration data with `serde_json::from_str`, while a
 //! server function reads its answer with `serde_json::from_slice`. The two readers are
 //! different types, so every type a page loads got its JSON decoder compiled twice into the
-//! wasm (about 70 KB of the first load's main bundle). Reading both through `from_slice`
-//! keeps one copy.
+//! wasm (about 70 KB of the main bundle before compression). Reading both through
+//! `from_slice` keeps one copy.
 
 use leptos::prelude::*;
 use leptos::server::codee::{Decoder, Encoder};
