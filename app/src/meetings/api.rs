@@ -84,11 +84,7 @@ pub async fn fetch_meeting(meeting_id: String) -> Result<MeetingDetail, AppError
 #[server(endpoint = "checkin_view")]
 pub async fn fetch_checkin_view(meeting_id: String) -> Result<CheckinView, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
-    let detail = service::detail(&state.pool, &actor, &meeting_id).await?;
-    Ok(CheckinView {
-        summary: detail.summary,
-        my_checkin: detail.my_checkin,
-    })
+    service::checkin_view(&state.pool, &actor, &meeting_id).await
 }
 
 /// `decision` is `approve` or `refuse`; a refusal needs a note the member will read.
@@ -161,9 +157,9 @@ pub mod service {
         LeaveStatus, MeetingKind, PeriodCheck, Presence, SheetLine, MINUTES_MAX,
     };
     use super::super::{
-        AddMeetingPhoto, BranchYear, CheckIn, CheckinProof, CodeKey, Compliance, LeaveInfo,
-        MeetingDetail, MeetingFile, MeetingSummary, RefusedCheckin, RequestLeave, SchedulableOrg,
-        Sheet, SheetRow,
+        AddMeetingPhoto, BranchYear, CheckIn, CheckinProof, CheckinView, CodeKey, Compliance,
+        LeaveInfo, MeetingDetail, MeetingFile, MeetingSummary, RefusedCheckin, RequestLeave,
+        SchedulableOrg, Sheet, SheetRow,
     };
     use crate::auth::authz::{authorize, can, Action, Actor};
     use crate::auth::session::org_path;
@@ -656,18 +652,23 @@ pub mod service {
         leave_note: Option<String>,
     }
 
-    /// The meeting's page. Expected members and everyone in the meeting's branch see it;
-    /// the sheet is for those who manage the meeting.
-    pub async fn detail(pool: &Pool, actor: &Actor, meeting_id: &str) -> AppResult<MeetingDetail> {
+    /// A meeting as one person sees it: the meeting (its 应到 frozen once it has begun), who
+    /// they are to it, and their own line. Every view of a single meeting starts here.
+    struct Seen {
+        meeting: Meeting,
+        access: Access,
+        at: i64,
+        summary: MeetingSummary,
+        my_leave: Option<LeaveInfo>,
+        my_checkin: Option<CheckinProof>,
+    }
+
+    async fn seen(pool: &Pool, actor: &Actor, meeting_id: &str) -> AppResult<Seen> {
         // Who may see it is asked before anything is written: a refused read changes nothing.
         let meeting = load(pool, meeting_id).await?;
-        let Access {
-            can_manage,
-            expected,
-        } = may_view(pool, actor, &meeting.org_id, meeting_id).await?;
+        let access = may_view(pool, actor, &meeting.org_id, meeting_id).await?;
         let meeting = frozen(pool, meeting).await?;
         let at = now();
-        let ended = meeting.ends_at <= at;
         let mine: MyLine = crate::db::query_as(
             "SELECT a.presence, a.slot, a.arrival, a.recorded_at AS received_at, a.scanned_at,
                     l.kind AS leave_kind, l.reason AS leave_reason,
@@ -679,7 +680,6 @@ pub mod service {
         .bind(&actor.user_id)
         .fetch_one(pool)
         .await?;
-        let presence = mine.presence;
         let my_checkin = proof(
             mine.slot,
             mine.arrival.as_deref(),
@@ -692,15 +692,68 @@ pub mod service {
             mine.leave_status,
             mine.leave_note,
         );
-        let my_presence = expected
+        let my_presence = access
+            .expected
             .then(|| {
                 line_presence(
-                    presence.as_deref().and_then(Presence::parse),
+                    mine.presence.as_deref().and_then(Presence::parse),
                     my_leave.as_ref().map(|l| l.status),
-                    ended,
+                    meeting.ends_at <= at,
                 )
             })
             .flatten();
+        let summary = MeetingSummary {
+            id: meeting.id.clone(),
+            org_id: meeting.org_id.clone(),
+            kind: MeetingKind::parse(&meeting.kind).ok_or(AppError::Internal)?,
+            title: meeting.title.clone(),
+            place: meeting.place.clone(),
+            starts_at: meeting.starts_at,
+            ends_at: meeting.ends_at,
+            cancelled: meeting.cancelled_at.is_some(),
+            recorded_later: meeting.recorded_reason.is_some(),
+            my_presence,
+            my_leave: my_leave.as_ref().map(|l| l.status),
+        };
+        Ok(Seen {
+            meeting,
+            access,
+            at,
+            summary,
+            my_leave,
+            my_checkin,
+        })
+    }
+
+    /// The check-in page's part of [`detail`]: the same rights, none of the sheet, files or
+    /// record review (this page is open on every member's phone during a 主题党日).
+    pub async fn checkin_view(
+        pool: &Pool,
+        actor: &Actor,
+        meeting_id: &str,
+    ) -> AppResult<CheckinView> {
+        let seen = seen(pool, actor, meeting_id).await?;
+        Ok(CheckinView {
+            summary: seen.summary,
+            my_checkin: seen.my_checkin,
+        })
+    }
+
+    /// The meeting's page. Expected members and everyone in the meeting's branch see it;
+    /// the sheet is for those who manage the meeting.
+    pub async fn detail(pool: &Pool, actor: &Actor, meeting_id: &str) -> AppResult<MeetingDetail> {
+        let Seen {
+            meeting,
+            access: Access {
+                can_manage,
+                expected,
+            },
+            at,
+            summary,
+            my_leave,
+            my_checkin,
+        } = seen(pool, actor, meeting_id).await?;
+        let ended = meeting.ends_at <= at;
         let sheet = if can_manage {
             Some(sheet(pool, &meeting, ended, &actor.user_id).await?)
         } else {
@@ -720,7 +773,6 @@ pub mod service {
             height,
         })
         .collect();
-        let kind = MeetingKind::parse(&meeting.kind).ok_or(AppError::Internal)?;
         let held = meeting.starts_at <= at && meeting.cancelled_at.is_none();
         let record_review = if can_manage && held {
             Some(super::super::minutes::service::record_review(pool, actor, meeting_id).await?)
@@ -728,19 +780,7 @@ pub mod service {
             None
         };
         Ok(MeetingDetail {
-            summary: MeetingSummary {
-                id: meeting.id,
-                org_id: meeting.org_id,
-                kind,
-                title: meeting.title,
-                place: meeting.place,
-                starts_at: meeting.starts_at,
-                ends_at: meeting.ends_at,
-                cancelled: meeting.cancelled_at.is_some(),
-                recorded_later: meeting.recorded_reason.is_some(),
-                my_presence,
-                my_leave: my_leave.as_ref().map(|l| l.status),
-            },
+            summary,
             org_name: meeting.org_name,
             agenda: meeting.agenda,
             minutes: meeting.minutes,

@@ -632,16 +632,21 @@ pub mod service {
         results: &[(String, Grade)],
     ) -> AppResult<()> {
         let rules = auto_rules(conn, branch_id).await?;
+        // Everything the review gave before, read once: (member, entry, taken back since).
+        let given_before: Vec<(String, String, bool)> = crate::db::query_as(
+            "SELECT e.user_id, e.id, EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id)
+             FROM point_entries e
+             WHERE e.source_kind = 'review' AND e.source_id = ?",
+        )
+        .bind(review_id)
+        .fetch_all(&mut *conn)
+        .await?;
         for (user_id, grade) in results {
-            let given: Vec<(String, bool)> = crate::db::query_as(
-                "SELECT e.id, EXISTS (SELECT 1 FROM point_entries r WHERE r.reverses = e.id)
-                 FROM point_entries e
-                 WHERE e.source_kind = 'review' AND e.source_id = ? AND e.user_id = ?",
-            )
-            .bind(review_id)
-            .bind(user_id)
-            .fetch_all(&mut *conn)
-            .await?;
+            let given: Vec<(&str, bool)> = given_before
+                .iter()
+                .filter(|(member, ..)| member == user_id)
+                .map(|(_, entry, reversed)| (entry.as_str(), *reversed))
+                .collect();
             let reason = format!("民主评议结果改为{}", grade.label_zh());
             for (entry, _) in given.iter().filter(|(_, reversed)| !reversed) {
                 reverse(conn, entry, &reason, None).await?;
