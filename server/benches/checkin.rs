@@ -15,11 +15,15 @@
 //! - `POSTGRES=postgres://user:pass@host:port`: a new database there instead of SQLite,
 //!   behind `SERVERS` app servers (2) sharing it, the phones spread over them as nginx would.
 //!
+//! - `LOGINS`: 1 (the default) logs every member in through `/api/login` first, as phones
+//!   arriving at the meeting do, `LOGIN_CONCURRENCY` (32) at a time, timed apart from the
+//!   check-ins (argon2 is a core's worth of time per login, by design); 0 makes the sessions
+//!   directly.
+//!
 //! The 主题党日 burst: `ZHIBU_BENCH_MEMBERS=10000 ZHIBU_BENCH_BRANCHES=1000
 //! ZHIBU_BENCH_ROUNDS=10 ZHIBU_BENCH_RATE=1000`. CPU is the process's (app servers and the
-//! phones together) over the check-ins, as a share of one core. Sessions are made directly:
-//! 10,000 password logins would measure argon2, not the check-in path. Not a test: it asserts
-//! only that every check-in was recorded once.
+//! phones together) over the check-ins, as a share of one core. Not a test: it asserts only
+//! that every login and check-in succeeded and every check-in was recorded once.
 
 use app::db::Pool;
 use app::meetings::checkin::{code_for_slot, format_code, slot_of};
@@ -58,9 +62,9 @@ async fn main() {
     let branches = knob("BRANCHES", 1).clamp(1, members);
     let rounds = knob("ROUNDS", 3);
     let rate = knob("RATE", 0);
+    let logins = knob("LOGINS", 1) == 1;
     let pool = Pool::open(&url).await.unwrap();
-    let crowd = crowd(&pool, members, branches, rounds).await;
-    let crowd = std::sync::Arc::new(crowd);
+    let mut crowd = crowd(&pool, members, branches, rounds, logins).await;
 
     // Each app server with its own pool, as separate processes would have.
     let mut addresses = Vec::new();
@@ -86,6 +90,13 @@ async fn main() {
             .unwrap()
         });
     }
+
+    let login_started = Instant::now();
+    if logins {
+        crowd.cookies = log_in(&addresses, members, knob("LOGIN_CONCURRENCY", 32)).await;
+    }
+    let login_wall = login_started.elapsed();
+    let crowd = std::sync::Arc::new(crowd);
 
     let mut latencies = Vec::new();
     let mut failures = 0;
@@ -128,7 +139,8 @@ async fn main() {
                         "created_at": now(),
                     }]})
                     .to_string();
-                    let reply = post(address, "/api/sync", &crowd.cookies[phone], &body).await;
+                    let reply =
+                        post_as(address, "/api/sync", &crowd.cookies[phone], &body, JSON).await;
                     // From when it was due: a request that waited for a free moment waited.
                     reply.map(|(_, text)| (wave_started.elapsed().saturating_sub(due), text))
                 })
@@ -196,6 +208,8 @@ async fn main() {
         "branches": branches,
         "rounds": rounds,
         "rate": if rate == 0 { "burst".to_string() } else { format!("{rate}/s") },
+        "logins": if logins { members } else { 0 },
+        "login_s": (login_wall.as_secs_f64() * 10.0).round() / 10.0,
         "checkins": latencies.len(),
         "failures": failures,
         "wall_s": (wall.as_secs_f64() * 10.0).round() / 10.0,
@@ -218,8 +232,22 @@ struct Crowd {
     meetings: Vec<Vec<(String, String)>>,
 }
 
-async fn crowd(pool: &app::db::Pool, members: usize, branches: usize, rounds: usize) -> Crowd {
+async fn crowd(
+    pool: &app::db::Pool,
+    members: usize,
+    branches: usize,
+    rounds: usize,
+    logins: bool,
+) -> Crowd {
     let at = now();
+    // One hash for every member (its salt included): hashing 10,000 would take minutes.
+    let password_hash = if logins {
+        app::auth::session::hash_password(PASSWORD.to_string())
+            .await
+            .unwrap()
+    } else {
+        "-".to_string()
+    };
     let mut tx = pool.begin().await.unwrap();
     let mut branch_ids = Vec::with_capacity(branches);
     for b in 0..branches {
@@ -239,10 +267,11 @@ async fn crowd(pool: &app::db::Pool, members: usize, branches: usize, rounds: us
         let user = new_id();
         let branch = i % branches;
         first_of[branch].get_or_insert_with(|| user.clone());
-        app::db::query("INSERT INTO users (id, phone, name, password_hash, party_status, created_at) VALUES (?, ?, ?, '-', 'full', ?)")
+        app::db::query("INSERT INTO users (id, phone, name, password_hash, party_status, created_at) VALUES (?, ?, ?, ?, 'full', ?)")
             .bind(&user)
-            .bind(format!("13{i:09}"))
+            .bind(phone_of(i))
             .bind(format!("党员{i}"))
+            .bind(&password_hash)
             .bind(at)
             .execute(&mut *tx)
             .await
@@ -254,6 +283,9 @@ async fn crowd(pool: &app::db::Pool, members: usize, branches: usize, rounds: us
             .execute(&mut *tx)
             .await
             .unwrap();
+        if logins {
+            continue;
+        }
         let token = random_hex32();
         app::db::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
             .bind(app::auth::session::token_hash(&token))
@@ -293,6 +325,73 @@ async fn crowd(pool: &app::db::Pool, members: usize, branches: usize, rounds: us
     Crowd { cookies, meetings }
 }
 
+const PASSWORD: &str = "压测口令-2026";
+
+fn phone_of(member: usize) -> String {
+    format!("13{member:09}")
+}
+
+/// Every member's session cookie, from logging in through `/api/login` as the login form
+/// does, `concurrency` phones at a time, each on the server it will check in to.
+async fn log_in(
+    addresses: &[std::net::SocketAddr],
+    members: usize,
+    concurrency: usize,
+) -> Vec<String> {
+    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let tasks: Vec<_> = (0..members)
+        .map(|member| {
+            let address = addresses[member % addresses.len()];
+            let turns = std::sync::Arc::clone(&turns);
+            tokio::spawn(async move {
+                let _turn = turns.acquire_owned().await.unwrap();
+                let body = format!(
+                    "phone={}&password={}",
+                    phone_of(member),
+                    urlencoding(PASSWORD)
+                );
+                let (_, reply) = post_as(address, "/api/login", "", &body, FORM)
+                    .await
+                    .unwrap();
+                session_cookie(&reply)
+                    .unwrap_or_else(|| panic!("member {member} logged in: {reply}"))
+            })
+        })
+        .collect();
+    let mut cookies = Vec::with_capacity(members);
+    for task in tasks {
+        cookies.push(task.await.unwrap());
+    }
+    cookies
+}
+
+/// The `name=value` of the session cookie a reply sets.
+fn session_cookie(reply: &str) -> Option<String> {
+    let prefix = format!("{}=", app::auth::session::SESSION_COOKIE);
+    reply
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then_some(value.trim())
+        })
+        .find(|cookie| cookie.starts_with(&prefix))
+        .and_then(|cookie| cookie.split(';').next())
+        .filter(|pair| pair.len() > prefix.len())
+        .map(str::to_string)
+}
+
+/// Percent-encoding of a form value (the password holds Chinese characters).
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// CPU time this process has used, user and system, in seconds (Linux's clock ticks).
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -311,17 +410,21 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+
 /// One HTTP/1.1 request on a fresh connection, as a phone arriving at the meeting makes it.
-async fn post(
+async fn post_as(
     address: std::net::SocketAddr,
     path: &str,
     cookie: &str,
     body: &str,
+    content_type: &str,
 ) -> std::io::Result<(Duration, String)> {
     let started = Instant::now();
     let mut stream = tokio::net::TcpStream::connect(address).await?;
     let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nAccept: application/json\r\nCookie: {cookie}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\nAccept: application/json\r\nCookie: {cookie}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await?;

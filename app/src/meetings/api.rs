@@ -1629,6 +1629,20 @@ pub mod service {
         }
     }
 
+    /// The branch a meeting's check-ins take turns in (see [`crate::db::Pool::begin_keyed`]):
+    /// the widest thing a check-in reads to decide what it writes is the meeting and its
+    /// branch (the frozen 应到, the branch's points rules); the rest is the member's own.
+    /// A group's meeting counts in its branch, as its points do.
+    pub async fn checkin_turn_key(pool: &Pool, meeting_id: &str) -> AppResult<Option<String>> {
+        Ok(crate::db::query_scalar(
+            "SELECT CASE WHEN o.kind = 'group' THEN COALESCE(o.parent_id, o.id) ELSE o.id END
+             FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = ?",
+        )
+        .bind(meeting_id)
+        .fetch_optional(pool)
+        .await?)
+    }
+
     impl ApplyOp for CheckIn {
         /// Present on the spot only when the slot the code proves, the phone's corrected
         /// scan time and the server's receipt time agree (`checkin::judge_arrival`); the

@@ -193,7 +193,7 @@ pub mod service {
             Default::default()
         };
         *photo_budget -= used;
-        let mut tx = pool.begin().await?;
+        let mut tx = begin_for(pool, envelope).await?;
         let inserted = crate::db::query(
             "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (op_id) DO NOTHING",
@@ -256,6 +256,24 @@ pub mod service {
             }
         }
         Ok(outcome)
+    }
+
+    /// The op's transaction. A check-in, the whole crowd of a 主题党日 at once, takes turns
+    /// only within its meeting's branch; every other op with all writers. (SQLite has one
+    /// writer at a time whatever the key, so the key is not looked up there.)
+    async fn begin_for(pool: &Pool, envelope: &OpEnvelope) -> AppResult<crate::db::Tx> {
+        use crate::meetings::CheckIn;
+        use serde::Deserialize;
+        if envelope.kind == CheckIn::KIND && pool.engine() == crate::db::Engine::Postgres {
+            if let Ok(op) = CheckIn::deserialize(&envelope.payload) {
+                let key =
+                    crate::meetings::api::service::checkin_turn_key(pool, &op.meeting_id).await?;
+                if let Some(key) = key {
+                    return Ok(pool.begin_keyed(&key).await?);
+                }
+            }
+        }
+        Ok(pool.begin().await?)
     }
 
     async fn op_exists(pool: &Pool, op_id: &str) -> AppResult<bool> {
