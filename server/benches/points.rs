@@ -6,7 +6,7 @@
 //! `cargo bench -p server --bench points` (or `./scripts/bench.sh`).
 
 use app::db::Pool;
-use app::points::api::service;
+use app::points::service;
 use app::state::{new_id, now};
 use std::time::{Duration, Instant};
 

@@ -224,7 +224,7 @@ pub async fn seed_history(pool: &Pool, uploads: &Photos) -> Result<(), BoxError>
     let (year, month) = shanghai_year_month(at);
     let mut dice = Dice(2024);
     let mut tx = pool.begin().await?;
-    app::points::api::service::ensure_catalogue(&mut tx, &first.id).await?;
+    app::points::service::ensure_catalogue(&mut tx, &first.id).await?;
     let plan = plan(&first, year, month);
     let mut theme_days = Vec::new();
     for planned in &plan {
@@ -508,7 +508,7 @@ async fn held(
             }
         }
     }
-    app::points::api::service::award_meeting_at(conn, &id, ends + 60).await?;
+    app::points::service::award_meeting_at(conn, &id, ends + 60).await?;
     app::db::query("UPDATE meetings SET points_at = ? WHERE id = ?")
         .bind(ends + 60)
         .bind(&id)

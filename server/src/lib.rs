@@ -241,7 +241,7 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
         )
         .route(
             "/branch/{id}/points.csv",
-            get(app::points::api::service::export_csv),
+            get(app::points::service::export_csv),
         )
         .route("/admin/stars.csv", get(app::stars::service::export_csv))
         .merge(sw)

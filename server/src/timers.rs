@@ -44,7 +44,7 @@ pub async fn run_tick(pool: &Pool, photos: &Photos, holder: &str, tick: i64) -> 
     if let Err(error) = app::meetings::api::service::freeze_started(pool).await {
         tracing::warn!(%error, "freezing started meetings failed");
     }
-    if let Err(error) = app::points::api::service::award_ended_meetings(pool).await {
+    if let Err(error) = app::points::service::award_ended_meetings(pool).await {
         tracing::warn!(%error, "attendance points failed");
     }
     if let Err(error) = app::wishes::api::service::tick(pool).await {

@@ -269,7 +269,7 @@ async fn an_offline_check_in_after_the_points_were_given_puts_the_ledger_right()
     let m = meeting(&app, &secretary, now - 3 * 3600, now - 3600).await;
     let before = balance(&app, &member_id).await;
     // The timer froze 应到 and gave the meeting's points: the member was absent.
-    app::points::api::service::award_ended_meetings(&app.pool)
+    app::points::service::award_ended_meetings(&app.pool)
         .await
         .unwrap();
     assert_eq!(balance(&app, &member_id).await, before - 3, "无故缺席 −3");
@@ -299,7 +299,7 @@ async fn an_offline_check_in_after_the_points_were_given_puts_the_ledger_right()
         1
     );
     // A replay of the op, or the timer again, changes nothing.
-    app::points::api::service::award_ended_meetings(&app.pool)
+    app::points::service::award_ended_meetings(&app.pool)
         .await
         .unwrap();
     let again = send(

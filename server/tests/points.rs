@@ -328,18 +328,18 @@ async fn attendance_points_are_given_once_and_a_correction_reverses_the_absence(
         .await
         .unwrap();
     assert_eq!(
-        app::points::api::service::award_ended_meetings(&app.pool)
+        app::points::service::award_ended_meetings(&app.pool)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        app::points::api::service::award_ended_meetings(&app.pool)
+        app::points::service::award_ended_meetings(&app.pool)
             .await
             .unwrap(),
         0
     );
-    app::points::api::service::award_meeting(&mut app.pool.acquire().await.unwrap(), meeting)
+    app::points::service::award_meeting(&mut app.pool.acquire().await.unwrap(), meeting)
         .await
         .unwrap();
     assert_eq!(

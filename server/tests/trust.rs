@@ -89,7 +89,7 @@ async fn a_secretary_never_decides_on_their_own_record() {
     assert_eq!(app.count("SELECT COUNT(*) FROM attendance").await, 0);
 
     // The meeting's points: the absent secretary's −3 stands until someone else reverses it.
-    app::points::api::service::award_ended_meetings(&app.pool)
+    app::points::service::award_ended_meetings(&app.pool)
         .await
         .unwrap();
     let entry: String = app::db::query_scalar(
@@ -348,7 +348,7 @@ async fn the_points_export_keeps_deductions_as_numbers() {
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let now = app::state::now();
     held_meeting(&app, &secretary, now - 7200, now - 3600).await;
-    app::points::api::service::award_ended_meetings(&app.pool)
+    app::points::service::award_ended_meetings(&app.pool)
         .await
         .unwrap();
     let branch = app.branch_id("第一").await;
@@ -506,7 +506,7 @@ async fn a_meeting_already_over_is_recorded_only_with_a_reason_and_says_so() {
         )
         .await;
     assert_eq!(outcome, json!({ "Rejected": "MeetingRecordedLater" }));
-    app::points::api::service::award_ended_meetings(&app.pool)
+    app::points::service::award_ended_meetings(&app.pool)
         .await
         .unwrap();
     assert_eq!(

@@ -62,7 +62,7 @@ pub mod service {
     }
 
     async fn member_day(pool: &Pool, user_id: &str, branch_id: &str) -> AppResult<MemberDay> {
-        use crate::points::api::service as points;
+        use crate::points::service as points;
         let next_meeting = crate::meetings::api::service::next_meeting(pool, user_id)
             .await?
             .map(
@@ -121,12 +121,8 @@ pub mod service {
                 id: branch_id.to_string(),
                 name: branch_name.to_string(),
             },
-            points_waiting: crate::points::api::service::waiting_count(
-                pool,
-                branch_id,
-                &actor.user_id,
-            )
-            .await?,
+            points_waiting: crate::points::service::waiting_count(pool, branch_id, &actor.user_id)
+                .await?,
             wishes_waiting: crate::wishes::api::service::reviews_waiting(pool, actor, branch_id)
                 .await?,
             leave_waiting,

@@ -880,13 +880,8 @@ pub mod service {
             return Err(AppError::NotFound);
         }
         if approve {
-            crate::points::api::service::absence_excused(
-                &mut tx,
-                meeting_id,
-                user_id,
-                "请假已批准",
-            )
-            .await?;
+            crate::points::service::absence_excused(&mut tx, meeting_id, user_id, "请假已批准")
+                .await?;
         }
         audit(
             &mut *tx,
@@ -946,7 +941,7 @@ pub mod service {
         if inserted == 0 {
             return Err(AppError::AlreadyPresent);
         }
-        crate::points::api::service::absence_excused(&mut tx, meeting_id, user_id, "补录").await?;
+        crate::points::service::absence_excused(&mut tx, meeting_id, user_id, "补录").await?;
         audit(
             &mut *tx,
             &actor.user_id,
@@ -1738,7 +1733,7 @@ pub mod service {
             .execute(&mut *conn)
             .await?;
             if points_at.is_some() {
-                crate::points::api::service::checked_in_after_points(
+                crate::points::service::checked_in_after_points(
                     conn,
                     &self.meeting_id,
                     &actor.user_id,

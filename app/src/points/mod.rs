@@ -3,7 +3,13 @@
 //! append-only ledger whose sums are the balances. Members' writes are offline ops.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+mod ops;
 pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+mod store;
 pub mod views;
 
 use crate::offline::OfflineOp;

@@ -1,9 +1,11 @@
 //! 积分制 rules without I/O: categories, caps per month or year (Shanghai calendar), what a
-//! meeting's attendance earns, balances, reversals and ranks.
+//! meeting's attendance earns, balances, reversals and ranks, and the secretary's forms read.
 
+use super::RuleForm;
+use crate::error::AppError;
 use crate::meetings::rules::{MeetingKind, Presence};
 use crate::reviews::rules::Grade;
-use crate::shell::time::{days_from_civil, shanghai_year_month};
+use crate::shell::time::{days_from_civil, parse_local_datetime, shanghai_year_month};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -253,6 +255,77 @@ pub fn default_catalogue() -> Vec<RuleSpec> {
     ]
 }
 
+/// A rule as the secretary saves it from the editor (an automatic rule keeps its source).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleInput {
+    pub name: String,
+    pub points: i64,
+    pub category: Category,
+    pub cap: Option<(CapPeriod, i64)>,
+    pub active: bool,
+}
+
+/// The rule editor's form read: an unknown category or cap period, or an empty or garbled
+/// number, is the rule's own error. Whether the rule may be saved is the service's to say.
+pub fn rule_from_form(form: &RuleForm) -> Result<RuleInput, AppError> {
+    let category = Category::parse(&form.category).ok_or(AppError::RuleInvalid)?;
+    let cap = match form.cap_period.as_str() {
+        "" => None,
+        period => Some((
+            CapPeriod::parse(period).ok_or(AppError::RuleInvalid)?,
+            form.cap_points
+                .trim()
+                .parse()
+                .map_err(|_| AppError::RuleInvalid)?,
+        )),
+    };
+    Ok(RuleInput {
+        name: form.name.clone(),
+        points: form
+            .points
+            .trim()
+            .parse()
+            .map_err(|_| AppError::RuleInvalid)?,
+        category,
+        cap,
+        active: form.active.is_some(),
+    })
+}
+
+/// A 积分任务 as the secretary publishes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTask {
+    pub title: String,
+    pub description: String,
+    pub points: i64,
+    pub places: i64,
+    pub deadline: i64,
+}
+
+/// The task form read: an empty or garbled number or deadline (`YYYY-MM-DDTHH:MM`,
+/// Shanghai) is the task's own error. Whether the task may be published is the service's.
+pub fn task_from_form(
+    title: String,
+    description: String,
+    points: &str,
+    places: &str,
+    deadline: &str,
+) -> Result<NewTask, AppError> {
+    let number = |text: &str| {
+        text.trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::TaskInvalid)
+    };
+    let deadline = parse_local_datetime(deadline).ok_or(AppError::TaskInvalid)?;
+    Ok(NewTask {
+        title,
+        description,
+        points: number(points)?,
+        places: number(places)?,
+        deadline,
+    })
+}
+
 /// How a ledger entry's source reads (来源), on the phone and in the export.
 pub fn source_label(source_kind: &str) -> &'static str {
     match source_kind {
@@ -385,6 +458,93 @@ mod tests {
         assert_eq!(source_label("meeting"), "会议");
         assert_eq!(source_label("task"), "积分任务");
         assert_eq!(source_label("correction"), "更正");
+    }
+
+    #[test]
+    fn rule_forms_read_as_typed() {
+        let form = RuleForm {
+            branch_id: "b".into(),
+            rule_id: String::new(),
+            name: "巡河".into(),
+            points: " 2 ".into(),
+            category: "volunteer".into(),
+            cap_period: "month".into(),
+            cap_points: "10".into(),
+            active: Some("on".into()),
+        };
+        assert_eq!(
+            rule_from_form(&form),
+            Ok(RuleInput {
+                name: "巡河".into(),
+                points: 2,
+                category: Category::Volunteer,
+                cap: Some((CapPeriod::Month, 10)),
+                active: true,
+            })
+        );
+        let uncapped = RuleForm {
+            cap_period: String::new(),
+            cap_points: "garbled".into(),
+            active: None,
+            ..form.clone()
+        };
+        let rule = rule_from_form(&uncapped).unwrap();
+        assert_eq!(
+            (rule.cap, rule.active),
+            (None, false),
+            "no period: no cap read"
+        );
+        for bad in [
+            RuleForm {
+                points: String::new(),
+                ..form.clone()
+            },
+            RuleForm {
+                points: "2.5".into(),
+                ..form.clone()
+            },
+            RuleForm {
+                category: "charity".into(),
+                ..form.clone()
+            },
+            RuleForm {
+                cap_period: "week".into(),
+                ..form.clone()
+            },
+            RuleForm {
+                cap_points: String::new(),
+                ..form.clone()
+            },
+        ] {
+            assert_eq!(rule_from_form(&bad), Err(AppError::RuleInvalid), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn task_forms_read_as_typed() {
+        let task =
+            task_from_form("清扫".into(), "楼道".into(), " 3 ", "5", "2026-05-01T09:30").unwrap();
+        assert_eq!(
+            task,
+            NewTask {
+                title: "清扫".into(),
+                description: "楼道".into(),
+                points: 3,
+                places: 5,
+                deadline: shanghai(2026, 5, 1, 9) + 1800,
+            }
+        );
+        for (points, places, deadline) in [
+            ("", "5", "2026-05-01T09:30"),
+            ("3", "five", "2026-05-01T09:30"),
+            ("3", "5", ""),
+            ("3", "5", "2026-05-01"),
+        ] {
+            assert_eq!(
+                task_from_form(String::new(), String::new(), points, places, deadline),
+                Err(AppError::TaskInvalid)
+            );
+        }
     }
 
     #[test]

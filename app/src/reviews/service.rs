@@ -204,7 +204,7 @@ pub async fn decide(
         .await?
         .is_some_and(|r| r.closed_at.is_some());
     if closed && changed {
-        crate::points::api::service::award_for_review(
+        crate::points::service::award_for_review(
             &mut tx,
             review_id,
             &review.branch_id,
@@ -240,7 +240,7 @@ pub async fn close(pool: &Pool, actor: &Actor, review_id: &str) -> AppResult<()>
         .into_iter()
         .filter_map(|p| Some((p.user_id, Grade::parse(p.result.as_deref()?)?)))
         .collect();
-    crate::points::api::service::award_for_review(
+    crate::points::service::award_for_review(
         &mut tx,
         review_id,
         &review.branch_id,

@@ -443,10 +443,8 @@ async fn derived(pool: &Pool, branch_id: &str, year: i64) -> AppResult<Derived> 
         meetings_with_minutes: activity.with_minutes,
         expected: activity.expected,
         present: activity.present,
-        points_awarded: crate::points::api::service::branch_points_between(
-            pool, branch_id, from, to,
-        )
-        .await?,
+        points_awarded: crate::points::service::branch_points_between(pool, branch_id, from, to)
+            .await?,
         wishes_fulfilled: crate::wishes::api::service::fulfilled_by_branch_between(
             pool, branch_id, from, to,
         )

@@ -975,7 +975,7 @@ pub mod service {
         .execute(&mut *conn)
         .await?;
         if pledge.branch_id.is_none() {
-            match crate::points::api::service::award_for_wish(
+            match crate::points::service::award_for_wish(
                 conn,
                 &pledge.user_id,
                 &wish.id,
