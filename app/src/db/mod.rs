@@ -25,19 +25,16 @@ pub enum Engine {
 
 #[derive(Clone, Debug)]
 pub enum Pool {
-    Sqlite(SqlitePool, WriterQueue),
+    /// SQLite lets one writer in at a time and makes the others poll with growing sleeps
+    /// (up to 100 ms a try); and a writer that waits for a connection behind a crowd of
+    /// readers holds everyone's turn meanwhile. So the writers of this process have one
+    /// connection of their own, handed out in arrival order, and reads the rest.
+    Sqlite {
+        readers: SqlitePool,
+        writer: SqlitePool,
+    },
     Postgres(PgPool),
 }
-
-/// The SQLite writers of this process, queued in arrival order. SQLite lets one writer in at
-/// a time and makes the others poll with growing sleeps (up to 100 ms a try), which under a
-/// crowd of check-ins put a quarter of a second on the slowest; in this queue the next
-/// writer starts the moment the last one commits.
-#[derive(Clone, Debug, Default)]
-pub struct WriterQueue(std::sync::Arc<tokio::sync::Mutex<()>>);
-
-/// How long a writer waits for its turn before giving up, as SQLite's busy timeout would.
-const WRITER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Writers of one database queue on this advisory lock (PostgreSQL), as SQLite's writers
 /// do: every transaction sees the world as if it ran alone, the rule the capabilities'
@@ -56,7 +53,7 @@ impl Pool {
     pub async fn open(url: &str) -> Result<Pool, sqlx::Error> {
         let pool = Pool::connect(url).await?;
         match &pool {
-            Pool::Sqlite(p, _) => SQLITE_MIGRATOR.run(p).await?,
+            Pool::Sqlite { writer, .. } => SQLITE_MIGRATOR.run(writer).await?,
             Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
         }
         Ok(pool)
@@ -75,7 +72,7 @@ impl Pool {
 
     pub fn engine(&self) -> Engine {
         match self {
-            Pool::Sqlite(..) => Engine::Sqlite,
+            Pool::Sqlite { .. } => Engine::Sqlite,
             Pool::Postgres(_) => Engine::Postgres,
         }
     }
@@ -84,14 +81,19 @@ impl Pool {
     /// writes never acts on what another changed meanwhile.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self {
-            Pool::Sqlite(pool, queue) => begin_sqlite(pool, queue).await,
+            // IMMEDIATE: it takes SQLite's write lock at once, so a transaction that reads
+            // and then writes cannot fail at the write because another process (or a
+            // statement outside any transaction) wrote in between.
+            Pool::Sqlite { writer, .. } => Ok(Tx(Conn::SqliteTx(
+                writer.begin_with("BEGIN IMMEDIATE").await?,
+            ))),
             Pool::Postgres(pool) => {
                 let mut tx = begin_postgres(pool).await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK)
                     .execute(&mut *tx)
                     .await?;
-                Ok(Tx::new(Conn::PostgresTx(tx)))
+                Ok(Tx(Conn::PostgresTx(tx)))
             }
         }
     }
@@ -102,7 +104,7 @@ impl Pool {
     /// anyway, so there this is [`Pool::begin`].
     pub async fn begin_keyed(&self, key: &str) -> Result<Tx, sqlx::Error> {
         match self {
-            Pool::Sqlite(..) => self.begin().await,
+            Pool::Sqlite { .. } => self.begin().await,
             Pool::Postgres(pool) => {
                 let mut tx = begin_postgres(pool).await?;
                 // Shared before keyed, always in this order, so no two writers wait on
@@ -113,7 +115,7 @@ impl Pool {
                     .bind(key)
                     .execute(&mut *tx)
                     .await?;
-                Ok(Tx::new(Conn::PostgresTx(tx)))
+                Ok(Tx(Conn::PostgresTx(tx)))
             }
         }
     }
@@ -125,15 +127,18 @@ impl Pool {
 
     /// A connection of its own, outside any transaction (several reads in a row).
     pub async fn acquire(&self) -> Result<Tx, sqlx::Error> {
-        Ok(Tx::new(match self {
-            Pool::Sqlite(pool, _) => Conn::Sqlite(pool.acquire().await?),
+        Ok(Tx(match self {
+            Pool::Sqlite { readers, .. } => Conn::Sqlite(readers.acquire().await?),
             Pool::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
         }))
     }
 
     pub async fn close(&self) {
         match self {
-            Pool::Sqlite(pool, _) => pool.close().await,
+            Pool::Sqlite { readers, writer } => {
+                readers.close().await;
+                writer.close().await;
+            }
             Pool::Postgres(pool) => pool.close().await,
         }
     }
@@ -171,25 +176,17 @@ async fn connect_sqlite(url: &str) -> Result<Pool, sqlx::Error> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new()
+    let readers = SqlitePoolOptions::new()
         .max_connections(8)
+        .connect_with(options.clone())
+        .await?;
+    // Fair (sqlx's default): the connection goes to writers in the order they asked.
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(10))
         .connect_with(options)
         .await?;
-    Ok(Pool::Sqlite(pool, WriterQueue::default()))
-}
-
-/// A write transaction in this process's turn. IMMEDIATE, since it is alone among this
-/// process's writers: it takes SQLite's write lock at once, so a transaction that reads
-/// and then writes cannot fail at the write because another process wrote in between.
-async fn begin_sqlite(pool: &SqlitePool, queue: &WriterQueue) -> Result<Tx, sqlx::Error> {
-    let turn = tokio::time::timeout(WRITER_PATIENCE, queue.0.clone().lock_owned())
-        .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)?;
-    let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    Ok(Tx {
-        conn: Conn::SqliteTx(tx),
-        _turn: Some(turn),
-    })
+    Ok(Pool::Sqlite { readers, writer })
 }
 
 /// READ COMMITTED whatever the server's default: each statement then reads what committed
@@ -257,19 +254,11 @@ impl Conn {
 /// A connection held by its user: a transaction from [`Pool::begin`] (dropped without
 /// [`Tx::commit`], it rolls back) or a plain connection from [`Pool::acquire`].
 #[derive(Debug)]
-pub struct Tx {
-    conn: Conn,
-    /// A SQLite writer's place in [`WriterQueue`], given up when the transaction ends.
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
+pub struct Tx(Conn);
 
 impl Tx {
-    fn new(conn: Conn) -> Tx {
-        Tx { conn, _turn: None }
-    }
-
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self.conn {
+        match self.0 {
             Conn::SqliteTx(tx) => tx.commit().await,
             Conn::PostgresTx(tx) => tx.commit().await,
             Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
@@ -277,7 +266,7 @@ impl Tx {
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        match self.conn {
+        match self.0 {
             Conn::SqliteTx(tx) => tx.rollback().await,
             Conn::PostgresTx(tx) => tx.rollback().await,
             Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
@@ -288,13 +277,13 @@ impl Tx {
 impl std::ops::Deref for Tx {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        &self.conn
+        &self.0
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.conn
+        &mut self.0
     }
 }
 

@@ -41,7 +41,13 @@ pub enum MoveError {
 
 /// Copies `source` (SQLite) into `target` (PostgreSQL, migrated and empty).
 pub async fn move_up(source: &Pool, target: &Pool) -> Result<MoveReport, MoveError> {
-    let (Pool::Sqlite(source, _), Pool::Postgres(target)) = (source, target) else {
+    let (
+        Pool::Sqlite {
+            readers: source, ..
+        },
+        Pool::Postgres(target),
+    ) = (source, target)
+    else {
         return Err(MoveError::Engines);
     };
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")

@@ -59,7 +59,7 @@ pub enum Exec<'a> {
 impl<'a> From<&'a Pool> for Exec<'a> {
     fn from(pool: &'a Pool) -> Exec<'a> {
         match pool {
-            Pool::Sqlite(p, _) => Exec::SqlitePool(p),
+            Pool::Sqlite { readers, .. } => Exec::SqlitePool(readers),
             Pool::Postgres(p) => Exec::PostgresPool(p),
         }
     }
