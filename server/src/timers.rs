@@ -47,7 +47,7 @@ pub async fn run_tick(pool: &Pool, photos: &Photos, holder: &str, tick: i64) -> 
     if let Err(error) = app::points::service::award_ended_meetings(pool).await {
         tracing::warn!(%error, "attendance points failed");
     }
-    if let Err(error) = app::wishes::api::service::tick(pool).await {
+    if let Err(error) = app::wishes::service::tick(pool).await {
         tracing::warn!(%error, "wish timer failed");
     }
     if let Err(error) = app::auth::session::forget_old_attempts(pool).await {

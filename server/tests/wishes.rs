@@ -321,21 +321,15 @@ async fn a_crowdfunded_wish_goes_from_post_to_confirmed_and_pays_each_claimer_on
     assert_eq!(thanks.as_deref(), Some("谢谢你们！"));
 
     // B's part: the resident does not answer; the branch's 7 days pass.
-    let (_, confirmed) = app::wishes::api::service::tick(&app.pool).await.unwrap();
+    let (_, confirmed) = app::wishes::service::tick(&app.pool).await.unwrap();
     assert_eq!(confirmed, 0, "not before the period");
     app::db::query("UPDATE wish_pledges SET done_at = done_at - 7 * 86400 WHERE id = ?")
         .bind(&pb)
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(
-        app::wishes::api::service::tick(&app.pool).await.unwrap().1,
-        1
-    );
-    assert_eq!(
-        app::wishes::api::service::tick(&app.pool).await.unwrap().1,
-        0
-    );
+    assert_eq!(app::wishes::service::tick(&app.pool).await.unwrap().1, 1);
+    assert_eq!(app::wishes::service::tick(&app.pool).await.unwrap().1, 0);
     assert_eq!(status(&app, &wish).await, "confirmed");
     assert_eq!(balance(&app, MEMBER_2).await, b_before + 5);
     assert_eq!(
@@ -704,7 +698,7 @@ async fn posting_review_withdrawal_and_expiry_follow_the_rules() {
         .execute(&app.pool)
         .await
         .unwrap();
-    assert!(app::wishes::api::service::tick(&app.pool).await.unwrap().0 >= 1);
+    assert!(app::wishes::service::tick(&app.pool).await.unwrap().0 >= 1);
     assert_eq!(status(&app, &stale).await, "expired");
     assert_eq!(status(&app, &open).await, "claimed");
     assert!(wall(&app, &member).await["wishes"]
@@ -818,10 +812,7 @@ async fn the_needed_by_day_closes_what_nobody_took() {
         pledge(&app, &b, &wish, 8).await.1,
         json!({ "Rejected": "WishOverdue" })
     );
-    assert_eq!(
-        app::wishes::api::service::tick(&app.pool).await.unwrap().0,
-        1
-    );
+    assert_eq!(app::wishes::service::tick(&app.pool).await.unwrap().0, 1);
     let shown = detail(&app, &a, &wish).await.json();
     assert_eq!(shown["card"]["status"], "Claimed");
     assert_eq!(shown["card"]["target"], 12);
@@ -838,10 +829,7 @@ async fn the_needed_by_day_closes_what_nobody_took() {
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(
-        app::wishes::api::service::tick(&app.pool).await.unwrap().1,
-        1
-    );
+    assert_eq!(app::wishes::service::tick(&app.pool).await.unwrap().1, 1);
     let thanks = json!({ "pledge_id": part, "thanks": "谢谢，孩子们背上了" });
     assert!(op(&app, &resident, "wish.confirm", thanks)
         .await
@@ -976,7 +964,7 @@ async fn a_fulfilment_dated_back_by_the_phone_waits_the_full_period() {
     );
     // The timer does not confirm it for the resident, nor pay the claimer.
     let before = balance(&app, MEMBER_1).await;
-    app::wishes::api::service::tick(&app.pool).await.unwrap();
+    app::wishes::service::tick(&app.pool).await.unwrap();
     let status: String = app::db::query_scalar("SELECT status FROM wish_pledges WHERE id = ?")
         .bind(&pledge_id)
         .fetch_one(&app.pool)

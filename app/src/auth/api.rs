@@ -119,9 +119,7 @@ pub mod service {
             .await?
             .ok_or(AppError::NotFound)?;
         let mut tx = pool.begin().await?;
-        if !crate::wishes::api::service::in_paired_branch(&mut tx, &actor.user_id, community_id)
-            .await?
-        {
+        if !crate::wishes::service::in_paired_branch(&mut tx, &actor.user_id, community_id).await? {
             return Err(AppError::NotPaired);
         }
         crate::db::query("UPDATE users SET community_id = ? WHERE id = ?")

@@ -34,7 +34,7 @@ pub mod service {
         }
         let resident = if me.party_status.is_none() {
             Some(ResidentDay {
-                wishes: crate::wishes::api::service::own_wishes_of(pool, &actor.user_id).await?,
+                wishes: crate::wishes::service::own_wishes_of(pool, &actor.user_id).await?,
             })
         } else {
             None
@@ -101,8 +101,7 @@ pub mod service {
             next_meeting,
             points_this_month: points::month_points(pool, user_id, branch_id).await?,
             tasks: points::tasks_to_hand_in(pool, user_id, branch_id).await?,
-            pledges_to_finish: crate::wishes::api::service::pledges_to_finish(pool, user_id)
-                .await?,
+            pledges_to_finish: crate::wishes::service::pledges_to_finish(pool, user_id).await?,
             refused,
             review_to_write: crate::reviews::service::waits_for(pool, user_id).await?,
         })
@@ -123,8 +122,7 @@ pub mod service {
             },
             points_waiting: crate::points::service::waiting_count(pool, branch_id, &actor.user_id)
                 .await?,
-            wishes_waiting: crate::wishes::api::service::reviews_waiting(pool, actor, branch_id)
-                .await?,
+            wishes_waiting: crate::wishes::service::reviews_waiting(pool, actor, branch_id).await?,
             leave_waiting,
             leave_meeting,
             due_this_month: crate::meetings::api::service::due_this_month(pool, branch_id).await?,

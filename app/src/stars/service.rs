@@ -445,7 +445,7 @@ async fn derived(pool: &Pool, branch_id: &str, year: i64) -> AppResult<Derived> 
         present: activity.present,
         points_awarded: crate::points::service::branch_points_between(pool, branch_id, from, to)
             .await?,
-        wishes_fulfilled: crate::wishes::api::service::fulfilled_by_branch_between(
+        wishes_fulfilled: crate::wishes::service::fulfilled_by_branch_between(
             pool, branch_id, from, to,
         )
         .await?,

@@ -499,9 +499,9 @@ pub mod store {
                 crate::meetings::api::service::may_view(&state.pool, &actor, &org_id, &meeting_id)
                     .await?;
             } else if let Some(wish_id) =
-                crate::wishes::api::service::wish_of_photo(&state.pool, id).await?
+                crate::wishes::service::wish_of_photo(&state.pool, id).await?
             {
-                crate::wishes::api::service::may_view_wish(&state.pool, &actor, &wish_id).await?;
+                crate::wishes::service::may_view_wish(&state.pool, &actor, &wish_id).await?;
             } else if let Some(branch_id) =
                 crate::stars::service::evidence_photo_branch(&state.pool, id).await?
             {

@@ -4,7 +4,13 @@
 //! offline op; the review is the secretary's, online.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+mod ops;
 pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+mod store;
 pub mod views;
 
 use crate::auth::NamedRef;
