@@ -1548,40 +1548,6 @@ pub mod service {
             .find(|r| &refusal_error(*r) == error)
     }
 
-    /// The member's line as a check-in answers it: a replay, a reload of the QR page or a
-    /// second scan gets the line already recorded.
-    async fn recorded_line(
-        conn: &mut Conn,
-        meeting_id: &str,
-        user_id: &str,
-    ) -> AppResult<Option<serde_json::Value>> {
-        #[derive(sqlx::FromRow)]
-        struct Line {
-            presence: String,
-            slot: Option<i64>,
-            arrival: Option<String>,
-            received_at: i64,
-            scanned_at: Option<i64>,
-        }
-        let line: Option<Line> = crate::db::query_as(
-            "SELECT presence, slot, arrival, recorded_at AS received_at, scanned_at FROM attendance
-             WHERE meeting_id = ? AND user_id = ?",
-        )
-        .bind(meeting_id)
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        Ok(line.map(|l| {
-            line_answer(
-                &l.presence,
-                l.slot,
-                l.arrival.as_deref(),
-                l.received_at,
-                l.scanned_at,
-            )
-        }))
-    }
-
     /// A check-in's answer: the member's line as recorded.
     fn line_answer(
         presence: &str,
@@ -1599,8 +1565,12 @@ pub mod service {
         })
     }
 
+    /// Everything a check-in decides on, read in one statement: the meeting, the member's
+    /// line if they already have one, whether they are expected, and their wrong codes of
+    /// late. A whole branch checks in within minutes, one writer at a time, so each
+    /// statement in the writer's turn counts.
     #[derive(sqlx::FromRow)]
-    struct CheckinMeeting {
+    struct CheckinFacts {
         secret: String,
         starts_at: i64,
         ends_at: i64,
@@ -1610,6 +1580,42 @@ pub mod service {
         points_at: Option<i64>,
         created_at: i64,
         recorded_reason: Option<String>,
+        line_presence: Option<String>,
+        line_slot: Option<i64>,
+        line_arrival: Option<String>,
+        line_received_at: Option<i64>,
+        line_scanned_at: Option<i64>,
+        expected: bool,
+        wrong_lately: i64,
+    }
+
+    /// Before the meeting froze its 应到, the expected are its live audience; the freeze
+    /// copies that same audience, so either answer holds after it.
+    async fn checkin_facts(
+        conn: &mut Conn,
+        meeting_id: &str,
+        user_id: &str,
+        wrong_since: i64,
+    ) -> AppResult<Option<CheckinFacts>> {
+        Ok(crate::db::query_as(&format!(
+            "SELECT m.secret, m.starts_at, m.ends_at, m.opens_before, m.cancelled_at, m.frozen_at,
+                    m.points_at, m.created_at, m.recorded_reason,
+                    a.presence AS line_presence, a.slot AS line_slot, a.arrival AS line_arrival,
+                    a.recorded_at AS line_received_at, a.scanned_at AS line_scanned_at,
+                    CASE WHEN m.frozen_at IS NOT NULL
+                      THEN EXISTS (SELECT 1 FROM meeting_expected e WHERE e.meeting_id = ?1 AND e.user_id = ?2)
+                      ELSE ?2 IN ({LIVE_AUDIENCE}) END AS expected,
+                    (SELECT COUNT(*) FROM checkin_refusals r
+                      WHERE r.user_id = ?2 AND r.reason = ?3 AND r.received_at > ?4) AS wrong_lately
+             FROM meetings m LEFT JOIN attendance a ON a.meeting_id = m.id AND a.user_id = ?2
+             WHERE m.id = ?1"
+        ))
+        .bind(meeting_id)
+        .bind(user_id)
+        .bind(CheckinRefusal::WrongCode.as_str())
+        .bind(wrong_since)
+        .fetch_optional(&mut *conn)
+        .await?)
     }
 
     /// The slots whose codes prove presence: the check-in window, and never before the
@@ -1639,59 +1645,56 @@ pub mod service {
     }
 
     impl ApplyOp for CheckIn {
+        const REFUSES_BEFORE_WRITING: bool = true;
+
         /// Present on the spot only when the slot the code proves, the phone's corrected
         /// scan time and the server's receipt time agree (`checkin::judge_arrival`); the
         /// line's time is the slot's. A second check-in of the same member answers with the
         /// first. After the meeting's points were given, the ledger follows the sheet.
         async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
             let actor = ctx.actor;
-            let meeting: Option<CheckinMeeting> = crate::db::query_as(
-                "SELECT secret, starts_at, ends_at, opens_before, cancelled_at, frozen_at, points_at,
-                        created_at, recorded_reason FROM meetings WHERE id = ?",
+            let facts = checkin_facts(
+                conn,
+                &self.meeting_id,
+                &actor.user_id,
+                ctx.received_at - GUESS_WINDOW_SECS,
             )
-            .bind(&self.meeting_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let CheckinMeeting {
+            .await?
+            .ok_or(AppError::NotFound)?;
+            let CheckinFacts {
                 secret,
                 starts_at,
                 ends_at,
                 opens_before,
-                cancelled_at,
+                created_at,
                 frozen_at,
                 points_at,
-                created_at,
-                recorded_reason,
-            } = meeting.ok_or(AppError::NotFound)?;
-            if cancelled_at.is_some() {
+                ..
+            } = facts;
+            if facts.cancelled_at.is_some() {
                 return Err(AppError::MeetingCancelled);
             }
             // A meeting recorded afterwards has no codes to prove anything: 补录 only.
-            if recorded_reason.is_some() {
+            if facts.recorded_reason.is_some() {
                 return Err(AppError::MeetingRecordedLater);
             }
-            if let Some(line) = recorded_line(conn, &self.meeting_id, &actor.user_id).await? {
-                return Ok(line);
+            if let (Some(presence), Some(received_at)) =
+                (&facts.line_presence, facts.line_received_at)
+            {
+                return Ok(line_answer(
+                    presence,
+                    facts.line_slot,
+                    facts.line_arrival.as_deref(),
+                    received_at,
+                    facts.line_scanned_at,
+                ));
             }
-            // The crowd of a 主题党日 finds 应到 frozen: only the first check-in after the
-            // start (if the timer has not come by yet) freezes it.
-            if frozen_at.is_none() {
-                freeze_if_started(&mut *conn, &self.meeting_id).await?;
-            }
-            if !is_expected(&mut *conn, &self.meeting_id, &actor.user_id).await? {
+            if !facts.expected {
                 return Err(AppError::NotExpected);
             }
             // Six digits, two valid at a time: ten wrong tries in ten minutes and the
             // member's next ones wait (the outbox retries them later).
-            let wrong_lately: i64 = crate::db::query_scalar(
-                "SELECT COUNT(*) FROM checkin_refusals WHERE user_id = ? AND reason = ? AND received_at > ?",
-            )
-            .bind(&actor.user_id)
-            .bind(CheckinRefusal::WrongCode.as_str())
-            .bind(ctx.received_at - GUESS_WINDOW_SECS)
-            .fetch_one(&mut *conn)
-            .await?;
-            if wrong_lately >= MAX_WRONG_CODES {
+            if facts.wrong_lately >= MAX_WRONG_CODES {
                 return Err(AppError::RateLimited);
             }
             let window = code_window(starts_at, ends_at, opens_before, created_at);
@@ -1710,6 +1713,12 @@ pub mod service {
                 meeting_ends_at: ends_at,
             })
             .map_err(refusal_error)?;
+            // Every refusal is above: from here on it writes (REFUSES_BEFORE_WRITING).
+            // The crowd of a 主题党日 finds 应到 frozen: only the first check-in after the
+            // start (if the timer has not come by yet) freezes it.
+            if frozen_at.is_none() {
+                freeze_if_started(&mut *conn, &self.meeting_id).await?;
+            }
             let presence = if slot_start(slot) > starts_at {
                 Presence::Late
             } else {
@@ -1733,12 +1742,18 @@ pub mod service {
             .execute(&mut *conn)
             .await?;
             if points_at.is_some() {
+                // Past the refusals, a failure can only be retried: the whole transaction
+                // is undone and the phone sends the check-in again.
                 crate::points::service::checked_in_after_points(
                     conn,
                     &self.meeting_id,
                     &actor.user_id,
                 )
-                .await?;
+                .await
+                .map_err(|error| {
+                    tracing::error!(?error, meeting = %self.meeting_id, "points after a check-in");
+                    AppError::Internal
+                })?;
             }
             Ok(line_answer(
                 presence.as_str(),

@@ -58,6 +58,11 @@ pub mod service {
 
     /// How the server applies one kind of op, inside the transaction that records it.
     pub trait ApplyOp: OfflineOp {
+        /// True when every refusal of the op comes before its first write: a refused op
+        /// then has nothing to undo, and the savepoint around it (two statements in the
+        /// writers' turn) is skipped.
+        const REFUSES_BEFORE_WRITING: bool = false;
+
         fn apply(
             self,
             ctx: &OpContext<'_>,
@@ -87,15 +92,22 @@ pub mod service {
         let Ok(op) = decode() else {
             return Ok(OpOutcome::Rejected(AppError::BadPayload));
         };
-        conn.savepoint("op_effects").await?;
+        let undoable = !O::REFUSES_BEFORE_WRITING;
+        if undoable {
+            conn.savepoint("op_effects").await?;
+        }
         match op.apply(ctx, conn).await {
             Ok(value) => {
-                conn.release("op_effects").await?;
+                if undoable {
+                    conn.release("op_effects").await?;
+                }
                 Ok(OpOutcome::Applied(value))
             }
             Err(error) if is_transient(&error) => Err(error),
             Err(error) => {
-                conn.rollback_to("op_effects").await?;
+                if undoable {
+                    conn.rollback_to("op_effects").await?;
+                }
                 let op = decode().map_err(|_| AppError::Internal)?;
                 op.refused(ctx, conn, &error).await?;
                 Ok(OpOutcome::Rejected(error))
