@@ -643,7 +643,10 @@ async fn the_ledger_survives_the_rebuild_that_adds_review_points() {
     let county = app::db::Pool::connect(&format!("sqlite://{}", dir.join("county.db").display()))
         .await
         .unwrap();
-    let app::db::Pool::Sqlite { writer: sqlite, .. } = &county else {
+    let app::db::Pool::Sqlite {
+        readers: sqlite, ..
+    } = &county
+    else {
         unreachable!("a sqlite:// URL");
     };
     let before_review_points = sqlx::migrate::Migrator {

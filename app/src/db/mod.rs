@@ -26,14 +26,88 @@ pub enum Engine {
 #[derive(Clone, Debug)]
 pub enum Pool {
     /// SQLite lets one writer in at a time and makes the others poll with growing sleeps
-    /// (up to 100 ms a try); and a writer that waits for a connection behind a crowd of
-    /// readers holds everyone's turn meanwhile. So the writers of this process have one
-    /// connection of their own, handed out in arrival order, and reads the rest.
+    /// (up to 100 ms a try). So the writers of this process share one connection of their
+    /// own, [`Writer`], in arrival order, and reads have the pool.
     Sqlite {
         readers: SqlitePool,
-        writer: SqlitePool,
+        writer: Writer,
     },
     Postgres(PgPool),
+}
+
+/// This process's SQLite writer connection, held in turn. Not a pool of one: a pool tests
+/// a connection as it is handed back and again as it is handed out, and hands it back from
+/// a task of its own; under a crowd of check-ins those steps took longer than the writes.
+#[derive(Clone, Debug)]
+pub struct Writer(std::sync::Arc<tokio::sync::Mutex<WriterConn>>);
+
+#[derive(Debug)]
+pub struct WriterConn {
+    conn: sqlx::SqliteConnection,
+    /// A transaction was begun and not yet ended.
+    open: bool,
+}
+
+/// How long a writer waits for its turn before giving up, as SQLite's busy timeout would.
+const WRITER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Writer {
+    /// A write transaction in this process's turn. IMMEDIATE: it takes SQLite's write lock
+    /// at once, so a transaction that reads and then writes cannot fail at the write
+    /// because another process (or a statement outside any transaction) wrote in between.
+    async fn begin(&self) -> Result<WriterTurn, sqlx::Error> {
+        let mut turn = tokio::time::timeout(WRITER_PATIENCE, self.0.clone().lock_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?;
+        // A transaction dropped while its rollback could not run.
+        if turn.open {
+            sqlx::query("ROLLBACK").execute(&mut turn.conn).await?;
+            turn.open = false;
+        }
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut turn.conn)
+            .await?;
+        turn.open = true;
+        Ok(WriterTurn(Some(turn)))
+    }
+}
+
+/// The writer connection in a transaction; dropped unended, the transaction rolls back
+/// before the next writer's turn.
+#[derive(Debug)]
+pub struct WriterTurn(Option<tokio::sync::OwnedMutexGuard<WriterConn>>);
+
+impl WriterTurn {
+    fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.0.as_mut().expect("a turn in progress").conn
+    }
+
+    async fn end(mut self, statement: &str) -> Result<(), sqlx::Error> {
+        let mut turn = self.0.take().expect("a turn in progress");
+        // Ended either way: a failed COMMIT leaves SQLite's transaction open, and the next
+        // turn rolls it back.
+        sqlx::query(statement).execute(&mut turn.conn).await?;
+        turn.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for WriterTurn {
+    fn drop(&mut self) {
+        if let Some(mut turn) = self.0.take() {
+            if turn.open {
+                tokio::spawn(async move {
+                    if sqlx::query("ROLLBACK")
+                        .execute(&mut turn.conn)
+                        .await
+                        .is_ok()
+                    {
+                        turn.open = false;
+                    }
+                });
+            }
+        }
+    }
 }
 
 /// Writers of one database queue on this advisory lock (PostgreSQL), as SQLite's writers
@@ -53,7 +127,7 @@ impl Pool {
     pub async fn open(url: &str) -> Result<Pool, sqlx::Error> {
         let pool = Pool::connect(url).await?;
         match &pool {
-            Pool::Sqlite { writer, .. } => SQLITE_MIGRATOR.run(writer).await?,
+            Pool::Sqlite { readers, .. } => SQLITE_MIGRATOR.run(readers).await?,
             Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
         }
         Ok(pool)
@@ -81,12 +155,7 @@ impl Pool {
     /// writes never acts on what another changed meanwhile.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self {
-            // IMMEDIATE: it takes SQLite's write lock at once, so a transaction that reads
-            // and then writes cannot fail at the write because another process (or a
-            // statement outside any transaction) wrote in between.
-            Pool::Sqlite { writer, .. } => Ok(Tx(Conn::SqliteTx(
-                writer.begin_with("BEGIN IMMEDIATE").await?,
-            ))),
+            Pool::Sqlite { writer, .. } => Ok(Tx(Conn::SqliteWriter(writer.begin().await?))),
             Pool::Postgres(pool) => {
                 let mut tx = begin_postgres(pool).await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -135,10 +204,7 @@ impl Pool {
 
     pub async fn close(&self) {
         match self {
-            Pool::Sqlite { readers, writer } => {
-                readers.close().await;
-                writer.close().await;
-            }
+            Pool::Sqlite { readers, .. } => readers.close().await,
             Pool::Postgres(pool) => pool.close().await,
         }
     }
@@ -180,12 +246,10 @@ async fn connect_sqlite(url: &str) -> Result<Pool, sqlx::Error> {
         .max_connections(8)
         .connect_with(options.clone())
         .await?;
-    // Fair (sqlx's default): the connection goes to writers in the order they asked.
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(std::time::Duration::from_secs(10))
-        .connect_with(options)
-        .await?;
+    let writer = Writer(std::sync::Arc::new(tokio::sync::Mutex::new(WriterConn {
+        conn: sqlx::ConnectOptions::connect(&options).await?,
+        open: false,
+    })));
     Ok(Pool::Sqlite { readers, writer })
 }
 
@@ -211,7 +275,7 @@ async fn connect_postgres(url: &str) -> Result<Pool, sqlx::Error> {
 #[derive(Debug)]
 pub enum Conn {
     Sqlite(PoolConnection<Sqlite>),
-    SqliteTx(Transaction<'static, Sqlite>),
+    SqliteWriter(WriterTurn),
     Postgres(PoolConnection<Postgres>),
     PostgresTx(Transaction<'static, Postgres>),
 }
@@ -219,7 +283,7 @@ pub enum Conn {
 impl Conn {
     pub fn engine(&self) -> Engine {
         match self {
-            Conn::Sqlite(_) | Conn::SqliteTx(_) => Engine::Sqlite,
+            Conn::Sqlite(_) | Conn::SqliteWriter(_) => Engine::Sqlite,
             Conn::Postgres(_) | Conn::PostgresTx(_) => Engine::Postgres,
         }
     }
@@ -259,7 +323,7 @@ pub struct Tx(Conn);
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self.0 {
-            Conn::SqliteTx(tx) => tx.commit().await,
+            Conn::SqliteWriter(turn) => turn.end("COMMIT").await,
             Conn::PostgresTx(tx) => tx.commit().await,
             Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
         }
@@ -267,7 +331,7 @@ impl Tx {
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         match self.0 {
-            Conn::SqliteTx(tx) => tx.rollback().await,
+            Conn::SqliteWriter(turn) => turn.end("ROLLBACK").await,
             Conn::PostgresTx(tx) => tx.rollback().await,
             Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
         }
@@ -317,4 +381,86 @@ pub async fn forget_ticks(pool: &Pool, before: i64) -> Result<(), sqlx::Error> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn scratch() -> Pool {
+        let dir = std::env::temp_dir().join(format!("zhibu-db-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pool = Pool::connect(&format!("sqlite://{}", dir.join("t.db").display()))
+            .await
+            .unwrap();
+        query("CREATE TABLE t (n BIGINT)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool
+    }
+
+    async fn rows(pool: &Pool) -> Vec<i64> {
+        query_scalar("SELECT n FROM t ORDER BY n")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_writer_dropped_midway_leaves_nothing_and_the_next_one_writes() {
+        let pool = scratch().await;
+        {
+            let mut tx = pool.begin().await.unwrap();
+            query("INSERT INTO t (n) VALUES (1)")
+                .execute(&mut tx)
+                .await
+                .unwrap();
+        }
+        let mut tx = pool.begin().await.unwrap();
+        query("INSERT INTO t (n) VALUES (2)")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        query("INSERT INTO t (n) VALUES (3)")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(rows(&pool).await, vec![2]);
+    }
+
+    #[tokio::test]
+    async fn writers_take_turns_so_a_read_then_write_never_loses_an_update() {
+        let pool = scratch().await;
+        query("INSERT INTO t (n) VALUES (0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let writers: Vec<_> = (0..50)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut tx = pool.begin().await.unwrap();
+                    let n: i64 = query_scalar("SELECT n FROM t")
+                        .fetch_one(&mut tx)
+                        .await
+                        .unwrap();
+                    tokio::task::yield_now().await;
+                    query("UPDATE t SET n = ?")
+                        .bind(n + 1)
+                        .execute(&mut tx)
+                        .await
+                        .unwrap();
+                    tx.commit().await.unwrap();
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        assert_eq!(rows(&pool).await, vec![50]);
+    }
 }

@@ -69,7 +69,7 @@ impl<'a> From<&'a mut Conn> for Exec<'a> {
     fn from(conn: &'a mut Conn) -> Exec<'a> {
         match conn {
             Conn::Sqlite(c) => Exec::Sqlite(c),
-            Conn::SqliteTx(c) => Exec::Sqlite(c),
+            Conn::SqliteWriter(turn) => Exec::Sqlite(turn.conn()),
             Conn::Postgres(c) => Exec::Postgres(c),
             Conn::PostgresTx(c) => Exec::Postgres(c),
         }
