@@ -237,7 +237,7 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
         .route("/media/{file}", get(app::uploads::store::serve))
         .route(
             "/branch/{id}/meetings.csv",
-            get(app::meetings::api::service::export_csv),
+            get(app::meetings::service::export_csv),
         )
         .route(
             "/branch/{id}/points.csv",

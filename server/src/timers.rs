@@ -41,7 +41,7 @@ pub async fn run_tick(pool: &Pool, photos: &Photos, holder: &str, tick: i64) -> 
             return false;
         }
     }
-    if let Err(error) = app::meetings::api::service::freeze_started(pool).await {
+    if let Err(error) = app::meetings::service::freeze_started(pool).await {
         tracing::warn!(%error, "freezing started meetings failed");
     }
     if let Err(error) = app::points::service::award_ended_meetings(pool).await {

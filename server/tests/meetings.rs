@@ -519,7 +519,7 @@ async fn the_expected_list_is_frozen_at_the_start() {
     let meeting = meeting.as_str().unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM meeting_expected").await, 0);
     assert_eq!(
-        app::meetings::api::service::freeze_started(&app.pool)
+        app::meetings::service::freeze_started(&app.pool)
             .await
             .unwrap(),
         1
@@ -532,7 +532,7 @@ async fn the_expected_list_is_frozen_at_the_start() {
         .await;
     assert_eq!(frozen, members);
     assert_eq!(
-        app::meetings::api::service::freeze_started(&app.pool)
+        app::meetings::service::freeze_started(&app.pool)
             .await
             .unwrap(),
         0

@@ -41,8 +41,7 @@ pub mod service {
         };
         let red_branches = if me.orgs_with(Role::Admin).next().is_some() {
             let year = crate::shell::time::shanghai_year_month(now()).0;
-            let years =
-                crate::meetings::api::service::subtree_compliance(pool, actor, year).await?;
+            let years = crate::meetings::service::subtree_compliance(pool, actor, year).await?;
             Some(
                 years
                     .into_iter()
@@ -63,7 +62,7 @@ pub mod service {
 
     async fn member_day(pool: &Pool, user_id: &str, branch_id: &str) -> AppResult<MemberDay> {
         use crate::points::service as points;
-        let next_meeting = crate::meetings::api::service::next_meeting(pool, user_id)
+        let next_meeting = crate::meetings::service::next_meeting(pool, user_id)
             .await?
             .map(
                 |(summary, checkin_opens_at, checkin_closes_at)| NextMeeting {
@@ -86,7 +85,7 @@ pub mod service {
             })
             .collect();
         for (title, asked, note, at, meeting) in
-            crate::meetings::api::service::leave_refused(pool, user_id).await?
+            crate::meetings::service::leave_refused(pool, user_id).await?
         {
             refused.push(Refusal {
                 what: format!("请假：{title}"),
@@ -114,7 +113,7 @@ pub mod service {
         branch_name: &str,
     ) -> AppResult<BranchDesk> {
         let (leave_waiting, leave_meeting) =
-            crate::meetings::api::service::leave_waiting(pool, branch_id, &actor.user_id).await?;
+            crate::meetings::service::leave_waiting(pool, branch_id, &actor.user_id).await?;
         Ok(BranchDesk {
             branch: NamedRef {
                 id: branch_id.to_string(),
@@ -125,7 +124,7 @@ pub mod service {
             wishes_waiting: crate::wishes::service::reviews_waiting(pool, actor, branch_id).await?,
             leave_waiting,
             leave_meeting,
-            due_this_month: crate::meetings::api::service::due_this_month(pool, branch_id).await?,
+            due_this_month: crate::meetings::service::due_this_month(pool, branch_id).await?,
             groups: crate::orgs::api::service::branch_groups(pool, branch_id).await?,
             returned_records: crate::meetings::minutes::service::returned_for_branch(
                 pool, branch_id,

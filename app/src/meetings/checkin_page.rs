@@ -10,8 +10,7 @@
 //! outbox takes each scanned code once.
 
 use super::api::fetch_checkin_view;
-use super::rules::Presence;
-use super::views::presence_label;
+use super::rules::{presence_label, Presence};
 use super::{CheckIn, CheckinProof, CheckinView};
 use crate::error::AppError;
 use crate::i18n::{tr, use_i18n, Msg};

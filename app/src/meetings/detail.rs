@@ -5,8 +5,7 @@
 use super::api::{
     fetch_meeting, CancelMeeting, CorrectAttendance, DecideLeave, EditMeeting, SaveMinutes,
 };
-use super::rules::{LeaveKind, LeaveStatus, MeetingKind, Presence};
-use super::views::presence_label;
+use super::rules::{presence_label, LeaveKind, LeaveStatus, MeetingKind, Presence};
 use super::{
     CheckinProof, LeaveInfo, MeetingDetail, RefusedCheckin, RequestLeave, Sheet, SheetRow,
 };

@@ -7,10 +7,16 @@ pub mod checkin;
 pub mod checkin_page;
 pub mod detail;
 pub mod minutes;
+#[cfg(feature = "ssr")]
+mod ops;
 pub mod photos;
 pub mod qr;
 pub mod rules;
 pub mod scan;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+mod store;
 pub mod views;
 
 use crate::offline::OfflineOp;

@@ -1,7 +1,10 @@
 //! 三会一课 rules: meeting kinds and their required frequencies (《中国共产党支部工作条例
-//! （试行）》), the attendance sheet's arithmetic, and the compliance calendar.
+//! （试行）》), the attendance sheet's arithmetic, the compliance calendar, and the
+//! secretary's forms read.
 
-use crate::shell::time::shanghai_year_month;
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::shell::time::{parse_local_datetime, shanghai_year_month};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -250,6 +253,17 @@ impl Presence {
     }
 }
 
+/// What a line's presence is called: on the pages, and in Chinese in the CSV export.
+pub fn presence_label(presence: Presence) -> Msg {
+    match presence {
+        Presence::OnTime => Msg::PresenceOnTime,
+        Presence::Late => Msg::PresenceLate,
+        Presence::Leave => Msg::PresenceLeave,
+        Presence::Absent => Msg::PresenceAbsent,
+        Presence::Corrected => Msg::PresenceCorrected,
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SheetLine {
     /// `None` while the meeting runs and the member has not checked in yet.
@@ -312,6 +326,45 @@ pub fn normalize_reason(reason: &str) -> Result<String, crate::error::AppError> 
         return Err(crate::error::AppError::ReasonRequired);
     }
     Ok(reason.to_string())
+}
+
+/// What a schedule or an edit sets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub title: String,
+    pub agenda: String,
+    pub place: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+/// The schedule or edit form read: a start or end that is not `YYYY-MM-DDTHH:MM`
+/// (Shanghai) is the times' own error. Whether the plan may be saved is the service's.
+pub fn plan_from_form(
+    title: String,
+    agenda: String,
+    place: String,
+    starts_at: &str,
+    ends_at: &str,
+) -> Result<Plan, AppError> {
+    let starts_at = parse_local_datetime(starts_at).ok_or(AppError::MeetingTimes)?;
+    let ends_at = parse_local_datetime(ends_at).ok_or(AppError::MeetingTimes)?;
+    Ok(Plan {
+        title,
+        agenda,
+        place,
+        starts_at,
+        ends_at,
+    })
+}
+
+/// A leave decision as sent: `approve` (true) or `refuse` (false).
+pub fn leave_decision(decision: &str) -> Result<bool, AppError> {
+    match decision {
+        "approve" => Ok(true),
+        "refuse" => Ok(false),
+        _ => Err(AppError::BadPayload),
+    }
 }
 
 /// 请假 of a kind (DESIGN: 病假, 事假, 公假).
@@ -623,6 +676,49 @@ mod tests {
             normalize_reason(&"因".repeat(REASON_MAX + 1)),
             Err(AppError::ReasonRequired)
         );
+    }
+
+    #[test]
+    fn schedule_forms_are_read_in_shanghai_time() {
+        let plan = plan_from_form(
+            "支部党员大会".into(),
+            "议程".into(),
+            "会议室".into(),
+            "2026-01-01T08:00",
+            " 2026-01-01T09:30 ",
+        );
+        assert_eq!(
+            plan,
+            Ok(Plan {
+                title: "支部党员大会".into(),
+                agenda: "议程".into(),
+                place: "会议室".into(),
+                // 2026-01-01T00:00:00Z is 1767225600; 08:00 Shanghai is midnight UTC.
+                starts_at: 1_767_225_600,
+                ends_at: 1_767_225_600 + 5400,
+            })
+        );
+        for (starts, ends) in [
+            ("", "2026-01-01T09:30"),
+            ("2026-01-01T08:00", "tomorrow"),
+            ("2026-01-01", "2026-01-01T09:30"),
+            ("2026-13-01T08:00", "2026-01-01T09:30"),
+        ] {
+            assert_eq!(
+                plan_from_form(String::new(), String::new(), String::new(), starts, ends),
+                Err(AppError::MeetingTimes),
+                "{starts} – {ends}"
+            );
+        }
+    }
+
+    #[test]
+    fn leave_decisions_are_approve_or_refuse() {
+        assert_eq!(leave_decision("approve"), Ok(true));
+        assert_eq!(leave_decision("refuse"), Ok(false));
+        for other in ["", "Approve", " approve", "reject"] {
+            assert_eq!(leave_decision(other), Err(AppError::BadPayload));
+        }
     }
 
     #[test]

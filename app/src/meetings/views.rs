@@ -1,7 +1,7 @@
 use super::api::{fetch_code_key, fetch_my_meetings, fetch_schedulable_orgs, ScheduleMeeting};
 use super::checkin::{code_for_slot, format_code, slot_of};
 use super::qr::{checkin_url, qr_svg};
-use super::rules::{MeetingKind, Presence};
+use super::rules::{presence_label, MeetingKind};
 use crate::auth::views::SubmitButton;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::{server_clock, use_offline};
@@ -13,16 +13,6 @@ use crate::shell::{
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
-
-pub(super) fn presence_label(presence: Presence) -> Msg {
-    match presence {
-        Presence::OnTime => Msg::PresenceOnTime,
-        Presence::Late => Msg::PresenceLate,
-        Presence::Leave => Msg::PresenceLeave,
-        Presence::Absent => Msg::PresenceAbsent,
-        Presence::Corrected => Msg::PresenceCorrected,
-    }
-}
 
 #[component]
 pub fn MeetingsPage() -> impl IntoView {

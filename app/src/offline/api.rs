@@ -278,8 +278,7 @@ pub mod service {
         use serde::Deserialize;
         if envelope.kind == CheckIn::KIND && pool.engine() == crate::db::Engine::Postgres {
             if let Ok(op) = CheckIn::deserialize(&envelope.payload) {
-                let key =
-                    crate::meetings::api::service::checkin_turn_key(pool, &op.meeting_id).await?;
+                let key = crate::meetings::service::checkin_turn_key(pool, &op.meeting_id).await?;
                 if let Some(key) = key {
                     return Ok(pool.begin_keyed(&key).await?);
                 }

@@ -274,7 +274,7 @@ pub async fn award_ended_meetings(pool: &Pool) -> AppResult<usize> {
     let due = store::meetings_due_for_points(pool, now()).await?;
     for (id, recorded_later) in &due {
         let mut tx = pool.begin().await?;
-        crate::meetings::api::service::freeze_if_started(&mut tx, id).await?;
+        crate::meetings::service::freeze_if_started(&mut tx, id).await?;
         // A meeting recorded afterwards proves nobody's presence or absence: no code was
         // shown. Its lines are 补录, which never earn; nobody is docked for it either.
         if !recorded_later {

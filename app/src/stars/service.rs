@@ -428,7 +428,7 @@ fn assessment_view(row: AssessmentRow, template: TemplateView) -> AppResult<Asse
 
 async fn derived(pool: &Pool, branch_id: &str, year: i64) -> AppResult<Derived> {
     let makeup = crate::orgs::api::service::branch_makeup(pool, branch_id).await?;
-    let activity = crate::meetings::api::service::year_activity(pool, branch_id, year).await?;
+    let activity = crate::meetings::service::year_activity(pool, branch_id, year).await?;
     let (from, to) = crate::shell::time::shanghai_year_range(year);
     Ok(Derived {
         groups: makeup.groups,

@@ -496,7 +496,7 @@ pub mod store {
             .fetch_optional(&state.pool)
             .await?;
             if let Some((meeting_id, org_id)) = meeting {
-                crate::meetings::api::service::may_view(&state.pool, &actor, &org_id, &meeting_id)
+                crate::meetings::service::may_view(&state.pool, &actor, &org_id, &meeting_id)
                     .await?;
             } else if let Some(wish_id) =
                 crate::wishes::service::wish_of_photo(&state.pool, id).await?
