@@ -79,7 +79,7 @@ async fn main() {
             },
         };
         let router = server::router(state, Vec::new());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = server::listen(([127, 0, 0, 1], 0).into()).unwrap();
         addresses.push(listener.local_addr().unwrap());
         tokio::spawn(async move {
             axum::serve(

@@ -225,6 +225,25 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
     connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; \
     base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// Connections the kernel holds for the server before it accepts them. tokio's default is
+/// 1,024: a thousand phones scanning the same QR within a second overflowed it, the kernel
+/// dropped their handshakes, and each phone waited a second to send its own again (the
+/// check-in bench's p99 was that second). The kernel caps it at `net.core.somaxconn`.
+const ACCEPT_QUEUE: u32 = 4096;
+
+/// The server's listening socket on `address`.
+pub fn listen(address: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As tokio's own bind does, so a restarted server need not wait out old connections.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(ACCEPT_QUEUE)
+}
+
 pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();

@@ -144,7 +144,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
         photos,
         server::timers::PERIOD,
     ));
-    let listener = tokio::net::TcpListener::bind(config.address).await?;
+    let listener = server::listen(config.address)?;
     tracing::info!(address = %config.address, "listening on http://{}", config.address);
     axum::serve(
         listener,
