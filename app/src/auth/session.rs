@@ -136,7 +136,7 @@ pub async fn start_session(state: &AppState, user_id: &str) -> AppResult<()> {
     .bind(user_id)
     .bind(created)
     .bind(created + lifetime)
-    .execute(&state.pool)
+    .execute(state.pool.for_write())
     .await?;
     set_cookie(cookie_header(&token, lifetime, secure_cookie(state))?);
     Ok(())
@@ -163,7 +163,7 @@ pub async fn end_session(state: &AppState) -> AppResult<()> {
     if let Some(token) = request_parts().as_ref().and_then(session_token) {
         crate::db::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash(&token))
-            .execute(&state.pool)
+            .execute(state.pool.for_write())
             .await?;
     }
     set_cookie(cookie_header("", 0, secure_cookie(state))?);
@@ -323,7 +323,7 @@ pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResu
 pub async fn forget_old_attempts(pool: &Pool) -> AppResult<()> {
     crate::db::query("DELETE FROM auth_attempts WHERE at < ?")
         .bind(now() - 24 * 3600)
-        .execute(pool)
+        .execute(pool.for_write())
         .await?;
     Ok(())
 }
@@ -332,7 +332,7 @@ pub async fn forget_old_attempts(pool: &Pool) -> AppResult<()> {
 pub async fn give_back(state: &AppState, attempt: Attempt) -> AppResult<()> {
     crate::db::query("DELETE FROM auth_attempts WHERE rowid = ?")
         .bind(attempt.rowid)
-        .execute(&state.pool)
+        .execute(state.pool.for_write())
         .await?;
     Ok(())
 }

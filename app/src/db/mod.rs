@@ -11,6 +11,8 @@ pub use query::{query, query_as, query_scalar, Arg, Done, Exec, Query, Record, S
 
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::collections::HashMap;
+use std::sync::Weak;
 
 /// SQLite's schema history; PostgreSQL's has the same versions, in its own dialect.
 pub static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -32,7 +34,43 @@ pub enum Pool {
         readers: SqlitePool,
         writer: Writer,
     },
-    Postgres(PgPool),
+    Postgres(PgPool, KeyQueues),
+}
+
+/// Keyed writers of this process, one queue per key ([`Pool::begin_keyed`]). A writer
+/// waits here before it takes a connection, so a crowd of one branch holds one connection
+/// waiting on its advisory lock instead of the whole pool, and other branches go on.
+#[derive(Clone, Debug, Default)]
+pub struct KeyQueues(std::sync::Arc<std::sync::Mutex<HashMap<String, Weak<KeyQueue>>>>);
+
+type KeyQueue = tokio::sync::Mutex<()>;
+
+/// Queues kept before the ones nobody waits in are swept out.
+const KEY_QUEUES_KEPT: usize = 1024;
+
+impl KeyQueues {
+    async fn turn(&self, key: &str) -> Result<tokio::sync::OwnedMutexGuard<()>, sqlx::Error> {
+        let queue = {
+            let mut queues = self
+                .0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match queues.get(key).and_then(Weak::upgrade) {
+                Some(queue) => queue,
+                None => {
+                    if queues.len() >= KEY_QUEUES_KEPT {
+                        queues.retain(|_, queue| queue.strong_count() > 0);
+                    }
+                    let queue = std::sync::Arc::new(KeyQueue::default());
+                    queues.insert(key.to_string(), std::sync::Arc::downgrade(&queue));
+                    queue
+                }
+            }
+        };
+        tokio::time::timeout(WRITER_PATIENCE, queue.lock_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)
+    }
 }
 
 /// This process's SQLite writer connection, held in turn. Not a pool of one: a pool tests
@@ -44,68 +82,76 @@ pub struct Writer(std::sync::Arc<tokio::sync::Mutex<WriterConn>>);
 #[derive(Debug)]
 pub struct WriterConn {
     conn: sqlx::SqliteConnection,
-    /// A transaction was begun and not yet ended.
-    open: bool,
+    /// To open the connection again should it lose track of its transaction.
+    options: sqlx::sqlite::SqliteConnectOptions,
 }
+
+/// sqlx's own bookkeeping of a SQLite connection's transaction. It lives in the
+/// connection's worker thread, so it stays right when a request is cancelled mid-statement
+/// (a phone leaving the page): a BEGIN nobody waits for is rolled back there, a COMMIT
+/// nobody waits for still counts.
+type SqliteTransactions = sqlx::sqlite::SqliteTransactionManager;
 
 /// How long a writer waits for its turn before giving up, as SQLite's busy timeout would.
 const WRITER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Writer {
-    /// A write transaction in this process's turn. IMMEDIATE: it takes SQLite's write lock
-    /// at once, so a transaction that reads and then writes cannot fail at the write
-    /// because another process (or a statement outside any transaction) wrote in between.
-    async fn begin(&self) -> Result<WriterTurn, sqlx::Error> {
+    /// The writer connection in the caller's turn, with no transaction of an earlier turn
+    /// left open.
+    async fn turn(&self) -> Result<tokio::sync::OwnedMutexGuard<WriterConn>, sqlx::Error> {
+        use sqlx::TransactionManager;
         let mut turn = tokio::time::timeout(WRITER_PATIENCE, self.0.clone().lock_owned())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?;
-        // A transaction dropped while its rollback could not run.
-        if turn.open {
-            sqlx::query("ROLLBACK").execute(&mut turn.conn).await?;
-            turn.open = false;
+        if SqliteTransactions::get_transaction_depth(&turn.conn) > 0
+            && SqliteTransactions::rollback(&mut turn.conn).await.is_err()
+        {
+            // SQLite ended the transaction by itself (a full disk, an I/O error), so the
+            // connection no longer knows where it stands: a new one.
+            tracing::warn!("the SQLite writer connection is opened again");
+            turn.conn = sqlx::ConnectOptions::connect(&turn.options).await?;
         }
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut turn.conn)
-            .await?;
-        turn.open = true;
-        Ok(WriterTurn(Some(turn)))
+        Ok(turn)
+    }
+
+    /// A write transaction in this process's turn. IMMEDIATE: it takes SQLite's write lock
+    /// at once, so a transaction that reads and then writes cannot fail at the write
+    /// because another process wrote in between.
+    async fn begin(&self) -> Result<WriterTurn, sqlx::Error> {
+        use sqlx::TransactionManager;
+        let mut turn = self.turn().await?;
+        SqliteTransactions::begin(&mut turn.conn, Some("BEGIN IMMEDIATE".into())).await?;
+        Ok(WriterTurn(turn))
     }
 }
 
-/// The writer connection in a transaction; dropped unended, the transaction rolls back
-/// before the next writer's turn.
+/// The writer connection in a transaction; dropped unended, the transaction is rolled back
+/// before the connection runs anything else.
 #[derive(Debug)]
-pub struct WriterTurn(Option<tokio::sync::OwnedMutexGuard<WriterConn>>);
+pub struct WriterTurn(tokio::sync::OwnedMutexGuard<WriterConn>);
 
 impl WriterTurn {
     fn conn(&mut self) -> &mut sqlx::SqliteConnection {
-        &mut self.0.as_mut().expect("a turn in progress").conn
+        &mut self.0.conn
     }
 
-    async fn end(mut self, statement: &str) -> Result<(), sqlx::Error> {
-        let mut turn = self.0.take().expect("a turn in progress");
-        // Ended either way: a failed COMMIT leaves SQLite's transaction open, and the next
-        // turn rolls it back.
-        sqlx::query(statement).execute(&mut turn.conn).await?;
-        turn.open = false;
-        Ok(())
+    async fn commit(mut self) -> Result<(), sqlx::Error> {
+        use sqlx::TransactionManager;
+        SqliteTransactions::commit(&mut self.0.conn).await
+    }
+
+    async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        use sqlx::TransactionManager;
+        SqliteTransactions::rollback(&mut self.0.conn).await
     }
 }
 
 impl Drop for WriterTurn {
     fn drop(&mut self) {
-        if let Some(mut turn) = self.0.take() {
-            if turn.open {
-                tokio::spawn(async move {
-                    if sqlx::query("ROLLBACK")
-                        .execute(&mut turn.conn)
-                        .await
-                        .is_ok()
-                    {
-                        turn.open = false;
-                    }
-                });
-            }
+        use sqlx::TransactionManager;
+        if SqliteTransactions::get_transaction_depth(&self.0.conn) > 0 {
+            // Queued in the connection's worker, ahead of whatever the next turn sends.
+            SqliteTransactions::start_rollback(&mut self.0.conn);
         }
     }
 }
@@ -128,7 +174,7 @@ impl Pool {
         let pool = Pool::connect(url).await?;
         match &pool {
             Pool::Sqlite { readers, .. } => SQLITE_MIGRATOR.run(readers).await?,
-            Pool::Postgres(p) => POSTGRES_MIGRATOR.run(p).await?,
+            Pool::Postgres(p, _) => POSTGRES_MIGRATOR.run(p).await?,
         }
         Ok(pool)
     }
@@ -147,7 +193,7 @@ impl Pool {
     pub fn engine(&self) -> Engine {
         match self {
             Pool::Sqlite { .. } => Engine::Sqlite,
-            Pool::Postgres(_) => Engine::Postgres,
+            Pool::Postgres(..) => Engine::Postgres,
         }
     }
 
@@ -155,14 +201,16 @@ impl Pool {
     /// writes never acts on what another changed meanwhile.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self {
-            Pool::Sqlite { writer, .. } => Ok(Tx(Conn::SqliteWriter(writer.begin().await?))),
-            Pool::Postgres(pool) => {
+            Pool::Sqlite { writer, .. } => {
+                Ok(Tx::unkeyed(Conn::SqliteWriter(writer.begin().await?)))
+            }
+            Pool::Postgres(pool, _) => {
                 let mut tx = begin_postgres(pool).await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK)
                     .execute(&mut *tx)
                     .await?;
-                Ok(Tx(Conn::PostgresTx(tx)))
+                Ok(Tx::unkeyed(Conn::PostgresTx(tx)))
             }
         }
     }
@@ -174,7 +222,8 @@ impl Pool {
     pub async fn begin_keyed(&self, key: &str) -> Result<Tx, sqlx::Error> {
         match self {
             Pool::Sqlite { .. } => self.begin().await,
-            Pool::Postgres(pool) => {
+            Pool::Postgres(pool, queues) => {
+                let turn = queues.turn(key).await?;
                 let mut tx = begin_postgres(pool).await?;
                 // Shared before keyed, always in this order, so no two writers wait on
                 // each other crosswise.
@@ -184,7 +233,10 @@ impl Pool {
                     .bind(key)
                     .execute(&mut *tx)
                     .await?;
-                Ok(Tx(Conn::PostgresTx(tx)))
+                Ok(Tx {
+                    conn: Conn::PostgresTx(tx),
+                    _key_turn: Some(turn),
+                })
             }
         }
     }
@@ -194,18 +246,28 @@ impl Pool {
         self.begin().await
     }
 
+    /// Where a single statement that writes runs outside any transaction (a session, a
+    /// timer's tick): on SQLite, in the writer's turn, since a write from a reader
+    /// connection would poll SQLite's lock while the writers hand it on without a gap.
+    pub fn for_write(&self) -> Exec<'_> {
+        match self {
+            Pool::Sqlite { writer, .. } => Exec::SqliteWriter(writer),
+            Pool::Postgres(pool, _) => Exec::PostgresPool(pool),
+        }
+    }
+
     /// A connection of its own, outside any transaction (several reads in a row).
     pub async fn acquire(&self) -> Result<Tx, sqlx::Error> {
-        Ok(Tx(match self {
+        Ok(Tx::unkeyed(match self {
             Pool::Sqlite { readers, .. } => Conn::Sqlite(readers.acquire().await?),
-            Pool::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            Pool::Postgres(pool, _) => Conn::Postgres(pool.acquire().await?),
         }))
     }
 
     pub async fn close(&self) {
         match self {
             Pool::Sqlite { readers, .. } => readers.close().await,
-            Pool::Postgres(pool) => pool.close().await,
+            Pool::Postgres(pool, _) => pool.close().await,
         }
     }
 }
@@ -248,7 +310,7 @@ async fn connect_sqlite(url: &str) -> Result<Pool, sqlx::Error> {
         .await?;
     let writer = Writer(std::sync::Arc::new(tokio::sync::Mutex::new(WriterConn {
         conn: sqlx::ConnectOptions::connect(&options).await?,
-        open: false,
+        options,
     })));
     Ok(Pool::Sqlite { readers, writer })
 }
@@ -267,7 +329,7 @@ async fn connect_postgres(url: &str) -> Result<Pool, sqlx::Error> {
         .acquire_timeout(std::time::Duration::from_secs(10))
         .connect(url)
         .await?;
-    Ok(Pool::Postgres(pool))
+    Ok(Pool::Postgres(pool, KeyQueues::default()))
 }
 
 /// One connection of either engine, in a transaction or not. Capabilities pass
@@ -318,20 +380,31 @@ impl Conn {
 /// A connection held by its user: a transaction from [`Pool::begin`] (dropped without
 /// [`Tx::commit`], it rolls back) or a plain connection from [`Pool::acquire`].
 #[derive(Debug)]
-pub struct Tx(Conn);
+pub struct Tx {
+    conn: Conn,
+    /// The place in this process's queue of its key, given up with the transaction.
+    _key_turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
 
 impl Tx {
+    fn unkeyed(conn: Conn) -> Tx {
+        Tx {
+            conn,
+            _key_turn: None,
+        }
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self.0 {
-            Conn::SqliteWriter(turn) => turn.end("COMMIT").await,
+        match self.conn {
+            Conn::SqliteWriter(turn) => turn.commit().await,
             Conn::PostgresTx(tx) => tx.commit().await,
             Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
         }
     }
 
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        match self.0 {
-            Conn::SqliteWriter(turn) => turn.end("ROLLBACK").await,
+        match self.conn {
+            Conn::SqliteWriter(turn) => turn.rollback().await,
             Conn::PostgresTx(tx) => tx.rollback().await,
             Conn::Sqlite(_) | Conn::Postgres(_) => Ok(()),
         }
@@ -341,13 +414,13 @@ impl Tx {
 impl std::ops::Deref for Tx {
     type Target = Conn;
     fn deref(&self) -> &Conn {
-        &self.0
+        &self.conn
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.0
+        &mut self.conn
     }
 }
 
@@ -368,7 +441,7 @@ pub async fn claim_tick(
     .bind(tick)
     .bind(holder)
     .bind(crate::state::now())
-    .execute(pool)
+    .execute(pool.for_write())
     .await?
     .rows_affected();
     Ok(inserted == 1)
@@ -378,7 +451,7 @@ pub async fn claim_tick(
 pub async fn forget_ticks(pool: &Pool, before: i64) -> Result<(), sqlx::Error> {
     query("DELETE FROM timer_ticks WHERE started_at < ?")
         .bind(before)
-        .execute(pool)
+        .execute(pool.for_write())
         .await?;
     Ok(())
 }
@@ -430,6 +503,43 @@ mod tests {
             .unwrap();
         tx.rollback().await.unwrap();
         assert_eq!(rows(&pool).await, vec![2]);
+    }
+
+    /// A request cancelled mid-step (a phone leaving the page) drops its transaction's
+    /// future while the statement still runs in the connection's worker.
+    #[tokio::test]
+    async fn a_writer_cancelled_at_any_step_leaves_the_next_ones_free() {
+        use std::time::Duration;
+        let pool = scratch().await;
+        let _ = tokio::time::timeout(Duration::ZERO, pool.begin()).await;
+        let mut tx = pool.begin().await.unwrap();
+        query("INSERT INTO t (n) VALUES (1)")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        let _ = tokio::time::timeout(Duration::ZERO, tx.commit()).await;
+        let mut tx = pool.begin().await.unwrap();
+        query("INSERT INTO t (n) VALUES (2)")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        let _ = tokio::time::timeout(Duration::ZERO, tx.rollback()).await;
+        let mut tx = pool.begin().await.unwrap();
+        query("INSERT INTO t (n) VALUES (3)")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        query("INSERT INTO t (n) VALUES (4)")
+            .execute(pool.for_write())
+            .await
+            .unwrap();
+        let rows = rows(&pool).await;
+        assert!(
+            !rows.contains(&2),
+            "the cancelled rollback still rolled back"
+        );
+        assert!(rows.ends_with(&[3, 4]), "{rows:?}");
     }
 
     #[tokio::test]

@@ -45,7 +45,7 @@ pub async fn move_up(source: &Pool, target: &Pool) -> Result<MoveReport, MoveErr
         Pool::Sqlite {
             readers: source, ..
         },
-        Pool::Postgres(target),
+        Pool::Postgres(target, _),
     ) = (source, target)
     else {
         return Err(MoveError::Engines);

@@ -51,6 +51,8 @@ impl From<&Option<String>> for Arg {
 /// connection the caller holds.
 pub enum Exec<'a> {
     SqlitePool(&'a SqlitePool),
+    /// A statement alone in the SQLite writer's turn ([`Pool::for_write`]).
+    SqliteWriter(&'a super::Writer),
     Sqlite(&'a mut SqliteConnection),
     PostgresPool(&'a PgPool),
     Postgres(&'a mut PgConnection),
@@ -60,7 +62,7 @@ impl<'a> From<&'a Pool> for Exec<'a> {
     fn from(pool: &'a Pool) -> Exec<'a> {
         match pool {
             Pool::Sqlite { readers, .. } => Exec::SqlitePool(readers),
-            Pool::Postgres(p) => Exec::PostgresPool(p),
+            Pool::Postgres(p, _) => Exec::PostgresPool(p),
         }
     }
 }
@@ -197,6 +199,12 @@ macro_rules! run {
             Exec::Sqlite(c) => bind_all!(sqlx::$build::<Sqlite, $($g)*>(sql), args)
                 .$method(c)
                 .await$(.map($answer))?,
+            Exec::SqliteWriter(w) => {
+                let mut turn = w.turn().await?;
+                bind_all!(sqlx::$build::<Sqlite, $($g)*>(sql), args)
+                    .$method(&mut turn.conn)
+                    .await$(.map($answer))?
+            }
             Exec::PostgresPool(p) => {
                 let sql = dollar_placeholders(sql);
                 bind_all!(sqlx::$build::<Postgres, $($g)*>(&sql), args)

@@ -425,7 +425,7 @@ pub mod store {
             .map_err(|_| AppError::RateLimited)??;
         crate::db::query("DELETE FROM pending_photos WHERE id = ?")
             .bind(id)
-            .execute(pool)
+            .execute(pool.for_write())
             .await?;
         Ok(())
     }

@@ -48,11 +48,12 @@ pub async fn in_paired_branch(
     Ok(store::member_of_paired_branch(&mut *conn, user_id, community_id).await?)
 }
 
-/// Writes who saw a resident's contact, when, for which wish (not the poster's own).
-async fn audit_reveal(conn: &mut Conn, actor: &Actor, wish: &WishRow) -> AppResult<()> {
+/// Writes who saw a resident's contact, when, for which wish (not the poster's own). A
+/// write of its own, in the writers' turn, while the page is read on a reader connection.
+async fn audit_reveal(pool: &Pool, actor: &Actor, wish: &WishRow) -> AppResult<()> {
     if wish.poster_id != actor.user_id {
         audit(
-            &mut *conn,
+            pool.for_write(),
             &actor.user_id,
             "reveal_contact",
             wish.branch_id.as_deref(),
@@ -399,7 +400,7 @@ pub async fn detail(pool: &Pool, actor: &Actor, id: &str) -> AppResult<WishDetai
     let confirm_days = confirm_days(&mut conn, wish.branch_id.as_deref()).await?;
     let sees_poster_side = standing.is_poster || standing.is_reviewer();
     if standing.sees_contact() {
-        audit_reveal(&mut conn, actor, &wish).await?;
+        audit_reveal(pool, actor, &wish).await?;
     }
     Ok(WishDetail {
         card: card_of(&wish, &pledges, photos.first().cloned()),
@@ -458,7 +459,7 @@ pub async fn reviews(pool: &Pool, actor: &Actor) -> AppResult<ReviewQueue> {
                 .await?
                 .ok_or(AppError::NotFound)?;
             let photos = owned_by(&store::photos_of(&mut conn, &id).await?, None);
-            audit_reveal(&mut conn, actor, &wish).await?;
+            audit_reveal(pool, actor, &wish).await?;
             items.push(ReviewItem {
                 card: card_of(&wish, &[], photos.first().cloned()),
                 story: wish.story.clone(),
