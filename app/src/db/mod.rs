@@ -12,6 +12,8 @@ pub use query::{query, query_as, query_scalar, Arg, Done, Exec, Query, Record, S
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Weak;
 
 /// SQLite's schema history; PostgreSQL's has the same versions, in its own dialect.
@@ -33,6 +35,7 @@ pub enum Pool {
     Sqlite {
         readers: SqlitePool,
         writer: Writer,
+        groups: Groups,
     },
     Postgres(PgPool, KeyQueues),
 }
@@ -78,6 +81,177 @@ impl KeyQueues {
 /// a task of its own; under a crowd of check-ins those steps took longer than the writes.
 #[derive(Clone, Debug)]
 pub struct Writer(std::sync::Arc<tokio::sync::Mutex<WriterConn>>);
+
+/// The future of one piece of grouped write work ([`Pool::write_grouped`]).
+pub type Work<'c, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>;
+
+/// Write work queued for the SQLite writer ([`Pool::write_grouped`]), taken a group at a
+/// time by one task on a thread of its own: one BEGIN and one COMMIT for the whole group
+/// instead of one each, the writer's turn passed on once, and no wait behind the
+/// requests' tasks between one statement's answer and the next statement.
+#[derive(Clone, Debug)]
+pub struct Groups {
+    queue: tokio::sync::mpsc::UnboundedSender<Box<dyn GroupMember>>,
+    /// Dropped with the pool's last clone, which ends the thread.
+    _stop: std::sync::Arc<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// The most work one group commit takes: a group holds the writer's turn from its first
+/// member to its last.
+const GROUP_MOST: usize = 64;
+
+/// One queued piece of work, of whatever answer type.
+trait GroupMember: Send {
+    fn run<'c>(
+        self: Box<Self>,
+        conn: &'c mut Conn,
+    ) -> Pin<Box<dyn Future<Output = Box<dyn Settle>> + Send + 'c>>;
+}
+
+/// A member's result, held until its group is committed or rolled back.
+trait Settle: Send {
+    fn failed(&self) -> bool;
+    fn settle(self: Box<Self>, committed: Result<(), String>);
+}
+
+struct Member<W, T, E> {
+    work: W,
+    answer: tokio::sync::oneshot::Sender<Result<T, E>>,
+}
+
+impl<W, T, E> GroupMember for Member<W, T, E>
+where
+    W: for<'c> FnOnce(&'c mut Conn) -> Work<'c, T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<sqlx::Error> + Send + 'static,
+{
+    fn run<'c>(
+        self: Box<Self>,
+        conn: &'c mut Conn,
+    ) -> Pin<Box<dyn Future<Output = Box<dyn Settle>> + Send + 'c>> {
+        Box::pin(async move {
+            let Member { work, answer } = *self;
+            let result = work(conn).await;
+            Box::new(Settled { result, answer }) as Box<dyn Settle>
+        })
+    }
+}
+
+struct Settled<T, E> {
+    result: Result<T, E>,
+    answer: tokio::sync::oneshot::Sender<Result<T, E>>,
+}
+
+impl<T: Send, E: From<sqlx::Error> + Send> Settle for Settled<T, E> {
+    fn failed(&self) -> bool {
+        self.result.is_err()
+    }
+
+    fn settle(self: Box<Self>, committed: Result<(), String>) {
+        let result = match (self.result, committed) {
+            (Ok(done), Ok(())) => Ok(done),
+            (Ok(_), Err(why)) => Err(E::from(sqlx::Error::Protocol(why))),
+            (Err(error), _) => Err(error),
+        };
+        // Nobody waits any more when the request was cancelled; its work stands.
+        let _ = self.answer.send(result);
+    }
+}
+
+impl Groups {
+    /// Starts the thread whose task takes `writer`'s groups.
+    fn start(writer: Writer) -> std::io::Result<Groups> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (queue, queued) = tokio::sync::mpsc::unbounded_channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("zhibu-writer".into())
+            .spawn(move || {
+                runtime.spawn(take_groups(writer, queued));
+                let _ = runtime.block_on(stopped);
+            })?;
+        Ok(Groups {
+            queue,
+            _stop: std::sync::Arc::new(stop),
+        })
+    }
+
+    async fn run<T, E, W>(&self, work: W) -> Result<T, E>
+    where
+        W: for<'c> FnOnce(&'c mut Conn) -> Work<'c, T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let lost = || E::from(sqlx::Error::WorkerCrashed);
+        self.queue
+            .send(Box::new(Member { work, answer }))
+            .map_err(|_| lost())?;
+        answered.await.map_err(|_| lost())?
+    }
+}
+
+/// Takes the queued work a group at a time: once the writer's turn comes, all that is
+/// waiting by then, up to [`GROUP_MOST`].
+async fn take_groups(
+    writer: Writer,
+    mut queued: tokio::sync::mpsc::UnboundedReceiver<Box<dyn GroupMember>>,
+) {
+    let mut group = Vec::with_capacity(GROUP_MOST);
+    loop {
+        if group.is_empty() && queued.recv_many(&mut group, GROUP_MOST).await == 0 {
+            return;
+        }
+        let tx = match writer.begin().await {
+            Ok(turn) => Tx::unkeyed(Conn::SqliteWriter(turn)),
+            // Dropped unanswered: each member is told its write was lost.
+            Err(_) => {
+                group.clear();
+                continue;
+            }
+        };
+        while group.len() < GROUP_MOST {
+            match queued.try_recv() {
+                Ok(member) => group.push(member),
+                Err(_) => break,
+            }
+        }
+        // A task of its own, so a member that panics loses its group (their answers are
+        // dropped: an error, retried) but not the writer.
+        group = tokio::spawn(commit_group(tx, std::mem::take(&mut group)))
+            .await
+            .unwrap_or_default();
+    }
+}
+
+/// Runs `group` in `tx` and answers its members. A member that fails spoils the group: it
+/// is rolled back and every member that ran answered with an error (their phones send
+/// again). The members after it have not run; they are handed back, for the next group.
+async fn commit_group(mut tx: Tx, group: Vec<Box<dyn GroupMember>>) -> Vec<Box<dyn GroupMember>> {
+    let mut members = group.into_iter();
+    let mut settled = Vec::new();
+    let mut spoiled = false;
+    for member in members.by_ref() {
+        let done = member.run(&mut tx).await;
+        spoiled = done.failed();
+        settled.push(done);
+        if spoiled {
+            break;
+        }
+    }
+    let committed = if spoiled {
+        drop(tx);
+        Err("rolled back with a failed write of the same group".to_string())
+    } else {
+        tx.commit().await.map_err(|error| error.to_string())
+    };
+    for done in settled {
+        done.settle(committed.clone());
+    }
+    members.collect()
+}
 
 #[derive(Debug)]
 pub struct WriterConn {
@@ -256,6 +430,34 @@ impl Pool {
         }
     }
 
+    /// Runs `work` in a write transaction and answers once that is committed. On SQLite
+    /// the transaction may be shared with the work queued behind it, committed once for
+    /// all of them (a group commit, [`Groups`]); on PostgreSQL it is `work`'s own, taking
+    /// turns by `key` as [`Pool::begin_keyed`] does.
+    ///
+    /// `work` that fails spoils its group: the group is rolled back and every member of it
+    /// answered with an error. So work that refuses should undo what it wrote and answer
+    /// `Ok` with its refusal; only trouble (the database's) should be an `Err`.
+    pub async fn write_grouped<T, E, W>(&self, key: Option<&str>, work: W) -> Result<T, E>
+    where
+        W: for<'c> FnOnce(&'c mut Conn) -> Work<'c, T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
+        match self {
+            Pool::Sqlite { groups, .. } => groups.run(work).await,
+            Pool::Postgres(..) => {
+                let mut tx = match key {
+                    Some(key) => self.begin_keyed(key).await?,
+                    None => self.begin().await?,
+                };
+                let done = work(&mut tx).await?;
+                tx.commit().await?;
+                Ok(done)
+            }
+        }
+    }
+
     /// A connection of its own, outside any transaction (several reads in a row).
     pub async fn acquire(&self) -> Result<Tx, sqlx::Error> {
         Ok(Tx::unkeyed(match self {
@@ -312,7 +514,12 @@ async fn connect_sqlite(url: &str) -> Result<Pool, sqlx::Error> {
         conn: sqlx::ConnectOptions::connect(&options).await?,
         options,
     })));
-    Ok(Pool::Sqlite { readers, writer })
+    let groups = Groups::start(writer.clone())?;
+    Ok(Pool::Sqlite {
+        readers,
+        writer,
+        groups,
+    })
 }
 
 /// READ COMMITTED whatever the server's default: each statement then reads what committed
@@ -572,5 +779,112 @@ mod tests {
             writer.await.unwrap();
         }
         assert_eq!(rows(&pool).await, vec![50]);
+    }
+
+    /// Work that adds `n` to the table, or fails after writing when `n` is negative.
+    fn add(n: i64) -> impl for<'c> FnOnce(&'c mut Conn) -> Work<'c, i64, sqlx::Error> + Send {
+        move |conn| {
+            Box::pin(async move {
+                query("INSERT INTO t (n) VALUES (?)")
+                    .bind(n)
+                    .execute(&mut *conn)
+                    .await?;
+                if n < 0 {
+                    return Err(sqlx::Error::RowNotFound);
+                }
+                query_scalar("SELECT COUNT(*) FROM t").fetch_one(conn).await
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn grouped_writes_run_in_order_and_answer_once_committed() {
+        let pool = scratch().await;
+        let writes: Vec<_> = (1..=200)
+            .map(|n| {
+                let pool = pool.clone();
+                tokio::spawn(async move { pool.write_grouped(None, add(n)).await })
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for write in writes {
+            let count = write.await.unwrap().unwrap();
+            // Answered only after its commit: what it saw is there for everyone.
+            assert!(rows(&pool).await.len() as i64 >= count);
+            seen.push(count);
+        }
+        seen.sort_unstable();
+        assert_eq!(
+            seen,
+            (1..=200).collect::<Vec<_>>(),
+            "each saw the ones before it"
+        );
+        assert_eq!(rows(&pool).await, (1..=200).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_spoils_only_its_own_group() {
+        let pool = scratch().await;
+        // Held, so the three queue up and are taken as one group.
+        let turn = pool.begin().await.unwrap();
+        let writes: Vec<_> = [1, -1, 2]
+            .into_iter()
+            .map(|n| {
+                let pool = pool.clone();
+                tokio::spawn(async move { pool.write_grouped(None, add(n)).await })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        drop(turn);
+        let answers: Vec<_> = futures_of(writes).await;
+        assert!(
+            matches!(answers[1], Err(sqlx::Error::RowNotFound)),
+            "{answers:?}"
+        );
+        assert!(
+            answers[0].is_err(),
+            "rolled back with its group: {answers:?}"
+        );
+        // The one after the failure had not run: it is the next group's.
+        assert_eq!(answers[2].as_ref().ok(), Some(&1), "{answers:?}");
+        assert_eq!(rows(&pool).await, vec![2]);
+        assert_eq!(pool.write_grouped(None, add(3)).await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_panics_loses_its_group_not_the_writer() {
+        let pool = scratch().await;
+        let panicked = pool
+            .write_grouped(None, |_: &mut Conn| -> Work<'_, i64, sqlx::Error> {
+                Box::pin(async { panic!("a bug in one request") })
+            })
+            .await;
+        assert!(panicked.is_err());
+        assert_eq!(pool.write_grouped(None, add(1)).await.unwrap(), 1);
+        let mut tx = pool.begin().await.unwrap();
+        query("INSERT INTO t (n) VALUES (2)")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(rows(&pool).await, vec![1, 2]);
+    }
+
+    #[tokio::test]
+    async fn grouped_work_whose_caller_left_still_commits() {
+        let pool = scratch().await;
+        let _ =
+            tokio::time::timeout(std::time::Duration::ZERO, pool.write_grouped(None, add(1))).await;
+        // The next write is queued behind it, so its answer means the first one is done.
+        assert_eq!(pool.write_grouped(None, add(2)).await.unwrap(), 2);
+        assert_eq!(rows(&pool).await, vec![1, 2]);
+    }
+
+    async fn futures_of<T: std::fmt::Debug>(tasks: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.unwrap());
+        }
+        answers
     }
 }

@@ -103,7 +103,12 @@ pub mod service {
                 }
                 Ok(OpOutcome::Applied(value))
             }
-            Err(error) if is_transient(&error) => Err(error),
+            Err(error) if is_transient(&error) => {
+                if undoable && error != AppError::Internal {
+                    conn.rollback_to("op_effects").await?;
+                }
+                Err(error)
+            }
             Err(error) => {
                 if undoable {
                     conn.rollback_to("op_effects").await?;
@@ -178,7 +183,7 @@ pub mod service {
         pool: &Pool,
         actor: &Actor,
         uploads: &Photos,
-        envelope: &OpEnvelope,
+        envelope: OpEnvelope,
         received_at: i64,
         photo_budget: &mut usize,
         storage_up: &mut bool,
@@ -205,55 +210,21 @@ pub mod service {
             Default::default()
         };
         *photo_budget -= used;
-        let mut tx = begin_for(pool, envelope).await?;
-        let inserted = crate::db::query(
-            "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (op_id) DO NOTHING",
-        )
-        .bind(&envelope.op_id)
-        .bind(&actor.user_id)
-        .bind(&envelope.kind)
-        .bind(received_at)
-        .bind(envelope.phone_time())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            drop(tx);
-            return recorded_outcome(pool, actor, &envelope.op_id).await;
-        }
-        let ctx = OpContext {
-            actor,
-            op_id: &envelope.op_id,
-            phone_time: envelope.phone_time(),
-            received_at,
-            uploads,
-            photos: &photos,
-            files: Default::default(),
-        };
-        let outcome = match dispatch(envelope, &ctx, &mut tx).await {
-            Ok(outcome) => outcome,
-            Err(error) => return Ok(OpOutcome::Retry(error)),
-        };
-        // An op this server does not know is answered, not kept: nothing to replay.
-        if outcome == OpOutcome::Rejected(AppError::UnknownOp) {
-            return Ok(outcome);
-        }
-        // The photos go into storage after the commit, not under the write lock: until then
-        // they are kept in the transaction itself, so the record never lacks its picture.
-        let files = match outcome {
-            OpOutcome::Applied(_) => ctx.take_files(),
-            _ => Vec::new(),
-        };
-        for (id, photo) in &files {
-            crate::uploads::store::keep_pending(&mut tx, id, &photo.jpeg).await?;
-        }
-        crate::db::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
-            .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
-            .bind(&envelope.op_id)
-            .execute(&mut *tx)
+        let op_id = envelope.op_id.clone();
+        let key = turn_key(pool, &envelope).await?;
+        let (actor_of_op, uploads_of_op) = (actor.clone(), uploads.clone());
+        let recorded = pool
+            .write_grouped(key.as_deref(), move |conn| {
+                Box::pin(async move {
+                    let (actor, uploads) = (&actor_of_op, &uploads_of_op);
+                    record(conn, actor, uploads, &envelope, received_at, &photos).await
+                })
+            })
             .await?;
-        tx.commit().await?;
+        let (outcome, files) = match recorded {
+            Recorded::Now { outcome, files } => (outcome, files),
+            Recorded::Before => return recorded_outcome(pool, actor, &op_id).await,
+        };
         // Served from the database meanwhile; the timer moves what is left. Once storage
         // has failed, the rest of the request does not wait for it again.
         for (id, photo) in &files {
@@ -270,21 +241,114 @@ pub mod service {
         Ok(outcome)
     }
 
-    /// The op's transaction. A check-in, the whole crowd of a 主题党日 at once, takes turns
-    /// only within its meeting's branch; every other op with all writers. (SQLite has one
-    /// writer at a time whatever the key, so the key is not looked up there.)
-    async fn begin_for(pool: &Pool, envelope: &OpEnvelope) -> AppResult<crate::db::Tx> {
+    /// What the transaction of an op found.
+    enum Recorded {
+        /// Applied or refused now, with the photos to move into storage.
+        Now {
+            outcome: OpOutcome,
+            files: Vec<(String, Arc<Reencoded>)>,
+        },
+        /// Another request recorded the op first.
+        Before,
+    }
+
+    /// The op's row, its effects and its outcome, in the transaction `conn` is in. An op
+    /// to be retried leaves nothing behind, so it does not spoil the other writes sharing
+    /// the transaction ([`Pool::write_grouped`]); an `Err` is the database's trouble.
+    async fn record(
+        conn: &mut Conn,
+        actor: &Actor,
+        uploads: &Photos,
+        envelope: &OpEnvelope,
+        received_at: i64,
+        photos: &crate::uploads::store::Prepared,
+    ) -> AppResult<Recorded> {
+        let inserted = crate::db::query(
+            "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (op_id) DO NOTHING",
+        )
+        .bind(&envelope.op_id)
+        .bind(&actor.user_id)
+        .bind(&envelope.kind)
+        .bind(received_at)
+        .bind(envelope.phone_time())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(Recorded::Before);
+        }
+        let ctx = OpContext {
+            actor,
+            op_id: &envelope.op_id,
+            phone_time: envelope.phone_time(),
+            received_at,
+            uploads,
+            photos,
+            files: Default::default(),
+        };
+        let outcome = match dispatch(envelope, &ctx, conn).await {
+            Ok(outcome) => outcome,
+            // Whatever the op wrote is undone by now (its savepoint, or it refuses before
+            // writing); an error of the database's may have left more and spoils the
+            // transaction.
+            Err(AppError::Internal) => return Err(AppError::Internal),
+            Err(error) => {
+                forget(conn, &envelope.op_id).await?;
+                return Ok(Recorded::Now {
+                    outcome: OpOutcome::Retry(error),
+                    files: Vec::new(),
+                });
+            }
+        };
+        // An op this server does not know is answered, not kept: nothing to replay.
+        if outcome == OpOutcome::Rejected(AppError::UnknownOp) {
+            forget(conn, &envelope.op_id).await?;
+            return Ok(Recorded::Now {
+                outcome,
+                files: Vec::new(),
+            });
+        }
+        // The photos go into storage after the commit, not under the write lock: until then
+        // they are kept in the transaction itself, so the record never lacks its picture.
+        let files = match outcome {
+            OpOutcome::Applied(_) => ctx.take_files(),
+            _ => Vec::new(),
+        };
+        for (id, photo) in &files {
+            crate::uploads::store::keep_pending(&mut *conn, id, &photo.jpeg).await?;
+        }
+        crate::db::query("UPDATE applied_ops SET outcome = ? WHERE op_id = ?")
+            .bind(serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?)
+            .bind(&envelope.op_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(Recorded::Now { outcome, files })
+    }
+
+    /// Takes back the row [`record`] inserted for an op that is answered but not kept.
+    async fn forget(conn: &mut Conn, op_id: &str) -> AppResult<()> {
+        crate::db::query("DELETE FROM applied_ops WHERE op_id = ?")
+            .bind(op_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// What the op's transaction takes turns by on PostgreSQL: a check-in, the whole crowd
+    /// of a 主题党日 at once, only with check-ins of its meeting's branch; every other op
+    /// with all writers. (SQLite has one writer at a time whatever the key, so the key is
+    /// not looked up there.)
+    async fn turn_key(pool: &Pool, envelope: &OpEnvelope) -> AppResult<Option<String>> {
         use crate::meetings::CheckIn;
         use serde::Deserialize;
-        if envelope.kind == CheckIn::KIND && pool.engine() == crate::db::Engine::Postgres {
-            if let Ok(op) = CheckIn::deserialize(&envelope.payload) {
-                let key = crate::meetings::service::checkin_turn_key(pool, &op.meeting_id).await?;
-                if let Some(key) = key {
-                    return Ok(pool.begin_keyed(&key).await?);
-                }
-            }
+        if envelope.kind != CheckIn::KIND || pool.engine() != crate::db::Engine::Postgres {
+            return Ok(None);
         }
-        Ok(pool.begin().await?)
+        match CheckIn::deserialize(&envelope.payload) {
+            Ok(op) => crate::meetings::service::checkin_turn_key(pool, &op.meeting_id).await,
+            Err(_) => Ok(None),
+        }
     }
 
     async fn op_exists(pool: &Pool, op_id: &str) -> AppResult<bool> {
@@ -326,11 +390,12 @@ pub mod service {
         let mut storage_up = true;
         let mut replies = Vec::with_capacity(ops.len().min(MAX_BATCH));
         for envelope in ops.into_iter().take(MAX_BATCH) {
+            let op_id = envelope.op_id.clone();
             let outcome = match apply_once(
                 pool,
                 actor,
                 uploads,
-                &envelope,
+                envelope,
                 received_at,
                 &mut photo_budget,
                 &mut storage_up,
@@ -346,7 +411,7 @@ pub mod service {
                 _ => None,
             };
             replies.push(OpReply {
-                op_id: envelope.op_id,
+                op_id,
                 outcome,
                 message,
             });
