@@ -301,7 +301,7 @@ pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResu
     let at = now();
     // In a write transaction: on PostgreSQL concurrent statements do not see each other's
     // rows, so only the writers' turn makes the count and the insert one step there.
-    let mut tx = state.pool.begin_write().await?;
+    let mut tx = state.pool.begin().await?;
     let rowid: Option<i64> = crate::db::query_scalar(
         "INSERT INTO auth_attempts (key, at)
          SELECT ?1, ?2 WHERE (SELECT COUNT(*) FROM auth_attempts WHERE key = ?1 AND at > ?3) < ?4

@@ -893,7 +893,7 @@ pub mod service {
         let (_, path) = authorized_branch(pool, actor, Action::PairCommunity, branch_id).await?;
         let name = crate::auth::rules::normalize_name(name)?;
         let is_admin = crate::auth::authz::can(actor, Action::ManageOrgTree, &path);
-        let mut tx = pool.begin_write().await?;
+        let mut tx = pool.begin().await?;
         let paired_elsewhere: Option<bool> = crate::db::query_scalar(
             "SELECT TRUE FROM branch_communities bc JOIN communities c ON c.id = bc.community_id
              WHERE c.name = ? AND bc.branch_id <> ? LIMIT 1",

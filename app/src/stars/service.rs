@@ -71,7 +71,7 @@ pub async fn save_template(
     let template = template_from_input(field, checks, features)?;
     let body = serde_json::to_string(&template).map_err(|_| AppError::Internal)?;
     let id = new_id();
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     store::insert_template(
         &mut tx,
         &id,
@@ -315,7 +315,7 @@ pub async fn assign_cadre(
     let cadre =
         crate::auth::api::service::admin_of_any(pool, &phone, &path[..path.len() - 1]).await?;
     let cadre = cadre.ok_or(AppError::NotCadre)?;
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     store::set_cadre(&mut tx, branch_id, &cadre, &actor.user_id, now()).await?;
     audit(
         &mut *tx,
@@ -352,7 +352,7 @@ pub async fn add_ledger_item(
         .map(|(_, cadre, _)| cadre)
         .unwrap_or_else(|| actor.user_id.clone());
     let id = new_id();
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     store::insert_ledger_item(
         &mut tx,
         &store::NewLedgerItem {
@@ -395,7 +395,7 @@ pub async fn finish_ledger_item(
     if note.chars().count() > super::rules::LEDGER_ITEM_MAX_CHARS {
         return Err(AppError::TextTooLong);
     }
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     if !store::finish_ledger_item(&mut tx, item_id, note, now()).await? {
         return Err(AppError::AlreadyDecided);
     }
@@ -495,7 +495,7 @@ pub async fn save_assessment(
     let marks_json = serde_json::to_string(&marks).map_err(|_| AppError::Internal)?;
     let blocked_by = result.failed.first().map(|b| b.as_str());
     let id = new_id();
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     store::insert_assessment(
         &mut tx,
         &NewAssessment {
