@@ -125,7 +125,7 @@ pub mod service {
             leave_waiting,
             leave_meeting,
             due_this_month: crate::meetings::service::due_this_month(pool, branch_id).await?,
-            groups: crate::orgs::api::service::branch_groups(pool, branch_id).await?,
+            groups: crate::orgs::service::branch_groups(pool, branch_id).await?,
             returned_records: crate::meetings::minutes::service::returned_for_branch(
                 pool, branch_id,
             )

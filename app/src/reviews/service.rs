@@ -27,7 +27,7 @@ async fn authorized_branch(pool: &Pool, actor: &Actor, branch_id: &str) -> AppRe
         .await
         .map_err(|_| AppError::Forbidden)?;
     authorize(actor, Action::RunReview, &path)?;
-    let (kind, name, _) = crate::orgs::api::service::org_kind(pool, branch_id).await?;
+    let (kind, name, _) = crate::orgs::service::org_kind(pool, branch_id).await?;
     if kind != OrgKind::Branch {
         return Err(AppError::NotFound);
     }

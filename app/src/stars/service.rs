@@ -39,7 +39,7 @@ pub async fn kept_templates(
     pool: &Pool,
     actor: &Actor,
 ) -> AppResult<(Vec<NamedRef>, Vec<TemplateView>)> {
-    let committees = crate::orgs::api::service::committees_kept_by(pool, actor).await?;
+    let committees = crate::orgs::service::committees_kept_by(pool, actor).await?;
     if committees.is_empty() {
         return Err(AppError::Forbidden);
     }
@@ -64,7 +64,7 @@ pub async fn save_template(
         .await
         .map_err(|_| AppError::Forbidden)?;
     authorize(actor, Action::KeepStarTemplate, &path)?;
-    let (kind, ..) = crate::orgs::api::service::org_kind(pool, committee_id).await?;
+    let (kind, ..) = crate::orgs::service::org_kind(pool, committee_id).await?;
     if kind != OrgKind::Committee {
         return Err(AppError::OrgKind);
     }
@@ -97,7 +97,7 @@ pub async fn save_template(
 
 /// The branch's name, once the caller is authorised: anything but a branch is not found.
 async fn branch_name(pool: &Pool, branch_id: &str) -> AppResult<String> {
-    let (kind, name, _) = crate::orgs::api::service::org_kind(pool, branch_id).await?;
+    let (kind, name, _) = crate::orgs::service::org_kind(pool, branch_id).await?;
     if kind == OrgKind::Branch {
         Ok(name)
     } else {
@@ -109,7 +109,7 @@ async fn branch_name(pool: &Pool, branch_id: &str) -> AppResult<String> {
 async fn may_rate(pool: &Pool, actor: &Actor, path: &[String]) -> AppResult<bool> {
     let branch_id = &path[path.len() - 1];
     Ok(can(actor, Action::RateBranch, path)
-        && !crate::orgs::api::service::belongs_to_branch(pool, &actor.user_id, branch_id).await?)
+        && !crate::orgs::service::belongs_to_branch(pool, &actor.user_id, branch_id).await?)
 }
 
 /// Years that may be assessed: from 2000 to this one (Shanghai), never one still to come.
@@ -140,7 +140,7 @@ pub async fn branch_stars(
     branch_id: &str,
     year: i64,
 ) -> AppResult<BranchStars> {
-    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    let path = crate::orgs::service::committee_path(pool, branch_id).await?;
     authorize(actor, Action::ViewStars, &path)?;
     let name = branch_name(pool, branch_id).await?;
     check_year(year)?;
@@ -217,7 +217,7 @@ pub async fn evidence_photo_branch(pool: &Pool, photo_id: &str) -> AppResult<Opt
 
 /// Those who see the branch's stars see its photos of evidence.
 pub async fn may_view_stars(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<()> {
-    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    let path = crate::orgs::service::committee_path(pool, branch_id).await?;
     authorize(actor, Action::ViewStars, &path)
 }
 
@@ -297,7 +297,7 @@ fn ledger_item(row: LedgerRow) -> LedgerItem {
 
 /// The branch's path of 党委s, once the caller follows it for a 党委 above.
 async fn followed_branch(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<Vec<String>> {
-    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    let path = crate::orgs::service::committee_path(pool, branch_id).await?;
     authorize(actor, Action::FollowBranch, &path)?;
     branch_name(pool, branch_id).await?;
     Ok(path)
@@ -427,7 +427,7 @@ fn assessment_view(row: AssessmentRow, template: TemplateView) -> AppResult<Asse
 }
 
 async fn derived(pool: &Pool, branch_id: &str, year: i64) -> AppResult<Derived> {
-    let makeup = crate::orgs::api::service::branch_makeup(pool, branch_id).await?;
+    let makeup = crate::orgs::service::branch_makeup(pool, branch_id).await?;
     let activity = crate::meetings::service::year_activity(pool, branch_id, year).await?;
     let (from, to) = crate::shell::time::shanghai_year_range(year);
     Ok(Derived {
@@ -465,12 +465,11 @@ pub async fn save_assessment(
     form: &HashMap<String, String>,
     comment: &str,
 ) -> AppResult<String> {
-    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    let path = crate::orgs::service::committee_path(pool, branch_id).await?;
     match kind {
         AssessmentKind::SelfAssessment => authorize(actor, Action::AssessBranch, &path)?,
         AssessmentKind::Rating => {
-            if crate::orgs::api::service::belongs_to_branch(pool, &actor.user_id, branch_id).await?
-            {
+            if crate::orgs::service::belongs_to_branch(pool, &actor.user_id, branch_id).await? {
                 return Err(AppError::OwnBranch);
             }
             authorize(actor, Action::RateBranch, &path)?;
@@ -532,13 +531,13 @@ pub async fn save_assessment(
 /// Every branch below the 党委s the actor keeps, with its latest rating and
 /// self-assessment of `year`.
 pub async fn standings(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<BranchStanding>> {
-    let committees = crate::orgs::api::service::committees_kept_by(pool, actor).await?;
+    let committees = crate::orgs::service::committees_kept_by(pool, actor).await?;
     if committees.is_empty() {
         return Err(AppError::Forbidden);
     }
     check_year(year)?;
     let roots: Vec<&str> = committees.iter().map(|c| c.id.as_str()).collect();
-    let branches = crate::orgs::api::service::branches_under(pool, &roots).await?;
+    let branches = crate::orgs::service::branches_under(pool, &roots).await?;
     let ids: Vec<String> = branches.iter().map(|b| b.id.clone()).collect();
     let mut latest: HashMap<String, Vec<AssessmentRow>> = HashMap::new();
     for row in store::latest_assessments(pool, &ids, year).await? {
