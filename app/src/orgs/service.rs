@@ -9,8 +9,8 @@ use super::rules::{
 };
 use super::store::{self, InviteRow, NewInvite, NewOrg};
 use super::{AdminOverview, BranchMembers, InviteInfo, InviteView, MemberRow, OrgNode};
-use crate::auth::api::service::{insert_user, prepare_account};
 use crate::auth::authz::{authorize, Action, Actor};
+use crate::auth::service::{insert_user, prepare_account};
 use crate::auth::session::org_path;
 use crate::auth::{NamedRef, PartyStatus};
 use crate::db::{Conn, Pool};

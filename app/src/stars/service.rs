@@ -312,8 +312,7 @@ pub async fn assign_cadre(
 ) -> AppResult<()> {
     let path = followed_branch(pool, actor, branch_id).await?;
     let phone = crate::auth::rules::normalize_phone(phone).map_err(|_| AppError::NotCadre)?;
-    let cadre =
-        crate::auth::api::service::admin_of_any(pool, &phone, &path[..path.len() - 1]).await?;
+    let cadre = crate::auth::service::admin_of_any(pool, &phone, &path[..path.len() - 1]).await?;
     let cadre = cadre.ok_or(AppError::NotCadre)?;
     let mut tx = pool.begin().await?;
     store::set_cadre(&mut tx, branch_id, &cadre, &actor.user_id, now()).await?;
