@@ -1,7 +1,7 @@
 //! Demo data: one 党工委, two branches with groups, communities paired with them, about
 //! thirty members and a few residents, all with one known password.
 
-use app::auth::api::service::insert_user;
+use app::auth::service::insert_user;
 use app::auth::session::hash_password;
 use app::auth::PartyStatus;
 use app::db::Pool;

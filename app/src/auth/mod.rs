@@ -4,7 +4,11 @@ pub mod api;
 pub mod authz;
 pub mod rules;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+mod store;
 pub mod views;
 
 use crate::orgs::rules::OrgKind;

@@ -75,6 +75,15 @@ pub fn check_new_account(
     Ok((phone, name))
 }
 
+/// A resident registers into a community picked from the list; a blank one is none.
+pub fn check_community_chosen(community_id: &str) -> Result<(), AppError> {
+    if community_id.trim().is_empty() {
+        Err(AppError::CommunityRequired)
+    } else {
+        Ok(())
+    }
+}
+
 /// Shows a phone number with its middle digits hidden, for lists others can see.
 pub fn mask_phone(phone: &str) -> String {
     if phone.len() == 11 && phone.is_ascii() {
@@ -130,6 +139,16 @@ mod tests {
         assert_eq!(normalize_name(" "), Err(AppError::NameRequired));
         assert!(normalize_name(&"字".repeat(40)).is_ok());
         assert_eq!(normalize_name(&"字".repeat(41)), Err(AppError::NameTooLong));
+    }
+
+    #[test]
+    fn a_resident_chooses_a_community() {
+        assert_eq!(check_community_chosen(""), Err(AppError::CommunityRequired));
+        assert_eq!(
+            check_community_chosen("  "),
+            Err(AppError::CommunityRequired)
+        );
+        assert!(check_community_chosen("c1").is_ok());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Server-side account machinery: password hashes, database sessions, rate limits and
-//! loading the caller's roles for [`super::authz`].
+//! loading the caller's roles for [`super::authz`]. Their SQL is in `super::store`.
 
 use super::authz::{Actor, Grant, Role};
 use crate::db::Pool;
@@ -129,14 +129,13 @@ pub async fn start_session(state: &AppState, user_id: &str) -> AppResult<()> {
     let token = random_hex32();
     let created = now();
     let lifetime = state.settings.session_days * 86_400;
-    crate::db::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    super::store::insert_session(
+        state.pool.for_write(),
+        &token_hash(&token),
+        user_id,
+        created,
+        created + lifetime,
     )
-    .bind(token_hash(&token))
-    .bind(user_id)
-    .bind(created)
-    .bind(created + lifetime)
-    .execute(state.pool.for_write())
     .await?;
     set_cookie(cookie_header(&token, lifetime, secure_cookie(state))?);
     Ok(())
@@ -161,23 +160,14 @@ pub fn session_token(parts: &Parts) -> Option<String> {
 /// Ends the caller's session, in the database and in the browser.
 pub async fn end_session(state: &AppState) -> AppResult<()> {
     if let Some(token) = request_parts().as_ref().and_then(session_token) {
-        crate::db::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash(&token))
-            .execute(state.pool.for_write())
-            .await?;
+        super::store::delete_session(state.pool.for_write(), &token_hash(&token)).await?;
     }
     set_cookie(cookie_header("", 0, secure_cookie(state))?);
     Ok(())
 }
 
 pub async fn user_id_for_token(pool: &Pool, token: &str) -> AppResult<Option<String>> {
-    Ok(crate::db::query_scalar(
-        "SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?",
-    )
-    .bind(token_hash(token))
-    .bind(now())
-    .fetch_optional(pool)
-    .await?)
+    Ok(super::store::session_user(pool, &token_hash(token), now()).await?)
 }
 
 /// The caller of a plain axum route (a download, a photo), from its session cookie.
@@ -198,11 +188,7 @@ pub async fn current_user_id(state: &AppState) -> AppResult<Option<String>> {
 }
 
 pub async fn load_actor(pool: &Pool, user_id: &str) -> AppResult<Actor> {
-    let rows: Vec<(String, String)> =
-        crate::db::query_as("SELECT org_id, role FROM memberships WHERE user_id = ?")
-            .bind(user_id)
-            .fetch_all(pool)
-            .await?;
+    let rows = super::store::grants(pool, user_id).await?;
     Ok(Actor {
         user_id: user_id.to_string(),
         grants: rows
@@ -227,18 +213,7 @@ pub async fn org_path<'e>(
     executor: impl Into<crate::db::Exec<'e>>,
     org_id: &str,
 ) -> AppResult<Vec<String>> {
-    let rows: Vec<(String, i64)> = crate::db::query_as(
-        "WITH RECURSIVE up(id, parent_id, depth) AS (
-             SELECT id, parent_id, CAST(0 AS BIGINT) FROM orgs WHERE id = ?
-             UNION ALL
-             SELECT o.id, o.parent_id, up.depth + 1 FROM orgs o JOIN up ON o.id = up.parent_id
-             WHERE up.depth < 16
-         )
-         SELECT id, depth FROM up ORDER BY depth DESC",
-    )
-    .bind(org_id)
-    .fetch_all(executor)
-    .await?;
+    let rows = super::store::org_path(executor, org_id).await?;
     if rows.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -301,17 +276,14 @@ pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResu
     let at = now();
     // In a write transaction: on PostgreSQL concurrent statements do not see each other's
     // rows, so only the writers' turn makes the count and the insert one step there.
-    let mut tx = state.pool.begin_write().await?;
-    let rowid: Option<i64> = crate::db::query_scalar(
-        "INSERT INTO auth_attempts (key, at)
-         SELECT ?1, ?2 WHERE (SELECT COUNT(*) FROM auth_attempts WHERE key = ?1 AND at > ?3) < ?4
-         RETURNING rowid",
+    let mut tx = state.pool.begin().await?;
+    let rowid = super::store::add_attempt(
+        &mut tx,
+        key,
+        at,
+        at - state.settings.rate_window_secs,
+        limit,
     )
-    .bind(key)
-    .bind(at)
-    .bind(at - state.settings.rate_window_secs)
-    .bind(limit)
-    .fetch_optional(&mut tx)
     .await?;
     tx.commit().await?;
     rowid
@@ -321,18 +293,12 @@ pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResu
 
 /// Failures older than any window are forgotten (the server's timer calls this).
 pub async fn forget_old_attempts(pool: &Pool) -> AppResult<()> {
-    crate::db::query("DELETE FROM auth_attempts WHERE at < ?")
-        .bind(now() - 24 * 3600)
-        .execute(pool.for_write())
-        .await?;
+    super::store::forget_attempts_before(pool.for_write(), now() - 24 * 3600).await?;
     Ok(())
 }
 
 /// The try succeeded: it was not a failure after all.
 pub async fn give_back(state: &AppState, attempt: Attempt) -> AppResult<()> {
-    crate::db::query("DELETE FROM auth_attempts WHERE rowid = ?")
-        .bind(attempt.rowid)
-        .execute(state.pool.for_write())
-        .await?;
+    super::store::delete_attempt(state.pool.for_write(), attempt.rowid).await?;
     Ok(())
 }

@@ -415,11 +415,6 @@ impl Pool {
         }
     }
 
-    /// Since every writer now starts with SQLite's write lock, the same as [`Pool::begin`].
-    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        self.begin().await
-    }
-
     /// Where a single statement that writes runs outside any transaction (a session, a
     /// timer's tick): on SQLite, in the writer's turn, since a write from a reader
     /// connection would poll SQLite's lock while the writers hand it on without a gap.

@@ -23,7 +23,7 @@ pub mod service {
     const REFUSALS_SHOWN_SECS: i64 = 30 * 86_400;
 
     pub async fn overview(pool: &Pool, actor: &Actor) -> AppResult<HomeOverview> {
-        let me = crate::auth::api::service::load_me(pool, &actor.user_id).await?;
+        let me = crate::auth::service::load_me(pool, &actor.user_id).await?;
         let member = match me.branch() {
             Some(branch) => Some(member_day(pool, &actor.user_id, &branch.org_id).await?),
             None => None,
@@ -125,7 +125,7 @@ pub mod service {
             leave_waiting,
             leave_meeting,
             due_this_month: crate::meetings::service::due_this_month(pool, branch_id).await?,
-            groups: crate::orgs::api::service::branch_groups(pool, branch_id).await?,
+            groups: crate::orgs::service::branch_groups(pool, branch_id).await?,
             returned_records: crate::meetings::minutes::service::returned_for_branch(
                 pool, branch_id,
             )

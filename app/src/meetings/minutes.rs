@@ -169,7 +169,7 @@ pub mod service {
         meeting_id: &str,
     ) -> AppResult<RecordReview> {
         let meeting = record(pool, meeting_id).await?;
-        let path = crate::orgs::api::service::committee_path(pool, &meeting.org_id).await?;
+        let path = crate::orgs::service::committee_path(pool, &meeting.org_id).await?;
         let can_review = can(actor, Action::ReviewMinutes, &path);
         let full_path = crate::auth::session::org_path(pool, &meeting.org_id).await?;
         if !can_review && !can(actor, Action::ScheduleMeeting, &full_path) {
@@ -199,7 +199,7 @@ pub mod service {
         comment: &str,
     ) -> AppResult<()> {
         let meeting = record(pool, meeting_id).await?;
-        let path = crate::orgs::api::service::committee_path(pool, &meeting.org_id).await?;
+        let path = crate::orgs::service::committee_path(pool, &meeting.org_id).await?;
         authorize(actor, Action::ReviewMinutes, &path)?;
         if meeting.cancelled_at.is_some() {
             return Err(AppError::MeetingCancelled);
@@ -254,12 +254,12 @@ pub mod service {
     /// The held meetings of `year` of every branch (and its groups) below the 党委s the
     /// actor keeps: those waiting for a look first, then returned, then reviewed.
     pub async fn records(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<RecordLine>> {
-        let committees = crate::orgs::api::service::committees_kept_by(pool, actor).await?;
+        let committees = crate::orgs::service::committees_kept_by(pool, actor).await?;
         let roots: Vec<&str> = committees.iter().map(|c| c.id.as_str()).collect();
         if roots.is_empty() {
             return Err(AppError::Forbidden);
         }
-        let branches = crate::orgs::api::service::branches_under(pool, &roots).await?;
+        let branches = crate::orgs::service::branches_under(pool, &roots).await?;
         if branches.is_empty() {
             return Ok(Vec::new());
         }

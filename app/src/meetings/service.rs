@@ -643,7 +643,7 @@ pub async fn compliance(
         .await
         .map_err(|_| AppError::Forbidden)?;
     authorize(actor, Action::ViewMembers, &path)?;
-    let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
+    let groups = crate::orgs::service::branch_groups(pool, branch_id).await?;
     let held = held_meetings(pool, branch_id).await?;
     let until_month = judged_until(year);
     let group_ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
@@ -658,7 +658,7 @@ pub async fn compliance(
 /// A branch's year in figures, for the 基本活动 star: the calendar's cells judged and
 /// short, meetings held and minuted, and members present of those expected.
 pub async fn year_activity(pool: &Pool, branch_id: &str, year: i64) -> AppResult<YearActivity> {
-    let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
+    let groups = crate::orgs::service::branch_groups(pool, branch_id).await?;
     let group_ids: Vec<String> = groups.into_iter().map(|g| g.id).collect();
     let until_month = judged_until(year);
     let checks = judge(
@@ -703,7 +703,7 @@ fn judged_until(year: i64) -> u32 {
 
 /// What turns red on the branch's calendar when this month ends unless it is held.
 pub async fn due_this_month(pool: &Pool, branch_id: &str) -> AppResult<Vec<PeriodCheck>> {
-    let groups = crate::orgs::api::service::branch_groups(pool, branch_id).await?;
+    let groups = crate::orgs::service::branch_groups(pool, branch_id).await?;
     let group_ids: Vec<String> = groups.into_iter().map(|g| g.id).collect();
     let (year, month) = crate::shell::time::shanghai_year_month(now());
     let held = held_meetings(pool, branch_id).await?;

@@ -2,6 +2,10 @@
 
 pub mod api;
 pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+mod store;
 pub mod views;
 
 use crate::auth::{authz::Role, NamedRef, PartyStatus};

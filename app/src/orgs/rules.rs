@@ -1,5 +1,7 @@
 //! Organisation rules: what may nest under what, and when an invite may be used.
 
+use super::CommunityRow;
+use crate::auth::NamedRef;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +63,11 @@ pub fn check_nesting(kind: OrgKind, parent: Option<OrgKind>) -> Result<(), AppEr
 pub const INVITE_MAX_DAYS: i64 = 30;
 pub const DAY_SECS: i64 = 86_400;
 
+/// The days an invite is to last, as typed in the form.
+pub fn parse_valid_days(input: &str) -> Result<i64, AppError> {
+    input.trim().parse().map_err(|_| AppError::ValidDays)
+}
+
 pub fn invite_lifetime_secs(valid_days: i64) -> Result<i64, AppError> {
     if (1..=INVITE_MAX_DAYS).contains(&valid_days) {
         Ok(valid_days * DAY_SECS)
@@ -117,6 +124,33 @@ pub fn normalize_invite_code(input: &str) -> Result<String, AppError> {
     }
 }
 
+/// Communities with the branches each is paired with, from rows of (community id, name,
+/// branch id, branch name) where a community's rows come together, one of them with no
+/// branch when it has none.
+pub fn communities_with_pairings(
+    rows: Vec<(String, String, Option<String>, Option<String>)>,
+) -> Vec<CommunityRow> {
+    let mut communities: Vec<CommunityRow> = Vec::new();
+    for (id, name, branch_id, branch_name) in rows {
+        if communities.last().map(|c| c.id != id).unwrap_or(true) {
+            communities.push(CommunityRow {
+                id: id.clone(),
+                name,
+                paired_branches: Vec::new(),
+            });
+        }
+        if let (Some(bid), Some(bname), Some(last)) =
+            (branch_id, branch_name, communities.last_mut())
+        {
+            last.paired_branches.push(NamedRef {
+                id: bid,
+                name: bname,
+            });
+        }
+    }
+    communities
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +197,58 @@ mod tests {
         assert_eq!(invite_lifetime_secs(30), Ok(30 * DAY_SECS));
         assert_eq!(invite_lifetime_secs(0), Err(AppError::ValidDays));
         assert_eq!(invite_lifetime_secs(31), Err(AppError::ValidDays));
+    }
+
+    #[test]
+    fn valid_days_are_a_whole_number() {
+        assert_eq!(parse_valid_days(" 7 "), Ok(7));
+        assert_eq!(parse_valid_days("0"), Ok(0));
+        assert_eq!(parse_valid_days(""), Err(AppError::ValidDays));
+        assert_eq!(parse_valid_days("7天"), Err(AppError::ValidDays));
+        assert_eq!(parse_valid_days("1.5"), Err(AppError::ValidDays));
+    }
+
+    #[test]
+    fn communities_gather_their_branches() {
+        let row = |id: &str, name: &str, branch: Option<(&str, &str)>| {
+            (
+                id.to_string(),
+                name.to_string(),
+                branch.map(|(id, _)| id.to_string()),
+                branch.map(|(_, name)| name.to_string()),
+            )
+        };
+        let communities = communities_with_pairings(vec![
+            row("c1", "东苑", Some(("b1", "一支部"))),
+            row("c1", "东苑", Some(("b2", "二支部"))),
+            row("c2", "西苑", None),
+            row("c3", "南苑", Some(("b1", "一支部"))),
+        ]);
+        let branch = |id: &str, name: &str| NamedRef {
+            id: id.to_string(),
+            name: name.to_string(),
+        };
+        assert_eq!(
+            communities,
+            vec![
+                CommunityRow {
+                    id: "c1".into(),
+                    name: "东苑".into(),
+                    paired_branches: vec![branch("b1", "一支部"), branch("b2", "二支部")],
+                },
+                CommunityRow {
+                    id: "c2".into(),
+                    name: "西苑".into(),
+                    paired_branches: Vec::new(),
+                },
+                CommunityRow {
+                    id: "c3".into(),
+                    name: "南苑".into(),
+                    paired_branches: vec![branch("b1", "一支部")],
+                },
+            ]
+        );
+        assert!(communities_with_pairings(Vec::new()).is_empty());
     }
 
     #[test]

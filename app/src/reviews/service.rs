@@ -27,7 +27,7 @@ async fn authorized_branch(pool: &Pool, actor: &Actor, branch_id: &str) -> AppRe
         .await
         .map_err(|_| AppError::Forbidden)?;
     authorize(actor, Action::RunReview, &path)?;
-    let (kind, name, _) = crate::orgs::api::service::org_kind(pool, branch_id).await?;
+    let (kind, name, _) = crate::orgs::service::org_kind(pool, branch_id).await?;
     if kind != OrgKind::Branch {
         return Err(AppError::NotFound);
     }
@@ -50,7 +50,7 @@ pub async fn open(
     authorized_branch(pool, actor, branch_id).await?;
     let cap_percent = check_cap_percent(cap_percent)?;
     let year = this_year();
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     if store::review_of(&mut tx, branch_id, year).await?.is_some() {
         return Err(AppError::ReviewExists);
     }
@@ -176,7 +176,7 @@ pub async fn decide(
         return Err(AppError::OwnRecord);
     }
     let reason = check_decision(grade, reason)?;
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     let people = store::participants(&mut tx, review_id).await?;
     let Some(before) = people.iter().find(|p| p.user_id == user_id) else {
         return Err(AppError::NotInReview);
@@ -230,7 +230,7 @@ pub async fn decide(
 /// from now on each result earns what the branch's rule for its grade gives, if any.
 pub async fn close(pool: &Pool, actor: &Actor, review_id: &str) -> AppResult<()> {
     let review = authorized_review(pool, actor, review_id).await?;
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     if !store::close(&mut tx, review_id, now()).await? {
         // Closed before: its results have had their points.
         return Ok(());

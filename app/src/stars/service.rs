@@ -39,7 +39,7 @@ pub async fn kept_templates(
     pool: &Pool,
     actor: &Actor,
 ) -> AppResult<(Vec<NamedRef>, Vec<TemplateView>)> {
-    let committees = crate::orgs::api::service::committees_kept_by(pool, actor).await?;
+    let committees = crate::orgs::service::committees_kept_by(pool, actor).await?;
     if committees.is_empty() {
         return Err(AppError::Forbidden);
     }
@@ -64,14 +64,14 @@ pub async fn save_template(
         .await
         .map_err(|_| AppError::Forbidden)?;
     authorize(actor, Action::KeepStarTemplate, &path)?;
-    let (kind, ..) = crate::orgs::api::service::org_kind(pool, committee_id).await?;
+    let (kind, ..) = crate::orgs::service::org_kind(pool, committee_id).await?;
     if kind != OrgKind::Committee {
         return Err(AppError::OrgKind);
     }
     let template = template_from_input(field, checks, features)?;
     let body = serde_json::to_string(&template).map_err(|_| AppError::Internal)?;
     let id = new_id();
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     store::insert_template(
         &mut tx,
         &id,
@@ -97,7 +97,7 @@ pub async fn save_template(
 
 /// The branch's name, once the caller is authorised: anything but a branch is not found.
 async fn branch_name(pool: &Pool, branch_id: &str) -> AppResult<String> {
-    let (kind, name, _) = crate::orgs::api::service::org_kind(pool, branch_id).await?;
+    let (kind, name, _) = crate::orgs::service::org_kind(pool, branch_id).await?;
     if kind == OrgKind::Branch {
         Ok(name)
     } else {
@@ -109,7 +109,7 @@ async fn branch_name(pool: &Pool, branch_id: &str) -> AppResult<String> {
 async fn may_rate(pool: &Pool, actor: &Actor, path: &[String]) -> AppResult<bool> {
     let branch_id = &path[path.len() - 1];
     Ok(can(actor, Action::RateBranch, path)
-        && !crate::orgs::api::service::belongs_to_branch(pool, &actor.user_id, branch_id).await?)
+        && !crate::orgs::service::belongs_to_branch(pool, &actor.user_id, branch_id).await?)
 }
 
 /// Years that may be assessed: from 2000 to this one (Shanghai), never one still to come.
@@ -140,7 +140,7 @@ pub async fn branch_stars(
     branch_id: &str,
     year: i64,
 ) -> AppResult<BranchStars> {
-    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    let path = crate::orgs::service::committee_path(pool, branch_id).await?;
     authorize(actor, Action::ViewStars, &path)?;
     let name = branch_name(pool, branch_id).await?;
     check_year(year)?;
@@ -217,7 +217,7 @@ pub async fn evidence_photo_branch(pool: &Pool, photo_id: &str) -> AppResult<Opt
 
 /// Those who see the branch's stars see its photos of evidence.
 pub async fn may_view_stars(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<()> {
-    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    let path = crate::orgs::service::committee_path(pool, branch_id).await?;
     authorize(actor, Action::ViewStars, &path)
 }
 
@@ -297,7 +297,7 @@ fn ledger_item(row: LedgerRow) -> LedgerItem {
 
 /// The branch's path of 党委s, once the caller follows it for a 党委 above.
 async fn followed_branch(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<Vec<String>> {
-    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    let path = crate::orgs::service::committee_path(pool, branch_id).await?;
     authorize(actor, Action::FollowBranch, &path)?;
     branch_name(pool, branch_id).await?;
     Ok(path)
@@ -312,10 +312,9 @@ pub async fn assign_cadre(
 ) -> AppResult<()> {
     let path = followed_branch(pool, actor, branch_id).await?;
     let phone = crate::auth::rules::normalize_phone(phone).map_err(|_| AppError::NotCadre)?;
-    let cadre =
-        crate::auth::api::service::admin_of_any(pool, &phone, &path[..path.len() - 1]).await?;
+    let cadre = crate::auth::service::admin_of_any(pool, &phone, &path[..path.len() - 1]).await?;
     let cadre = cadre.ok_or(AppError::NotCadre)?;
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     store::set_cadre(&mut tx, branch_id, &cadre, &actor.user_id, now()).await?;
     audit(
         &mut *tx,
@@ -352,7 +351,7 @@ pub async fn add_ledger_item(
         .map(|(_, cadre, _)| cadre)
         .unwrap_or_else(|| actor.user_id.clone());
     let id = new_id();
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     store::insert_ledger_item(
         &mut tx,
         &store::NewLedgerItem {
@@ -395,7 +394,7 @@ pub async fn finish_ledger_item(
     if note.chars().count() > super::rules::LEDGER_ITEM_MAX_CHARS {
         return Err(AppError::TextTooLong);
     }
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     if !store::finish_ledger_item(&mut tx, item_id, note, now()).await? {
         return Err(AppError::AlreadyDecided);
     }
@@ -427,7 +426,7 @@ fn assessment_view(row: AssessmentRow, template: TemplateView) -> AppResult<Asse
 }
 
 async fn derived(pool: &Pool, branch_id: &str, year: i64) -> AppResult<Derived> {
-    let makeup = crate::orgs::api::service::branch_makeup(pool, branch_id).await?;
+    let makeup = crate::orgs::service::branch_makeup(pool, branch_id).await?;
     let activity = crate::meetings::service::year_activity(pool, branch_id, year).await?;
     let (from, to) = crate::shell::time::shanghai_year_range(year);
     Ok(Derived {
@@ -465,12 +464,11 @@ pub async fn save_assessment(
     form: &HashMap<String, String>,
     comment: &str,
 ) -> AppResult<String> {
-    let path = crate::orgs::api::service::committee_path(pool, branch_id).await?;
+    let path = crate::orgs::service::committee_path(pool, branch_id).await?;
     match kind {
         AssessmentKind::SelfAssessment => authorize(actor, Action::AssessBranch, &path)?,
         AssessmentKind::Rating => {
-            if crate::orgs::api::service::belongs_to_branch(pool, &actor.user_id, branch_id).await?
-            {
+            if crate::orgs::service::belongs_to_branch(pool, &actor.user_id, branch_id).await? {
                 return Err(AppError::OwnBranch);
             }
             authorize(actor, Action::RateBranch, &path)?;
@@ -495,7 +493,7 @@ pub async fn save_assessment(
     let marks_json = serde_json::to_string(&marks).map_err(|_| AppError::Internal)?;
     let blocked_by = result.failed.first().map(|b| b.as_str());
     let id = new_id();
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     store::insert_assessment(
         &mut tx,
         &NewAssessment {
@@ -532,13 +530,13 @@ pub async fn save_assessment(
 /// Every branch below the 党委s the actor keeps, with its latest rating and
 /// self-assessment of `year`.
 pub async fn standings(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<BranchStanding>> {
-    let committees = crate::orgs::api::service::committees_kept_by(pool, actor).await?;
+    let committees = crate::orgs::service::committees_kept_by(pool, actor).await?;
     if committees.is_empty() {
         return Err(AppError::Forbidden);
     }
     check_year(year)?;
     let roots: Vec<&str> = committees.iter().map(|c| c.id.as_str()).collect();
-    let branches = crate::orgs::api::service::branches_under(pool, &roots).await?;
+    let branches = crate::orgs::service::branches_under(pool, &roots).await?;
     let ids: Vec<String> = branches.iter().map(|b| b.id.clone()).collect();
     let mut latest: HashMap<String, Vec<AssessmentRow>> = HashMap::new();
     for row in store::latest_assessments(pool, &ids, year).await? {

@@ -497,7 +497,7 @@ pub async fn review(
     let reason = refusal
         .map(crate::meetings::rules::normalize_reason)
         .transpose()?;
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     let wish = store::wish_row(&mut tx, wish_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -560,7 +560,7 @@ pub async fn set_confirm_days(
         .ok()
         .filter(|d| (1..=CONFIRM_DAYS_MAX).contains(d))
         .ok_or(AppError::BadPayload)?;
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     store::set_confirm_days(&mut tx, branch_id, days).await?;
     audit(
         &mut *tx,
@@ -664,7 +664,7 @@ pub async fn tick(pool: &Pool) -> AppResult<(usize, usize)> {
 }
 
 async fn expire_one(pool: &Pool, id: &str, now: i64) -> AppResult<bool> {
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     let wish = store::wish_row(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -685,7 +685,7 @@ async fn expire_one(pool: &Pool, id: &str, now: i64) -> AppResult<bool> {
 }
 
 async fn auto_confirm(pool: &Pool, pledge_id: &str) -> AppResult<bool> {
-    let mut tx = pool.begin_write().await?;
+    let mut tx = pool.begin().await?;
     let pledge = store::pledge_row(&mut tx, pledge_id)
         .await?
         .ok_or(AppError::NotFound)?;
