@@ -660,7 +660,10 @@ async fn the_ledger_survives_the_rebuild_that_adds_review_points() {
         no_tx: false,
         locking: true,
     };
-    before_review_points.run(sqlite).await.unwrap();
+    before_review_points
+        .run(&mut *sqlite.take().await.unwrap())
+        .await
+        .unwrap();
     lived_in_county(&county, &dir).await;
     let figures = "SELECT COUNT(*), CAST(SUM(points) AS BIGINT), COUNT(reverses), COUNT(award_key),
                           CAST(SUM(LENGTH(id || title || category || source_kind)) AS BIGINT)
@@ -678,7 +681,10 @@ async fn the_ledger_survives_the_rebuild_that_adds_review_points() {
         "a lived-in ledger: {before:?}"
     );
 
-    app::db::SQLITE_MIGRATOR.run(sqlite).await.unwrap();
+    app::db::SQLITE_MIGRATOR
+        .run(&mut *sqlite.take().await.unwrap())
+        .await
+        .unwrap();
     let after: (i64, i64, i64, i64, i64) =
         app::db::query_as(figures).fetch_one(&county).await.unwrap();
     assert_eq!(after, before);

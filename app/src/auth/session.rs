@@ -173,10 +173,25 @@ pub async fn user_id_for_token(pool: &Pool, token: &str) -> AppResult<Option<Str
 /// The caller of a plain axum route (a download, a photo), from its session cookie.
 pub async fn actor_from_parts(pool: &Pool, parts: &Parts) -> AppResult<Actor> {
     let token = session_token(parts).ok_or(AppError::NotLoggedIn)?;
-    let user_id = user_id_for_token(pool, &token)
-        .await?
+    actor_for_token(pool, &token).await
+}
+
+/// The user of a live session and their grants, read together: every protected request
+/// starts here.
+async fn actor_for_token(pool: &Pool, token: &str) -> AppResult<Actor> {
+    let rows = super::store::session_grants(pool, &token_hash(token), now()).await?;
+    let user_id = rows
+        .first()
+        .map(|(user_id, ..)| user_id.clone())
         .ok_or(AppError::NotLoggedIn)?;
-    load_actor(pool, &user_id).await
+    Ok(Actor {
+        user_id,
+        grants: rows
+            .into_iter()
+            .filter_map(|(_, org_id, role)| Some((org_id?, role?)))
+            .filter_map(|(org_id, role)| Role::parse(&role).map(|role| Grant { org_id, role }))
+            .collect(),
+    })
 }
 
 /// The logged-in user's id, if the request carries a live session.
@@ -201,10 +216,11 @@ pub async fn load_actor(pool: &Pool, user_id: &str) -> AppResult<Actor> {
 /// The caller, or [`AppError::NotLoggedIn`]. Every protected server function starts here.
 pub async fn require_actor() -> AppResult<(AppState, Actor)> {
     let state = app_state()?;
-    let user_id = current_user_id(&state)
-        .await?
+    let token = request_parts()
+        .as_ref()
+        .and_then(session_token)
         .ok_or(AppError::NotLoggedIn)?;
-    let actor = load_actor(&state.pool, &user_id).await?;
+    let actor = actor_for_token(&state.pool, &token).await?;
     Ok((state, actor))
 }
 

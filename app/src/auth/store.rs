@@ -277,6 +277,25 @@ pub async fn session_user<'e>(
         .await
 }
 
+/// The user of a live session with each of their grants (user id, org id, role): one row
+/// with no grant for a user who holds none, no row for no live session. Reads the orgs
+/// capability's `memberships`.
+pub async fn session_grants<'e>(
+    exec: impl Into<Exec<'e>>,
+    token_hash: &str,
+    at: i64,
+) -> Result<Vec<(String, Option<String>, Option<String>)>, sqlx::Error> {
+    query_as(
+        "SELECT s.user_id, m.org_id, m.role FROM sessions s
+         LEFT JOIN memberships m ON m.user_id = s.user_id
+         WHERE s.token_hash = ? AND s.expires_at > ?",
+    )
+    .bind(token_hash)
+    .bind(at)
+    .fetch_all(exec)
+    .await
+}
+
 /// The user's grants (org id, role). Reads the orgs capability's `memberships`.
 pub async fn grants<'e>(
     exec: impl Into<Exec<'e>>,

@@ -10,7 +10,7 @@ mod query;
 pub use query::{query, query_as, query_scalar, Arg, Done, Exec, Query, Record, Scalar};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -33,7 +33,7 @@ pub enum Pool {
     /// (up to 100 ms a try). So the writers of this process share one connection of their
     /// own, [`Writer`], in arrival order, and reads have the pool.
     Sqlite {
-        readers: SqlitePool,
+        readers: Readers,
         writer: Writer,
         groups: Groups,
     },
@@ -73,6 +73,112 @@ impl KeyQueues {
         tokio::time::timeout(WRITER_PATIENCE, queue.lock_owned())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)
+    }
+}
+
+/// SQLite's read connections, up to [`READERS`] of them, opened as needed. Not sqlx's
+/// pool: that pings a connection as it hands it back and again as it hands it out, each a
+/// trip to the connection's own thread and back, and hands it back from a task of its
+/// own, so a one-statement read cost three trips and a task. A connection to a file on
+/// this machine has nothing to lose between two statements.
+#[derive(Clone, Debug)]
+pub struct Readers(std::sync::Arc<ReadersInner>);
+
+#[derive(Debug)]
+struct ReadersInner {
+    idle: std::sync::Mutex<Vec<sqlx::SqliteConnection>>,
+    turns: std::sync::Arc<tokio::sync::Semaphore>,
+    options: sqlx::sqlite::SqliteConnectOptions,
+}
+
+const READERS: usize = 8;
+
+/// How long a read waits for a free connection, as sqlx's pool would.
+const READER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Readers {
+    fn new(options: sqlx::sqlite::SqliteConnectOptions) -> Readers {
+        Readers(std::sync::Arc::new(ReadersInner {
+            idle: Default::default(),
+            turns: std::sync::Arc::new(tokio::sync::Semaphore::new(READERS)),
+            options,
+        }))
+    }
+
+    /// A read connection of the caller's own until dropped.
+    pub async fn take(&self) -> Result<Reader, sqlx::Error> {
+        let turn = tokio::time::timeout(READER_PATIENCE, self.0.turns.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let idle = self
+            .0
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => sqlx::ConnectOptions::connect(&self.0.options).await?,
+        };
+        Ok(Reader {
+            conn: Some(conn),
+            home: std::sync::Arc::clone(&self.0),
+            _turn: turn,
+        })
+    }
+
+    fn close(&self) {
+        self.0.turns.close();
+        self.0
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+}
+
+/// A read connection, back with the others when dropped.
+#[derive(Debug)]
+pub struct Reader {
+    conn: Option<sqlx::SqliteConnection>,
+    home: std::sync::Arc<ReadersInner>,
+    /// Given up after the connection is back (fields drop after `Drop::drop`).
+    _turn: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl std::ops::Deref for Reader {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &sqlx::SqliteConnection {
+        self.conn.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Reader {
+    fn deref_mut(&mut self) -> &mut sqlx::SqliteConnection {
+        self.conn.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        use sqlx::TransactionManager;
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        if self.home.turns.is_closed() {
+            return;
+        }
+        // A transaction left open on a plain connection ([`Pool::acquire`]) ends here, in
+        // the connection's own thread, before anything the next holder sends.
+        if SqliteTransactions::get_transaction_depth(&conn) > 0 {
+            SqliteTransactions::start_rollback(&mut conn);
+        }
+        self.home
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(conn);
     }
 }
 
@@ -347,7 +453,9 @@ impl Pool {
     pub async fn open(url: &str) -> Result<Pool, sqlx::Error> {
         let pool = Pool::connect(url).await?;
         match &pool {
-            Pool::Sqlite { readers, .. } => SQLITE_MIGRATOR.run(readers).await?,
+            Pool::Sqlite { readers, .. } => {
+                SQLITE_MIGRATOR.run(&mut *readers.take().await?).await?
+            }
             Pool::Postgres(p, _) => POSTGRES_MIGRATOR.run(p).await?,
         }
         Ok(pool)
@@ -456,14 +564,14 @@ impl Pool {
     /// A connection of its own, outside any transaction (several reads in a row).
     pub async fn acquire(&self) -> Result<Tx, sqlx::Error> {
         Ok(Tx::unkeyed(match self {
-            Pool::Sqlite { readers, .. } => Conn::Sqlite(readers.acquire().await?),
+            Pool::Sqlite { readers, .. } => Conn::Sqlite(readers.take().await?),
             Pool::Postgres(pool, _) => Conn::Postgres(pool.acquire().await?),
         }))
     }
 
     pub async fn close(&self) {
         match self {
-            Pool::Sqlite { readers, .. } => readers.close().await,
+            Pool::Sqlite { readers, .. } => readers.close(),
             Pool::Postgres(pool, _) => pool.close().await,
         }
     }
@@ -491,9 +599,7 @@ pub fn engine_of(url: &str) -> Option<Engine> {
 
 /// Opens (creating if needed) the SQLite database in WAL mode.
 async fn connect_sqlite(url: &str) -> Result<Pool, sqlx::Error> {
-    use sqlx::sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-    };
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
     use std::str::FromStr;
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
@@ -501,10 +607,7 @@ async fn connect_sqlite(url: &str) -> Result<Pool, sqlx::Error> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(5));
-    let readers = SqlitePoolOptions::new()
-        .max_connections(8)
-        .connect_with(options.clone())
-        .await?;
+    let readers = Readers::new(options.clone());
     let writer = Writer(std::sync::Arc::new(tokio::sync::Mutex::new(WriterConn {
         conn: sqlx::ConnectOptions::connect(&options).await?,
         options,
@@ -538,7 +641,7 @@ async fn connect_postgres(url: &str) -> Result<Pool, sqlx::Error> {
 /// `&mut Conn` to the functions that share their transaction.
 #[derive(Debug)]
 pub enum Conn {
-    Sqlite(PoolConnection<Sqlite>),
+    Sqlite(Reader),
     SqliteWriter(WriterTurn),
     Postgres(PoolConnection<Postgres>),
     PostgresTx(Transaction<'static, Postgres>),

@@ -3,7 +3,7 @@
 //! ledger's sums per member and branch).
 
 use super::Pool;
-use sqlx::{PgPool, Postgres, Row, SqlitePool, Transaction};
+use sqlx::{PgPool, Postgres, Row, SqliteConnection, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Kept by neither side: the schema history (each engine has its own), failed logins
@@ -62,6 +62,7 @@ pub async fn move_up(source: &Pool, target: &Pool) -> Result<MoveReport, MoveErr
             "unexpected table name {odd:?}"
         )));
     }
+    let source = &mut *source.take().await?;
     let mut tx = target.begin().await?;
     let mut report = MoveReport::default();
     for table in &tables {
@@ -136,7 +137,7 @@ enum Kind {
 /// Copies one table in insertion order (SQLite's rowid), so a row that references an
 /// earlier row of its own table (a ledger reversal) comes after it.
 async fn copy_table(
-    source: &SqlitePool,
+    source: &mut SqliteConnection,
     tx: &mut Transaction<'static, Postgres>,
     table: &str,
 ) -> Result<i64, MoveError> {
@@ -189,7 +190,7 @@ async fn copy_table(
             "SELECT rowid, {names} FROM \"{table}\" WHERE rowid > ? ORDER BY rowid LIMIT {per_insert}"
         ))
         .bind(last_rowid)
-        .fetch_all(source)
+        .fetch_all(&mut *source)
         .await?;
         let Some(last) = rows.last() else {
             break;
@@ -227,13 +228,13 @@ async fn copy_table(
 /// Both sides hold the same number of rows in every table, and the ledger the same sum
 /// for every member in every branch.
 async fn verify(
-    source: &SqlitePool,
+    source: &mut SqliteConnection,
     tx: &mut Transaction<'static, Postgres>,
     report: &mut MoveReport,
 ) -> Result<(), MoveError> {
     for (table, copied) in &report.rows {
         let count = format!("SELECT COUNT(*) FROM \"{table}\"");
-        let in_source: i64 = sqlx::query_scalar(&count).fetch_one(source).await?;
+        let in_source: i64 = sqlx::query_scalar(&count).fetch_one(&mut *source).await?;
         let in_target: i64 = sqlx::query_scalar(&count).fetch_one(&mut **tx).await?;
         if in_source != in_target || in_target != *copied {
             return Err(MoveError::Mismatch(format!(
@@ -243,7 +244,8 @@ async fn verify(
     }
     let sums = "SELECT user_id, branch_id, CAST(SUM(points) AS BIGINT) FROM point_entries
                 GROUP BY user_id, branch_id ORDER BY user_id, branch_id";
-    let in_source: Vec<(String, String, i64)> = sqlx::query_as(sums).fetch_all(source).await?;
+    let in_source: Vec<(String, String, i64)> =
+        sqlx::query_as(sums).fetch_all(&mut *source).await?;
     let in_target: Vec<(String, String, i64)> = sqlx::query_as(sums).fetch_all(&mut **tx).await?;
     if in_source != in_target {
         return Err(MoveError::Mismatch(

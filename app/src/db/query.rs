@@ -6,7 +6,7 @@ use super::{Conn, Pool};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Type;
-use sqlx::{Decode, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Decode, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection};
 use std::borrow::Cow;
 use std::marker::PhantomData;
 
@@ -50,7 +50,7 @@ impl From<&Option<String>> for Arg {
 /// What a query runs on: a pool (a connection of its own for the one statement) or a
 /// connection the caller holds.
 pub enum Exec<'a> {
-    SqlitePool(&'a SqlitePool),
+    SqliteReaders(&'a super::Readers),
     /// A statement alone in the SQLite writer's turn ([`Pool::for_write`]).
     SqliteWriter(&'a super::Writer),
     Sqlite(&'a mut SqliteConnection),
@@ -61,7 +61,7 @@ pub enum Exec<'a> {
 impl<'a> From<&'a Pool> for Exec<'a> {
     fn from(pool: &'a Pool) -> Exec<'a> {
         match pool {
-            Pool::Sqlite { readers, .. } => Exec::SqlitePool(readers),
+            Pool::Sqlite { readers, .. } => Exec::SqliteReaders(readers),
             Pool::Postgres(p, _) => Exec::PostgresPool(p),
         }
     }
@@ -70,7 +70,7 @@ impl<'a> From<&'a Pool> for Exec<'a> {
 impl<'a> From<&'a mut Conn> for Exec<'a> {
     fn from(conn: &'a mut Conn) -> Exec<'a> {
         match conn {
-            Conn::Sqlite(c) => Exec::Sqlite(c),
+            Conn::Sqlite(c) => Exec::Sqlite(&mut *c),
             Conn::SqliteWriter(turn) => Exec::Sqlite(turn.conn()),
             Conn::Postgres(c) => Exec::Postgres(c),
             Conn::PostgresTx(c) => Exec::Postgres(c),
@@ -193,9 +193,12 @@ macro_rules! run {
     ($self:ident, $exec:ident, $build:ident [$($g:tt)*], $method:ident $(, $answer:expr)?) => {{
         let Query { sql, args, .. } = $self;
         match $exec.into() {
-            Exec::SqlitePool(p) => bind_all!(sqlx::$build::<Sqlite, $($g)*>(sql), args)
-                .$method(p)
-                .await$(.map($answer))?,
+            Exec::SqliteReaders(readers) => {
+                let mut reader = readers.take().await?;
+                bind_all!(sqlx::$build::<Sqlite, $($g)*>(sql), args)
+                    .$method(&mut *reader)
+                    .await$(.map($answer))?
+            }
             Exec::Sqlite(c) => bind_all!(sqlx::$build::<Sqlite, $($g)*>(sql), args)
                 .$method(c)
                 .await$(.map($answer))?,
