@@ -806,6 +806,77 @@ async fn the_admin_sees_every_branch_of_the_subtree() {
     );
 }
 
+/// On SQLite the check-ins of a crowd share their transactions (a group commit), where an
+/// op that fails would take the others down with it. A member who guessed their way into
+/// the limit keeps sending among them: their tries are put off, leaving nothing behind,
+/// and everyone else is recorded.
+#[tokio::test]
+async fn a_guesser_in_the_crowd_does_not_spoil_the_others_check_ins() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let guesser = app.login(MEMBER_1, PASSWORD).await;
+    let now = app::state::now();
+    let meeting = schedule(
+        &app,
+        &secretary,
+        &branch,
+        "theme_day",
+        minute(now - 300),
+        minute(now + 3300),
+    )
+    .await
+    .json();
+    let meeting = meeting.as_str().unwrap();
+    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+        .bind(meeting)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let slot = slot_of(now);
+    let right = code_for_slot(secret.as_bytes(), meeting, slot);
+    for guess in 1..=10 {
+        let wrong = format_code((right + guess) % 1_000_000);
+        sync_one(
+            &app,
+            &guesser,
+            json!({ "meeting_id": meeting, "slot": slot, "code": wrong }),
+        )
+        .await;
+    }
+    let mut crowd = Vec::new();
+    for n in 7..=14 {
+        crowd.push(app.login(&format!("138000000{n:02}"), PASSWORD).await);
+    }
+    let right = json!({ "meeting_id": meeting, "slot": slot, "code": format_code(right) });
+    let tries = crowd
+        .iter()
+        .flat_map(|member| [member, &guesser])
+        .map(|cookie| sync_one(&app, cookie, right.clone()));
+    let outcomes = futures_util::future::join_all(tries).await;
+    for (n, outcome) in outcomes.iter().enumerate() {
+        if n % 2 == 0 {
+            assert!(outcome["Applied"]["presence"].is_string(), "{outcome}");
+        } else {
+            assert_eq!(outcome, &json!({ "Retry": "RateLimited" }));
+        }
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM attendance").await,
+        crowd.len() as i64
+    );
+    let guesser_id = app.user_id(MEMBER_1).await;
+    assert_eq!(
+        app::db::query_scalar::<i64>("SELECT COUNT(*) FROM applied_ops WHERE user_id = ?")
+            .bind(&guesser_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap(),
+        10,
+        "only the wrong codes are kept: the put-off tries can be sent again"
+    );
+}
+
 #[tokio::test]
 async fn guessing_codes_is_slowed_down() {
     let app = app().await;
