@@ -806,6 +806,33 @@ async fn the_admin_sees_every_branch_of_the_subtree() {
     );
 }
 
+/// A 主题党日 of `branch` that began five minutes before `now`: its id and the key its
+/// codes come from.
+async fn theme_day_begun(
+    app: &TestApp,
+    secretary: &str,
+    branch: &str,
+    now: i64,
+) -> (String, String) {
+    let meeting = schedule(
+        app,
+        secretary,
+        branch,
+        "theme_day",
+        minute(now - 300),
+        minute(now + 3300),
+    )
+    .await
+    .json();
+    let meeting = meeting.as_str().unwrap().to_string();
+    let secret = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
+        .bind(&meeting)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    (meeting, secret)
+}
+
 /// On SQLite the check-ins of a crowd share their transactions (a group commit), where an
 /// op that fails would take the others down with it. A member who guessed their way into
 /// the limit keeps sending among them: their tries are put off, leaving nothing behind,
@@ -817,22 +844,8 @@ async fn a_guesser_in_the_crowd_does_not_spoil_the_others_check_ins() {
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let guesser = app.login(MEMBER_1, PASSWORD).await;
     let now = app::state::now();
-    let meeting = schedule(
-        &app,
-        &secretary,
-        &branch,
-        "theme_day",
-        minute(now - 300),
-        minute(now + 3300),
-    )
-    .await
-    .json();
-    let meeting = meeting.as_str().unwrap();
-    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
-        .bind(meeting)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let (meeting, secret) = theme_day_begun(&app, &secretary, &branch, now).await;
+    let meeting = meeting.as_str();
     let slot = slot_of(now);
     let right = code_for_slot(secret.as_bytes(), meeting, slot);
     for guess in 1..=10 {
@@ -884,22 +897,8 @@ async fn guessing_codes_is_slowed_down() {
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let member = app.login(MEMBER_1, PASSWORD).await;
     let now = app::state::now();
-    let meeting = schedule(
-        &app,
-        &secretary,
-        &branch,
-        "theme_day",
-        minute(now - 300),
-        minute(now + 3300),
-    )
-    .await
-    .json();
-    let meeting = meeting.as_str().unwrap();
-    let secret: String = app::db::query_scalar("SELECT secret FROM meetings WHERE id = ?")
-        .bind(meeting)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let (meeting, secret) = theme_day_begun(&app, &secretary, &branch, now).await;
+    let meeting = meeting.as_str();
     let slot = slot_of(now);
     let right = code_for_slot(secret.as_bytes(), meeting, slot);
     for guess in 1..=10 {
