@@ -81,6 +81,10 @@ pub struct OfflineState {
     pub update_ready: RwSignal<bool>,
     /// Bumped on every outbox change, so views that show server data refetch after a sync.
     pub version: RwSignal<u64>,
+    /// The last read of the outbox asked for ([`OfflineState::refresh`]); the server
+    /// never reads the outbox.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    asked: StoredValue<u64>,
 }
 
 impl OfflineState {
@@ -99,10 +103,17 @@ impl OfflineState {
         #[cfg(feature = "hydrate")]
         {
             let state = *self;
+            // Two changes in a row (a form saved, then another) start two reads, which may
+            // finish out of order: only the last one asked for is shown, never an older
+            // outbox over a newer.
+            let ticket = state.asked.get_value() + 1;
+            state.asked.set_value(ticket);
             leptos::task::spawn_local(async move {
                 let ops = super::client::queued().await;
-                state.ops.set(ops);
-                state.version.update(|v| *v += 1);
+                if state.asked.get_value() == ticket {
+                    state.ops.set(ops);
+                    state.version.update(|v| *v += 1);
+                }
             });
         }
     }
@@ -118,6 +129,7 @@ pub fn provide_offline() -> OfflineState {
         online: RwSignal::new(true),
         update_ready: RwSignal::new(false),
         version: RwSignal::new(0),
+        asked: StoredValue::new(0),
     };
     provide_context(state);
     #[cfg(feature = "hydrate")]
