@@ -103,15 +103,13 @@ pub mod service {
                 }
                 Ok(OpOutcome::Applied(value))
             }
-            Err(error) if is_transient(&error) => {
+            Err(error) => {
+                // The database's own trouble leaves the transaction to be rolled back whole.
                 if undoable && error != AppError::Internal {
                     conn.rollback_to("op_effects").await?;
                 }
-                Err(error)
-            }
-            Err(error) => {
-                if undoable {
-                    conn.rollback_to("op_effects").await?;
+                if is_transient(&error) {
+                    return Err(error);
                 }
                 let op = decode().map_err(|_| AppError::Internal)?;
                 op.refused(ctx, conn, &error).await?;
@@ -217,8 +215,15 @@ pub mod service {
         let recorded = pool
             .write_grouped(key.as_deref(), move |conn| {
                 Box::pin(async move {
-                    let (actor, uploads) = (&actor_of_op, &uploads_of_op);
-                    record(conn, actor, uploads, &envelope, received_at, &photos).await
+                    record(
+                        conn,
+                        &actor_of_op,
+                        &uploads_of_op,
+                        &envelope,
+                        received_at,
+                        &photos,
+                    )
+                    .await
                 })
             })
             .await?;
