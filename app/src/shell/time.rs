@@ -110,6 +110,8 @@ pub fn format_datetime(utc_secs: i64) -> String {
 
 /// The UTC seconds a Shanghai calendar year begins at, and the next one.
 pub fn shanghai_year_range(year: i64) -> (i64, i64) {
+    // A year comes from a request: one far out of range would overflow the arithmetic.
+    let year = year.clamp(1, 9999);
     let start = |y| days_from_civil(y, 1, 1) * 86_400 - SHANGHAI_OFFSET_SECS;
     (start(year), start(year + 1))
 }
@@ -165,5 +167,11 @@ mod tests {
         assert_eq!(parse_local_datetime("2026-11-23T24:00"), None);
         // Leap day.
         assert_eq!(format_date(1_709_164_800), "2024-02-29");
+    }
+
+    #[test]
+    fn a_year_far_out_of_range_is_held_to_the_calendar_not_overflowed() {
+        assert_eq!(shanghai_year_range(i64::MAX), shanghai_year_range(9999));
+        assert_eq!(shanghai_year_range(i64::MIN), shanghai_year_range(1));
     }
 }
