@@ -1,16 +1,28 @@
 use super::Locale;
 
+// Each message is a constant holding its own two texts, not a variant of one enum with one
+// `text` function over all of them: a view then refers to only the texts it shows, and a
+// page split into its own wasm chunk takes its texts along instead of leaving every page's
+// text in the bundle the home and the check-in page load first.
 macro_rules! messages {
     ($($key:ident => $zh:literal, $en:literal;)*) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Msg { $($key),* }
+        pub struct Msg {
+            zh: &'static str,
+            en: &'static str,
+        }
 
+        #[allow(non_upper_case_globals)]
         impl Msg {
+            $(pub const $key: Msg = Msg { zh: $zh, en: $en };)*
+
+            #[cfg(test)]
             pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
 
             pub fn text(self, locale: Locale) -> &'static str {
-                match (self, locale) {
-                    $((Msg::$key, Locale::Zh) => $zh, (Msg::$key, Locale::En) => $en,)*
+                match locale {
+                    Locale::Zh => self.zh,
+                    Locale::En => self.en,
                 }
             }
         }

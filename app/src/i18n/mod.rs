@@ -1,6 +1,6 @@
 //! Interface text in zh-CN (default) and English.
 //!
-//! Every key is a variant of [`Msg`] and every entry must give both languages, so a
+//! Every key is a constant of [`Msg`] and every entry must give both languages, so a
 //! missing key or a missing translation is a compile error, not a blank on screen.
 
 use leptos::prelude::*;
