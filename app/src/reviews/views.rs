@@ -34,6 +34,10 @@ pub fn MyReviewPage() -> impl IntoView {
     let offline = use_offline();
     let outbox_read = Memo::new(move |_| offline.version.get() > 0);
     let mine = fetched(move || outbox_read.get(), |_| fetch_my_reviews());
+    let drafts = Drafts {
+        texts: RwSignal::new(HashMap::new()),
+        marks: RwSignal::new(HashMap::new()),
+    };
     view! {
         <PageHeader title=Msg::MemberReview back="/"/>
         <WithUser view=move |_| view! {
@@ -42,14 +46,23 @@ pub fn MyReviewPage() -> impl IntoView {
                 {move || mine.get().map(|result| match result {
                     Err(error) => view! { <div class="card"><ErrorNote error/></div> }.into_any(),
                     Ok(list) if list.is_empty() => view! { <div class="card"><Empty msg=Msg::NoReviewYet/></div> }.into_any(),
-                    Ok(list) => list.into_iter().map(my_review).collect_view().into_any(),
+                    Ok(list) => list.into_iter().map(|review| my_review(review, drafts)).collect_view().into_any(),
                 })}
             </Transition>
         }/>
     }
 }
 
-fn my_review(review: MyReview) -> impl IntoView {
+/// What the member typed and marked, by review. Kept above the list: the list is drawn again
+/// when it is read again (once the outbox is known), and a form drawn anew must not lose
+/// what was typed or chosen in the meantime.
+#[derive(Clone, Copy)]
+struct Drafts {
+    texts: RwSignal<HashMap<String, String>>,
+    marks: RwSignal<HashMap<String, HashMap<String, Grade>>>,
+}
+
+fn my_review(review: MyReview, drafts: Drafts) -> impl IntoView {
     let offline = use_offline();
     let id = StoredValue::new(review.id.clone());
     // What waits in the outbox for this review, newest last.
@@ -70,18 +83,43 @@ fn my_review(review: MyReview) -> impl IntoView {
             .rfind(|(_, m)| id.with_value(|id| &m.review_id == id))
     };
     let text = RwSignal::new(
-        pending_self()
-            .map(|(_, w)| w.text)
+        drafts
+            .texts
+            .with_untracked(|texts| texts.get(&review.id).cloned())
+            .or_else(|| pending_self().map(|(_, w)| w.text))
             .or(review.self_text.clone())
             .unwrap_or_default(),
     );
     let chosen: RwSignal<HashMap<String, Grade>> = RwSignal::new(
-        pending_marks()
-            .map(|(_, m)| m.marks)
-            .unwrap_or(review.marks.clone())
-            .into_iter()
-            .collect(),
+        drafts
+            .marks
+            .with_untracked(|marks| marks.get(&review.id).cloned())
+            .unwrap_or_else(|| {
+                pending_marks()
+                    .map(|(_, m)| m.marks)
+                    .unwrap_or(review.marks.clone())
+                    .into_iter()
+                    .collect()
+            }),
     );
+    let type_text = move |typed: String| {
+        id.with_value(|id| {
+            drafts.texts.update(|texts| {
+                texts.insert(id.clone(), typed.clone());
+            })
+        });
+        text.set(typed);
+    };
+    let choose = move |subject: String, grade: Grade| {
+        chosen.update(|c| {
+            c.insert(subject, grade);
+        });
+        id.with_value(|id| {
+            drafts.marks.update(|marks| {
+                marks.insert(id.clone(), chosen.get_untracked());
+            })
+        });
+    };
     let self_error = RwSignal::new(None::<AppError>);
     let marks_error = RwSignal::new(None::<AppError>);
     let self_sent = RwSignal::new(review.self_text.is_some());
@@ -166,7 +204,7 @@ fn my_review(review: MyReview) -> impl IntoView {
                 <form on:submit=write class="self-review">
                     <label>{tr(Msg::SelfReview)}
                         <textarea name="self_text" rows="4" maxlength="500" prop:value=move || text.get()
-                            on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                            on:input=move |ev| type_text(event_target_value(&ev))></textarea>
                     </label>
                     {move || self_error.get().map(|error| view! { <ErrorNote error/> })}
                     {move || status(pending_self().map(|(op, _)| op), self_sent.get())}
@@ -190,7 +228,7 @@ fn my_review(review: MyReview) -> impl IntoView {
                                         <label>
                                             <input type="radio" name=format!("grade-{}", person.user_id) value=grade.as_str()
                                                 prop:checked=move || subject.with_value(|s| chosen.with(|c| c.get(s) == Some(&grade)))
-                                                on:change=move |_| chosen.update(|c| { c.insert(subject.get_value(), grade); })/>
+                                                on:change=move |_| choose(subject.get_value(), grade)/>
                                             {grade.label_zh()}
                                         </label>
                                     }).collect_view()}
