@@ -15,6 +15,11 @@
 //! - `POSTGRES=postgres://user:pass@host:port`: a new database there instead of SQLite,
 //!   behind `SERVERS` app servers (2) sharing it, the phones spread over them as nginx would.
 //!
+//! - `TIMELINE`: 1 prints, per second of the run, the check-ins due then and their p50, p99
+//!   and slowest (stderr), to tell a steady tail from stalls.
+//! - `WARMUP`: N (0 by default) phones first check in to a meeting of their own, untimed,
+//!   as a server up all morning has been used before its burst (connections, statements and
+//!   caches warm on both the app servers and PostgreSQL).
 //! - `LOGINS`: 1 (the default) logs every member in through `/api/login` first, as phones
 //!   arriving at the meeting do, `LOGIN_CONCURRENCY` (32) at a time, timed apart from the
 //!   check-ins (argon2 is a core's worth of time per login, by design); 0 makes the sessions
@@ -65,6 +70,13 @@ async fn main() {
     let logins = knob("LOGINS", 1) == 1;
     let pool = Pool::open(&url).await.unwrap();
     let mut crowd = crowd(&pool, members, branches, rounds, logins).await;
+    if postgres.is_some() {
+        // Statistics for what was just loaded in bulk, as PostgreSQL's documentation advises
+        // after a bulk load. Without them autovacuum's first pass analysed every table a
+        // minute into the run, and every server process planned its statements again at
+        // once (a 400 ms stall at 1,000 check-ins a second).
+        app::db::query("ANALYZE").execute(&pool).await.unwrap();
+    }
 
     // Each app server with its own pool, as separate processes would have.
     let mut addresses = Vec::new();
@@ -97,8 +109,12 @@ async fn main() {
     }
     let login_wall = login_started.elapsed();
     let crowd = std::sync::Arc::new(crowd);
+    let warm_up_phones = knob("WARMUP", 0).min(members);
+    warm_up(&addresses, &crowd, warm_up_phones).await;
 
     let mut latencies = Vec::new();
+    // (due, latency) of each check-in, for `TIMELINE`.
+    let mut timeline = Vec::new();
     let mut failures = 0;
     let cpu_started = cpu_seconds();
     let started = Instant::now();
@@ -127,29 +143,21 @@ async fn main() {
                 tokio::spawn(async move {
                     tokio::time::sleep_until((wave_started + due).into()).await;
                     let (meeting, secret) = &crowd.meetings[phone % crowd.meetings.len()][round];
-                    let slot = slot_of(now());
-                    let body = serde_json::json!({ "ops": [{
-                        "op_id": uuid::Uuid::now_v7().to_string(),
-                        "kind": "meeting.checkin",
-                        "payload": {
-                            "meeting_id": meeting,
-                            "slot": slot,
-                            "code": format_code(code_for_slot(secret.as_bytes(), meeting, slot)),
-                        },
-                        "created_at": now(),
-                    }]})
-                    .to_string();
+                    let body = checkin_body(meeting, secret);
                     let reply =
                         post_as(address, "/api/sync", &crowd.cookies[phone], &body, JSON).await;
                     // From when it was due: a request that waited for a free moment waited.
-                    reply.map(|(_, text)| (wave_started.elapsed().saturating_sub(due), text))
+                    reply.map(|(_, text)| (due, wave_started.elapsed().saturating_sub(due), text))
                 })
             })
             .collect();
         for task in tasks {
             match task.await.unwrap() {
-                Ok((elapsed, reply)) if reply.contains("Applied") => latencies.push(elapsed),
-                Ok((_, reply)) => {
+                Ok((due, elapsed, reply)) if reply.contains("Applied") => {
+                    latencies.push(elapsed);
+                    timeline.push((due, elapsed));
+                }
+                Ok((_, _, reply)) => {
                     failures += 1;
                     if failures < 4 {
                         eprintln!("{reply}");
@@ -168,8 +176,9 @@ async fn main() {
     let cpu = cpu_seconds() - cpu_started;
     let recorded: i64 = app::db::query_scalar(
         "SELECT COUNT(*) FROM attendance a JOIN meetings m ON m.id = a.meeting_id
-         WHERE m.title = '压测党员大会'",
+         WHERE m.title = ?",
     )
+    .bind(TIMED_TITLE)
     .fetch_one(&pool)
     .await
     .unwrap();
@@ -198,6 +207,9 @@ async fn main() {
     }
     let raw_rate = RAW_INSERTS as f64 / raw_started.elapsed().as_secs_f64();
 
+    if knob("TIMELINE", 0) == 1 {
+        print_timeline(timeline);
+    }
     latencies.sort_unstable();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     let rate_done = latencies.len() as f64 / wall.as_secs_f64();
@@ -209,6 +221,7 @@ async fn main() {
         "rounds": rounds,
         "rate": if rate == 0 { "burst".to_string() } else { format!("{rate}/s") },
         "logins": if logins { members } else { 0 },
+        "warm_up": warm_up_phones,
         "login_s": (login_wall.as_secs_f64() * 10.0).round() / 10.0,
         "checkins": latencies.len(),
         "failures": failures,
@@ -225,11 +238,54 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// One phone's sync of a check-in to `meeting` with the code on its screen now.
+fn checkin_body(meeting: &str, secret: &str) -> String {
+    let slot = slot_of(now());
+    serde_json::json!({ "ops": [{
+        "op_id": uuid::Uuid::now_v7().to_string(),
+        "kind": "meeting.checkin",
+        "payload": {
+            "meeting_id": meeting,
+            "slot": slot,
+            "code": format_code(code_for_slot(secret.as_bytes(), meeting, slot)),
+        },
+        "created_at": now(),
+    }]})
+    .to_string()
+}
+
+/// The first `phones` phones check in to their branch's warm-up meeting, 64 at a time,
+/// before anything is timed.
+async fn warm_up(addresses: &[std::net::SocketAddr], crowd: &std::sync::Arc<Crowd>, phones: usize) {
+    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(64));
+    let tasks: Vec<_> = (0..phones)
+        .map(|phone| {
+            let address = addresses[phone % addresses.len()];
+            let crowd = std::sync::Arc::clone(crowd);
+            let turns = std::sync::Arc::clone(&turns);
+            tokio::spawn(async move {
+                let _turn = turns.acquire_owned().await.unwrap();
+                let (meeting, secret) = &crowd.warm_ups[phone % crowd.warm_ups.len()];
+                let body = checkin_body(meeting, secret);
+                let (_, reply) = post_as(address, "/api/sync", &crowd.cookies[phone], &body, JSON)
+                    .await
+                    .unwrap();
+                assert!(reply.contains("Applied"), "warm-up check-in: {reply}");
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
 /// The bench's people and meetings: for each phone its session cookie; for each branch its
 /// meetings running now (id and secret), one per round. Phone i belongs to branch i mod n.
 struct Crowd {
     cookies: Vec<String>,
     meetings: Vec<Vec<(String, String)>>,
+    /// Each branch's meeting for `WARMUP`, apart from the timed ones.
+    warm_ups: Vec<(String, String)>,
 }
 
 async fn crowd(
@@ -298,34 +354,56 @@ async fn crowd(
         cookies.push(format!("{}={token}", app::auth::session::SESSION_COOKIE));
     }
     let mut meetings = Vec::with_capacity(branches);
+    let mut warm_ups = Vec::with_capacity(branches);
     for (branch, first) in branch_ids.iter().zip(first_of) {
+        let first = first.unwrap();
         let mut held = Vec::with_capacity(rounds);
         for _ in 0..rounds {
-            let meeting = new_id();
-            let secret = random_hex32();
-            app::db::query(
-                "INSERT INTO meetings (id, org_id, kind, title, starts_at, ends_at, secret, created_by, created_at)
-                 VALUES (?, ?, 'general_meeting', '压测党员大会', ?, ?, ?, ?, ?)",
-            )
-            .bind(&meeting)
-            .bind(branch)
-            .bind(at - 60)
-            .bind(at + 3 * 3600)
-            .bind(&secret)
-            .bind(first.clone().unwrap())
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-            held.push((meeting, secret));
+            held.push(meeting_now(&mut tx, branch, &first, TIMED_TITLE, at).await);
         }
         meetings.push(held);
+        warm_ups.push(meeting_now(&mut tx, branch, &first, "压测热身", at).await);
     }
     tx.commit().await.unwrap();
-    Crowd { cookies, meetings }
+    Crowd {
+        cookies,
+        meetings,
+        warm_ups,
+    }
 }
 
 const PASSWORD: &str = "压测口令-2026";
+
+/// The title of the meetings whose check-ins are timed (and counted at the end).
+const TIMED_TITLE: &str = "压测党员大会";
+
+/// A meeting of `branch` running now, called by `secretary`: its id and secret.
+async fn meeting_now(
+    tx: &mut app::db::Tx,
+    branch: &str,
+    secretary: &str,
+    title: &str,
+    at: i64,
+) -> (String, String) {
+    let meeting = new_id();
+    let secret = random_hex32();
+    app::db::query(
+        "INSERT INTO meetings (id, org_id, kind, title, starts_at, ends_at, secret, created_by, created_at)
+         VALUES (?, ?, 'general_meeting', ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&meeting)
+    .bind(branch)
+    .bind(title)
+    .bind(at - 60)
+    .bind(at + 3 * 3600)
+    .bind(&secret)
+    .bind(secretary)
+    .bind(at)
+    .execute(&mut **tx)
+    .await
+    .unwrap();
+    (meeting, secret)
+}
 
 fn phone_of(member: usize) -> String {
     format!("13{member:09}")
@@ -390,6 +468,25 @@ fn urlencoding(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Per second of the open loop (by when each check-in was due): how many, p50, p99 and the
+/// slowest, on stderr. Tells a steady tail from stalls at particular moments.
+fn print_timeline(mut timeline: Vec<(Duration, Duration)>) {
+    timeline.sort_unstable();
+    for second in timeline.chunk_by(|a, b| a.0.as_secs() == b.0.as_secs()) {
+        let mut took: Vec<Duration> = second.iter().map(|(_, took)| *took).collect();
+        took.sort_unstable();
+        let at = |p: f64| took[((took.len() as f64 * p) as usize).min(took.len() - 1)].as_millis();
+        eprintln!(
+            "t={:>4}s n={:>5} p50={:>4}ms p99={:>5}ms max={:>5}ms",
+            second[0].0.as_secs(),
+            took.len(),
+            at(0.5),
+            at(0.99),
+            took[took.len() - 1].as_millis()
+        );
+    }
 }
 
 /// CPU time this process has used, user and system, in seconds (Linux's clock ticks).
