@@ -33,6 +33,14 @@ async fn a_county_moves_up_with_every_row_and_the_ledger_intact() {
         .await
         .unwrap();
     assert_eq!(moved, pending);
+    // Planner statistics come with the copy, not a minute into the first day's traffic.
+    let analysed: bool = app::db::query_scalar(
+        "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'attendance'",
+    )
+    .fetch_one(&province)
+    .await
+    .unwrap();
+    assert!(analysed, "the copied tables are analysed");
     for table in [
         "users",
         "meetings",

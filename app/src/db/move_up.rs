@@ -71,6 +71,12 @@ pub async fn move_up(source: &Pool, target: &Pool) -> Result<MoveReport, MoveErr
     }
     verify(source, &mut tx, &mut report).await?;
     tx.commit().await?;
+    // A bulk load has no planner statistics until autovacuum's first pass gathers them for
+    // every table at once, a minute or so into the first day's traffic. The copy stands
+    // committed whatever this answers.
+    if let Err(error) = sqlx::query("ANALYZE").execute(target).await {
+        tracing::warn!(%error, "ANALYZE after moving up failed; autovacuum will gather the statistics");
+    }
     Ok(report)
 }
 
