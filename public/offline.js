@@ -649,6 +649,15 @@
     sendable,
   };
   if (typeof module !== "undefined") module.exports = global.ZhibuOffline;
+  // The release build aborts on a panic without running the app's panic hook (scripts/setup.sh,
+  // `release_wasm_env`): the wasm traps instead, and the trap surfaces here.
+  if (typeof window !== "undefined" && typeof WebAssembly !== "undefined") {
+    const stoppedBy = (error) => {
+      if (error instanceof WebAssembly.RuntimeError) showStopped();
+    };
+    window.addEventListener("error", (event) => stoppedBy(event.error));
+    window.addEventListener("unhandledrejection", (event) => stoppedBy(event.reason));
+  }
   // A check-in page opened from a QR code checks in before anything else loads.
   if (typeof document !== "undefined" && typeof location !== "undefined" && location.pathname.startsWith("/checkin/")) {
     const start = () => checkinFromLocation().catch(() => {});

@@ -10,7 +10,7 @@ cd "$ROOT"
 say "check-in crowd benchmark"
 timeout 2400 cargo bench -p server --bench checkin
 say "release build"
-timeout 2400 cargo leptos build --release --split --precompress
+(release_wasm_env && timeout 2400 cargo leptos build --release --split --precompress)
 LIGHTHOUSE_DIR="$HOME/.cache/zhibu-lighthouse"
 if [[ ! -x "$LIGHTHOUSE_DIR/node_modules/.bin/lighthouse" ]]; then
   say "installing Lighthouse 12 (benchmarks only)"

@@ -7,4 +7,5 @@ source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 export ZHIBU_SEED_DEMO="${ZHIBU_SEED_DEMO:-1}"
 say "building and starting Zhibu on http://127.0.0.1:3000"
+release_wasm_env
 exec cargo leptos serve --release --split --precompress

@@ -36,6 +36,10 @@ install_rust_tools() {
     say "adding the wasm32 target"
     rustup target add wasm32-unknown-unknown
   fi
+  if ! (cd "$ROOT" && rustup component list --installed 2>/dev/null | grep -q '^rust-src'); then
+    say "adding the standard library's source (the release wasm rebuilds it)"
+    (cd "$ROOT" && rustup component add rust-src)
+  fi
   if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     say "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes a while, once)"
     cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
@@ -50,6 +54,19 @@ install_rust_tools() {
     say "installing wasm-opt (binaryen@$BINARYEN_VERSION from npm)"
     npm install -g "binaryen@$BINARYEN_VERSION" >/dev/null
   fi
+}
+
+# For the release build: the wasm a phone downloads is built with its own copy of the
+# standard library (build-std), so that panics abort at once instead of carrying their
+# messages and formatting code, and Debug output and panic locations are left out. 27 KB
+# less on the wire (brotli). These are unstable options of the compiler pinned in
+# rust-toolchain.toml, allowed with RUSTC_BOOTSTRAP as the Linux kernel's build does; a
+# compiler upgrade must re-check them. Only the wasm target gets the flags; the server is
+# built as usual. Without this a release build still works, only bigger.
+release_wasm_env() {
+  export RUSTC_BOOTSTRAP=1
+  export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=shallow -Zlocation-detail=none"
 }
 
 apt_install() {

@@ -55,7 +55,7 @@ say "Playwright (phone viewport, Debian Chromium)"
 (cd end2end && timeout 1200 npx playwright test) 2>&1 | tee -a "$LOG"
 
 say "release build (split routes, precompressed) for the first-load byte budget"
-timeout 2400 cargo leptos build --release --split --precompress
+(release_wasm_env && timeout 2400 cargo leptos build --release --split --precompress)
 (cd end2end && timeout 600 npx playwright test --config budget.config.ts) 2>&1 | tee -a "$LOG"
 
 # One closing line over every runner above.

@@ -11,7 +11,9 @@
 //! there with buttons that do nothing; instead it says so and offers a full reload, which the
 //! service worker answers from its caches when there is no signal (`showStopped` in
 //! `public/offline.js`, shared with the start script, which shows it when the app's main
-//! bundle cannot be fetched).
+//! bundle cannot be fetched). The release build aborts on a panic without running the hook
+//! (`release_wasm_env` in `scripts/setup.sh`): there `offline.js` shows the notice when the
+//! wasm traps.
 
 use std::cell::RefCell;
 use std::sync::Once;
