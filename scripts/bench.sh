@@ -7,10 +7,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup.sh" --browser
 cd "$ROOT"
+# The whole run with the release build's settings: the server benches and the release build
+# then share one build of the server's dependencies (RUSTC_BOOTSTRAP is part of it).
+release_wasm_env
 say "check-in crowd benchmark"
 timeout 2400 cargo bench -p server --bench checkin
 say "release build"
-(release_wasm_env && timeout 2400 cargo leptos build --release --split --precompress)
+timeout 2400 cargo leptos build --release --split --precompress
 LIGHTHOUSE_DIR="$HOME/.cache/zhibu-lighthouse"
 if [[ ! -x "$LIGHTHOUSE_DIR/node_modules/.bin/lighthouse" ]]; then
   say "installing Lighthouse 12 (benchmarks only)"
