@@ -40,6 +40,17 @@ test("leave asked by a member and approved by the secretary shows as 请假", as
   await member.getByText("请假", { exact: true }).first().click();
   await member.getByLabel("请假类型").selectOption({ label: "病假" });
   await member.getByLabel("请假原因").fill("感冒发烧，医生建议休息");
+  // The page is read again whenever the outbox changes (as it first does moments after the
+  // page opens) and drawn anew: the form stays open, as chosen and typed.
+  const reread = member.waitForResponse((response) => response.url().includes("/api/meeting_detail"));
+  await member.evaluate(() => window.dispatchEvent(new Event("zhibu-outbox-changed")));
+  await (await reread).finished();
+  // The answer is decoded and drawn within a few tasks of arriving.
+  await member.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+  const reason = member.getByLabel("请假原因");
+  await expect(reason).toBeVisible();
+  await expect(reason).toHaveValue("感冒发烧，医生建议休息");
+  await expect(member.getByLabel("请假类型")).toHaveValue("sick");
   await member.getByRole("button", { name: "请假" }).click();
   // Online, the op may sync and the page redraw with the leave on it before the queued note
   // is seen: the member is told either way.
@@ -98,7 +109,8 @@ test("a correction shows as 补录 with its reason, and a photo of the sheet is 
   await goto(secretary, `/meetings/${meeting}`);
   const image = secretary.locator('.photos a[data-kind="sheet"] img');
   await expect(image).toBeVisible();
-  expect(await image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(8);
+  // Laid out before its bytes arrive: the width is the decoded photo's once it has loaded.
+  await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(8);
   await secretary.screenshot({ path: "test-results/attendance-correction.png", fullPage: true });
 
   const member = await phone(browser, MEMBER);

@@ -70,6 +70,7 @@ pub fn MeetingPage() -> impl IntoView {
         minutes,
         review,
         row: RwSignal::new(None),
+        leave: LeaveDraft::new(),
     };
     view! {
         <PageHeader title=Msg::MeetingDetails back="/meetings"/>
@@ -100,6 +101,29 @@ struct Actions {
     review: ServerAction<super::minutes::ReviewRecord>,
     /// The member whose line a decision or 补录 was last sent for: its error shows there.
     row: RwSignal<Option<String>>,
+    leave: LeaveDraft,
+}
+
+/// The leave form as the member left it. Kept above the page's data: the page is drawn
+/// again whenever it is read again (once the outbox is known, moments after it opens, and
+/// after each sync), and a form drawn anew must not close or lose what was chosen or typed.
+#[derive(Clone, Copy)]
+struct LeaveDraft {
+    open: RwSignal<bool>,
+    kind: RwSignal<LeaveKind>,
+    reason: RwSignal<String>,
+    queued: RwSignal<bool>,
+}
+
+impl LeaveDraft {
+    fn new() -> Self {
+        Self {
+            open: RwSignal::new(false),
+            kind: RwSignal::new(LeaveKind::Personal),
+            reason: RwSignal::new(String::new()),
+            queued: RwSignal::new(false),
+        }
+    }
 }
 
 fn meeting_view(d: MeetingDetail, actions: Actions) -> impl IntoView {
@@ -134,7 +158,7 @@ fn meeting_view(d: MeetingDetail, actions: Actions) -> impl IntoView {
     view! {
         {head}
         {(d.expected && (d.summary.my_presence.is_some() || d.my_leave.is_some() || !d.started))
-            .then(|| my_line(&d).into_any())}
+            .then(|| my_line(&d, actions.leave).into_any())}
         {d.sheet.clone().map(|sheet| sheet_view(d.summary.id.clone(), d.summary.kind, d.started, sheet, actions).into_any())}
         {minutes_view(&d, actions.minutes).into_any()}
         {d.record_review.clone().map(|r| super::minutes::record_review_view(d.summary.id.clone(), r, actions.review).into_any())}
@@ -144,7 +168,7 @@ fn meeting_view(d: MeetingDetail, actions: Actions) -> impl IntoView {
 }
 
 /// The member's own line: presence, leave status, and the leave form before the start.
-fn my_line(d: &MeetingDetail) -> impl IntoView {
+fn my_line(d: &MeetingDetail, draft: LeaveDraft) -> impl IntoView {
     let meeting_id = d.summary.id.clone();
     let can_ask = !d.started && !d.summary.cancelled;
     let leave = d.my_leave.clone();
@@ -155,7 +179,7 @@ fn my_line(d: &MeetingDetail) -> impl IntoView {
                 {leave.clone().map(|l| leave_badge(&l))}
             </div>
             {leave.as_ref().and_then(|l| l.note.clone()).map(|note| view! { <p class="muted leave-note">{note}</p> })}
-            {can_ask.then(|| view! { <LeaveForm meeting_id/> })}
+            {can_ask.then(|| view! { <LeaveForm meeting_id draft/> })}
         </section>
     }
 }
@@ -172,12 +196,15 @@ fn leave_badge(leave: &LeaveInfo) -> impl IntoView {
 /// 请假 goes through the outbox: asked on the way to the meeting with no signal, it still
 /// counts by the time it was asked.
 #[component]
-fn LeaveForm(meeting_id: String) -> impl IntoView {
+fn LeaveForm(meeting_id: String, draft: LeaveDraft) -> impl IntoView {
     let offline = use_offline();
-    let kind = RwSignal::new(LeaveKind::Personal);
-    let reason = RwSignal::new(String::new());
+    let LeaveDraft {
+        open,
+        kind,
+        reason,
+        queued,
+    } = draft;
     let error = RwSignal::new(None::<AppError>);
-    let queued = RwSignal::new(false);
     let id = StoredValue::new(meeting_id);
     let pending = move || {
         offline
@@ -216,7 +243,12 @@ fn LeaveForm(meeting_id: String) -> impl IntoView {
         let _ = (op, queued);
     };
     view! {
-        <details class="leave-form">
+        <details class="leave-form" prop:open=move || open.get() on:toggle=move |ev| {
+            use wasm_bindgen::JsCast;
+            if let Some(details) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
+                open.set(details.open());
+            }
+        }>
             <summary>{tr(Msg::AskLeave)}</summary>
             <form on:submit=submit>
                 <label>{tr(Msg::LeaveKind)}
