@@ -256,26 +256,43 @@ fn checkin_body(meeting: &str, secret: &str) -> String {
 /// The first `phones` phones check in to their branch's warm-up meeting, 64 at a time,
 /// before anything is timed.
 async fn warm_up(addresses: &[std::net::SocketAddr], crowd: &std::sync::Arc<Crowd>, phones: usize) {
-    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(64));
-    let tasks: Vec<_> = (0..phones)
+    each_phone(phones, 64, |phone| {
+        let address = addresses[phone % addresses.len()];
+        let crowd = std::sync::Arc::clone(crowd);
+        async move {
+            let (meeting, secret) = &crowd.warm_ups[phone % crowd.warm_ups.len()];
+            let body = checkin_body(meeting, secret);
+            let (_, reply) = post_as(address, "/api/sync", &crowd.cookies[phone], &body, JSON)
+                .await
+                .unwrap();
+            assert!(reply.contains("Applied"), "warm-up check-in: {reply}");
+        }
+    })
+    .await;
+}
+
+/// `job` for each of `count` phones, at most `concurrency` at once; the answers in phone order.
+async fn each_phone<T, Job>(count: usize, concurrency: usize, job: impl Fn(usize) -> Job) -> Vec<T>
+where
+    T: Send + 'static,
+    Job: std::future::Future<Output = T> + Send + 'static,
+{
+    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let tasks: Vec<_> = (0..count)
         .map(|phone| {
-            let address = addresses[phone % addresses.len()];
-            let crowd = std::sync::Arc::clone(crowd);
             let turns = std::sync::Arc::clone(&turns);
+            let work = job(phone);
             tokio::spawn(async move {
                 let _turn = turns.acquire_owned().await.unwrap();
-                let (meeting, secret) = &crowd.warm_ups[phone % crowd.warm_ups.len()];
-                let body = checkin_body(meeting, secret);
-                let (_, reply) = post_as(address, "/api/sync", &crowd.cookies[phone], &body, JSON)
-                    .await
-                    .unwrap();
-                assert!(reply.contains("Applied"), "warm-up check-in: {reply}");
+                work.await
             })
         })
         .collect();
+    let mut answers = Vec::with_capacity(count);
     for task in tasks {
-        task.await.unwrap();
+        answers.push(task.await.unwrap());
     }
+    answers
 }
 
 /// The bench's people and meetings: for each phone its session cookie; for each branch its
@@ -415,31 +432,21 @@ async fn log_in(
     members: usize,
     concurrency: usize,
 ) -> Vec<String> {
-    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
-    let tasks: Vec<_> = (0..members)
-        .map(|member| {
-            let address = addresses[member % addresses.len()];
-            let turns = std::sync::Arc::clone(&turns);
-            tokio::spawn(async move {
-                let _turn = turns.acquire_owned().await.unwrap();
-                let body = format!(
-                    "phone={}&password={}",
-                    phone_of(member),
-                    urlencoding(PASSWORD)
-                );
-                let (_, reply) = post_as(address, "/api/login", "", &body, FORM)
-                    .await
-                    .unwrap();
-                session_cookie(&reply)
-                    .unwrap_or_else(|| panic!("member {member} logged in: {reply}"))
-            })
-        })
-        .collect();
-    let mut cookies = Vec::with_capacity(members);
-    for task in tasks {
-        cookies.push(task.await.unwrap());
-    }
-    cookies
+    each_phone(members, concurrency, |member| {
+        let address = addresses[member % addresses.len()];
+        async move {
+            let body = format!(
+                "phone={}&password={}",
+                phone_of(member),
+                urlencoding(PASSWORD)
+            );
+            let (_, reply) = post_as(address, "/api/login", "", &body, FORM)
+                .await
+                .unwrap();
+            session_cookie(&reply).unwrap_or_else(|| panic!("member {member} logged in: {reply}"))
+        }
+    })
+    .await
 }
 
 /// The `name=value` of the session cookie a reply sets.

@@ -243,12 +243,7 @@ fn LeaveForm(meeting_id: String, draft: LeaveDraft) -> impl IntoView {
         let _ = (op, queued);
     };
     view! {
-        <details class="leave-form" prop:open=move || open.get() on:toggle=move |ev| {
-            use wasm_bindgen::JsCast;
-            if let Some(details) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
-                open.set(details.open());
-            }
-        }>
+        <details class="leave-form" prop:open=move || open.get() on:toggle=crate::shell::follow_details(open)>
             <summary>{tr(Msg::AskLeave)}</summary>
             <form on:submit=submit>
                 <label>{tr(Msg::LeaveKind)}

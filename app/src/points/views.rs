@@ -302,12 +302,7 @@ fn ClaimForm(rules: Vec<super::RuleView>, state: ClaimState) -> impl IntoView {
         let _ = (text, photos, sent);
     };
     view! {
-        <details class="card claim" prop:open=move || open.get() on:toggle=move |ev| {
-            use wasm_bindgen::JsCast;
-            if let Some(details) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()) {
-                open.set(details.open());
-            }
-        }>
+        <details class="card claim" prop:open=move || open.get() on:toggle=crate::shell::follow_details(open)>
             <summary>{tr(Msg::PointsClaim)}</summary>
             <form on:submit=submit>
                 <label>{tr(Msg::PointsRule)}

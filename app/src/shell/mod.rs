@@ -247,6 +247,20 @@ where
     })
 }
 
+/// The `on:toggle` of a `<details>` drawn with `prop:open=open`: `open` follows the user
+/// opening or closing it, so a form kept above a redraw is drawn again as it was left.
+pub fn follow_details(open: RwSignal<bool>) -> impl Fn(leptos::ev::Event) + 'static {
+    move |ev| {
+        use wasm_bindgen::JsCast;
+        if let Some(details) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok())
+        {
+            open.set(details.open());
+        }
+    }
+}
+
 /// Asks the user to log in, keeping where they wanted to go.
 #[component]
 pub fn LoginPrompt() -> impl IntoView {
