@@ -1,10 +1,13 @@
 //! Periodic work: 应到 is fixed when a meeting starts, also when nobody opens the meeting
 //! then; attendance points are given once it has ended; wishes expire and unanswered
 //! fulfilments are confirmed after their branch's period; failed logins older than a day
-//! are forgotten; photos left pending by a storage outage are moved into storage. Any number of servers may share the database: each tick runs on the one
-//! server that claims it first.
+//! are forgotten; photos left pending by a storage outage are moved into storage; at night
+//! the planner statistics of the tables a 主题党日 burst writes are gathered. Any number of
+//! servers may share the database: each tick, and each night's statistics, run on the one
+//! server that claims them first.
 
 use app::db::Pool;
+use app::shell::time::SHANGHAI_OFFSET_SECS;
 use app::state::now;
 use app::uploads::store::Photos;
 use std::time::Duration;
@@ -12,6 +15,9 @@ use std::time::Duration;
 pub const PERIOD: Duration = Duration::from_secs(30);
 const JOB: &str = "timers";
 const TICKS_KEPT_SECS: i64 = 24 * 3600;
+const STATISTICS_JOB: &str = "statistics";
+/// Shanghai hours in which the burst tables' statistics are gathered: no branch meets then.
+const STATISTICS_HOURS: std::ops::Range<i64> = 3..5;
 
 /// Runs the periodic work every `period` for as long as the server runs.
 pub async fn run(pool: Pool, photos: Photos, period: Duration) {
@@ -59,6 +65,37 @@ pub async fn run_tick(pool: &Pool, photos: &Photos, holder: &str, tick: i64) -> 
     if let Err(error) = app::db::forget_ticks(pool, now() - TICKS_KEPT_SECS).await {
         tracing::warn!(%error, "forgetting old timer ticks failed");
     }
+    refresh_statistics_at_night(pool, holder, now()).await;
+    true
+}
+
+/// The night (its Shanghai day number) whose statistics may be gathered at `secs`, if
+/// `secs` falls within [`STATISTICS_HOURS`].
+pub fn statistics_night(secs: i64) -> Option<i64> {
+    let local = secs + SHANGHAI_OFFSET_SECS;
+    STATISTICS_HOURS
+        .contains(&(local.rem_euclid(86_400) / 3_600))
+        .then(|| local.div_euclid(86_400))
+}
+
+/// Gathers the burst tables' statistics if `secs` is at night and no server has done so
+/// this night yet; whether this server did. A failure waits for the next night (the
+/// tables keep the statistics they had).
+pub async fn refresh_statistics_at_night(pool: &Pool, holder: &str, secs: i64) -> bool {
+    let Some(night) = statistics_night(secs) else {
+        return false;
+    };
+    match app::db::claim_tick(pool, STATISTICS_JOB, night, holder).await {
+        Ok(true) => {}
+        Ok(false) => return false,
+        Err(error) => {
+            tracing::warn!(%error, "claiming the night's statistics failed");
+            return false;
+        }
+    }
+    if let Err(error) = app::db::refresh_statistics(pool).await {
+        tracing::warn!(%error, "gathering the burst tables' statistics failed");
+    }
     true
 }
 
@@ -72,5 +109,23 @@ mod tests {
         assert_eq!(tick_at(89, PERIOD), 2);
         assert_eq!(tick_at(90, PERIOD), 3);
         assert_eq!(tick_at(5, Duration::from_secs(0)), 5);
+    }
+
+    #[test]
+    fn statistics_are_gathered_between_three_and_five_in_shanghai() {
+        // 2026-01-01T00:00:00Z is 08:00 in Shanghai, on day 20,454 since 1970.
+        let new_year = 1_767_225_600;
+        let day = 20_454;
+        assert_eq!(statistics_night(new_year), None, "08:00");
+        assert_eq!(statistics_night(new_year - 5 * 3_600), Some(day), "03:00");
+        assert_eq!(
+            statistics_night(new_year - 3 * 3_600 - 1),
+            Some(day),
+            "04:59:59"
+        );
+        assert_eq!(statistics_night(new_year - 3 * 3_600), None, "05:00");
+        assert_eq!(statistics_night(new_year - 5 * 3_600 - 1), None, "02:59:59");
+        // 19:00 UTC is 03:00 of the next day in Shanghai: that day's night.
+        assert_eq!(statistics_night(new_year + 19 * 3_600), Some(day + 1));
     }
 }

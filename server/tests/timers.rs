@@ -94,3 +94,53 @@ async fn ticks_older_than_a_day_are_forgotten() {
         1
     );
 }
+
+#[tokio::test]
+async fn each_night_one_server_gathers_the_statistics_autovacuum_leaves_to_it() {
+    use server::timers::refresh_statistics_at_night;
+    let app = app().await;
+    let other = Pool::open(&app.url).await.unwrap();
+    // 2026-01-01T00:00:00Z is 08:00 in Shanghai: four hours before is 04:00.
+    let four_am = 1_767_225_600 - 4 * 3_600;
+    let (a, b) = tokio::join!(
+        refresh_statistics_at_night(&app.pool, "server-a", four_am),
+        refresh_statistics_at_night(&other, "server-b", four_am + 30),
+    );
+    assert!(a ^ b, "one server gathers them (a: {a}, b: {b})");
+    assert!(
+        !refresh_statistics_at_night(&other, "server-b", four_am + 1_800).await,
+        "once a night"
+    );
+    assert!(
+        !refresh_statistics_at_night(&app.pool, "server-a", four_am + 8 * 3_600).await,
+        "not in the day, when branches meet"
+    );
+    assert!(refresh_statistics_at_night(&other, "server-b", four_am + 86_400).await);
+
+    if on_postgres() {
+        let mut turned_off: Vec<String> = app::db::query_scalar(
+            "SELECT relname::TEXT FROM pg_class
+             WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'
+               AND 'autovacuum_analyze_threshold=2147483647' = ANY(reloptions)",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        turned_off.sort();
+        let mut burst_tables = app::db::BURST_TABLES.map(String::from).to_vec();
+        burst_tables.sort();
+        assert_eq!(
+            turned_off, burst_tables,
+            "the night gathers what autovacuum no longer does"
+        );
+        let analysed: Vec<String> = app::db::query_scalar(
+            "SELECT relname::TEXT FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        for table in app::db::BURST_TABLES {
+            assert!(analysed.iter().any(|t| t == table), "{table} was analysed");
+        }
+    }
+}
