@@ -11,6 +11,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 CARGO_LEPTOS_VERSION="0.3.10"
 BINARYEN_VERSION="132"
+ESBUILD_VERSION="0.24.2"
 
 say() { printf '\033[1;31m==>\033[0m %s\n' "$*"; }
 
@@ -54,6 +55,10 @@ install_rust_tools() {
     say "installing wasm-opt (binaryen@$BINARYEN_VERSION from npm)"
     npm install -g "binaryen@$BINARYEN_VERSION" >/dev/null
   fi
+  if ! esbuild --version 2>/dev/null | grep -qx "$ESBUILD_VERSION"; then
+    say "installing esbuild@$ESBUILD_VERSION from npm (minifies the site's own scripts)"
+    npm install -g "esbuild@$ESBUILD_VERSION" >/dev/null
+  fi
 }
 
 # For the release build: the wasm a phone downloads is built with its own copy of the
@@ -67,6 +72,28 @@ release_wasm_env() {
   export RUSTC_BOOTSTRAP=1
   export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=shallow -Zlocation-detail=none"
+}
+
+# After a release build: cargo-leptos minifies the wasm-bindgen glue but copies the other
+# scripts of a phone's first load as they are, comments and all: the outbox (offline.js),
+# the split routes' loader, and the offline check-in page's script. Minified, and their
+# precompressed copies made again, they are 5 KB less on the wire (brotli). Top-level
+# names stay: the app and the service worker call them. The minifier writes no syntax newer
+# than the scripts' own: the outbox queues a check-in from a QR before the app loads, also
+# in old WebViews (ES2017); the loader is a module (import.meta), which they cannot run.
+minify_site() {
+  local site="$1" file target
+  for file in "$site/offline.js" "$site/checkin-shell.js" "$site"/pkg/__wasm_split.*.js; do
+    case "$file" in */pkg/*) target=chrome64 ;; *) target=es2017 ;; esac
+    esbuild "$file" --minify --target="$target" --log-level=warning --allow-overwrite --outfile="$file"
+    node -e '
+      const fs = require("fs"), zlib = require("zlib");
+      const file = process.argv[1], body = fs.readFileSync(file);
+      const quality = { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 };
+      fs.writeFileSync(file + ".br", zlib.brotliCompressSync(body, { params: quality }));
+      fs.writeFileSync(file + ".gz", zlib.gzipSync(body, { level: 9 }));
+    ' "$file"
+  done
 }
 
 apt_install() {
