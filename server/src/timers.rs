@@ -39,13 +39,8 @@ pub fn tick_at(secs: i64, period: Duration) -> i64 {
 /// Runs tick `tick` if `holder` is first to claim it; whether it ran. One job's failure
 /// does not keep the others from running.
 pub async fn run_tick(pool: &Pool, photos: &Photos, holder: &str, tick: i64) -> bool {
-    match app::db::claim_tick(pool, JOB, tick, holder).await {
-        Ok(true) => {}
-        Ok(false) => return false,
-        Err(error) => {
-            tracing::warn!(%error, "claiming the timer tick failed");
-            return false;
-        }
+    if !claimed(pool, JOB, tick, holder).await {
+        return false;
     }
     if let Err(error) = app::meetings::service::freeze_started(pool).await {
         tracing::warn!(%error, "freezing started meetings failed");
@@ -69,6 +64,17 @@ pub async fn run_tick(pool: &Pool, photos: &Photos, holder: &str, tick: i64) -> 
     true
 }
 
+/// Whether `holder` claimed tick `tick` of `job`; a claim that fails counts as another's.
+async fn claimed(pool: &Pool, job: &str, tick: i64, holder: &str) -> bool {
+    match app::db::claim_tick(pool, job, tick, holder).await {
+        Ok(claimed) => claimed,
+        Err(error) => {
+            tracing::warn!(%error, job, "claiming a timer tick failed");
+            false
+        }
+    }
+}
+
 /// The night (its Shanghai day number) whose statistics may be gathered at `secs`, if
 /// `secs` falls within [`STATISTICS_HOURS`].
 pub fn statistics_night(secs: i64) -> Option<i64> {
@@ -85,13 +91,8 @@ pub async fn refresh_statistics_at_night(pool: &Pool, holder: &str, secs: i64) -
     let Some(night) = statistics_night(secs) else {
         return false;
     };
-    match app::db::claim_tick(pool, STATISTICS_JOB, night, holder).await {
-        Ok(true) => {}
-        Ok(false) => return false,
-        Err(error) => {
-            tracing::warn!(%error, "claiming the night's statistics failed");
-            return false;
-        }
+    if !claimed(pool, STATISTICS_JOB, night, holder).await {
+        return false;
     }
     if let Err(error) = app::db::refresh_statistics(pool).await {
         tracing::warn!(%error, "gathering the burst tables' statistics failed");
