@@ -51,6 +51,8 @@ fn knob(name: &str, default: usize) -> usize {
 
 #[tokio::main]
 async fn main() {
+    // The servers' logged errors, the cause behind a check-in answered `Internal`.
+    tracing_subscriber::fmt().with_env_filter("error").init();
     let dir = std::env::temp_dir().join(format!("zhibu-bench-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
     let postgres = std::env::var("ZHIBU_BENCH_POSTGRES")
