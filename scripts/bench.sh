@@ -13,8 +13,7 @@ release_wasm_env
 say "check-in crowd benchmark"
 timeout 2400 cargo bench -p server --bench checkin
 say "release build"
-timeout 2400 cargo leptos build --release --split --precompress
-minify_site "$ROOT/target/site"
+build_release
 LIGHTHOUSE_DIR="$HOME/.cache/zhibu-lighthouse"
 if [[ ! -x "$LIGHTHOUSE_DIR/node_modules/.bin/lighthouse" ]]; then
   say "installing Lighthouse 12 (benchmarks only)"

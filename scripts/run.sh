@@ -7,7 +7,5 @@ source "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 export ZHIBU_SEED_DEMO="${ZHIBU_SEED_DEMO:-1}"
 say "building and starting Zhibu on http://127.0.0.1:3000"
-release_wasm_env
-cargo leptos build --release --split --precompress
-minify_site "$ROOT/target/site"
+build_release
 exec "$CARGO_TARGET_DIR/release/zhibu" serve

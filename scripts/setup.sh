@@ -96,6 +96,13 @@ minify_site() {
   done
 }
 
+# The release build as phones get it (the binary and target/site): every release build goes
+# through here, so none ships the larger wasm or the unminified scripts.
+build_release() {
+  (release_wasm_env && timeout 2400 cargo leptos build --release --split --precompress)
+  minify_site "$ROOT/target/site"
+}
+
 apt_install() {
   local missing=()
   for pkg in "$@"; do

@@ -55,8 +55,7 @@ say "Playwright (phone viewport, Debian Chromium)"
 (cd end2end && timeout 1200 npx playwright test) 2>&1 | tee -a "$LOG"
 
 say "release build (split routes, precompressed) for the first-load byte budget"
-(release_wasm_env && timeout 2400 cargo leptos build --release --split --precompress)
-minify_site "$ROOT/target/site"
+build_release
 (cd end2end && timeout 600 npx playwright test --config budget.config.ts) 2>&1 | tee -a "$LOG"
 
 # One closing line over every runner above.
