@@ -60,11 +60,19 @@ test("bad input shows a clear error and saves nothing", async ({ page }) => {
 test("the interface switches to English and back", async ({ page }) => {
   await login(page, SECRETARY_1);
   await goto(page, "/me");
+  await expect(page).toHaveTitle("支部通");
   await page.getByRole("button", { name: "English" }).click();
   await expect(page.getByRole("link", { name: "Home" })).toBeVisible();
+  // The head is the server's markup: the switch itself keeps its language and title true.
+  await expect(page).toHaveTitle("Zhibu");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await page.reload();
   await hydrated(page);
   await expect(page.getByRole("heading", { name: "Change password" })).toBeVisible();
+  await expect(page).toHaveTitle("Zhibu");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await page.getByRole("button", { name: "中文" }).click();
   await expect(page.getByRole("link", { name: "首页" })).toBeVisible();
+  await expect(page).toHaveTitle("支部通");
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
 });

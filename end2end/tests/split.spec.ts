@@ -64,13 +64,13 @@ test("a page whose code cannot be fetched says so, and the reload it offers brin
   const context = await browser.newContext({ serviceWorkers: "block" });
   const page = await context.newPage();
   await login(page, MEMBER_1);
-  await page.route("**/pkg/split___points_route*", (route) => route.abort("internetdisconnected"));
+  await page.route("**/pkg/split_points_*", (route) => route.abort("internetdisconnected"));
   await openTab(page, "积分");
   const notice = page.locator("#app-stopped");
   await expect(notice).toContainText("页面没能加载完");
   await page.screenshot({ path: "test-results/split-chunk-failed.png" });
 
-  await page.unroute("**/pkg/split___points_route*");
+  await page.unroute("**/pkg/split_points_*");
   await Promise.all([page.waitForEvent("load"), notice.getByRole("link", { name: "重试" }).click()]);
   await hydrated(page);
   // The address had not moved yet when the chunk failed: the reload is of the home, and the

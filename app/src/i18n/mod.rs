@@ -69,6 +69,11 @@ impl I18n {
                     "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
                     locale.code()
                 ));
+                // The document's head is rendered by the server only (`shell::shell`).
+                if let Some(root) = doc.document_element() {
+                    let _ = root.set_attribute("lang", locale.code());
+                }
+                doc.set_title(Msg::AppName.text(locale));
             }
         }
     }
@@ -85,7 +90,8 @@ pub fn provide_i18n() -> I18n {
     i18n
 }
 
-fn initial_locale() -> Locale {
+/// The locale of the request being rendered (server) or of the document's cookie (browser).
+pub fn initial_locale() -> Locale {
     #[cfg(feature = "ssr")]
     {
         use_context::<http::request::Parts>()

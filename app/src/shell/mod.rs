@@ -14,25 +14,35 @@ use crate::error::AppError;
 use crate::i18n::{provide_i18n, tr, use_i18n, Msg};
 use fetched::{fetched, Fetched};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Html, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     hooks::use_location,
-    path, Lazy,
+    path,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The head is the server's alone: nothing in it changes on a page, so the browser gets
+    // no code to hydrate it (the language switch sets `lang` and the title itself).
+    let locale = crate::i18n::initial_locale();
     view! {
         <!DOCTYPE html>
-        <html lang="zh-CN">
+        <html lang=locale.code()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                // Set as markup: a text child would carry hydration's `<!>` marker into the
+                // tab's title. The name is a constant without markup.
+                <title inner_html=Msg::AppName.text(locale)></title>
+                <link id="leptos" rel="stylesheet" href="/pkg/zhibu.css"/>
+                <meta name="theme-color" content="#c8102e"/>
+                <meta name="description" content="支部通：三会一课签到、积分制管理、微心愿"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="icon" href="/favicon.png"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
                 <meta name="zhibu-sw" content=service_worker_setting()/>
                 <script src="/offline.js" defer></script>
                 <AutoReload options=options.clone()/>
                 <AppScripts options/>
-                <MetaTags/>
             </head>
             <body>
                 <App/>
@@ -94,8 +104,7 @@ pub fn use_user() -> UserResource {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-    let i18n = provide_i18n();
+    provide_i18n();
     crate::offline::views::provide_offline();
     let user: UserResource = fetched(|| (), |_| current_user());
     provide_context(user);
@@ -108,48 +117,40 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Html attr:lang=move || i18n.locale.get().code()/>
-        <Stylesheet id="leptos" href="/pkg/zhibu.css"/>
-        <Title text=move || i18n.t(Msg::AppName)/>
-        <Meta name="theme-color" content="#c8102e"/>
-        <Meta name="description" content="支部通：三会一课签到、积分制管理、微心愿"/>
-        <Link rel="manifest" href="/manifest.webmanifest"/>
-        <Link rel="icon" href="/favicon.png"/>
-        <Link rel="apple-touch-icon" href="/icons/icon-192.png"/>
         <Router>
             <div class="app">
                 <main class="content">
                     <crate::offline::views::StatusStrip/>
                     <Routes fallback=pages::NotFound>
                         <Route path=path!("/") view=crate::home::views::Home/>
-                        <Route path=path!("/meetings") view={Lazy::<routes::MeetingsRoute>::new()}/>
-                        <Route path=path!("/meetings/:id") view={Lazy::<routes::MeetingRoute>::new()}/>
-                        <Route path=path!("/meetings/:id/code") view={Lazy::<routes::CodeScreenRoute>::new()}/>
+                        <Route path=path!("/meetings") view=routes::meetings::PAGE/>
+                        <Route path=path!("/meetings/:id") view=routes::meeting::PAGE/>
+                        <Route path=path!("/meetings/:id/code") view=routes::code_screen::PAGE/>
                         <Route path=path!("/checkin/:id") view=crate::meetings::checkin_page::CheckinPage/>
-                        <Route path=path!("/points") view={Lazy::<routes::PointsRoute>::new()}/>
-                        <Route path=path!("/branch/:id/points") view={Lazy::<routes::ApprovalsRoute>::new()}/>
-                        <Route path=path!("/branch/:id/points/rules") view={Lazy::<routes::RulesRoute>::new()}/>
-                        <Route path=path!("/wishes") view={Lazy::<routes::WishesRoute>::new()}/>
-                        <Route path=path!("/wishes/:id") view={Lazy::<routes::WishRoute>::new()}/>
-                        <Route path=path!("/review/wishes") view={Lazy::<routes::ReviewRoute>::new()}/>
-                        <Route path=path!("/me") view={Lazy::<routes::MeRoute>::new()}/>
-                        <Route path=path!("/login") view={Lazy::<routes::LoginRoute>::new()}/>
-                        <Route path=path!("/register") view={Lazy::<routes::RegisterRoute>::new()}/>
-                        <Route path=path!("/join") view={Lazy::<routes::JoinRoute>::new()}/>
-                        <Route path=path!("/join/:code") view={Lazy::<routes::JoinRoute>::new()}/>
-                        <Route path=path!("/branch/:id/members") view={Lazy::<routes::MembersRoute>::new()}/>
-                        <Route path=path!("/branch/:id/invites") view={Lazy::<routes::InvitesRoute>::new()}/>
-                        <Route path=path!("/branch/:id/compliance") view={Lazy::<routes::ComplianceRoute>::new()}/>
-                        <Route path=path!("/admin") view={Lazy::<routes::AdminRoute>::new()}/>
-                        <Route path=path!("/admin/compliance") view={Lazy::<routes::SubtreeComplianceRoute>::new()}/>
-                        <Route path=path!("/admin/stars") view={Lazy::<routes::StandingsRoute>::new()}/>
-                        <Route path=path!("/admin/stars/templates") view={Lazy::<routes::StarTemplatesRoute>::new()}/>
-                        <Route path=path!("/branch/:id/stars") view={Lazy::<routes::BranchStarsRoute>::new()}/>
-                        <Route path=path!("/review") view={Lazy::<routes::MyReviewRoute>::new()}/>
-                        <Route path=path!("/admin/records") view={Lazy::<routes::RecordsRoute>::new()}/>
-                        <Route path=path!("/branch/:id/review") view={Lazy::<routes::ReviewBoardRoute>::new()}/>
-                        <Route path=path!("/outbox") view={Lazy::<routes::OutboxRoute>::new()}/>
-                        <Route path=path!("/suggestions") view={Lazy::<routes::SuggestionsRoute>::new()}/>
+                        <Route path=path!("/points") view=routes::points::PAGE/>
+                        <Route path=path!("/branch/:id/points") view=routes::approvals::PAGE/>
+                        <Route path=path!("/branch/:id/points/rules") view=routes::rules::PAGE/>
+                        <Route path=path!("/wishes") view=routes::wishes::PAGE/>
+                        <Route path=path!("/wishes/:id") view=routes::wish::PAGE/>
+                        <Route path=path!("/review/wishes") view=routes::review::PAGE/>
+                        <Route path=path!("/me") view=routes::me::PAGE/>
+                        <Route path=path!("/login") view=routes::login::PAGE/>
+                        <Route path=path!("/register") view=routes::register::PAGE/>
+                        <Route path=path!("/join") view=routes::join::PAGE/>
+                        <Route path=path!("/join/:code") view=routes::join::PAGE/>
+                        <Route path=path!("/branch/:id/members") view=routes::members::PAGE/>
+                        <Route path=path!("/branch/:id/invites") view=routes::invites::PAGE/>
+                        <Route path=path!("/branch/:id/compliance") view=routes::compliance::PAGE/>
+                        <Route path=path!("/admin") view=routes::admin::PAGE/>
+                        <Route path=path!("/admin/compliance") view=routes::subtree_compliance::PAGE/>
+                        <Route path=path!("/admin/stars") view=routes::standings::PAGE/>
+                        <Route path=path!("/admin/stars/templates") view=routes::star_templates::PAGE/>
+                        <Route path=path!("/branch/:id/stars") view=routes::branch_stars::PAGE/>
+                        <Route path=path!("/review") view=routes::my_review::PAGE/>
+                        <Route path=path!("/admin/records") view=routes::records::PAGE/>
+                        <Route path=path!("/branch/:id/review") view=routes::review_board::PAGE/>
+                        <Route path=path!("/outbox") view=routes::outbox::PAGE/>
+                        <Route path=path!("/suggestions") view=routes::suggestions::PAGE/>
                     </Routes>
                 </main>
                 <TabBar/>
