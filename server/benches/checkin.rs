@@ -2,8 +2,8 @@
 //! connection of its own. By default 1,000 members of one branch check in to one meeting at
 //! the same moment, three times over (a closed burst). Beside it, in the same run and on the
 //! same database, the raw rate of single-row inserts (one transaction each; the median of
-//! five batches), so the overhead
-//! of the whole path (HTTP, session, op log, code check, attendance row) is a ratio.
+//! five batches), so the overhead of the whole path (HTTP, session, op log, code check,
+//! attendance row) is a ratio.
 //!
 //! `cargo bench -p server --bench checkin` (or `./scripts/bench.sh`). Knobs, as
 //! `ZHIBU_BENCH_<NAME>`:
