@@ -2,10 +2,7 @@
 //! unchanged, so the view can show the right message in the current language.
 
 use crate::i18n::{Locale, Msg};
-use leptos::server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
-};
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -327,7 +324,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::json::Json;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {

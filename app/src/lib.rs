@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod home;
 pub mod i18n;
+pub mod json;
 pub mod meetings;
 pub mod offline;
 pub mod orgs;

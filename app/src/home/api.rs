@@ -4,7 +4,7 @@ use super::HomeOverview;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-#[server(endpoint = "home_overview")]
+#[server(endpoint = "home_overview", output = crate::json::Answer)]
 pub async fn fetch_home() -> Result<HomeOverview, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     service::overview(&state.pool, &actor).await

@@ -94,7 +94,7 @@ pub struct RecordLine {
     pub status: RecordStatus,
 }
 
-#[server(endpoint = "review_record")]
+#[server(endpoint = "review_record", output = crate::json::Answer)]
 pub async fn review_record(
     meeting_id: String,
     verdict: String,
@@ -109,7 +109,7 @@ pub async fn review_record(
     service::review(&state.pool, &actor, &meeting_id, returned, &comment).await
 }
 
-#[server(endpoint = "records_to_review")]
+#[server(endpoint = "records_to_review", output = crate::json::Answer)]
 pub async fn fetch_records(year: i64) -> Result<Vec<RecordLine>, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     service::records(&state.pool, &actor, year).await

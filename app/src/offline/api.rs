@@ -5,7 +5,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-#[server(endpoint = "sync", input = Json)]
+#[server(endpoint = "sync", input = Json, output = crate::json::Answer)]
 pub async fn sync_ops(ops: Vec<OpEnvelope>) -> Result<Vec<OpReply>, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     service::apply_batch(&state.pool, &actor, &state.settings.photos, ops).await

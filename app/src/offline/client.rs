@@ -3,7 +3,8 @@
 
 use super::{OfflineOp, OpEnvelope, QueuedOp};
 use crate::error::AppError;
-use serde::{de::DeserializeOwned, Serialize};
+use crate::json::from_js;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -55,12 +56,6 @@ pub async fn resize_photo(file: web_sys::File) -> Result<String, AppError> {
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, AppError> {
     let text = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
     js_sys::JSON::parse(&text).map_err(|_| AppError::Internal)
-}
-
-fn from_js<T: DeserializeOwned>(value: JsValue) -> Option<T> {
-    let text = js_sys::JSON::stringify(&value).ok()?.as_string()?;
-    // Through the reader the server functions use: one copy of serde_json's parser.
-    serde_json::from_slice(text.as_bytes()).ok()
 }
 
 /// The photos chosen in a file input (at most `max`), each shrunk for the outbox.
@@ -120,10 +115,18 @@ pub async fn enqueue<O: OfflineOp>(op: &O) -> Result<String, AppError> {
 
 /// The signed-in user's ops (others' stay stored for their owner).
 pub async fn queued() -> Vec<QueuedOp> {
-    match js_mine().await {
-        Ok(list) => from_js(list).unwrap_or_default(),
-        Err(_) => Vec::new(),
+    let Ok(list) = js_mine().await else {
+        return Vec::new();
+    };
+    let payload = JsValue::from_str("payload");
+    for record in js_sys::Array::from(&list).iter() {
+        let text = js_sys::Reflect::get(&record, &payload)
+            .and_then(|value| js_sys::JSON::stringify(&value));
+        if let Ok(text) = text {
+            let _ = js_sys::Reflect::set(&record, &payload, &text);
+        }
     }
+    from_js(list).unwrap_or_default()
 }
 
 pub async fn dismiss(op_id: &str) {

@@ -9,6 +9,7 @@ pub mod rules;
 pub mod views;
 
 use crate::error::AppError;
+use crate::json::from_json;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// One write, as stored in the outbox and sent to the server.
@@ -72,7 +73,9 @@ pub trait OfflineOp: Serialize + DeserializeOwned + Send + 'static {
 pub struct QueuedOp {
     pub op_id: String,
     pub kind: String,
-    pub payload: serde_json::Value,
+    /// The payload's JSON text ([`client::queued`] turns the outbox's parsed payload into
+    /// text). Read as its own op type, it needs no generic JSON value in the wasm.
+    pub payload: String,
     pub created_at: i64,
     #[serde(default)]
     pub clock_offset: Option<i64>,
@@ -93,7 +96,79 @@ impl QueuedOp {
 
     pub fn payload_as<O: OfflineOp>(&self) -> Option<O> {
         (self.kind == O::KIND)
-            .then(|| serde_json::from_value(self.payload.clone()).ok())
+            .then(|| from_json(&self.payload).ok())
             .flatten()
+    }
+
+    /// Whether the payload's `field` is the text `value`, whatever the op's kind: every op
+    /// that names one wish, say.
+    pub fn names(&self, field: &str, value: &str) -> bool {
+        from_json::<std::collections::HashMap<String, serde_json::Value>>(&self.payload)
+            .is_ok_and(|fields| fields.get(field).and_then(|v| v.as_str()) == Some(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Pledge {
+        wish_id: String,
+        amount: i64,
+    }
+
+    impl OfflineOp for Pledge {
+        const KIND: &'static str = "test.pledge";
+
+        fn summary(&self) -> String {
+            format!("认领 {}", self.amount)
+        }
+    }
+
+    fn queued(kind: &str, payload: &str) -> QueuedOp {
+        QueuedOp {
+            op_id: "op-1".into(),
+            kind: kind.into(),
+            payload: payload.into(),
+            created_at: 0,
+            clock_offset: None,
+            user_id: None,
+            summary: String::new(),
+            status: "pending".into(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_payload_reads_as_its_own_kind_only() {
+        let op = queued(Pledge::KIND, r#"{"wish_id":"w1","amount":-3}"#);
+        let pledge = Pledge {
+            wish_id: "w1".into(),
+            amount: -3,
+        };
+        assert_eq!(op.payload_as::<Pledge>(), Some(pledge));
+        assert_eq!(
+            queued("test.other", &op.payload).payload_as::<Pledge>(),
+            None
+        );
+        assert_eq!(
+            queued(Pledge::KIND, r#"{"wish_id":"w1"}"#).payload_as::<Pledge>(),
+            None
+        );
+        assert_eq!(
+            queued(Pledge::KIND, "not json").payload_as::<Pledge>(),
+            None
+        );
+    }
+
+    #[test]
+    fn names_matches_one_text_field_of_any_kind() {
+        let op = queued("test.any", r#"{"wish_id":"w1","pledge_id":7,"note":"w2"}"#);
+        assert!(op.names("wish_id", "w1"));
+        assert!(!op.names("wish_id", "w2"));
+        assert!(!op.names("pledge_id", "7"), "a number is not the text 7");
+        assert!(!op.names("task_id", "w1"));
+        assert!(!queued("test.any", "[1,2]").names("wish_id", "w1"));
     }
 }

@@ -8,13 +8,13 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-#[server(endpoint = "points_home")]
+#[server(endpoint = "points_home", output = crate::json::Answer)]
 pub async fn fetch_points_home() -> Result<PointsHome, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::home(&state.pool, &actor).await
 }
 
-#[server(endpoint = "points_queue")]
+#[server(endpoint = "points_queue", output = crate::json::Answer)]
 pub async fn fetch_queue(
     branch_id: String,
     oldest_first: bool,
@@ -24,19 +24,19 @@ pub async fn fetch_queue(
 }
 
 /// Approves queue items in one go; `points` (one item only) gives fewer than asked.
-#[server(endpoint = "approve_points", input = Json)]
+#[server(endpoint = "approve_points", input = Json, output = crate::json::Answer)]
 pub async fn approve_points(keys: Vec<String>, points: Option<i64>) -> Result<usize, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::approve(&state.pool, &actor, &keys, points).await
 }
 
-#[server(endpoint = "reject_points")]
+#[server(endpoint = "reject_points", output = crate::json::Answer)]
 pub async fn reject_points(key: String, reason: String) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::reject(&state.pool, &actor, &key, &reason).await
 }
 
-#[server(endpoint = "publish_task")]
+#[server(endpoint = "publish_task", output = crate::json::Answer)]
 pub async fn publish_task(
     branch_id: String,
     title: String,
@@ -52,26 +52,26 @@ pub async fn publish_task(
     super::service::publish_task(&state.pool, &actor, &branch_id, task).await
 }
 
-#[server(endpoint = "points_board")]
+#[server(endpoint = "points_board", output = crate::json::Answer)]
 pub async fn fetch_leaderboard(branch_id: String, period: String) -> Result<Leaderboard, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::leaderboard(&state.pool, &actor, &branch_id, &period).await
 }
 
 /// The branch's latest entries (corrections start here) and whether rankings show.
-#[server(endpoint = "branch_entries")]
+#[server(endpoint = "branch_entries", output = crate::json::Answer)]
 pub async fn fetch_branch_entries(branch_id: String) -> Result<(Vec<BranchEntry>, bool), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::branch_entries(&state.pool, &actor, &branch_id).await
 }
 
-#[server(endpoint = "set_ranking")]
+#[server(endpoint = "set_ranking", output = crate::json::Answer)]
 pub async fn set_ranking(branch_id: String, enabled: bool) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::set_ranking(&state.pool, &actor, &branch_id, enabled).await
 }
 
-#[server(endpoint = "branch_rules")]
+#[server(endpoint = "branch_rules", output = crate::json::Answer)]
 pub async fn fetch_rules(branch_id: String) -> Result<Vec<RuleView>, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::rules(&state.pool, &actor, &branch_id).await
@@ -79,7 +79,7 @@ pub async fn fetch_rules(branch_id: String) -> Result<Vec<RuleView>, AppError> {
 
 /// Adds a claimed rule (`rule_id` empty) or changes one; an automatic rule keeps its source.
 /// Entries already made keep their points.
-#[server(endpoint = "save_rule")]
+#[server(endpoint = "save_rule", output = crate::json::Answer)]
 pub async fn save_rule(rule: super::RuleForm) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     let input = super::rules::rule_from_form(&rule)?;
@@ -87,7 +87,7 @@ pub async fn save_rule(rule: super::RuleForm) -> Result<(), AppError> {
 }
 
 /// A correction: a new entry reversing `entry_id`, with a reason, in the audit log.
-#[server(endpoint = "reverse_entry")]
+#[server(endpoint = "reverse_entry", output = crate::json::Answer)]
 pub async fn reverse_entry(entry_id: String, reason: String) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::correct(&state.pool, &actor, &entry_id, &reason).await

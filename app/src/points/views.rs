@@ -163,10 +163,11 @@ fn TaskItem(task: super::TaskView) -> impl IntoView {
     let note = RwSignal::new(String::new());
     let photos = NodeRef::<leptos::html::Input>::new();
     let queued = move |kind: &'static str| {
-        offline.ops.get().into_iter().any(|op| {
-            op.kind == kind
-                && op.payload.get("task_id").and_then(|v| v.as_str()) == Some(&id.get_value())
-        })
+        offline
+            .ops
+            .get()
+            .into_iter()
+            .any(|op| op.kind == kind && op.names("task_id", &id.get_value()))
     };
     let sign_up = move |_| {
         let op = SignUpTask {

@@ -6,14 +6,14 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use std::collections::HashMap;
 
-#[server(endpoint = "star_templates")]
+#[server(endpoint = "star_templates", output = crate::json::Answer)]
 pub async fn fetch_templates() -> Result<(Vec<NamedRef>, Vec<TemplateView>), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::kept_templates(&state.pool, &actor).await
 }
 
 #[allow(clippy::too_many_arguments)]
-#[server(endpoint = "save_star_template")]
+#[server(endpoint = "save_star_template", output = crate::json::Answer)]
 pub async fn save_template(
     committee_id: String,
     field: String,
@@ -43,7 +43,7 @@ pub async fn save_template(
     .await
 }
 
-#[server(endpoint = "branch_stars")]
+#[server(endpoint = "branch_stars", output = crate::json::Answer)]
 pub async fn fetch_branch_stars(branch_id: String, year: i64) -> Result<BranchStars, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::branch_stars(&state.pool, &actor, &branch_id, year).await
@@ -51,7 +51,7 @@ pub async fn fetch_branch_stars(branch_id: String, year: i64) -> Result<BranchSt
 
 /// The year's photos of evidence, oldest first: fetched apart from the page, so that a photo
 /// synced from the outbox shows without the page (and a form being filled) drawn again.
-#[server(endpoint = "star_photos")]
+#[server(endpoint = "star_photos", output = crate::json::Answer)]
 pub async fn fetch_evidence_photos(
     branch_id: String,
     year: i64,
@@ -62,7 +62,7 @@ pub async fn fetch_evidence_photos(
 
 /// 自评 (`kind` "self") or 评定 (`kind` "rating"); `marks` as [`super::rules::marks_from_form`]
 /// reads them.
-#[server(endpoint = "save_star_assessment")]
+#[server(endpoint = "save_star_assessment", output = crate::json::Answer)]
 pub async fn save_assessment(
     branch_id: String,
     year: i64,
@@ -86,19 +86,19 @@ pub async fn save_assessment(
     .await
 }
 
-#[server(endpoint = "star_standings")]
+#[server(endpoint = "star_standings", output = crate::json::Answer)]
 pub async fn fetch_standings(year: i64) -> Result<Vec<BranchStanding>, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::standings(&state.pool, &actor, year).await
 }
 
-#[server(endpoint = "assign_cadre")]
+#[server(endpoint = "assign_cadre", output = crate::json::Answer)]
 pub async fn assign_cadre(branch_id: String, phone: String) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::assign_cadre(&state.pool, &actor, &branch_id, &phone).await
 }
 
-#[server(endpoint = "add_ledger_item")]
+#[server(endpoint = "add_ledger_item", output = crate::json::Answer)]
 pub async fn add_ledger_item(
     branch_id: String,
     year: i64,
@@ -114,7 +114,7 @@ pub async fn add_ledger_item(
     super::service::add_ledger_item(&state.pool, &actor, &branch_id, year, basic, &item, &due).await
 }
 
-#[server(endpoint = "finish_ledger_item")]
+#[server(endpoint = "finish_ledger_item", output = crate::json::Answer)]
 pub async fn finish_ledger_item(
     item_id: String,
     #[server(default)] note: String,

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 /// A community's wall. `community_id` empty: the asker's own (or first reviewed) one;
 /// `category` and `status` empty: all; `urgent`: nearest needed-by date first.
-#[server(endpoint = "wish_wall")]
+#[server(endpoint = "wish_wall", output = crate::json::Answer)]
 pub async fn fetch_wall(
     community_id: String,
     category: String,
@@ -28,32 +28,32 @@ pub async fn fetch_wall(
     .await
 }
 
-#[server(endpoint = "wish_detail")]
+#[server(endpoint = "wish_detail", output = crate::json::Answer)]
 pub async fn fetch_wish(id: String) -> Result<WishDetail, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::detail(&state.pool, &actor, &id).await
 }
 
-#[server(endpoint = "wish_reviews")]
+#[server(endpoint = "wish_reviews", output = crate::json::Answer)]
 pub async fn fetch_reviews() -> Result<ReviewQueue, AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::reviews(&state.pool, &actor).await
 }
 
-#[server(endpoint = "approve_wish")]
+#[server(endpoint = "approve_wish", output = crate::json::Answer)]
 pub async fn approve_wish(wish_id: String) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::review(&state.pool, &actor, &wish_id, None).await
 }
 
-#[server(endpoint = "reject_wish")]
+#[server(endpoint = "reject_wish", output = crate::json::Answer)]
 pub async fn reject_wish(wish_id: String, reason: String) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::review(&state.pool, &actor, &wish_id, Some(&reason)).await
 }
 
 /// Days after which an unanswered fulfilment counts as confirmed, for a branch's wishes.
-#[server(endpoint = "wish_confirm_days")]
+#[server(endpoint = "wish_confirm_days", output = crate::json::Answer)]
 pub async fn set_confirm_days(branch_id: String, days: String) -> Result<(), AppError> {
     let (state, actor) = crate::auth::session::require_actor().await?;
     super::service::set_confirm_days(&state.pool, &actor, &branch_id, &days).await

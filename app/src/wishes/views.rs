@@ -16,7 +16,7 @@ use crate::auth::views::SubmitButton;
 use crate::error::AppError;
 use crate::i18n::{tr, Msg};
 use crate::offline::views::{use_offline, Freshness};
-use crate::offline::{OfflineOp, QueuedOp};
+use crate::offline::OfflineOp;
 use crate::orgs::api::CreateCommunity;
 use crate::shell::fetched::fetched;
 use crate::shell::time::format_date;
@@ -59,10 +59,6 @@ fn send<O: OfflineOp + Clone>(op: O, error: RwSignal<Option<AppError>>, done: im
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = (op, done);
-}
-
-fn payload_is(op: &QueuedOp, field: &str, value: &str) -> bool {
-    op.payload.get(field).and_then(|v| v.as_str()) == Some(value)
 }
 
 /// Text typed per item (a pledge's proof note or thanks, a refusal's reason), owned by the
@@ -673,9 +669,8 @@ fn detail_view(
             .get()
             .into_iter()
             .filter(|op| {
-                payload_is(op, "wish_id", &wish_id.get_value())
-                    || pledge_ids
-                        .with_value(|ids| ids.iter().any(|id| payload_is(op, "pledge_id", id)))
+                op.names("wish_id", &wish_id.get_value())
+                    || pledge_ids.with_value(|ids| ids.iter().any(|id| op.names("pledge_id", id)))
             })
             .collect::<Vec<_>>()
     };
