@@ -31,7 +31,6 @@ pub use shell::{shell, App};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     shell::boot::show_on_panic();
-    // Lazy routes hydrate asynchronously: the page of a split route waits for its chunk.
     wasm_bindgen_futures::spawn_local(async {
         let Some(body) = web_sys::window()
             .and_then(|w| w.document())
@@ -39,9 +38,9 @@ pub fn hydrate() {
         else {
             return;
         };
-        leptos::mount::hydrate_from_async(body.clone(), App)
-            .await
-            .forget();
+        // A split route's page hydrates with its code already fetched.
+        shell::routes::load_current_page().await;
+        leptos::mount::hydrate_from(body.clone(), App).forget();
         shell::boot::hydrated();
         // End-to-end tests wait for this before they click, so they exercise the hydrated app.
         let _ = body.dataset().set("hydrated", "true");

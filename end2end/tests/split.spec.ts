@@ -81,3 +81,30 @@ test("a page whose code cannot be fetched says so, and the reload it offers brin
   await expect(page.locator("#app-stopped")).toHaveCount(0);
   await context.close();
 });
+
+test("a split page opened by its address hydrates with its code, or says why it cannot", async ({ browser }) => {
+  const context = await browser.newContext({ serviceWorkers: "block" });
+  const page = await context.newPage();
+  await login(page, MEMBER_1);
+  // The app fetches the page's code before it hydrates: opened by its address, the page is
+  // live, its tab bar navigates.
+  await goto(page, "/points");
+  await expect(page.locator(".page-header h1")).toHaveText("积分");
+  await openTab(page, "心愿");
+  await expect(page.locator(".page-header h1")).toHaveText("心愿");
+
+  // Playwright's routing bypasses the HTTP cache: the chunk must come from the network.
+  await page.route("**/pkg/split_points_*", (route) => route.abort("internetdisconnected"));
+  await page.goto("/points");
+  const notice = page.locator("#app-stopped");
+  await expect(notice).toContainText("页面没能加载完");
+  await expect(page.locator("body[data-hydrated='true']")).toHaveCount(0);
+
+  await page.unroute("**/pkg/split_points_*");
+  await Promise.all([page.waitForEvent("load"), notice.getByRole("link", { name: "重试" }).click()]);
+  await hydrated(page);
+  await expect(page).toHaveURL("/points");
+  await expect(page.locator(".page-header h1")).toHaveText("积分");
+  await expect(page.locator("#app-stopped")).toHaveCount(0);
+  await context.close();
+});

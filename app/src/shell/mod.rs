@@ -6,7 +6,7 @@ pub mod boot;
 pub mod csv;
 pub mod fetched;
 pub mod pages;
-mod routes;
+pub mod routes;
 pub mod time;
 
 use crate::auth::{api::current_user, Me};
@@ -15,9 +15,8 @@ use crate::i18n::{provide_i18n, tr, use_i18n, Msg};
 use fetched::{fetched, Fetched};
 use leptos::prelude::*;
 use leptos_router::{
-    components::{Route, Router, Routes, A},
+    components::{Router, Routes, A},
     hooks::use_location,
-    path,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -121,37 +120,7 @@ pub fn App() -> impl IntoView {
             <div class="app">
                 <main class="content">
                     <crate::offline::views::StatusStrip/>
-                    <Routes fallback=pages::NotFound>
-                        <Route path=path!("/") view=crate::home::views::Home/>
-                        <Route path=path!("/meetings") view=routes::meetings::PAGE/>
-                        <Route path=path!("/meetings/:id") view=routes::meeting::PAGE/>
-                        <Route path=path!("/meetings/:id/code") view=routes::code_screen::PAGE/>
-                        <Route path=path!("/checkin/:id") view=crate::meetings::checkin_page::CheckinPage/>
-                        <Route path=path!("/points") view=routes::points::PAGE/>
-                        <Route path=path!("/branch/:id/points") view=routes::approvals::PAGE/>
-                        <Route path=path!("/branch/:id/points/rules") view=routes::rules::PAGE/>
-                        <Route path=path!("/wishes") view=routes::wishes::PAGE/>
-                        <Route path=path!("/wishes/:id") view=routes::wish::PAGE/>
-                        <Route path=path!("/review/wishes") view=routes::review::PAGE/>
-                        <Route path=path!("/me") view=routes::me::PAGE/>
-                        <Route path=path!("/login") view=routes::login::PAGE/>
-                        <Route path=path!("/register") view=routes::register::PAGE/>
-                        <Route path=path!("/join") view=routes::join::PAGE/>
-                        <Route path=path!("/join/:code") view=routes::join::PAGE/>
-                        <Route path=path!("/branch/:id/members") view=routes::members::PAGE/>
-                        <Route path=path!("/branch/:id/invites") view=routes::invites::PAGE/>
-                        <Route path=path!("/branch/:id/compliance") view=routes::compliance::PAGE/>
-                        <Route path=path!("/admin") view=routes::admin::PAGE/>
-                        <Route path=path!("/admin/compliance") view=routes::subtree_compliance::PAGE/>
-                        <Route path=path!("/admin/stars") view=routes::standings::PAGE/>
-                        <Route path=path!("/admin/stars/templates") view=routes::star_templates::PAGE/>
-                        <Route path=path!("/branch/:id/stars") view=routes::branch_stars::PAGE/>
-                        <Route path=path!("/review") view=routes::my_review::PAGE/>
-                        <Route path=path!("/admin/records") view=routes::records::PAGE/>
-                        <Route path=path!("/branch/:id/review") view=routes::review_board::PAGE/>
-                        <Route path=path!("/outbox") view=routes::outbox::PAGE/>
-                        <Route path=path!("/suggestions") view=routes::suggestions::PAGE/>
-                    </Routes>
+                    <Routes fallback=pages::NotFound children=routes::pages()/>
                 </main>
                 <TabBar/>
             </div>

@@ -8,8 +8,67 @@
 //! (about 1.5 KB each before compression, for 26 pages).
 
 use leptos::prelude::*;
-use leptos_router::ChooseView;
+use leptos_router::{
+    components::{Route, RouteChildren},
+    path, ChooseView, MatchNestedRoutes,
+};
 use std::{future::Future, pin::Pin};
+
+/// Every page and its address.
+fn table() -> impl MatchNestedRoutes + Clone + Send + 'static {
+    view! {
+        <Route path=path!("/") view=crate::home::views::Home/>
+        <Route path=path!("/meetings") view=meetings::PAGE/>
+        <Route path=path!("/meetings/:id") view=meeting::PAGE/>
+        <Route path=path!("/meetings/:id/code") view=code_screen::PAGE/>
+        <Route path=path!("/checkin/:id") view=crate::meetings::checkin_page::CheckinPage/>
+        <Route path=path!("/points") view=points::PAGE/>
+        <Route path=path!("/branch/:id/points") view=approvals::PAGE/>
+        <Route path=path!("/branch/:id/points/rules") view=rules::PAGE/>
+        <Route path=path!("/wishes") view=wishes::PAGE/>
+        <Route path=path!("/wishes/:id") view=wish::PAGE/>
+        <Route path=path!("/review/wishes") view=review::PAGE/>
+        <Route path=path!("/me") view=me::PAGE/>
+        <Route path=path!("/login") view=login::PAGE/>
+        <Route path=path!("/register") view=register::PAGE/>
+        <Route path=path!("/join") view=join::PAGE/>
+        <Route path=path!("/join/:code") view=join::PAGE/>
+        <Route path=path!("/branch/:id/members") view=members::PAGE/>
+        <Route path=path!("/branch/:id/invites") view=invites::PAGE/>
+        <Route path=path!("/branch/:id/compliance") view=compliance::PAGE/>
+        <Route path=path!("/admin") view=admin::PAGE/>
+        <Route path=path!("/admin/compliance") view=subtree_compliance::PAGE/>
+        <Route path=path!("/admin/stars") view=standings::PAGE/>
+        <Route path=path!("/admin/stars/templates") view=star_templates::PAGE/>
+        <Route path=path!("/branch/:id/stars") view=branch_stars::PAGE/>
+        <Route path=path!("/review") view=my_review::PAGE/>
+        <Route path=path!("/admin/records") view=records::PAGE/>
+        <Route path=path!("/branch/:id/review") view=review_board::PAGE/>
+        <Route path=path!("/outbox") view=outbox::PAGE/>
+        <Route path=path!("/suggestions") view=suggestions::PAGE/>
+    }
+    .into_inner()
+}
+
+/// The pages, as `<Routes>` takes them.
+pub fn pages() -> RouteChildren<impl MatchNestedRoutes + Clone + Send + 'static> {
+    RouteChildren::to_children(table)
+}
+
+/// Fetches the code of the page at the browser's address, if it is a lazy page. The app
+/// then hydrates in one synchronous pass: the router finds the page's code already there.
+/// Our tachys has no asynchronous hydration for erased views (see
+/// `app/vendor/tachys/ZHIBU.md`), so a page whose code is missing could not hydrate.
+#[cfg(feature = "hydrate")]
+pub async fn load_current_page() {
+    use leptos_router::{MatchInterface, RouteDefs};
+    let Ok(path) = window().location().pathname() else {
+        return;
+    };
+    if let Some(found) = RouteDefs::new(table()).match_route(&path) {
+        found.into_view_and_child().0.preload().await;
+    }
+}
 
 type Loading<T> = Pin<Box<dyn Future<Output = T>>>;
 

@@ -6,6 +6,8 @@
 // this is specifically used for `unsized_const_params` below
 // this allows us to use const generic &'static str for static text nodes and attributes
 #![allow(incomplete_features)]
+// Zhibu: upstream's own warnings in release builds, which cargo shows for a path dependency.
+#![allow(unused_variables, dead_code)]
 #![cfg_attr(
     all(feature = "nightly", rustc_nightly),
     feature(unsized_const_params)
