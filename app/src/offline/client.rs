@@ -5,7 +5,7 @@ use super::{OfflineOp, OpEnvelope, QueuedOp};
 use crate::error::AppError;
 use crate::json::from_js;
 use serde::Serialize;
-use wasm_bindgen::prelude::*;
+use wasm_bindgen::{prelude::*, JsCast};
 
 #[wasm_bindgen]
 extern "C" {
@@ -69,7 +69,6 @@ pub async fn resize_chosen(
 /// The photo chosen in a file input's `change` event. The input is cleared, so that the
 /// same photo can be chosen again.
 pub fn take_chosen_photo(ev: &web_sys::Event) -> Option<web_sys::File> {
-    use wasm_bindgen::JsCast;
     let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
     let file = input.files()?.get(0)?;
     input.set_value("");
@@ -118,15 +117,37 @@ pub async fn queued() -> Vec<QueuedOp> {
     let Ok(list) = js_mine().await else {
         return Vec::new();
     };
-    let payload = JsValue::from_str("payload");
+    let (payload, ids) = (JsValue::from_str("payload"), JsValue::from_str("ids"));
     for record in js_sys::Array::from(&list).iter() {
-        let text = js_sys::Reflect::get(&record, &payload)
-            .and_then(|value| js_sys::JSON::stringify(&value));
-        if let Ok(text) = text {
+        let Ok(value) = js_sys::Reflect::get(&record, &payload) else {
+            continue;
+        };
+        let _ = js_sys::Reflect::set(&record, &ids, &short_texts(&value));
+        if let Ok(text) = js_sys::JSON::stringify(&value) {
             let _ = js_sys::Reflect::set(&record, &payload, &text);
         }
     }
     from_js(list).unwrap_or_default()
+}
+
+/// The top-level `[field, text]` pairs of a payload whose text is short enough to be an id
+/// (a photo's data URL is not), for [`QueuedOp::names`].
+fn short_texts(payload: &JsValue) -> js_sys::Array {
+    const ID_LEN: u32 = 64;
+    let pairs = js_sys::Array::new();
+    if let Some(object) = payload.dyn_ref::<js_sys::Object>() {
+        for entry in js_sys::Object::entries(object).iter() {
+            let entry = js_sys::Array::from(&entry);
+            if entry
+                .get(1)
+                .dyn_ref::<js_sys::JsString>()
+                .is_some_and(|text| text.length() <= ID_LEN)
+            {
+                pairs.push(&entry);
+            }
+        }
+    }
+    pairs
 }
 
 pub async fn dismiss(op_id: &str) {

@@ -564,10 +564,13 @@ impl RenderHtml for AnyView {
         cursor: &Cursor,
         position: &PositionState,
     ) -> Self::State {
-        // Zhibu's patch (ZHIBU.md): an erased view hydrates synchronously, even on the async
-        // path. Zhibu fetches a page's code before it hydrates, so nothing waits; without an
-        // async hydration function per erased type, its wasm is about 70 KB smaller.
-        self.hydrate::<true>(cursor, position)
+        // Zhibu's patch (ZHIBU.md): no async hydration function per erased type, about 70 KB
+        // less wasm. Zhibu fetches a page's code first and hydrates synchronously.
+        _ = (cursor, position);
+        panic!(
+            "this tachys cannot hydrate an AnyView asynchronously: fetch lazy code first, \
+             then hydrate with leptos::mount::hydrate_from"
+        );
     }
 
     fn html_len(&self) -> usize {
