@@ -22,7 +22,7 @@ pub struct Settings {
     /// Pages register the service worker (production builds; tests switch it on).
     pub service_worker: bool,
     /// Re-encoded photos, one object per id.
-    pub photos: crate::uploads::store::Photos,
+    pub photos: crate::uploads::photos::Photos,
 }
 
 impl Default for Settings {
@@ -35,7 +35,7 @@ impl Default for Settings {
             rate_window_secs: 15 * 60,
             session_days: 30,
             service_worker: false,
-            photos: crate::uploads::store::Photos::local(std::path::Path::new("data/uploads")),
+            photos: crate::uploads::photos::Photos::local(std::path::Path::new("data/uploads")),
         }
     }
 }

@@ -93,7 +93,7 @@ async fn main() {
             leptos_options: server::leptos_options(&config),
             pool: Pool::open(&url).await.unwrap(),
             settings: Settings {
-                photos: app::uploads::store::Photos::local(&dir.join("uploads")),
+                photos: app::uploads::photos::Photos::local(&dir.join("uploads")),
                 ..Settings::default()
             },
         };

@@ -1,7 +1,7 @@
 //! Configuration: defaults, then an optional TOML file (`zhibu.toml` or `ZHIBU_CONFIG`),
 //! then environment variables, each overriding the one before.
 
-use app::uploads::store::{Photos, S3Settings};
+use app::uploads::photos::{Photos, S3Settings};
 use serde::Deserialize;
 use std::{net::SocketAddr, path::PathBuf};
 

@@ -12,7 +12,7 @@ use app::meetings::checkin::{slot_of, slot_start};
 use app::meetings::rules::MeetingKind;
 use app::shell::time::{days_from_civil, shanghai_year_month};
 use app::state::{new_id, now, random_hex32};
-use app::uploads::store::Photos;
+use app::uploads::photos::Photos;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

@@ -253,7 +253,7 @@ pub fn router(state: AppState, allowed_origins: Vec<String>) -> Router {
         .with_state(site.clone());
     Router::new()
         .route("/healthz", get(health))
-        .route("/media/{file}", get(app::uploads::store::serve))
+        .route("/media/{file}", get(app::uploads::service::serve))
         .route(
             "/branch/{id}/meetings.csv",
             get(app::meetings::service::export_csv),

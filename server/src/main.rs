@@ -1,5 +1,5 @@
 use app::state::AppState;
-use app::uploads::store::Photos;
+use app::uploads::photos::Photos;
 use server::{backup, config::Config, leptos_options, router, seed, settings};
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 use tracing_subscriber::EnvFilter;

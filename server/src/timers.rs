@@ -9,7 +9,7 @@
 use app::db::Pool;
 use app::shell::time::SHANGHAI_OFFSET_SECS;
 use app::state::now;
-use app::uploads::store::Photos;
+use app::uploads::photos::Photos;
 use std::time::Duration;
 
 pub const PERIOD: Duration = Duration::from_secs(30);
@@ -54,7 +54,7 @@ pub async fn run_tick(pool: &Pool, photos: &Photos, holder: &str, tick: i64) -> 
     if let Err(error) = app::auth::session::forget_old_attempts(pool).await {
         tracing::warn!(%error, "clearing old login attempts failed");
     }
-    if let Err(error) = app::uploads::store::store_all_pending(pool, photos).await {
+    if let Err(error) = app::uploads::service::store_all_pending(pool, photos).await {
         tracing::warn!(?error, "moving pending photos into storage failed");
     }
     if let Err(error) = app::db::forget_ticks(pool, now() - TICKS_KEPT_SECS).await {

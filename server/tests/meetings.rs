@@ -500,6 +500,54 @@ async fn corrections_need_a_reason_are_marked_and_audited() {
     assert_eq!(past_line["my_presence"], "Corrected");
 }
 
+/// The timer's freeze takes turns as a check-in of its branch does: a thousand meetings
+/// starting at once must not stop every branch's check-ins a thousand times over.
+#[tokio::test]
+async fn the_timers_freeze_takes_turns_with_its_own_branch_only() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let now = app::state::now();
+    let started = || {
+        schedule(
+            &app,
+            &secretary,
+            &branch,
+            "general_meeting",
+            minute(now - 300),
+            minute(now + 3300),
+        )
+    };
+    started().await.json();
+    let freeze = |pool: app::db::Pool| async move {
+        app::meetings::service::freeze_started(&pool).await.unwrap()
+    };
+
+    let branch_writer = app.pool.begin_keyed(&branch).await.unwrap();
+    let waiting = tokio::spawn(freeze(app.pool.clone()));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "the freeze waits for its branch's open check-in"
+    );
+    branch_writer.commit().await.unwrap();
+    let frozen = tokio::time::timeout(std::time::Duration::from_secs(10), waiting).await;
+    assert_eq!(frozen.unwrap().unwrap(), 1);
+
+    if on_postgres() {
+        started().await.json();
+        let other_branch = app.pool.begin_keyed("another-branch").await.unwrap();
+        let frozen =
+            tokio::time::timeout(std::time::Duration::from_secs(5), freeze(app.pool.clone())).await;
+        assert_eq!(
+            frozen.ok(),
+            Some(1),
+            "another branch's open check-in does not hold the freeze up"
+        );
+        other_branch.commit().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn the_expected_list_is_frozen_at_the_start() {
     let app = app().await;

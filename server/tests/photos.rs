@@ -150,7 +150,7 @@ async fn a_photo_waits_in_the_database_while_storage_is_down() {
     std::fs::create_dir_all(&dir).unwrap();
     // A directory under a plain file: every write fails.
     std::fs::write(dir.join("blocked"), b"").unwrap();
-    let down = app::uploads::store::Photos::local(&dir.join("blocked").join("uploads"));
+    let down = app::uploads::photos::Photos::local(&dir.join("blocked").join("uploads"));
     let broken = down.clone();
     let app = app_with(move |settings| settings.photos = broken).await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
@@ -172,7 +172,7 @@ async fn a_photo_waits_in_the_database_while_storage_is_down() {
     assert!(down.read(&id).await.is_err());
 
     assert_eq!(
-        app::uploads::store::store_all_pending(&app.pool, &down)
+        app::uploads::service::store_all_pending(&app.pool, &down)
             .await
             .unwrap(),
         0,

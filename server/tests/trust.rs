@@ -623,7 +623,7 @@ async fn a_photo_claiming_more_than_24_megapixels_is_refused_before_decoding() {
         .unwrap();
     assert!(png.len() < 200_000, "{}", png.len());
     assert_eq!(
-        app::uploads::store::reencode(&png).err(),
+        app::uploads::photos::reencode(&png).err(),
         Some(app::error::AppError::PhotoInvalid)
     );
     let app = app().await;

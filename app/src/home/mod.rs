@@ -3,6 +3,8 @@
 //! branch, a resident their wishes, the 党委 the branches below with red months.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod service;
 pub mod views;
 
 use crate::auth::NamedRef;

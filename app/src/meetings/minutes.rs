@@ -123,43 +123,13 @@ pub mod service {
     use crate::db::Pool;
     use crate::error::{AppError, AppResult};
     use crate::meetings::rules::MeetingKind;
+    use crate::meetings::store::{self, NewVerdict, RecordRow};
     use crate::state::{audit, new_id, now};
 
-    #[derive(sqlx::FromRow)]
-    struct RecordRow {
-        org_id: String,
-        starts_at: i64,
-        cancelled_at: Option<i64>,
-        minutes_saved_at: Option<i64>,
-    }
-
-    #[derive(sqlx::FromRow)]
-    struct VerdictRow {
-        verdict: String,
-        comment: String,
-        by_name: String,
-        reviewed_at: i64,
-    }
-
     async fn record(pool: &Pool, meeting_id: &str) -> AppResult<RecordRow> {
-        crate::db::query_as(
-            "SELECT org_id, starts_at, cancelled_at, minutes_saved_at FROM meetings WHERE id = ?",
-        )
-        .bind(meeting_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::NotFound)
-    }
-
-    async fn latest(pool: &Pool, meeting_id: &str) -> AppResult<Option<VerdictRow>> {
-        Ok(crate::db::query_as(
-            "SELECT r.verdict, r.comment, u.name AS by_name, r.reviewed_at
-             FROM minutes_reviews r JOIN users u ON u.id = r.reviewed_by
-             WHERE r.meeting_id = ? ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1",
-        )
-        .bind(meeting_id)
-        .fetch_optional(pool)
-        .await?)
+        store::record_row(pool, meeting_id)
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
     /// For those who run the meeting and the 党委s above it.
@@ -175,7 +145,7 @@ pub mod service {
         if !can_review && !can(actor, Action::ScheduleMeeting, &full_path) {
             return Err(AppError::Forbidden);
         }
-        let latest = latest(pool, meeting_id).await?;
+        let latest = store::latest_verdict(pool, meeting_id).await?;
         Ok(RecordReview {
             status: record_status(
                 latest.as_ref().map(|v| (v.verdict.as_str(), v.reviewed_at)),
@@ -209,17 +179,17 @@ pub mod service {
         }
         let comment = check_comment(returned, comment)?;
         let mut tx = pool.begin().await?;
-        crate::db::query(
-            "INSERT INTO minutes_reviews (id, meeting_id, verdict, comment, reviewed_by, reviewed_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+        store::add_verdict(
+            &mut tx,
+            &NewVerdict {
+                id: &new_id(),
+                meeting_id,
+                verdict: if returned { "returned" } else { "reviewed" },
+                comment: &comment,
+                by: &actor.user_id,
+                at: now(),
+            },
         )
-        .bind(new_id())
-        .bind(meeting_id)
-        .bind(if returned { "returned" } else { "reviewed" })
-        .bind(&comment)
-        .bind(&actor.user_id)
-        .bind(now())
-        .execute(&mut *tx)
         .await?;
         audit(
             &mut *tx,
@@ -238,19 +208,6 @@ pub mod service {
         Ok(())
     }
 
-    #[derive(sqlx::FromRow)]
-    struct LineRow {
-        id: String,
-        title: String,
-        branch: String,
-        kind: String,
-        starts_at: i64,
-        has_minutes: bool,
-        minutes_saved_at: Option<i64>,
-        verdict: Option<String>,
-        reviewed_at: Option<i64>,
-    }
-
     /// The held meetings of `year` of every branch (and its groups) below the 党委s the
     /// actor keeps: those waiting for a look first, then returned, then reviewed.
     pub async fn records(pool: &Pool, actor: &Actor, year: i64) -> AppResult<Vec<RecordLine>> {
@@ -264,30 +221,8 @@ pub mod service {
             return Ok(Vec::new());
         }
         let ids: Vec<&str> = branches.iter().map(|b| b.id.as_str()).collect();
-        let n = ids.len();
         let (from, to) = crate::shell::time::shanghai_year_range(year);
-        let rows: Vec<LineRow> = crate::db::query_as(&format!(
-            "SELECT m.id, m.title, b.name AS branch, m.kind, m.starts_at, m.minutes <> '' AS has_minutes,
-                    m.minutes_saved_at, r.verdict, r.reviewed_at
-             FROM meetings m JOIN orgs o ON o.id = m.org_id
-             JOIN orgs b ON b.id = CASE o.kind WHEN 'group' THEN o.parent_id ELSE o.id END
-             LEFT JOIN minutes_reviews r ON r.meeting_id = m.id AND NOT EXISTS (
-                 SELECT 1 FROM minutes_reviews n WHERE n.meeting_id = m.id
-                   AND (n.reviewed_at > r.reviewed_at OR (n.reviewed_at = r.reviewed_at AND n.id > r.id)))
-             WHERE b.id IN ({}) AND m.cancelled_at IS NULL
-               AND m.starts_at <= ?{now} AND m.starts_at >= ?{from} AND m.starts_at < ?{to}
-             ORDER BY m.starts_at DESC, m.id",
-            crate::db::numbered_placeholders(1, n),
-            now = n + 1,
-            from = n + 2,
-            to = n + 3,
-        ))
-        .bind_each(&ids)
-        .bind(now())
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await?;
+        let rows = store::held_records(pool, &ids, now(), from, to).await?;
         let mut lines: Vec<RecordLine> = rows
             .into_iter()
             .filter_map(|row| {
@@ -319,18 +254,7 @@ pub mod service {
     /// Records of the branch (and its groups) returned and not changed since: the
     /// secretary's desk shows them first.
     pub async fn returned_for_branch(pool: &Pool, branch_id: &str) -> AppResult<Vec<NamedRef>> {
-        let rows: Vec<(String, String, Option<i64>, i64)> = crate::db::query_as(
-            "SELECT m.id, m.title, m.minutes_saved_at, r.reviewed_at
-             FROM meetings m JOIN minutes_reviews r ON r.meeting_id = m.id
-             WHERE (m.org_id = ?1 OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?1))
-               AND r.verdict = 'returned' AND NOT EXISTS (
-                 SELECT 1 FROM minutes_reviews n WHERE n.meeting_id = m.id
-                   AND (n.reviewed_at > r.reviewed_at OR (n.reviewed_at = r.reviewed_at AND n.id > r.id)))
-             ORDER BY r.reviewed_at",
-        )
-        .bind(branch_id)
-        .fetch_all(pool)
-        .await?;
+        let rows = store::returned_records(pool, branch_id).await?;
         Ok(rows
             .into_iter()
             .filter(|(_, _, saved, at)| {

@@ -10,7 +10,7 @@ use crate::auth::authz::{authorize, Action};
 use crate::auth::session::org_path;
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
-use crate::offline::api::service::{ApplyOp, OpContext};
+use crate::offline::service::{ApplyOp, OpContext};
 use crate::state::now;
 
 const MAX_WRONG_CODES: i64 = 10;
@@ -218,7 +218,7 @@ impl ApplyOp for RequestLeave {
 impl ApplyOp for AddMeetingPhoto {
     /// For those who manage the meeting. The photo is re-encoded before it is stored.
     async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
-        use crate::uploads::store as uploads;
+        use crate::uploads::{photos::phone_photo_id, service as uploads};
         if !matches!(self.kind.as_str(), "photo" | "sheet") {
             return Err(AppError::BadPayload);
         }
@@ -227,7 +227,7 @@ impl ApplyOp for AddMeetingPhoto {
             .ok_or(AppError::NotFound)?;
         let path = org_path(&mut *conn, &org_id).await?;
         authorize(ctx.actor, Action::ScheduleMeeting, &path)?;
-        uploads::phone_photo_id(&self.id)?;
+        phone_photo_id(&self.id)?;
         let existing = store::meeting_of_file(&mut *conn, &self.id).await?;
         if let Some(meeting_id) = existing {
             return if meeting_id == self.meeting_id {

@@ -221,11 +221,14 @@ pub async fn freeze_if_started(conn: &mut Conn, meeting_id: &str) -> AppResult<(
     Ok(())
 }
 
-/// Freezes every meeting that has started since the last call (a timer calls this).
+/// Freezes every meeting that has started since the last call (a timer calls this). Each
+/// freeze takes turns only with its branch's writers, as that branch's check-ins do: on a
+/// 主题党日 a thousand meetings start at once, and a freeze taking turns with every writer
+/// would stop every branch's check-ins a thousand times over.
 pub async fn freeze_started(pool: &Pool) -> AppResult<usize> {
     let due = store::meetings_to_freeze(pool, now()).await?;
-    for id in &due {
-        let mut tx = pool.begin().await?;
+    for (id, branch) in &due {
+        let mut tx = pool.begin_keyed(branch).await?;
         freeze_if_started(&mut tx, id).await?;
         tx.commit().await?;
     }
@@ -498,6 +501,21 @@ pub async fn may_view(
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// Whether the id names one of the meetings' photos or scanned sheets.
+pub async fn holds_photo(conn: &mut Conn, photo_id: &str) -> AppResult<bool> {
+    Ok(store::meeting_of_file(conn, photo_id).await?.is_some())
+}
+
+/// `/media/…` for a meeting's photos and sheets: whoever may see the meeting. False when
+/// the photo is not a meeting's.
+pub async fn may_view_photo(pool: &Pool, actor: &Actor, photo_id: &str) -> AppResult<bool> {
+    let Some((meeting_id, org_id)) = store::file_place(pool, photo_id).await? else {
+        return Ok(false);
+    };
+    may_view(pool, actor, &org_id, &meeting_id).await?;
+    Ok(true)
 }
 
 /// `approve`s or refuses a member's request; a refusal needs a note the member will read.
@@ -859,7 +877,7 @@ pub async fn export_csv(
         .unwrap_or_else(|| crate::shell::time::shanghai_year_month(now()).0);
     match meetings_csv(&state.pool, &parts, &branch_id, year).await {
         Ok(csv) => crate::shell::csv::attachment(&format!("meetings-{year}.csv"), csv),
-        Err(error) => crate::uploads::store::error_response(error),
+        Err(error) => crate::uploads::service::error_response(error),
     }
 }
 

@@ -290,14 +290,20 @@ pub async fn copy_audience(conn: &mut Conn, meeting_id: &str) -> Result<(), sqlx
     Ok(())
 }
 
-/// Meetings not cancelled, started by `at`, whose 应到 is not frozen yet.
+/// The branch of a meeting's org (`o`): the org itself, or a group's parent.
+const MEETING_BRANCH: &str =
+    "CASE WHEN o.kind = 'group' THEN COALESCE(o.parent_id, o.id) ELSE o.id END";
+
+/// Meetings not cancelled, started by `at`, whose 应到 is not frozen yet, each with its
+/// branch (as [`meeting_branch`]).
 pub async fn meetings_to_freeze<'e>(
     exec: impl Into<Exec<'e>>,
     at: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    query_scalar(
-        "SELECT id FROM meetings WHERE frozen_at IS NULL AND starts_at <= ? AND cancelled_at IS NULL",
-    )
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    query_as(&format!(
+        "SELECT m.id, {MEETING_BRANCH} FROM meetings m JOIN orgs o ON o.id = m.org_id
+         WHERE m.frozen_at IS NULL AND m.starts_at <= ? AND m.cancelled_at IS NULL"
+    ))
     .bind(at)
     .fetch_all(exec)
     .await
@@ -741,10 +747,9 @@ pub async fn meeting_branch<'e>(
     exec: impl Into<Exec<'e>>,
     meeting_id: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    query_scalar(
-        "SELECT CASE WHEN o.kind = 'group' THEN COALESCE(o.parent_id, o.id) ELSE o.id END
-         FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = ?",
-    )
+    query_scalar(&format!(
+        "SELECT {MEETING_BRANCH} FROM meetings m JOIN orgs o ON o.id = m.org_id WHERE m.id = ?"
+    ))
     .bind(meeting_id)
     .fetch_optional(exec)
     .await
@@ -881,6 +886,20 @@ pub async fn meeting_of_file<'e>(
         .await
 }
 
+/// The meeting (id, org) a file id belongs to, if it is a meeting's file.
+pub async fn file_place<'e>(
+    exec: impl Into<Exec<'e>>,
+    file_id: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    query_as(
+        "SELECT m.id, m.org_id FROM meeting_files f JOIN meetings m ON m.id = f.meeting_id
+         WHERE f.id = ?",
+    )
+    .bind(file_id)
+    .fetch_optional(exec)
+    .await
+}
+
 /// A meeting's photo or scanned sheet, its JPEG already kept.
 pub struct NewFile<'a> {
     pub id: &'a str,
@@ -910,4 +929,140 @@ pub async fn insert_file(conn: &mut Conn, file: &NewFile<'_>) -> Result<(), sqlx
     .execute(conn)
     .await?;
     Ok(())
+}
+
+// Upward review of meeting records (`minutes_reviews`).
+
+#[derive(sqlx::FromRow)]
+pub struct RecordRow {
+    pub org_id: String,
+    pub starts_at: i64,
+    pub cancelled_at: Option<i64>,
+    pub minutes_saved_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct VerdictRow {
+    pub verdict: String,
+    pub comment: String,
+    pub by_name: String,
+    pub reviewed_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct RecordLineRow {
+    pub id: String,
+    pub title: String,
+    pub branch: String,
+    pub kind: String,
+    pub starts_at: i64,
+    pub has_minutes: bool,
+    pub minutes_saved_at: Option<i64>,
+    pub verdict: Option<String>,
+    pub reviewed_at: Option<i64>,
+}
+
+/// The latest verdict among a meeting's reviews (`r`): no later one exists.
+const LATEST_REVIEW: &str = "NOT EXISTS (
+    SELECT 1 FROM minutes_reviews n WHERE n.meeting_id = m.id
+      AND (n.reviewed_at > r.reviewed_at OR (n.reviewed_at = r.reviewed_at AND n.id > r.id)))";
+
+pub async fn record_row<'e>(
+    exec: impl Into<Exec<'e>>,
+    meeting_id: &str,
+) -> Result<Option<RecordRow>, sqlx::Error> {
+    query_as("SELECT org_id, starts_at, cancelled_at, minutes_saved_at FROM meetings WHERE id = ?")
+        .bind(meeting_id)
+        .fetch_optional(exec)
+        .await
+}
+
+pub async fn latest_verdict<'e>(
+    exec: impl Into<Exec<'e>>,
+    meeting_id: &str,
+) -> Result<Option<VerdictRow>, sqlx::Error> {
+    query_as(
+        "SELECT r.verdict, r.comment, u.name AS by_name, r.reviewed_at
+         FROM minutes_reviews r JOIN users u ON u.id = r.reviewed_by
+         WHERE r.meeting_id = ? ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1",
+    )
+    .bind(meeting_id)
+    .fetch_optional(exec)
+    .await
+}
+
+pub struct NewVerdict<'a> {
+    pub id: &'a str,
+    pub meeting_id: &'a str,
+    /// `returned` or `reviewed`.
+    pub verdict: &'a str,
+    pub comment: &'a str,
+    pub by: &'a str,
+    pub at: i64,
+}
+
+pub async fn add_verdict(conn: &mut Conn, verdict: &NewVerdict<'_>) -> Result<(), sqlx::Error> {
+    query(
+        "INSERT INTO minutes_reviews (id, meeting_id, verdict, comment, reviewed_by, reviewed_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(verdict.id)
+    .bind(verdict.meeting_id)
+    .bind(verdict.verdict)
+    .bind(verdict.comment)
+    .bind(verdict.by)
+    .bind(verdict.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The meetings of `branch_ids` (and their groups) held in `[from, to)` before `now`,
+/// with each one's latest verdict, newest first.
+pub async fn held_records<'e>(
+    exec: impl Into<Exec<'e>>,
+    branch_ids: &[&str],
+    now: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<RecordLineRow>, sqlx::Error> {
+    let n = branch_ids.len();
+    query_as(&format!(
+        "SELECT m.id, m.title, b.name AS branch, m.kind, m.starts_at, m.minutes <> '' AS has_minutes,
+                m.minutes_saved_at, r.verdict, r.reviewed_at
+         FROM meetings m JOIN orgs o ON o.id = m.org_id
+         JOIN orgs b ON b.id = CASE o.kind WHEN 'group' THEN o.parent_id ELSE o.id END
+         LEFT JOIN minutes_reviews r ON r.meeting_id = m.id AND {LATEST_REVIEW}
+         WHERE b.id IN ({}) AND m.cancelled_at IS NULL
+           AND m.starts_at <= ?{now_at} AND m.starts_at >= ?{from_at} AND m.starts_at < ?{to_at}
+         ORDER BY m.starts_at DESC, m.id",
+        numbered_placeholders(1, n),
+        now_at = n + 1,
+        from_at = n + 2,
+        to_at = n + 3,
+    ))
+    .bind_each(branch_ids)
+    .bind(now)
+    .bind(from)
+    .bind(to)
+    .fetch_all(exec)
+    .await
+}
+
+/// The branch's (and its groups') records whose latest verdict returned them: (meeting id,
+/// title, minutes saved at, returned at), oldest return first.
+pub async fn returned_records<'e>(
+    exec: impl Into<Exec<'e>>,
+    branch_id: &str,
+) -> Result<Vec<(String, String, Option<i64>, i64)>, sqlx::Error> {
+    query_as(&format!(
+        "SELECT m.id, m.title, m.minutes_saved_at, r.reviewed_at
+         FROM meetings m JOIN minutes_reviews r ON r.meeting_id = m.id
+         WHERE (m.org_id = ?1 OR m.org_id IN (SELECT id FROM orgs WHERE parent_id = ?1))
+           AND r.verdict = 'returned' AND {LATEST_REVIEW}
+         ORDER BY r.reviewed_at"
+    ))
+    .bind(branch_id)
+    .fetch_all(exec)
+    .await
 }

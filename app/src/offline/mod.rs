@@ -6,6 +6,10 @@ pub mod api;
 #[cfg(feature = "hydrate")]
 pub mod client;
 pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+mod store;
 pub mod views;
 
 use crate::error::AppError;

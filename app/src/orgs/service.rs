@@ -13,7 +13,7 @@ use crate::auth::authz::{authorize, Action, Actor};
 use crate::auth::service::{insert_user, prepare_account};
 use crate::auth::session::org_path;
 use crate::auth::{NamedRef, PartyStatus};
-use crate::db::{Conn, Pool};
+use crate::db::{Conn, Exec, Pool};
 use crate::error::{AppError, AppResult};
 use crate::state::{audit, new_id, now, AppState};
 use rand::Rng;
@@ -24,8 +24,11 @@ fn named(rows: Vec<(String, String)>) -> Vec<NamedRef> {
         .collect()
 }
 
-pub async fn org_kind(pool: &Pool, org_id: &str) -> AppResult<(OrgKind, String, Option<String>)> {
-    let (kind, name, parent) = store::org(pool, org_id).await?.ok_or(AppError::NotFound)?;
+pub async fn org_kind<'e>(
+    exec: impl Into<Exec<'e>>,
+    org_id: &str,
+) -> AppResult<(OrgKind, String, Option<String>)> {
+    let (kind, name, parent) = store::org(exec, org_id).await?.ok_or(AppError::NotFound)?;
     Ok((
         OrgKind::parse(&kind).ok_or(AppError::Internal)?,
         name,
@@ -79,6 +82,13 @@ pub async fn branch_makeup(pool: &Pool, branch_id: &str) -> AppResult<BranchMake
 /// Whether the user holds any role in the branch or one of its 党小组.
 pub async fn belongs_to_branch(pool: &Pool, user_id: &str, branch_id: &str) -> AppResult<bool> {
     Ok(store::roles_in_branch(pool, user_id, branch_id).await? > 0)
+}
+
+/// The branch the user is a member of; refused when none.
+pub async fn branch_of_member(conn: &mut Conn, user_id: &str) -> AppResult<String> {
+    store::member_branch(conn, user_id)
+        .await?
+        .ok_or(AppError::NotInBranch)
 }
 
 /// The path the 党委's own rules read (star ratings, review of records): the 党委s above

@@ -6,7 +6,7 @@ use super::store::{self, NewPhoto};
 use super::{normalize_note, ClaimPoints, SignUpTask, SubmitTask, PHOTOS_MAX};
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
-use crate::offline::api::service::{ApplyOp, OpContext};
+use crate::offline::service::{ApplyOp, OpContext};
 use crate::state::{new_id, now};
 
 /// Re-encodes and stores each photo of a claim or task completion.
@@ -18,7 +18,7 @@ async fn store_photos(
     photos: &[String],
 ) -> AppResult<()> {
     let stored =
-        crate::uploads::store::accept_all(ctx, conn, owner_kind, owner_id, photos, PHOTOS_MAX)
+        crate::uploads::service::accept_all(ctx, conn, owner_kind, owner_id, photos, PHOTOS_MAX)
             .await?;
     for (id, clean) in stored {
         store::add_photo(

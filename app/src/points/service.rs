@@ -376,6 +376,23 @@ async fn approver_of(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<(
     authorize(actor, Action::ApprovePoints, &path)
 }
 
+/// Whether the id names a photo of a claim or a hand-in.
+pub async fn holds_photo(conn: &mut Conn, photo_id: &str) -> AppResult<bool> {
+    Ok(store::photo_exists(conn, photo_id).await?)
+}
+
+/// `/media/…` for the evidence of a claim or hand-in: its member and the branch's
+/// approvers. False when the photo is not one of points.
+pub async fn may_view_photo(pool: &Pool, actor: &Actor, photo_id: &str) -> AppResult<bool> {
+    let Some((branch_id, user_id)) = store::photo_owner(pool, photo_id).await? else {
+        return Ok(false);
+    };
+    if user_id != actor.user_id {
+        approver_of(pool, actor, &branch_id).await?;
+    }
+    Ok(true)
+}
+
 fn entry_view(row: EntryRow) -> EntryView {
     EntryView {
         id: row.id,
@@ -865,7 +882,7 @@ pub async fn export_csv(
     .await;
     match result {
         Ok(csv) => crate::shell::csv::attachment("points.csv", csv),
-        Err(error) => crate::uploads::store::error_response(error),
+        Err(error) => crate::uploads::service::error_response(error),
     }
 }
 

@@ -713,6 +713,32 @@ pub async fn photo_ids<'e>(
     .await
 }
 
+/// Whether the id names a photo of a claim or a hand-in.
+pub async fn photo_exists(conn: &mut Conn, id: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<bool> = query_scalar("SELECT TRUE FROM point_photos WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The branch and member of the claim or hand-in a photo backs.
+pub async fn photo_owner<'e>(
+    exec: impl Into<Exec<'e>>,
+    id: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    query_as(
+        "SELECT c.branch_id, c.user_id FROM point_photos p JOIN point_claims c ON c.id = p.owner_id
+         WHERE p.id = ?1 AND p.owner_kind = 'claim'
+         UNION ALL
+         SELECT t.branch_id, e.user_id FROM point_photos p JOIN task_entries e ON e.id = p.owner_id
+         JOIN point_tasks t ON t.id = e.task_id WHERE p.id = ?1 AND p.owner_kind = 'task'",
+    )
+    .bind(id)
+    .fetch_optional(exec)
+    .await
+}
+
 pub struct NewPhoto<'a> {
     pub id: &'a str,
     pub owner_kind: &'a str,

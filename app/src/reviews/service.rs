@@ -14,7 +14,7 @@ use crate::auth::session::org_path;
 use crate::auth::NamedRef;
 use crate::db::{Conn, Pool};
 use crate::error::{AppError, AppResult};
-use crate::offline::api::service::{ApplyOp, OpContext};
+use crate::offline::service::{ApplyOp, OpContext};
 use crate::orgs::rules::OrgKind;
 use crate::state::{audit, new_id, now};
 

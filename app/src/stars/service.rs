@@ -15,7 +15,7 @@ use crate::auth::session::org_path;
 use crate::auth::NamedRef;
 use crate::db::{Conn, Pool};
 use crate::error::{AppError, AppResult};
-use crate::offline::api::service::{ApplyOp, OpContext};
+use crate::offline::service::{ApplyOp, OpContext};
 use crate::orgs::rules::OrgKind;
 use crate::state::{audit, new_id, now};
 use std::collections::HashMap;
@@ -208,11 +208,19 @@ pub async fn evidence_photos(
         .collect())
 }
 
-/// The branch whose 自评 a stored photo backs, if it is a photo of evidence.
-pub async fn evidence_photo_branch(pool: &Pool, photo_id: &str) -> AppResult<Option<String>> {
-    Ok(store::photo_place(pool, photo_id)
-        .await?
-        .map(|(branch_id, ..)| branch_id))
+/// Whether the id names one of the branches' photos of evidence.
+pub async fn holds_photo(conn: &mut Conn, photo_id: &str) -> AppResult<bool> {
+    Ok(store::photo_place(conn, photo_id).await?.is_some())
+}
+
+/// `/media/…` for a photo of evidence: those who see its branch's stars. False when the
+/// photo is not one of evidence for a 自评.
+pub async fn may_view_photo(pool: &Pool, actor: &Actor, photo_id: &str) -> AppResult<bool> {
+    let Some((branch_id, ..)) = store::photo_place(pool, photo_id).await? else {
+        return Ok(false);
+    };
+    may_view_stars(pool, actor, &branch_id).await?;
+    Ok(true)
 }
 
 /// Those who see the branch's stars see its photos of evidence.
@@ -225,19 +233,16 @@ impl ApplyOp for AddStarPhoto {
     /// For the branch's committee, for a year that may be assessed, a dozen per item at
     /// most. The photo is re-encoded before it is stored.
     async fn apply(self, ctx: &OpContext<'_>, conn: &mut Conn) -> AppResult<serde_json::Value> {
-        use crate::uploads::store as uploads;
+        use crate::uploads::{photos::phone_photo_id, service as uploads};
         let path = org_path(&mut *conn, &self.branch_id).await?;
         authorize(ctx.actor, Action::AssessBranch, &path)?;
-        let kind: String = crate::db::query_scalar("SELECT kind FROM orgs WHERE id = ?")
-            .bind(&self.branch_id)
-            .fetch_one(&mut *conn)
-            .await?;
-        if kind != OrgKind::Branch.as_str() {
+        let (kind, ..) = crate::orgs::service::org_kind(&mut *conn, &self.branch_id).await?;
+        if kind != OrgKind::Branch {
             return Err(AppError::NotFound);
         }
         check_year(self.year)?;
         let item = Evidence::parse(&self.item).ok_or(AppError::BadPayload)?;
-        let id = uploads::phone_photo_id(&self.id)?;
+        let id = phone_photo_id(&self.id)?;
         if let Some(place) = store::photo_place(&mut *conn, &id).await? {
             return if place == (self.branch_id.clone(), self.year, self.item.clone()) {
                 Ok(serde_json::json!({ "id": id }))
@@ -603,7 +608,7 @@ pub async fn export_csv(
     };
     match csv.await {
         Ok(csv) => crate::shell::csv::attachment(&format!("stars-{year}.csv"), csv),
-        Err(error) => crate::uploads::store::error_response(error),
+        Err(error) => crate::uploads::service::error_response(error),
     }
 }
 

@@ -2,6 +2,10 @@
 //! goes through the offline outbox, and the pattern the next capabilities copy.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+mod store;
 pub mod views;
 
 use crate::error::AppError;

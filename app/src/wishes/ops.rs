@@ -12,7 +12,7 @@ use super::store::{self, NewPhoto, NewWish, PledgeRow};
 use super::{ConfirmPledge, FulfilPledge, PledgeWish, PostWish, ReleasePledge, WithdrawWish};
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
-use crate::offline::api::service::{ApplyOp, OpContext};
+use crate::offline::service::{ApplyOp, OpContext};
 use crate::state::now;
 
 /// Pledges one member holds not yet done: each one shows a resident's contact.
@@ -38,7 +38,7 @@ async fn store_photos(
         None => ("wish", wish_id),
     };
     let stored =
-        crate::uploads::store::accept_all(ctx, conn, kind, owner, photos, PHOTOS_MAX).await?;
+        crate::uploads::service::accept_all(ctx, conn, kind, owner, photos, PHOTOS_MAX).await?;
     for (id, clean) in stored {
         store::insert_photo(
             &mut *conn,

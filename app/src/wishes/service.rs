@@ -175,21 +175,25 @@ pub async fn fulfilled_by_branch_between(
     Ok(store::fulfilled_by_branch_between(pool, branch_id, from, to).await?)
 }
 
-/// The wish a photo (its own or a proof) belongs to, if it is a wish's.
-pub async fn wish_of_photo(pool: &Pool, photo_id: &str) -> AppResult<Option<String>> {
-    Ok(store::wish_of_photo(pool, photo_id).await?)
+/// Whether the id names one of the wishes' photos (a wish's own or a proof).
+pub async fn holds_photo(conn: &mut Conn, photo_id: &str) -> AppResult<bool> {
+    Ok(store::wish_of_photo(conn, photo_id).await?.is_some())
 }
 
-/// `/media/…` for a wish's photos and proofs: whoever may see the wish.
-pub async fn may_view_wish(pool: &Pool, actor: &Actor, wish_id: &str) -> AppResult<()> {
+/// `/media/…` for a wish's photos and proofs: whoever may see the wish. False when the
+/// photo is not a wish's.
+pub async fn may_view_photo(pool: &Pool, actor: &Actor, photo_id: &str) -> AppResult<bool> {
     let mut conn = pool.acquire().await?;
-    let wish = store::wish_row(&mut conn, wish_id)
+    let Some(wish_id) = store::wish_of_photo(&mut conn, photo_id).await? else {
+        return Ok(false);
+    };
+    let wish = store::wish_row(&mut conn, &wish_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let pledges = store::pledge_rows(&mut conn, wish_id).await?;
+    let pledges = store::pledge_rows(&mut conn, &wish_id).await?;
     standing(&mut conn, actor, &wish, &pledges)
         .await
-        .map(|_| ())
+        .map(|_| true)
         .map_err(|_| AppError::Forbidden)
 }
 

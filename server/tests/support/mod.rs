@@ -6,7 +6,7 @@
 
 use app::db::Pool;
 use app::state::{AppState, Settings};
-use app::uploads::store::{Photos, S3Settings};
+use app::uploads::photos::{Photos, S3Settings};
 use axum::{body::Body, Router};
 use http::{header, Request, StatusCode};
 use server::config::Config;
