@@ -40,11 +40,34 @@ impl Default for Settings {
     }
 }
 
+/// Shared by every request: cloned for each one (axum's state, the server functions'
+/// context), so a clone is one count on an `Arc`, not a copy of the options and settings.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Shared>);
+
+#[derive(Debug)]
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub pool: Pool,
     pub settings: Settings,
+}
+
+impl AppState {
+    pub fn new(leptos_options: LeptosOptions, pool: Pool, settings: Settings) -> AppState {
+        AppState(std::sync::Arc::new(Shared {
+            leptos_options,
+            pool,
+            settings,
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -89,14 +89,14 @@ async fn main() {
     let mut addresses = Vec::new();
     for _ in 0..servers {
         let config = server::config::Config::default();
-        let state = AppState {
-            leptos_options: server::leptos_options(&config),
-            pool: Pool::open(&url).await.unwrap(),
-            settings: Settings {
+        let state = AppState::new(
+            server::leptos_options(&config),
+            Pool::open(&url).await.unwrap(),
+            Settings {
                 photos: app::uploads::photos::Photos::local(&dir.join("uploads")),
                 ..Settings::default()
             },
-        };
+        );
         let router = server::router(state, Vec::new());
         let listener = server::listen(([127, 0, 0, 1], 0).into()).unwrap();
         addresses.push(listener.local_addr().unwrap());

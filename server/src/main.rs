@@ -133,11 +133,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
         _ => {}
     }
     let photos = settings.photos.clone();
-    let state = AppState {
-        leptos_options: leptos_options(&config),
-        pool: pool.clone(),
-        settings,
-    };
+    let state = AppState::new(leptos_options(&config), pool.clone(), settings);
     let app = router(state, config.allowed_origins.clone());
     tokio::spawn(server::timers::run(
         pool.clone(),

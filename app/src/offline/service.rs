@@ -77,7 +77,7 @@ async fn run<O: ApplyOp>(
     ctx: &OpContext<'_>,
     conn: &mut Conn,
 ) -> AppResult<OpOutcome> {
-    let decode = || serde_json::from_value::<O>(envelope.payload.clone());
+    let decode = || O::deserialize(&envelope.payload);
     let Ok(op) = decode() else {
         return Ok(OpOutcome::Rejected(AppError::BadPayload));
     };

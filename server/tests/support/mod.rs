@@ -72,11 +72,7 @@ pub async fn app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         ..Settings::default()
     };
     configure(&mut settings);
-    let state = AppState {
-        leptos_options: server::leptos_options(&config),
-        pool: pool.clone(),
-        settings,
-    };
+    let state = AppState::new(server::leptos_options(&config), pool.clone(), settings);
     TestApp {
         router: server::router(state, Vec::new()),
         pool,
