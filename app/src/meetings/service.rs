@@ -1035,5 +1035,29 @@ pub(super) fn code_window(
 /// branch (the frozen 应到, the branch's points rules); the rest is the member's own.
 /// A group's meeting counts in its branch, as its points do.
 pub async fn checkin_turn_key(pool: &Pool, meeting_id: &str) -> AppResult<Option<String>> {
-    Ok(store::meeting_branch(pool, meeting_id).await?)
+    let known = MEETING_BRANCHES
+        .lock()
+        .ok()
+        .and_then(|kept| kept.get(meeting_id).cloned());
+    if known.is_some() {
+        return Ok(known);
+    }
+    let branch = store::meeting_branch(pool, meeting_id).await?;
+    if let (Some(branch), Ok(mut kept)) = (&branch, MEETING_BRANCHES.lock()) {
+        if kept.len() >= MEETING_BRANCHES_KEPT {
+            kept.clear();
+        }
+        kept.insert(meeting_id.to_string(), branch.clone());
+    }
+    Ok(branch)
 }
+
+/// Meetings' branches as read before, so that the crowd of a 主题党日 does not ask the
+/// database before each check-in's turn. An answer never goes stale: nothing changes a
+/// meeting's org or a group's branch (`meetings.org_id`, `orgs.parent_id`), and ids are
+/// UUIDs, unique across databases. Unknown meetings are not kept.
+static MEETING_BRANCHES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, String>>,
+> = std::sync::LazyLock::new(Default::default);
+/// Meetings kept at most (a few MB); past it the map starts again.
+const MEETING_BRANCHES_KEPT: usize = 100_000;
