@@ -225,14 +225,24 @@ pub async fn freeze_if_started(conn: &mut Conn, meeting_id: &str) -> AppResult<(
 /// freeze takes turns only with its branch's writers, as that branch's check-ins do: on a
 /// 主题党日 a thousand meetings start at once, and a freeze taking turns with every writer
 /// would stop every branch's check-ins a thousand times over.
+/// How many were frozen: a meeting that fails (its branch's turn not coming in time) is left
+/// to the next tick, and the others are frozen now.
 pub async fn freeze_started(pool: &Pool) -> AppResult<usize> {
     let due = store::meetings_to_freeze(pool, now()).await?;
+    let mut frozen = 0;
     for (id, branch) in &due {
-        let mut tx = pool.begin_keyed(branch).await?;
-        freeze_if_started(&mut tx, id).await?;
-        tx.commit().await?;
+        let freeze = async {
+            let mut tx = pool.begin_keyed(branch).await?;
+            freeze_if_started(&mut tx, id).await?;
+            tx.commit().await?;
+            AppResult::Ok(())
+        };
+        match freeze.await {
+            Ok(()) => frozen += 1,
+            Err(error) => tracing::warn!(?error, meeting = %id, "freezing 应到 failed"),
+        }
     }
-    Ok(due.len())
+    Ok(frozen)
 }
 
 /// The meeting with 应到 frozen if it is due; reading a page takes the write lock only
@@ -1059,5 +1069,5 @@ pub async fn checkin_turn_key(pool: &Pool, meeting_id: &str) -> AppResult<Option
 static MEETING_BRANCHES: std::sync::LazyLock<
     std::sync::Mutex<std::collections::HashMap<String, String>>,
 > = std::sync::LazyLock::new(Default::default);
-/// Meetings kept at most (a few MB); past it the map starts again.
+/// Meetings kept at most (some 20 MB); past it the map starts again.
 const MEETING_BRANCHES_KEPT: usize = 100_000;

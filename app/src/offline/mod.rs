@@ -65,7 +65,7 @@ pub struct OpReply {
 }
 
 /// A write that works offline. A capability declares its payload type, how the op shows
-/// while it waits, and (on the server, [`api::service::ApplyOp`]) how it is applied.
+/// while it waits, and (on the server, `service::ApplyOp`) how it is applied.
 pub trait OfflineOp: Serialize + DeserializeOwned + Send + 'static {
     const KIND: &'static str;
     /// One line for lists of pending ops.
