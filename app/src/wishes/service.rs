@@ -183,10 +183,10 @@ pub async fn holds_photo(conn: &mut Conn, photo_id: &str) -> AppResult<bool> {
 /// `/media/…` for a wish's photos and proofs: whoever may see the wish. False when the
 /// photo is not a wish's.
 pub async fn may_view_photo(pool: &Pool, actor: &Actor, photo_id: &str) -> AppResult<bool> {
-    let mut conn = pool.acquire().await?;
-    let Some(wish_id) = store::wish_of_photo(&mut conn, photo_id).await? else {
+    let Some(wish_id) = store::wish_of_photo(pool, photo_id).await? else {
         return Ok(false);
     };
+    let mut conn = pool.acquire().await?;
     let wish = store::wish_row(&mut conn, &wish_id)
         .await?
         .ok_or(AppError::NotFound)?;
