@@ -398,3 +398,46 @@ async fn no_code_proves_a_moment_before_the_meeting_was_scheduled() {
     let outcome = send(&app, &member, m.checkin(slot_of(now)), now, Some(0)).await;
     assert_eq!(outcome["Applied"]["arrival"], "online", "{outcome}");
 }
+
+/// Anyone signed in can send check-ins naming meetings that do not exist, hundreds a
+/// batch. Each is answered at once, without waiting for a writer's turn (queued for one,
+/// they would hold up every branch's crowd on a 主题党日), and leaves nothing behind.
+#[tokio::test]
+async fn a_check_in_of_a_meeting_that_does_not_exist_waits_for_no_writer_and_is_not_kept() {
+    let app = app().await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let now = app::state::now();
+    let forged = |meeting: String| {
+        json!({
+            "op_id": uuid::Uuid::now_v7().to_string(),
+            "kind": "meeting.checkin",
+            "payload": { "meeting_id": meeting, "slot": slot_of(now), "code": "123456" },
+            "created_at": now,
+            "clock_offset": 0,
+        })
+    };
+    let ops: Vec<Value> = (0..50)
+        .map(|_| forged(uuid::Uuid::now_v7().to_string()))
+        .chain([forged("../../etc/passwd".into()), forged("x".repeat(4000))])
+        .collect();
+    // Another writer holds its turn meanwhile (a secretary's change, a timer's tick).
+    let held = app.pool.begin().await.unwrap();
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(5), app.sync(&member, &ops))
+        .await
+        .expect("answered while another writer holds its turn");
+    held.rollback().await.unwrap();
+    let replies = reply.json();
+    assert_eq!(replies.as_array().unwrap().len(), ops.len());
+    for reply in replies.as_array().unwrap() {
+        assert_eq!(
+            reply["outcome"],
+            json!({ "Rejected": "NotFound" }),
+            "{reply}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM applied_ops").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM checkin_refusals").await, 0);
+    // Sent again, the same answer.
+    let again = app.sync(&member, &ops[..1]).await.json();
+    assert_eq!(again[0]["outcome"], json!({ "Rejected": "NotFound" }));
+}

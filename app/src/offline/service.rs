@@ -198,8 +198,12 @@ pub async fn apply_once(
         Default::default()
     };
     *photo_budget -= used;
+    let key = match turn(pool, &envelope).await? {
+        Turn::Keyed(key) => Some(key),
+        Turn::WithAll => None,
+        Turn::Answered(error) => return Ok(OpOutcome::Rejected(error)),
+    };
     let op_id = envelope.op_id.clone();
-    let key = turn_key(pool, &envelope).await?;
     let (actor_of_op, uploads_of_op) = (actor.clone(), uploads.clone());
     let recorded = pool
         .write_grouped(key.as_deref(), move |conn| {
@@ -318,20 +322,37 @@ async fn forget(conn: &mut Conn, op_id: &str) -> AppResult<()> {
     Ok(store::delete(conn, op_id).await?)
 }
 
-/// What the op's transaction takes turns by on PostgreSQL: a check-in, the whole crowd
-/// of a 主题党日 at once, only with check-ins of its meeting's branch; every other op
-/// with all writers. (SQLite has one writer at a time whatever the key, so the key is
-/// not looked up there.)
-async fn turn_key(pool: &Pool, envelope: &OpEnvelope) -> AppResult<Option<String>> {
+/// Where an op's transaction takes its turn.
+enum Turn {
+    /// Only with writers of the same key (and every unkeyed one).
+    Keyed(String),
+    /// With all writers.
+    WithAll,
+    /// In none: the op is answered without a transaction, and not kept.
+    Answered(AppError),
+}
+
+/// A check-in, the whole crowd of a 主题党日 at once, takes turns only with check-ins of its
+/// meeting's branch; every other op with all writers. (SQLite has one writer at a time
+/// whatever the key.) A check-in that names no meeting of ours, or none at all, changes
+/// nothing whenever it is sent, so it is answered at once: queued for a writer's turn like
+/// any other op, a signed-in member's few hundred of them a batch would hold up every
+/// branch's crowd.
+async fn turn(pool: &Pool, envelope: &OpEnvelope) -> AppResult<Turn> {
     use crate::meetings::CheckIn;
     use serde::Deserialize;
-    if envelope.kind != CheckIn::KIND || pool.engine() != crate::db::Engine::Postgres {
-        return Ok(None);
+    if envelope.kind != CheckIn::KIND {
+        return Ok(Turn::WithAll);
     }
-    match CheckIn::deserialize(&envelope.payload) {
-        Ok(op) => crate::meetings::service::checkin_turn_key(pool, &op.meeting_id).await,
-        Err(_) => Ok(None),
-    }
+    let Ok(op) = CheckIn::deserialize(&envelope.payload) else {
+        return Ok(Turn::Answered(AppError::BadPayload));
+    };
+    Ok(
+        match crate::meetings::service::checkin_turn_key(pool, &op.meeting_id).await? {
+            Some(branch) => Turn::Keyed(branch),
+            None => Turn::Answered(AppError::NotFound),
+        },
+    )
 }
 
 async fn recorded_outcome(pool: &Pool, actor: &Actor, op_id: &str) -> AppResult<OpOutcome> {
