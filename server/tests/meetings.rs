@@ -548,6 +548,60 @@ async fn the_timers_freeze_takes_turns_with_its_own_branch_only() {
     }
 }
 
+/// A page opened after the start, before the timer came by, freezes 应到 itself, in the
+/// meeting's branch's turn as the timer does: it waits for that branch's open check-in,
+/// and on PostgreSQL not for another branch's (as a 主题党日 begins, a thousand meetings'
+/// pages are opened before their first check-ins).
+#[tokio::test]
+async fn a_page_that_freezes_takes_turns_with_its_own_branch_only() {
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let now = app::state::now();
+    let started = || async {
+        let meeting = schedule(
+            &app,
+            &secretary,
+            &branch,
+            "general_meeting",
+            minute(now - 300),
+            minute(now + 3300),
+        )
+        .await
+        .json();
+        meeting.as_str().unwrap().to_string()
+    };
+    let meeting = started().await;
+    let branch_writer = app.pool.begin_keyed(&branch).await.unwrap();
+    let page = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        sheet(&app, &secretary, &meeting),
+    )
+    .await;
+    assert!(
+        page.is_err(),
+        "the page waits for its branch's open check-in"
+    );
+    branch_writer.commit().await.unwrap();
+    assert_eq!(
+        sheet(&app, &secretary, &meeting).await["sheet"]["frozen"],
+        true
+    );
+
+    if on_postgres() {
+        let meeting = started().await;
+        let other_branch = app.pool.begin_keyed("another-branch").await.unwrap();
+        let page = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            sheet(&app, &secretary, &meeting),
+        )
+        .await
+        .expect("another branch's open check-in does not hold the page up");
+        assert_eq!(page["sheet"]["frozen"], true);
+        other_branch.commit().await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn the_expected_list_is_frozen_at_the_start() {
     let app = app().await;

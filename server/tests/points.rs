@@ -728,3 +728,36 @@ async fn the_ledger_survives_the_rebuild_that_adds_review_points() {
     .await;
     assert!(reversed_twice.is_err(), "an entry is reversed once");
 }
+
+/// The points pages only read once the branch has its catalogue: opening them takes no
+/// writer's turn, so on a 主题党日 a member looking at their points waits for no branch's
+/// check-ins and holds none up.
+#[tokio::test]
+async fn the_points_pages_wait_for_no_writer_once_the_catalogue_is_there() {
+    let app = app().await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let branch = app.branch_id("第一").await;
+    // The first look puts the catalogue in place.
+    let first = home(&app, &member).await;
+    let rules = |cookie: String| {
+        let (app, branch) = (&app, branch.clone());
+        async move {
+            app.call("branch_rules", Some(&cookie), &[("branch_id", &branch)])
+                .await
+        }
+    };
+    assert!(rules(secretary.clone()).await.status.is_success());
+
+    let held = app.pool.begin().await.unwrap();
+    let wait = std::time::Duration::from_secs(5);
+    let again = tokio::time::timeout(wait, home(&app, &member))
+        .await
+        .expect("the member's points answered while a writer holds its turn");
+    assert_eq!(again["claimable"], first["claimable"]);
+    let listed = tokio::time::timeout(wait, rules(secretary))
+        .await
+        .expect("the branch's rules answered while a writer holds its turn");
+    assert!(listed.status.is_success(), "{}", listed.body);
+    held.rollback().await.unwrap();
+}

@@ -276,6 +276,29 @@ async fn two_hundred_simultaneous_wrong_logins_for_one_phone_check_at_most_the_l
     );
 }
 
+/// Members log in on a 主题党日 while others check in: a try is counted in the turn of
+/// that phone's tries alone (above: still at most the limit at once), so on PostgreSQL
+/// an open check-in holds no login up. (SQLite has one writer at a time.)
+#[tokio::test]
+async fn a_login_waits_for_no_branchs_check_in() {
+    if !on_postgres() {
+        return;
+    }
+    let app = app().await;
+    let branch = app.branch_id("第一").await;
+    let check_in = app.pool.begin_keyed(&branch).await.unwrap();
+    let login = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        login_status(&app, MEMBER_1, PASSWORD),
+    )
+    .await;
+    check_in.commit().await.unwrap();
+    assert_eq!(
+        login.expect("a login does not wait for a branch's open check-in"),
+        Ok(())
+    );
+}
+
 #[tokio::test]
 async fn the_session_cookie_is_secure_unless_the_site_is_on_loopback() {
     let app = app().await;

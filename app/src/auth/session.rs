@@ -291,8 +291,10 @@ pub struct Attempt {
 pub async fn reserve_attempt(state: &AppState, key: &str, limit: i64) -> AppResult<Attempt> {
     let at = now();
     // In a write transaction: on PostgreSQL concurrent statements do not see each other's
-    // rows, so only the writers' turn makes the count and the insert one step there.
-    let mut tx = state.pool.begin().await?;
+    // rows, so only the writers' turn makes the count and the insert one step there. The
+    // turn of this key's tries only: members logging in on a 主题党日 then wait for no
+    // branch's check-ins, and hold none up.
+    let mut tx = state.pool.begin_keyed(&format!("attempt:{key}")).await?;
     let rowid = super::store::add_attempt(
         &mut tx,
         key,

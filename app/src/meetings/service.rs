@@ -245,8 +245,8 @@ pub async fn freeze_started(pool: &Pool) -> AppResult<usize> {
     Ok(frozen)
 }
 
-/// The meeting with 应到 frozen if it is due; reading a page takes the write lock only
-/// the first time after the start.
+/// The meeting with 应到 frozen if it is due; reading a page takes a writer's turn (its
+/// branch's) only the first time after the start.
 async fn load_frozen(pool: &Pool, meeting_id: &str) -> AppResult<Meeting> {
     let meeting = load(pool, meeting_id).await?;
     frozen(pool, meeting).await
@@ -259,7 +259,13 @@ async fn frozen(pool: &Pool, meeting: Meeting) -> AppResult<Meeting> {
     if meeting.frozen_at.is_some() || meeting.starts_at > now() {
         return Ok(meeting);
     }
-    let mut tx = pool.begin().await?;
+    // In its branch's turn, as the timer's freeze and the check-ins take it: as a 主题党日
+    // begins, the pages of a thousand meetings opened before their first check-in would
+    // otherwise each wait for every branch's check-ins, and hold them all up in turn.
+    let branch = checkin_turn_key(pool, meeting_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = pool.begin_keyed(&branch).await?;
     freeze_if_started(&mut tx, meeting_id).await?;
     tx.commit().await?;
     load(pool, meeting_id).await

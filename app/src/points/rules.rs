@@ -169,6 +169,22 @@ pub struct RuleSpec {
     pub active: bool,
 }
 
+/// The rules of the default catalogue a branch lacks, given the automatic sources of the
+/// rules it has (`None` for a claimed rule): all of them for a branch with no rules yet,
+/// else the automatic ones it has never had (offered since it started).
+pub fn missing_from_catalogue(kept: &[Option<String>]) -> Vec<RuleSpec> {
+    let fresh = kept.is_empty();
+    default_catalogue()
+        .into_iter()
+        .filter(|rule| {
+            fresh
+                || rule
+                    .auto
+                    .is_some_and(|auto| !kept.contains(&Some(auto.key())))
+        })
+        .collect()
+}
+
 /// The catalogue a branch starts with; the secretary edits it from there.
 pub fn default_catalogue() -> Vec<RuleSpec> {
     use MeetingKind::*;
@@ -350,6 +366,30 @@ mod tests {
     /// Unix seconds of a Shanghai wall-clock time.
     fn shanghai(y: i64, m: u32, d: u32, h: i64) -> i64 {
         days_from_civil(y, m, d) * 86_400 + (h - 8) * 3600
+    }
+
+    #[test]
+    fn a_branch_lacks_the_whole_catalogue_at_first_and_then_only_automatic_rules_it_never_had() {
+        let all = default_catalogue();
+        assert_eq!(missing_from_catalogue(&[]).len(), all.len());
+        let every_source: Vec<Option<String>> = all
+            .iter()
+            .map(|rule| rule.auto.map(AutoSource::key))
+            .collect();
+        assert!(missing_from_catalogue(&every_source).is_empty());
+        // A branch with rules of its own and no automatic one: offered the automatic
+        // ones, never the claimed defaults again.
+        assert!(missing_from_catalogue(&[None]).len() < all.len());
+        assert!(missing_from_catalogue(&[None])
+            .iter()
+            .all(|rule| rule.auto.is_some()));
+        let without_late: Vec<Option<String>> = every_source
+            .into_iter()
+            .filter(|source| source.as_deref() != Some("late"))
+            .collect();
+        let missing = missing_from_catalogue(&without_late);
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].auto, Some(AutoSource::Late));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! transactions; a timer gives out the attendance points of ended meetings.
 
 use super::rules::{
-    attendance_sources, capped, default_catalogue, rank_of, source_label, AutoSource, CapPeriod,
-    Category, NewTask, RuleInput,
+    attendance_sources, capped, missing_from_catalogue, rank_of, source_label, AutoSource,
+    CapPeriod, Category, NewTask, RuleInput,
 };
 use super::store::{self, EntryRow, NewEntry, RuleRow};
 use super::{
@@ -78,17 +78,24 @@ pub async fn refused_since(
 /// optional ones switched off).
 pub async fn ensure_catalogue(conn: &mut Conn, branch_id: &str) -> AppResult<()> {
     let kept = store::rule_sources(&mut *conn, branch_id).await?;
-    let fresh = kept.is_empty();
-    let missing = default_catalogue().into_iter().filter(|rule| {
-        fresh
-            || rule
-                .auto
-                .is_some_and(|auto| !kept.contains(&Some(auto.key())))
-    });
     let at = now();
-    for rule in missing {
+    for rule in missing_from_catalogue(&kept) {
         store::add_catalogue_rule(conn, &new_id(), branch_id, &rule, at).await?;
     }
+    Ok(())
+}
+
+/// [`ensure_catalogue`] for a page that only reads: the catalogue is looked at first with
+/// no writer's turn, since it is nearly always complete. A member opening the points page
+/// on a 主题党日 would otherwise wait for every branch's open check-ins, and hold all of
+/// them up while it looked.
+async fn catalogue_in_place(pool: &Pool, branch_id: &str) -> AppResult<()> {
+    if missing_from_catalogue(&store::rule_sources(pool, branch_id).await?).is_empty() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    ensure_catalogue(&mut tx, branch_id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -410,9 +417,7 @@ pub async fn home(pool: &Pool, actor: &Actor) -> AppResult<PointsHome> {
     let mut conn = pool.acquire().await?;
     let (branch_id, branch_name) = member_branch(&mut conn, &actor.user_id).await?;
     drop(conn);
-    let mut tx = pool.begin().await?;
-    ensure_catalogue(&mut tx, &branch_id).await?;
-    tx.commit().await?;
+    catalogue_in_place(pool, &branch_id).await?;
     let at = now();
     let (month_start, _) = CapPeriod::Month.range(at);
     let (year_start, _) = CapPeriod::Year.range(at);
@@ -731,9 +736,7 @@ pub async fn set_ranking(
 
 pub async fn rules(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<Vec<RuleView>> {
     approver_of(pool, actor, branch_id).await?;
-    let mut tx = pool.begin().await?;
-    ensure_catalogue(&mut tx, branch_id).await?;
-    tx.commit().await?;
+    catalogue_in_place(pool, branch_id).await?;
     Ok(store::branch_rules(pool, branch_id)
         .await?
         .iter()
