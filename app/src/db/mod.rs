@@ -487,10 +487,12 @@ impl Pool {
                 Ok(Tx::unkeyed(Conn::SqliteWriter(writer.begin().await?)))
             }
             Pool::Postgres(pool, _) => {
-                let locks = format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})");
-                Ok(Tx::unkeyed(Conn::PostgresTx(
-                    begin_postgres(pool, &locks).await?,
-                )))
+                let mut tx = begin_postgres(pool).await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(Tx::unkeyed(Conn::PostgresTx(tx)))
             }
         }
     }
@@ -504,14 +506,17 @@ impl Pool {
             Pool::Sqlite { .. } => self.begin().await,
             Pool::Postgres(pool, queues) => {
                 let turn = queues.turn(key).await?;
+                let mut tx = begin_postgres(pool).await?;
                 // Shared before keyed, always in this order, so no two writers wait on
                 // each other crosswise.
-                let locks = format!(
-                    "SELECT pg_advisory_xact_lock_shared({WRITE_LOCK}), pg_advisory_xact_lock({KEYED_LOCK_CLASS}, {})",
-                    keyed_lock(key)
-                );
+                sqlx::query("SELECT pg_advisory_xact_lock_shared($1), pg_advisory_xact_lock($2, hashtext($3))")
+                    .bind(WRITE_LOCK)
+                    .bind(KEYED_LOCK_CLASS)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
                 Ok(Tx {
-                    conn: Conn::PostgresTx(begin_postgres(pool, &locks).await?),
+                    conn: Conn::PostgresTx(tx),
                     _key_turn: Some(turn),
                 })
             }
@@ -615,29 +620,17 @@ async fn connect_sqlite(url: &str) -> Result<Pool, sqlx::Error> {
     })
 }
 
-/// A writer's transaction with its advisory `locks` taken, in one round trip: BEGIN and
-/// the locks go as one simple query (the protocol's only way to send several statements at
-/// once, so the lock keys are written into it, numbers only). Apart, they were two of the
-/// eight trips a check-in makes, and on a 主题党日 each trip is the database server's
-/// process woken and put to sleep again.
-///
 /// READ COMMITTED whatever the server's default: each statement then reads what committed
 /// before it, after the transaction's lock was granted.
-async fn begin_postgres(
-    pool: &PgPool,
-    locks: &str,
-) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-    pool.begin_with(format!("BEGIN ISOLATION LEVEL READ COMMITTED; {locks}"))
+///
+/// The lock is taken by a statement of its own once BEGIN has answered, a round trip more
+/// than sending both as one simple query, on purpose: sqlx counts the transaction open
+/// only once its BEGIN has answered, so a begin cancelled (a phone leaving) or failed
+/// while waiting for the lock would hand its connection back to the pool still in the
+/// transaction, holding the lock once granted, with no rollback queued.
+async fn begin_postgres(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    pool.begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
         .await
-}
-
-/// The second part of `key`'s advisory lock: the first four bytes of its SHA-256, the same
-/// on every server. Worked out here rather than by PostgreSQL's `hashtext` so that only
-/// numbers are written into the query text.
-fn keyed_lock(key: &str) -> i32 {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(key.as_bytes());
-    i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
 /// The connections each app server keeps to PostgreSQL.
@@ -816,17 +809,6 @@ pub async fn refresh_statistics(pool: &Pool) -> Result<(), sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every server must lock a branch under the same number, whatever build it runs.
-    #[test]
-    fn a_keys_lock_is_its_digests_first_four_bytes() {
-        // SHA-256("branch") begins f38c764c.
-        assert_eq!(
-            keyed_lock("branch"),
-            i32::from_be_bytes([0xf3, 0x8c, 0x76, 0x4c])
-        );
-        assert_ne!(keyed_lock("branch"), keyed_lock("branch "));
-    }
 
     async fn scratch() -> Pool {
         let dir = std::env::temp_dir().join(format!("zhibu-db-{}", uuid::Uuid::now_v7()));

@@ -165,7 +165,8 @@ fn carries_photos(kind: &str) -> bool {
 
 /// Applies `envelope` at most once. The op's row is inserted first, in the same
 /// transaction as its effects: a concurrent replay waits for that transaction and then
-/// finds the recorded outcome.
+/// finds the recorded outcome. A check-in that names no meeting (see [`turn`]) is
+/// answered before that, every time the same, since meetings are never deleted.
 pub async fn apply_once(
     pool: &Pool,
     actor: &Actor,
