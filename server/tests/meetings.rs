@@ -48,6 +48,21 @@ async fn schedule(
     .await
 }
 
+/// A general meeting of `org` that began five minutes before `now` and runs an hour: its id.
+async fn begun_meeting(app: &TestApp, cookie: &str, org: &str, now: i64) -> String {
+    let meeting = schedule(
+        app,
+        cookie,
+        org,
+        "general_meeting",
+        minute(now - 300),
+        minute(now + 3300),
+    )
+    .await
+    .json();
+    meeting.as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn scheduling_is_the_secretarys_and_checks_its_input() {
     let app = app().await;
@@ -508,17 +523,8 @@ async fn the_timers_freeze_takes_turns_with_its_own_branch_only() {
     let branch = app.branch_id("第一").await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let now = app::state::now();
-    let started = || {
-        schedule(
-            &app,
-            &secretary,
-            &branch,
-            "general_meeting",
-            minute(now - 300),
-            minute(now + 3300),
-        )
-    };
-    started().await.json();
+    let started = || begun_meeting(&app, &secretary, &branch, now);
+    started().await;
     let freeze = |pool: app::db::Pool| async move {
         app::meetings::service::freeze_started(&pool).await.unwrap()
     };
@@ -535,7 +541,7 @@ async fn the_timers_freeze_takes_turns_with_its_own_branch_only() {
     assert_eq!(frozen.unwrap().unwrap(), 1);
 
     if on_postgres() {
-        started().await.json();
+        started().await;
         let other_branch = app.pool.begin_keyed("another-branch").await.unwrap();
         let frozen =
             tokio::time::timeout(std::time::Duration::from_secs(5), freeze(app.pool.clone())).await;
@@ -558,19 +564,7 @@ async fn a_page_that_freezes_takes_turns_with_its_own_branch_only() {
     let branch = app.branch_id("第一").await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let now = app::state::now();
-    let started = || async {
-        let meeting = schedule(
-            &app,
-            &secretary,
-            &branch,
-            "general_meeting",
-            minute(now - 300),
-            minute(now + 3300),
-        )
-        .await
-        .json();
-        meeting.as_str().unwrap().to_string()
-    };
+    let started = || begun_meeting(&app, &secretary, &branch, now);
     let meeting = started().await;
     let branch_writer = app.pool.begin_keyed(&branch).await.unwrap();
     let page = tokio::time::timeout(
@@ -608,17 +602,8 @@ async fn the_expected_list_is_frozen_at_the_start() {
     let branch = app.branch_id("第一").await;
     let secretary = app.login(SECRETARY_1, PASSWORD).await;
     let now = app::state::now();
-    let meeting = schedule(
-        &app,
-        &secretary,
-        &branch,
-        "general_meeting",
-        minute(now - 300),
-        minute(now + 3300),
-    )
-    .await
-    .json();
-    let meeting = meeting.as_str().unwrap();
+    let meeting = begun_meeting(&app, &secretary, &branch, now).await;
+    let meeting = meeting.as_str();
     assert_eq!(app.count("SELECT COUNT(*) FROM meeting_expected").await, 0);
     assert_eq!(
         app::meetings::service::freeze_started(&app.pool)
