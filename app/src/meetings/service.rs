@@ -262,7 +262,7 @@ async fn frozen(pool: &Pool, meeting: Meeting) -> AppResult<Meeting> {
     // In its branch's turn, as the timer's freeze and the check-ins take it: as a 主题党日
     // begins, the pages of a thousand meetings opened before their first check-in would
     // otherwise each wait for every branch's check-ins, and hold them all up in turn.
-    let branch = checkin_turn_key(pool, meeting_id)
+    let branch = meeting_turn_key(pool, meeting_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut tx = pool.begin_keyed(&branch).await?;
@@ -1046,17 +1046,18 @@ pub(super) fn code_window(
     }
 }
 
-/// The branch a meeting's check-ins take turns in (see [`crate::db::Pool::begin_keyed`]):
-/// the widest thing a check-in reads to decide what it writes is the meeting and its
-/// branch (the frozen 应到, the branch's points rules); the rest is the member's own.
-/// A group's meeting counts in its branch, as its points do.
-pub async fn checkin_turn_key(pool: &Pool, meeting_id: &str) -> AppResult<Option<String>> {
+/// The branch a meeting's check-ins and the freeze of its 应到 take turns in (see
+/// [`crate::db::Pool::begin_keyed`]): the widest thing they read to decide what they write
+/// is the meeting and its branch (the frozen 应到, the branch's points rules); the rest is
+/// the member's own. A group's meeting counts in its branch, as its points do. `None`:
+/// no such meeting.
+pub async fn meeting_turn_key(pool: &Pool, meeting_id: &str) -> AppResult<Option<String>> {
     let known = MEETING_BRANCHES
         .lock()
         .ok()
         .and_then(|kept| kept.get(meeting_id).cloned());
-    if known.is_some() {
-        return Ok(known);
+    if let Some(branch) = known {
+        return Ok(Some(branch));
     }
     let branch = store::meeting_branch(pool, meeting_id).await?;
     if let (Some(branch), Ok(mut kept)) = (&branch, MEETING_BRANCHES.lock()) {

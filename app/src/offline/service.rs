@@ -349,7 +349,7 @@ async fn turn(pool: &Pool, envelope: &OpEnvelope) -> AppResult<Turn> {
         return Ok(Turn::Answered(AppError::BadPayload));
     };
     Ok(
-        match crate::meetings::service::checkin_turn_key(pool, &op.meeting_id).await? {
+        match crate::meetings::service::meeting_turn_key(pool, &op.meeting_id).await? {
             Some(branch) => Turn::Keyed(branch),
             None => Turn::Answered(AppError::NotFound),
         },
