@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { expectLoggedOut, freshPhone, goto, hydrated, login, SECRETARY_1 } from "./helpers";
+import { expect } from "@playwright/test";
+import { expectLoggedOut, freshPhone, goto, hydrated, login, SECRETARY_1, test } from "./helpers";
 
 test("a resident registers, logs out and logs back in", async ({ page }) => {
   const phone = freshPhone("139");

@@ -1,5 +1,5 @@
-import { Browser, expect, Page, test } from "@playwright/test";
-import { goto, hydrated, login, SECRETARY_1, shanghai, sql } from "./helpers";
+import { Browser, expect, Page } from "@playwright/test";
+import { goto, hydrated, login, SECRETARY_1, shanghai, sql, test } from "./helpers";
 
 
 async function phone(browser: Browser, number: string): Promise<Page> {

@@ -1,4 +1,4 @@
-import { Browser, BrowserContext, expect, Page, test } from "@playwright/test";
+import { Browser, BrowserContext, expect, Page } from "@playwright/test";
 import {
   checkinCode,
   controlledByServiceWorker,
@@ -13,6 +13,7 @@ import {
   SECRETARY_1,
   slotNow,
   sql,
+  test,
 } from "./helpers";
 
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT ?? 3100}`;

@@ -1,4 +1,55 @@
-import { Browser, BrowserContext, chromium, expect, Page } from "@playwright/test";
+import { test as base, Browser, BrowserContext, chromium, expect, Page } from "@playwright/test";
+
+/** Panics of the app seen in the running test, whatever phone they happened on. */
+let panics: string[] = [];
+/** The panics the running test brings about on purpose. */
+let expectedPanics: RegExp | null = null;
+
+/** The running test makes the app panic on purpose with a message matching `pattern`. */
+export function expectPanics(pattern: RegExp) {
+  expectedPanics = pattern;
+}
+
+/**
+ * Records any panic of the app in `context`'s pages. A panic stops the app where it stood
+ * (public/offline.js then draws 页面没能加载完) while what the test looks at may already be
+ * on the page, so a test would pass over it unless told.
+ */
+export function watchForPanics(context: BrowserContext) {
+  context.on("console", (message) => {
+    const text = message.text();
+    if (message.type() === "error" && text.includes("panicked at") && !expectedPanics?.test(text)) {
+      panics.push(text.split("\n").slice(0, 2).join(" "));
+    }
+  });
+}
+
+/**
+ * Playwright's `test`, failing any test in which the app panicked: on the default page and
+ * on every phone the test makes (`browser.newContext`, `newPhone`, `launchPhone`).
+ */
+export const test = base.extend<{ noPanics: void }>({
+  context: async ({ context }, use) => {
+    watchForPanics(context);
+    await use(context);
+  },
+  noPanics: [
+    async ({ browser }, use) => {
+      panics = [];
+      expectedPanics = null;
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const context = await newContext(options);
+        watchForPanics(context);
+        return context;
+      };
+      await use();
+      browser.newContext = newContext;
+      expect(panics, "the app panicked").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const DEMO_PASSWORD = "zhibu2024";
 export const ADMIN = "13800000000";
@@ -209,6 +260,7 @@ export async function launchPhone(profile: string, options: { offline?: boolean 
     locale: "zh-CN",
     timezoneId: "Asia/Shanghai",
   });
+  watchForPanics(context);
   networks.set(context, network);
   context.on("close", () => network.close());
   return context;

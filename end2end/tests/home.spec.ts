@@ -1,5 +1,5 @@
-import { Browser, expect, Page, test } from "@playwright/test";
-import { checkinCode, goto, login, scheduleMeeting, SECRETARY_1, slotNow, sql } from "./helpers";
+import { Browser, expect, Page } from "@playwright/test";
+import { checkinCode, goto, login, scheduleMeeting, SECRETARY_1, slotNow, sql, test } from "./helpers";
 
 async function phone(browser: Browser, number: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { freshPhone, goto, hydrated, login, MEMBER_1, SECRETARY_1 } from "./helpers";
+import { expect } from "@playwright/test";
+import { freshPhone, goto, hydrated, login, MEMBER_1, SECRETARY_1, test } from "./helpers";
 
 test("a secretary invites and a new member joins the branch", async ({ browser }) => {
   const secretary = await browser.newPage();

@@ -1,4 +1,4 @@
-import { Browser, expect, Page, test } from "@playwright/test";
+import { Browser, expect, Page } from "@playwright/test";
 import {
   controlledByServiceWorker,
   expectWorkerCutOff,
@@ -11,6 +11,7 @@ import {
   SECRETARY_1,
   shanghai,
   sql,
+  test,
 } from "./helpers";
 
 

@@ -1,4 +1,4 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,11 +12,12 @@ import {
   hydrated,
   launchPhone,
   login,
-  readKept,
   MEMBER_1,
   newPhone,
+  readKept,
   RESIDENT,
   sql,
+  test,
 } from "./helpers";
 
 async function suggest(page: Page, text: string) {

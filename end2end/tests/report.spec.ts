@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { goto, login, MEMBER_1, RESIDENT, sql } from "./helpers";
+import { expect } from "@playwright/test";
+import { goto, login, MEMBER_1, RESIDENT, sql, test } from "./helpers";
 
 test("a party member reports to a community and can change it; a resident is not asked", async ({ page, browser }) => {
   await login(page, MEMBER_1);

@@ -1,5 +1,16 @@
-import { expect, test } from "@playwright/test";
-import { controlledByServiceWorker, expectWorkerCutOff, goOffline, goOnline, goto, login, newPhone, readKept, sql } from "./helpers";
+import { expect } from "@playwright/test";
+import {
+  controlledByServiceWorker,
+  expectWorkerCutOff,
+  goOffline,
+  goOnline,
+  goto,
+  login,
+  newPhone,
+  readKept,
+  sql,
+  test,
+} from "./helpers";
 
 const SECRETARY_2 = "13800000017";
 const VOTER = "13800000020";

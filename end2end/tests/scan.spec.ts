@@ -1,7 +1,7 @@
-import { chromium, expect, test } from "@playwright/test";
+import { chromium, expect } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CHROMIUM_ARGS, goto, hydrated, login, SECRETARY_1, shanghai, sql } from "./helpers";
+import { CHROMIUM_ARGS, goto, hydrated, login, SECRETARY_1, shanghai, sql, test, watchForPanics } from "./helpers";
 
 
 /**
@@ -65,6 +65,7 @@ test("a member checks in by scanning the code with the app's own scanner", async
       locale: "zh-CN",
       permissions: ["camera"],
     });
+    watchForPanics(context);
     const member = await context.newPage();
     await login(member, "13800000013");
     await goto(member, "/meetings");

@@ -1,5 +1,16 @@
-import { Browser, expect, Page, test } from "@playwright/test";
-import { ADMIN, goOffline, goOnline, goto, login, MEMBER_1, newPhone, SECRETARY_1, sql } from "./helpers";
+import { Browser, expect, Page } from "@playwright/test";
+import {
+  ADMIN,
+  goOffline,
+  goOnline,
+  goto,
+  login,
+  MEMBER_1,
+  newPhone,
+  SECRETARY_1,
+  sql,
+  test,
+} from "./helpers";
 
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEUlEQVR4nGM4IaCHFTEMLQkAvr9BgQuV42AAAAAASUVORK5CYII=",

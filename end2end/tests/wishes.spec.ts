@@ -1,4 +1,4 @@
-import { Browser, expect, Locator, Page, test } from "@playwright/test";
+import { Browser, expect, Locator, Page } from "@playwright/test";
 import {
   controlledByServiceWorker,
   expectWorkerCutOff,
@@ -11,6 +11,7 @@ import {
   RESIDENT,
   SECRETARY_1,
   sql,
+  test,
 } from "./helpers";
 
 const PNG = Buffer.from(

@@ -366,10 +366,15 @@ fn sheet_row(
         row.user_id.clone(),
         row.user_id.clone(),
     );
-    let this_row = StoredValue::new(row.user_id.clone());
-    let acting = move |_| actions.row.set(Some(this_row.get_value()));
+    // Plain copies, not a value the row's owner holds: a submit's handlers can run after
+    // the row was drawn anew (and its owner disposed) by the action they dispatched.
+    let acting = {
+        let this_row = row.user_id.clone();
+        move |_| actions.row.set(Some(this_row.clone()))
+    };
+    let this_row = row.user_id.clone();
     let errors_here = move || {
-        (actions.row.get().as_deref() == Some(this_row.get_value().as_str())).then(|| {
+        (actions.row.get().as_deref() == Some(this_row.as_str())).then(|| {
             view! {
                 {action_error(actions.decide.value())}
                 {action_error(actions.correct.value())}
@@ -394,7 +399,7 @@ fn sheet_row(
             })}
             {pending_leave.then(|| view! {
                 <div class="row wrap decide">
-                    <ActionForm action=actions.decide attr:class="inline-form" on:submit=acting>
+                    <ActionForm action=actions.decide attr:class="inline-form" on:submit=acting.clone()>
                         <input type="hidden" name="meeting_id" value=m1/>
                         <input type="hidden" name="user_id" value=u1/>
                         <input type="hidden" name="decision" value="approve"/>
@@ -403,7 +408,7 @@ fn sheet_row(
                     </ActionForm>
                     <details>
                         <summary class="chip danger">{tr(Msg::Refuse)}</summary>
-                        <ActionForm action=actions.decide on:submit=acting>
+                        <ActionForm action=actions.decide on:submit=acting.clone()>
                             <input type="hidden" name="meeting_id" value=m2/>
                             <input type="hidden" name="user_id" value=u2/>
                             <input type="hidden" name="decision" value="refuse"/>

@@ -480,7 +480,12 @@ fn queue_item(
     refusing: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let key = StoredValue::new(item.key.clone());
-    let refuse = move |_| refusing.set(Some(key.get_value()));
+    // A plain copy, not `key`: the form's handlers can run after the item was drawn anew
+    // (and `key` disposed) by the action they dispatched.
+    let refuse = {
+        let key = item.key.clone();
+        move |_| refusing.set(Some(key.clone()))
+    };
     let error_here = move || {
         (refusing.get().as_deref() == Some(key.get_value().as_str()))
             .then(|| reject.value().get().and_then(|r| r.err()))
