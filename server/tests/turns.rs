@@ -2,10 +2,12 @@
 //! tests run on: a keyed writer (a check-in, keyed by its branch) waits for an unkeyed one
 //! and the other way round, and writers of one key take turns. On PostgreSQL writers of
 //! different keys run side by side; SQLite has one writer at a time whatever the key.
+//! Grouped work (`Pool::write_grouped`) shares its transaction with the work of its key
+//! queued behind it, on both engines.
 
 mod support;
 
-use app::db::{Pool, Tx};
+use app::db::{query, query_scalar, Conn, Engine, Pool, Tx, Work};
 use std::time::Duration;
 
 async fn pool() -> (Pool, std::path::PathBuf) {
@@ -89,4 +91,163 @@ async fn check_ins_of_one_branch_take_turns_and_of_two_branches_need_not() {
     assert!(began_within(&mut same, AFTER_RELEASE).await);
     end_same.send(()).unwrap();
     same_task.await.unwrap();
+}
+
+/// Work that records `n`, or fails after writing when `n` is negative. It answers with its
+/// transaction's id on PostgreSQL (0 on SQLite, which has none to show).
+fn add(n: i64) -> impl for<'c> FnOnce(&'c mut Conn) -> Work<'c, i64, sqlx::Error> + Send {
+    move |conn| {
+        Box::pin(async move {
+            query("INSERT INTO t (n) VALUES (?)")
+                .bind(n)
+                .execute(&mut *conn)
+                .await?;
+            if n < 0 {
+                return Err(sqlx::Error::RowNotFound);
+            }
+            match conn.engine() {
+                Engine::Postgres => query_scalar("SELECT txid_current()").fetch_one(conn).await,
+                Engine::Sqlite => Ok(0),
+            }
+        })
+    }
+}
+
+async fn table(pool: &Pool) {
+    query("CREATE TABLE t (n BIGINT)")
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+async fn rows(pool: &Pool) -> Vec<i64> {
+    query_scalar("SELECT n FROM t ORDER BY n")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// Starts `add(n)` as grouped work of `key` in a task, once the work started before it
+/// has been queued.
+async fn grouped(
+    pool: &Pool,
+    key: &str,
+    n: i64,
+) -> tokio::task::JoinHandle<Result<i64, sqlx::Error>> {
+    let pool = pool.clone();
+    let key = key.to_string();
+    let task = tokio::spawn(async move { pool.write_grouped(Some(&key), add(n)).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    task
+}
+
+#[tokio::test]
+async fn a_branchs_crowd_queued_behind_a_writer_shares_one_transaction_committed_before_it_is_answered(
+) {
+    let (pool, _dir) = pool().await;
+    table(&pool).await;
+    let (mut held, end_held, held_task) = writer(&pool, Some("branch-a"));
+    assert!(began_within(&mut held, AFTER_RELEASE).await);
+    let mut crowd = Vec::new();
+    for n in 1..=20 {
+        crowd.push(grouped(&pool, "branch-a", n).await);
+    }
+    tokio::time::sleep(WHILE_HELD).await;
+    assert!(
+        crowd.iter().all(|task| !task.is_finished()),
+        "they wait for the branch's turn"
+    );
+    end_held.send(()).unwrap();
+    held_task.await.unwrap();
+    let mut transactions = Vec::new();
+    for task in crowd {
+        let transaction = tokio::time::timeout(AFTER_RELEASE, task)
+            .await
+            .expect("answered")
+            .unwrap()
+            .unwrap();
+        // Answered once committed: what it wrote is there for every reader.
+        assert_eq!(rows(&pool).await, (1..=20).collect::<Vec<_>>());
+        transactions.push(transaction);
+    }
+    if support::on_postgres() {
+        transactions.dedup();
+        assert_eq!(transactions.len(), 1, "one transaction for all 20");
+    }
+}
+
+#[tokio::test]
+async fn grouped_work_that_fails_spoils_its_own_group_only() {
+    let (pool, _dir) = pool().await;
+    table(&pool).await;
+    let (mut held, end_held, held_task) = writer(&pool, Some("branch-a"));
+    assert!(began_within(&mut held, AFTER_RELEASE).await);
+    let first = grouped(&pool, "branch-a", 1).await;
+    let failing = grouped(&pool, "branch-a", -1).await;
+    let after = grouped(&pool, "branch-a", 2).await;
+    end_held.send(()).unwrap();
+    held_task.await.unwrap();
+    assert!(matches!(
+        failing.await.unwrap(),
+        Err(sqlx::Error::RowNotFound)
+    ));
+    assert!(first.await.unwrap().is_err(), "rolled back with its group");
+    // The work after the failure had not run: it is the next group's.
+    assert!(after.await.unwrap().is_ok());
+    assert_eq!(rows(&pool).await, vec![2]);
+    assert!(pool.write_grouped(Some("branch-a"), add(3)).await.is_ok());
+    assert_eq!(rows(&pool).await, vec![2, 3]);
+}
+
+#[tokio::test]
+async fn grouped_work_whose_caller_left_still_commits_and_a_panic_loses_only_its_group() {
+    let (pool, _dir) = pool().await;
+    table(&pool).await;
+    let (mut held, end_held, held_task) = writer(&pool, Some("branch-a"));
+    assert!(began_within(&mut held, AFTER_RELEASE).await);
+    let left = tokio::time::timeout(
+        Duration::from_millis(50),
+        pool.write_grouped(Some("branch-a"), add(1)),
+    )
+    .await;
+    assert!(
+        left.is_err(),
+        "still waiting for the turn when its caller left"
+    );
+    end_held.send(()).unwrap();
+    held_task.await.unwrap();
+    // Queued behind the work whose caller left: answered, that one is done too.
+    assert!(pool.write_grouped(Some("branch-a"), add(2)).await.is_ok());
+    let panicked = pool
+        .write_grouped(
+            Some("branch-a"),
+            |_: &mut Conn| -> Work<'_, i64, sqlx::Error> {
+                Box::pin(async { panic!("a bug in one request") })
+            },
+        )
+        .await;
+    assert!(panicked.is_err());
+    assert!(pool.write_grouped(Some("branch-a"), add(3)).await.is_ok());
+    assert_eq!(rows(&pool).await, vec![1, 2, 3]);
+}
+
+/// PostgreSQL only: SQLite has one writer whatever the key.
+#[tokio::test]
+async fn grouped_work_of_another_branch_does_not_wait() {
+    if !support::on_postgres() {
+        return;
+    }
+    let (pool, _dir) = pool().await;
+    table(&pool).await;
+    let (mut held, end_held, held_task) = writer(&pool, Some("branch-a"));
+    assert!(began_within(&mut held, AFTER_RELEASE).await);
+    let same = grouped(&pool, "branch-a", 1).await;
+    let other =
+        tokio::time::timeout(AFTER_RELEASE, pool.write_grouped(Some("branch-b"), add(2))).await;
+    assert!(other.expect("another branch's work goes").is_ok());
+    assert!(!same.is_finished(), "branch-a's waits for branch-a's turn");
+    end_held.send(()).unwrap();
+    held_task.await.unwrap();
+    assert!(same.await.unwrap().is_ok());
+    assert_eq!(rows(&pool).await, vec![1, 2]);
 }

@@ -37,7 +37,15 @@ pub enum Pool {
         writer: Writer,
         groups: Groups,
     },
-    Postgres(PgPool, KeyQueues),
+    Postgres(PgPool, Turns),
+}
+
+/// How this process's PostgreSQL writers take turns: keyed ones queue per key before they
+/// take a connection, and grouped work shares transactions per key.
+#[derive(Clone, Debug, Default)]
+pub struct Turns {
+    queues: KeyQueues,
+    groups: KeyedGroups,
 }
 
 /// Keyed writers of this process, one queue per key ([`Pool::begin_keyed`]). A writer
@@ -284,18 +292,113 @@ impl Groups {
         })
     }
 
-    async fn run<T, E, W>(&self, work: W) -> Result<T, E>
-    where
-        W: for<'c> FnOnce(&'c mut Conn) -> Work<'c, T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<sqlx::Error> + Send + 'static,
-    {
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        let lost = || E::from(sqlx::Error::WorkerCrashed);
+    fn queue(&self, member: Box<dyn GroupMember>) -> Result<(), sqlx::Error> {
         self.queue
-            .send(Box::new(Member { work, answer }))
-            .map_err(|_| lost())?;
-        answered.await.map_err(|_| lost())?
+            .send(member)
+            .map_err(|_| sqlx::Error::WorkerCrashed)
+    }
+}
+
+/// Grouped write work on PostgreSQL ([`Pool::write_grouped`]), queued per key. The first
+/// work of a key starts a task that takes that key's queue a group at a time, each group
+/// once its transaction has its turn: all of that key's work waiting by then, up to
+/// [`GROUP_MOST`], in one transaction. A check-in of a 主题党日 then shares its BEGIN, its
+/// turn on the locks and its COMMIT (three of its eight round trips, and most of its wait
+/// for the branch's turn) with the rest of its branch's crowd. Keys still run side by
+/// side, and the task runs on whether or not the requests wait for their answers.
+#[derive(Clone, Default)]
+pub struct KeyedGroups(std::sync::Arc<std::sync::Mutex<HashMap<Option<String>, KeyGroupQueue>>>);
+
+/// One key's queued work; the key is in the map for as long as its task runs.
+type KeyGroupQueue = std::collections::VecDeque<Box<dyn GroupMember>>;
+
+impl std::fmt::Debug for KeyedGroups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyedGroups").finish_non_exhaustive()
+    }
+}
+
+impl KeyedGroups {
+    fn queues(&self) -> std::sync::MutexGuard<'_, HashMap<Option<String>, KeyGroupQueue>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues `member` under `key`; true when no task takes that key's groups yet, so the
+    /// caller must start one.
+    fn queue(&self, key: &Option<String>, member: Box<dyn GroupMember>) -> bool {
+        let mut queues = self.queues();
+        match queues.get_mut(key) {
+            Some(queue) => {
+                queue.push_back(member);
+                false
+            }
+            None => {
+                queues.insert(key.clone(), KeyGroupQueue::from([member]));
+                true
+            }
+        }
+    }
+
+    /// Up to `most` of `key`'s queued work, oldest first.
+    fn take(&self, key: &Option<String>, most: usize) -> Vec<Box<dyn GroupMember>> {
+        let mut queues = self.queues();
+        let Some(queue) = queues.get_mut(key) else {
+            return Vec::new();
+        };
+        let n = queue.len().min(most);
+        queue.drain(..n).collect()
+    }
+
+    /// Puts work that did not run back at the head of `key`'s queue; then true, and the
+    /// key's task done, when nothing is left to take.
+    fn put_back_and_finish(&self, key: &Option<String>, unrun: Vec<Box<dyn GroupMember>>) -> bool {
+        let mut queues = self.queues();
+        let Some(queue) = queues.get_mut(key) else {
+            return true;
+        };
+        for member in unrun.into_iter().rev() {
+            queue.push_front(member);
+        }
+        if queue.is_empty() {
+            queues.remove(key);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Takes `key`'s queued work a group at a time until none is left ([`KeyedGroups`]).
+async fn take_key_groups(pool: Pool, key: Option<String>) {
+    let Pool::Postgres(_, turns) = &pool else {
+        return;
+    };
+    let groups = &turns.groups;
+    loop {
+        let began = match &key {
+            Some(key) => pool.begin_keyed(key).await,
+            None => pool.begin().await,
+        };
+        let unrun = match began {
+            Ok(tx) => {
+                let group = groups.take(&key, GROUP_MOST);
+                // A task of its own, so a member that panics loses its group (their
+                // answers are dropped: an error, retried) but not this key's queue.
+                tokio::spawn(commit_group(tx, group))
+                    .await
+                    .unwrap_or_default()
+            }
+            // Dropped unanswered: each member waiting is told its write was lost.
+            Err(_) => {
+                drop(groups.take(&key, usize::MAX));
+                Vec::new()
+            }
+        };
+        if groups.put_back_and_finish(&key, unrun) {
+            return;
+        }
     }
 }
 
@@ -504,8 +607,8 @@ impl Pool {
     pub async fn begin_keyed(&self, key: &str) -> Result<Tx, sqlx::Error> {
         match self {
             Pool::Sqlite { .. } => self.begin().await,
-            Pool::Postgres(pool, queues) => {
-                let turn = queues.turn(key).await?;
+            Pool::Postgres(pool, turns) => {
+                let turn = turns.queues.turn(key).await?;
                 let mut tx = begin_postgres(pool).await?;
                 // Shared before keyed, always in this order, so no two writers wait on
                 // each other crosswise.
@@ -533,10 +636,11 @@ impl Pool {
         }
     }
 
-    /// Runs `work` in a write transaction and answers once that is committed. On SQLite
-    /// the transaction may be shared with the work queued behind it, committed once for
-    /// all of them (a group commit, [`Groups`]); on PostgreSQL it is `work`'s own, taking
-    /// turns by `key` as [`Pool::begin_keyed`] does.
+    /// Runs `work` in a write transaction and answers once that is committed. The
+    /// transaction may be shared with the work queued behind it, committed once for all of
+    /// them (a group commit): on SQLite all queued work shares it ([`Groups`]); on
+    /// PostgreSQL the work of one `key` does ([`KeyedGroups`]), taking turns by it as
+    /// [`Pool::begin_keyed`] does.
     ///
     /// `work` that fails spoils its group: the group is rolled back and every member of it
     /// answered with an error. So work that refuses should undo what it wrote and answer
@@ -547,18 +651,22 @@ impl Pool {
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
     {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let member = Box::new(Member { work, answer });
         match self {
-            Pool::Sqlite { groups, .. } => groups.run(work).await,
-            Pool::Postgres(..) => {
-                let mut tx = match key {
-                    Some(key) => self.begin_keyed(key).await?,
-                    None => self.begin().await?,
-                };
-                let done = work(&mut tx).await?;
-                tx.commit().await?;
-                Ok(done)
+            Pool::Sqlite { groups, .. } => groups.queue(member)?,
+            Pool::Postgres(_, turns) => {
+                let key = key.map(str::to_string);
+                if turns.groups.queue(&key, member) {
+                    tokio::spawn(take_key_groups(self.clone(), key));
+                }
             }
         }
+        // No answer: the member was dropped unrun (its group could not begin) or its group
+        // was lost to a panic.
+        answered
+            .await
+            .map_err(|_| E::from(sqlx::Error::WorkerCrashed))?
     }
 
     /// A connection of its own, outside any transaction (several reads in a row).
@@ -656,7 +764,7 @@ async fn connect_postgres(url: &str) -> Result<Pool, sqlx::Error> {
         .acquire_timeout(std::time::Duration::from_secs(10))
         .connect(url)
         .await?;
-    Ok(Pool::Postgres(pool, KeyQueues::default()))
+    Ok(Pool::Postgres(pool, Turns::default()))
 }
 
 /// One connection of either engine, in a transaction or not. Capabilities pass
