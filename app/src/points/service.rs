@@ -377,9 +377,14 @@ pub async fn award_for_review(
 }
 
 async fn approver_of(pool: &Pool, actor: &Actor, branch_id: &str) -> AppResult<()> {
+    // A branch that is not there is not the actor's to approve for; the database's own
+    // trouble stays an error to retry, not a refusal.
     let path = org_path(pool, branch_id)
         .await
-        .map_err(|_| AppError::Forbidden)?;
+        .map_err(|error| match error {
+            AppError::NotFound => AppError::Forbidden,
+            error => error,
+        })?;
     authorize(actor, Action::ApprovePoints, &path)
 }
 
