@@ -441,3 +441,114 @@ async fn a_check_in_of_a_meeting_that_does_not_exist_waits_for_no_writer_and_is_
     let again = app.sync(&member, &ops[..1]).await.json();
     assert_eq!(again[0]["outcome"], json!({ "Rejected": "NotFound" }));
 }
+
+/// The op log's promise, attacked: one op id sent twice at the same moment with two
+/// payloads, the right code for the member's meeting and a wrong one for a meeting of
+/// another branch that expects them too (so on PostgreSQL the two take different turns
+/// and race), again and again. Each op is recorded once, with the answer both requests
+/// get, and only that answer's effects are there: a refusal row for each refusal, none
+/// for a payload that lost.
+#[tokio::test]
+async fn one_op_id_raced_with_two_branches_meetings_is_recorded_once_with_one_answer() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let member_id = app.user_id(MEMBER_1).await;
+    let now = app::state::now();
+    let own = meeting(&app, &secretary, now - 300, now + 3300).await;
+    let other = meeting(&app, &secretary, now - 300, now + 3300).await;
+    app::db::query("UPDATE meetings SET org_id = ?, frozen_at = ? WHERE id = ?")
+        .bind(app.branch_id("第二").await)
+        .bind(now)
+        .bind(&other.id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    app::db::query("INSERT INTO meeting_expected (meeting_id, user_id, voting) VALUES (?, ?, ?)")
+        .bind(&other.id)
+        .bind(&member_id)
+        .bind(true)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let slot = slot_of(now);
+    let wrong = json!({ "meeting_id": other.id, "slot": slot, "code": format_code(
+        (code_for_slot(other.secret.as_bytes(), &other.id, slot) + 1) % 1_000_000) });
+    let op = |op_id: &str, payload: Value| json!({ "op_id": op_id, "kind": "meeting.checkin", "payload": payload, "created_at": now });
+    let mut refused = 0;
+    // Fewer rounds than wrong codes it takes to be slowed down.
+    for round in 0..8 {
+        let op_id = uuid::Uuid::now_v7().to_string();
+        let mine = [op(&op_id, own.checkin(slot))];
+        let theirs = [op(&op_id, wrong.clone())];
+        // Which one goes first alternates, as the two requests' order on the wire would.
+        let (first, second) = if round % 2 == 0 {
+            (&mine, &theirs)
+        } else {
+            (&theirs, &mine)
+        };
+        let (a, b) = tokio::join!(app.sync(&member, first), app.sync(&member, second));
+        let (a, b) = (
+            a.json()[0]["outcome"].clone(),
+            b.json()[0]["outcome"].clone(),
+        );
+        assert_eq!(a, b, "both requests get the one recorded answer");
+        let kept: Vec<String> =
+            app::db::query_scalar("SELECT outcome FROM applied_ops WHERE op_id = ?")
+                .bind(&op_id)
+                .fetch_all(&app.pool)
+                .await
+                .unwrap();
+        assert_eq!(kept.len(), 1, "recorded once");
+        assert_eq!(serde_json::from_str::<Value>(&kept[0]).unwrap(), a);
+        if a.get("Applied").is_none() {
+            assert_eq!(a, json!({ "Rejected": "CheckinWrongCode" }), "{a}");
+            refused += 1;
+        }
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM checkin_refusals").await,
+        refused,
+        "a refusal row for each refusal answered, none for a payload that lost"
+    );
+    let line = app::db::query_scalar::<i64>(
+        "SELECT COUNT(*) FROM attendance WHERE meeting_id = ? AND user_id = ?",
+    )
+    .bind(&own.id)
+    .bind(&member_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(line, i64::from(refused < 8));
+}
+
+/// A refused check-in whose answer was lost on the way is sent again by the outbox: it
+/// gets its recorded answer, even once its member's guesses are being slowed down.
+#[tokio::test]
+async fn a_refused_check_in_sent_again_while_its_member_is_slowed_down_gets_its_answer() {
+    let app = app().await;
+    let secretary = app.login(SECRETARY_1, PASSWORD).await;
+    let member = app.login(MEMBER_1, PASSWORD).await;
+    let now = app::state::now();
+    let held = meeting(&app, &secretary, now - 300, now + 3300).await;
+    let slot = slot_of(now);
+    let right = code_for_slot(held.secret.as_bytes(), &held.id, slot);
+    let wrong = |n| json!({ "meeting_id": held.id, "slot": slot, "code": format_code((right + n) % 1_000_000) });
+    let first_id = uuid::Uuid::now_v7().to_string();
+    let first = app
+        .sync_one(&member, &first_id, "meeting.checkin", wrong(1), now)
+        .await;
+    assert_eq!(first, json!({ "Rejected": "CheckinWrongCode" }));
+    for n in 2..=10 {
+        send(&app, &member, wrong(n), now, None).await;
+    }
+    assert_eq!(
+        send(&app, &member, wrong(11), now, None).await,
+        json!({ "Retry": "RateLimited" })
+    );
+    assert_eq!(
+        app.sync_one(&member, &first_id, "meeting.checkin", wrong(1), now)
+            .await,
+        first
+    );
+}

@@ -11,6 +11,7 @@ use crate::auth::session::org_path;
 use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 use crate::offline::service::{ApplyOp, OpContext};
+use crate::offline::OpOutcome;
 use crate::state::now;
 
 const MAX_WRONG_CODES: i64 = 10;
@@ -107,12 +108,6 @@ impl ApplyOp for CheckIn {
             meeting_ends_at: ends_at,
         })
         .map_err(refusal_error)?;
-        // Every refusal is above: from here on it writes (REFUSES_BEFORE_WRITING).
-        // The crowd of a 主题党日 finds 应到 frozen: only the first check-in after the
-        // start (if the timer has not come by yet) freezes it.
-        if frozen_at.is_none() {
-            freeze_if_started(&mut *conn, &self.meeting_id).await?;
-        }
         let presence = if slot_start(slot) > starts_at {
             Presence::Late
         } else {
@@ -122,6 +117,27 @@ impl ApplyOp for CheckIn {
             Arrival::Online => "online",
             Arrival::Offline { .. } => "offline",
         };
+        let answer = line_answer(
+            presence.as_str(),
+            Some(slot),
+            Some(arrival),
+            ctx.received_at,
+            Some(ctx.phone_time),
+        );
+        // Every refusal is above: from here on it writes (REFUSES_BEFORE_WRITING), once
+        // the op is recorded with this answer. Recorded by another request meanwhile (a
+        // replay under another meeting's turn), it writes nothing and that answer stands.
+        if !ctx
+            .claim(conn, Some(&OpOutcome::Applied(answer.clone())))
+            .await?
+        {
+            return Ok(answer);
+        }
+        // The crowd of a 主题党日 finds 应到 frozen: only the first check-in after the
+        // start (if the timer has not come by yet) freezes it.
+        if frozen_at.is_none() {
+            freeze_if_started(&mut *conn, &self.meeting_id).await?;
+        }
         store::insert_checkin(
             &mut *conn,
             &NewCheckin {
@@ -145,13 +161,7 @@ impl ApplyOp for CheckIn {
                     AppError::Internal
                 })?;
         }
-        Ok(line_answer(
-            presence.as_str(),
-            Some(slot),
-            Some(arrival),
-            ctx.received_at,
-            Some(ctx.phone_time),
-        ))
+        Ok(answer)
     }
 
     /// A refusal of the code or of its times is kept, typed, for the sheet and for the

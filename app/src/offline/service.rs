@@ -27,6 +27,19 @@ pub struct OpContext<'a> {
     pub photos: &'a crate::uploads::photos::Prepared,
     /// Files to write once the op is applied: a refused op leaves none on disk.
     files: std::sync::Mutex<Vec<(String, Arc<Reencoded>)>>,
+    /// The op's row in `applied_ops` ([`OpContext::claim`]).
+    new_op: store::NewOp<'a>,
+    row: std::sync::Mutex<OpRow>,
+}
+
+/// Where the op's row in `applied_ops` stands in the op's transaction.
+#[derive(Clone, Debug, PartialEq)]
+enum OpRow {
+    Unwritten,
+    /// Written by this request, with the answer it was given, if any yet.
+    Written(Option<OpOutcome>),
+    /// Another request had recorded the op: this one must write nothing.
+    RecordedBefore,
 }
 
 impl OpContext<'_> {
@@ -43,13 +56,51 @@ impl OpContext<'_> {
             .map(|mut files| std::mem::take(&mut *files))
             .unwrap_or_default()
     }
+
+    fn row(&self) -> OpRow {
+        self.row
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Writes the op's row, with `answer` when it is known already, before the op writes
+    /// anything: a concurrent replay of the op (the same id, whatever its payload) waits
+    /// on that row and then finds it. False when another request recorded the op first:
+    /// then the op must write nothing, and its answer is that request's. True at once when
+    /// the row is this request's already.
+    pub async fn claim(&self, conn: &mut Conn, answer: Option<&OpOutcome>) -> AppResult<bool> {
+        match self.row() {
+            OpRow::Written(_) => return Ok(true),
+            OpRow::RecordedBefore => return Ok(false),
+            OpRow::Unwritten => {}
+        }
+        let text = answer
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|_| AppError::Internal)?;
+        let written = store::insert(conn, &self.new_op, text.as_deref()).await?;
+        let row = if written {
+            OpRow::Written(answer.cloned())
+        } else {
+            OpRow::RecordedBefore
+        };
+        *self
+            .row
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = row;
+        Ok(written)
+    }
 }
 
 /// How the server applies one kind of op, inside the transaction that records it.
 pub trait ApplyOp: OfflineOp {
     /// True when every refusal of the op comes before its first write: a refused op
     /// then has nothing to undo, and the savepoint around it (two statements in the
-    /// writers' turn) is skipped.
+    /// writers' turn) is skipped. Such an op also writes its row in `applied_ops` only
+    /// once it has decided, with its answer (one statement instead of two): its `apply`
+    /// must call [`OpContext::claim`] before its first write, and write nothing when that
+    /// says the op was recorded before.
     const REFUSES_BEFORE_WRITING: bool = false;
 
     fn apply(
@@ -83,6 +134,11 @@ async fn run<O: ApplyOp>(
     };
     let undoable = !O::REFUSES_BEFORE_WRITING;
     if undoable {
+        // The op's row first, before whatever the op reads to decide. Recorded before:
+        // `record` answers with that request's outcome, whatever is returned here.
+        if !ctx.claim(conn, None).await? {
+            return Ok(OpOutcome::Retry(AppError::Internal));
+        }
         conn.savepoint("op_effects").await?;
     }
     match op.apply(ctx, conn).await {
@@ -93,6 +149,16 @@ async fn run<O: ApplyOp>(
             Ok(OpOutcome::Applied(value))
         }
         Err(error) => {
+            // Refusing after its claim, an op that refuses before writing may have written
+            // (no savepoint to undo it): only a rollback of the whole transaction is safe.
+            if !undoable && matches!(ctx.row(), OpRow::Written(_)) {
+                tracing::error!(
+                    ?error,
+                    kind = O::KIND,
+                    "an op refused after it was recorded"
+                );
+                return Err(AppError::Internal);
+            }
             // The database's own trouble leaves the transaction to be rolled back whole.
             if undoable && error != AppError::Internal {
                 conn.rollback_to("op_effects").await?;
@@ -100,9 +166,14 @@ async fn run<O: ApplyOp>(
             if is_transient(&error) {
                 return Err(error);
             }
+            // Recorded with its refusal before what the refusal writes.
+            let refusal = OpOutcome::Rejected(error.clone());
+            if !ctx.claim(conn, Some(&refusal)).await? {
+                return Ok(refusal);
+            }
             let op = decode().map_err(|_| AppError::Internal)?;
             op.refused(ctx, conn, &error).await?;
-            Ok(OpOutcome::Rejected(error))
+            Ok(refusal)
         }
     }
 }
@@ -163,10 +234,11 @@ fn carries_photos(kind: &str) -> bool {
     .contains(&kind)
 }
 
-/// Applies `envelope` at most once. The op's row is inserted first, in the same
-/// transaction as its effects: a concurrent replay waits for that transaction and then
-/// finds the recorded outcome. A check-in that names no meeting (see [`turn`]) is
-/// answered before that, every time the same, since meetings are never deleted.
+/// Applies `envelope` at most once. The op's row is written in the same transaction as its
+/// effects and before the first of them ([`OpContext::claim`]): a concurrent replay waits
+/// for that transaction and then finds the recorded outcome. A check-in that names no
+/// meeting (see [`turn`]) is answered before that, every time the same, since meetings are
+/// never deleted.
 pub async fn apply_once(
     pool: &Pool,
     actor: &Actor,
@@ -263,16 +335,6 @@ async fn record(
     received_at: i64,
     photos: &crate::uploads::photos::Prepared,
 ) -> AppResult<Recorded> {
-    let new_op = store::NewOp {
-        op_id: &envelope.op_id,
-        user_id: &actor.user_id,
-        kind: &envelope.kind,
-        applied_at: received_at,
-        made_at: envelope.phone_time(),
-    };
-    if !store::insert(conn, &new_op).await? {
-        return Ok(Recorded::Before);
-    }
     let ctx = OpContext {
         actor,
         op_id: &envelope.op_id,
@@ -281,6 +343,14 @@ async fn record(
         uploads,
         photos,
         files: Default::default(),
+        new_op: store::NewOp {
+            op_id: &envelope.op_id,
+            user_id: &actor.user_id,
+            kind: &envelope.kind,
+            applied_at: received_at,
+            made_at: envelope.phone_time(),
+        },
+        row: std::sync::Mutex::new(OpRow::Unwritten),
     };
     let outcome = match dispatch(envelope, &ctx, conn).await {
         Ok(outcome) => outcome,
@@ -289,7 +359,10 @@ async fn record(
         // transaction.
         Err(AppError::Internal) => return Err(AppError::Internal),
         Err(error) => {
-            forget(conn, &envelope.op_id).await?;
+            if recorded_before(conn, &ctx).await? {
+                return Ok(Recorded::Before);
+            }
+            forget(conn, &ctx).await?;
             return Ok(Recorded::Now {
                 outcome: OpOutcome::Retry(error),
                 files: Vec::new(),
@@ -298,11 +371,17 @@ async fn record(
     };
     // An op this server does not know is answered, not kept: nothing to replay.
     if outcome == OpOutcome::Rejected(AppError::UnknownOp) {
-        forget(conn, &envelope.op_id).await?;
+        if recorded_before(conn, &ctx).await? {
+            return Ok(Recorded::Before);
+        }
+        forget(conn, &ctx).await?;
         return Ok(Recorded::Now {
             outcome,
             files: Vec::new(),
         });
+    }
+    if ctx.row() == OpRow::RecordedBefore {
+        return Ok(Recorded::Before);
     }
     // The photos go into storage after the commit, not under the write lock: until then
     // they are kept in the transaction itself, so the record never lacks its picture.
@@ -313,14 +392,43 @@ async fn record(
     for (id, photo) in &files {
         crate::uploads::service::keep_pending(&mut *conn, id, &photo.jpeg).await?;
     }
-    let answer = serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?;
-    store::set_outcome(conn, &envelope.op_id, &answer).await?;
+    match ctx.row() {
+        OpRow::Written(Some(answer)) if answer == outcome => {}
+        OpRow::Written(_) => {
+            let answer = serde_json::to_string(&outcome).map_err(|_| AppError::Internal)?;
+            store::set_outcome(conn, &envelope.op_id, &answer).await?;
+        }
+        // Decided without writing anything (an op that refuses before writing, answered
+        // from what is there; a payload that does not decode): the row and its answer in
+        // one statement, unless another request recorded the op meanwhile.
+        OpRow::Unwritten => {
+            if !ctx.claim(conn, Some(&outcome)).await? {
+                return Ok(Recorded::Before);
+            }
+        }
+        OpRow::RecordedBefore => return Ok(Recorded::Before),
+    }
     Ok(Recorded::Now { outcome, files })
 }
 
-/// Takes back the row [`record`] inserted for an op that is answered but not kept.
-async fn forget(conn: &mut Conn, op_id: &str) -> AppResult<()> {
-    Ok(store::delete(conn, op_id).await?)
+/// Whether an op answered without claiming its row (put off, or of a kind not known) had
+/// been recorded before: a replay gets its recorded answer, not a new one (a refused
+/// check-in replayed once its member is being slowed down).
+async fn recorded_before(conn: &mut Conn, ctx: &OpContext<'_>) -> AppResult<bool> {
+    Ok(match ctx.row() {
+        OpRow::Unwritten => store::exists(&mut *conn, ctx.op_id).await?,
+        OpRow::Written(_) => false,
+        OpRow::RecordedBefore => true,
+    })
+}
+
+/// Takes back the op's row, if this request wrote it, for an op that is answered but not
+/// kept.
+async fn forget(conn: &mut Conn, ctx: &OpContext<'_>) -> AppResult<()> {
+    if matches!(ctx.row(), OpRow::Written(_)) {
+        store::delete(conn, ctx.op_id).await?;
+    }
+    Ok(())
 }
 
 /// Where an op's transaction takes its turn.

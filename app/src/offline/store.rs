@@ -10,10 +10,16 @@ pub struct NewOp<'a> {
     pub made_at: i64,
 }
 
-/// False when the op has a row already (recorded before, or by a concurrent request).
-pub async fn insert(conn: &mut Conn, op: &NewOp<'_>) -> Result<bool, sqlx::Error> {
+/// The op's row, with its answer if known; false when the op has a row already (recorded
+/// before, or by a concurrent request).
+pub async fn insert(
+    conn: &mut Conn,
+    op: &NewOp<'_>,
+    outcome: Option<&str>,
+) -> Result<bool, sqlx::Error> {
     let inserted = query(
-        "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO applied_ops (op_id, user_id, kind, applied_at, made_at, outcome)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (op_id) DO NOTHING",
     )
     .bind(op.op_id)
@@ -21,6 +27,7 @@ pub async fn insert(conn: &mut Conn, op: &NewOp<'_>) -> Result<bool, sqlx::Error
     .bind(op.kind)
     .bind(op.applied_at)
     .bind(op.made_at)
+    .bind(outcome)
     .execute(conn)
     .await?
     .rows_affected();
