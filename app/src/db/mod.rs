@@ -303,9 +303,9 @@ impl Groups {
 /// work of a key starts a task that takes that key's queue a group at a time, each group
 /// once its transaction has its turn: all of that key's work waiting by then, up to
 /// [`GROUP_MOST`], in one transaction. A check-in of a 主题党日 then shares its BEGIN, its
-/// turn on the locks and its COMMIT (three of its eight round trips, and most of its wait
-/// for the branch's turn) with the rest of its branch's crowd. Keys still run side by
-/// side, and the task runs on whether or not the requests wait for their answers.
+/// turn on the locks and its COMMIT (three round trips it used to make alone, and most of
+/// its wait for the branch's turn) with the rest of its branch's crowd. Keys still run
+/// side by side, and the task runs on whether or not the requests wait for their answers.
 #[derive(Clone, Default)]
 pub struct KeyedGroups(std::sync::Arc<std::sync::Mutex<HashMap<Option<String>, KeyGroupQueue>>>);
 
