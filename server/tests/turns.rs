@@ -93,6 +93,25 @@ async fn check_ins_of_one_branch_take_turns_and_of_two_branches_need_not() {
     same_task.await.unwrap();
 }
 
+/// A writer of a key that has begun, holding its turn until released.
+struct Held {
+    end: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Held {
+    async fn begun(pool: &Pool, key: &str) -> Held {
+        let (mut began, end, task) = writer(pool, Some(key));
+        assert!(began_within(&mut began, AFTER_RELEASE).await);
+        Held { end, task }
+    }
+
+    async fn release(self) {
+        self.end.send(()).unwrap();
+        self.task.await.unwrap();
+    }
+}
+
 /// Work that records `n`, or fails after writing when `n` is negative. It answers with its
 /// transaction's id on PostgreSQL (0 on SQLite, which has none to show).
 fn add(n: i64) -> impl for<'c> FnOnce(&'c mut Conn) -> Work<'c, i64, sqlx::Error> + Send {
@@ -146,8 +165,7 @@ async fn a_branchs_crowd_queued_behind_a_writer_shares_one_transaction_committed
 ) {
     let (pool, _dir) = pool().await;
     table(&pool).await;
-    let (mut held, end_held, held_task) = writer(&pool, Some("branch-a"));
-    assert!(began_within(&mut held, AFTER_RELEASE).await);
+    let held = Held::begun(&pool, "branch-a").await;
     let mut crowd = Vec::new();
     for n in 1..=20 {
         crowd.push(grouped(&pool, "branch-a", n).await);
@@ -157,8 +175,7 @@ async fn a_branchs_crowd_queued_behind_a_writer_shares_one_transaction_committed
         crowd.iter().all(|task| !task.is_finished()),
         "they wait for the branch's turn"
     );
-    end_held.send(()).unwrap();
-    held_task.await.unwrap();
+    held.release().await;
     let mut transactions = Vec::new();
     for task in crowd {
         let transaction = tokio::time::timeout(AFTER_RELEASE, task)
@@ -180,13 +197,11 @@ async fn a_branchs_crowd_queued_behind_a_writer_shares_one_transaction_committed
 async fn grouped_work_that_fails_spoils_its_own_group_only() {
     let (pool, _dir) = pool().await;
     table(&pool).await;
-    let (mut held, end_held, held_task) = writer(&pool, Some("branch-a"));
-    assert!(began_within(&mut held, AFTER_RELEASE).await);
+    let held = Held::begun(&pool, "branch-a").await;
     let first = grouped(&pool, "branch-a", 1).await;
     let failing = grouped(&pool, "branch-a", -1).await;
     let after = grouped(&pool, "branch-a", 2).await;
-    end_held.send(()).unwrap();
-    held_task.await.unwrap();
+    held.release().await;
     assert!(matches!(
         failing.await.unwrap(),
         Err(sqlx::Error::RowNotFound)
@@ -203,8 +218,7 @@ async fn grouped_work_that_fails_spoils_its_own_group_only() {
 async fn grouped_work_whose_caller_left_still_commits_and_a_panic_loses_only_its_group() {
     let (pool, _dir) = pool().await;
     table(&pool).await;
-    let (mut held, end_held, held_task) = writer(&pool, Some("branch-a"));
-    assert!(began_within(&mut held, AFTER_RELEASE).await);
+    let held = Held::begun(&pool, "branch-a").await;
     let left = tokio::time::timeout(
         Duration::from_millis(50),
         pool.write_grouped(Some("branch-a"), add(1)),
@@ -214,8 +228,7 @@ async fn grouped_work_whose_caller_left_still_commits_and_a_panic_loses_only_its
         left.is_err(),
         "still waiting for the turn when its caller left"
     );
-    end_held.send(()).unwrap();
-    held_task.await.unwrap();
+    held.release().await;
     // Queued behind the work whose caller left: answered, that one is done too.
     assert!(pool.write_grouped(Some("branch-a"), add(2)).await.is_ok());
     let panicked = pool
@@ -239,15 +252,13 @@ async fn grouped_work_of_another_branch_does_not_wait() {
     }
     let (pool, _dir) = pool().await;
     table(&pool).await;
-    let (mut held, end_held, held_task) = writer(&pool, Some("branch-a"));
-    assert!(began_within(&mut held, AFTER_RELEASE).await);
+    let held = Held::begun(&pool, "branch-a").await;
     let same = grouped(&pool, "branch-a", 1).await;
     let other =
         tokio::time::timeout(AFTER_RELEASE, pool.write_grouped(Some("branch-b"), add(2))).await;
     assert!(other.expect("another branch's work goes").is_ok());
     assert!(!same.is_finished(), "branch-a's waits for branch-a's turn");
-    end_held.send(()).unwrap();
-    held_task.await.unwrap();
+    held.release().await;
     assert!(same.await.unwrap().is_ok());
     assert_eq!(rows(&pool).await, vec![1, 2]);
 }
