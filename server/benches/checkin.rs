@@ -21,6 +21,9 @@
 //! - `WARMUP`: N (0 by default) phones first check in to a meeting of their own, untimed,
 //!   as a server up all morning has been used before its burst (connections, statements and
 //!   caches warm on both the app servers and PostgreSQL).
+//! - `EMPTY`: 1 makes each phone sync a batch with no op in it instead: the same
+//!   connection, session read and sync framing without the check-in's own work, so the
+//!   share of raw inserts left for that work can be read off (nothing is recorded).
 //! - `LOGINS`: 1 (the default) logs every member in through `/api/login` first, as phones
 //!   arriving at the meeting do, `LOGIN_CONCURRENCY` (32) at a time, timed apart from the
 //!   check-ins (argon2 is a core's worth of time per login, by design); 0 makes the sessions
@@ -75,6 +78,7 @@ async fn main() {
     let rounds = knob("ROUNDS", 3);
     let rate = knob("RATE", 0);
     let logins = knob("LOGINS", 1) == 1;
+    let empty = knob("EMPTY", 0) == 1;
     let pool = Pool::open(&url).await.unwrap();
     let mut crowd = crowd(&pool, members, branches, rounds, logins).await;
     if postgres.is_some() {
@@ -149,7 +153,11 @@ async fn main() {
                 tokio::spawn(async move {
                     tokio::time::sleep_until((wave_started + due).into()).await;
                     let (meeting, secret) = &crowd.meetings[phone % crowd.meetings.len()][round];
-                    let body = checkin_body(meeting, secret);
+                    let body = if empty {
+                        EMPTY_SYNC.to_string()
+                    } else {
+                        checkin_body(meeting, secret)
+                    };
                     let reply =
                         post_as(address, "/api/sync", &crowd.cookies[phone], &body, JSON).await;
                     // From when it was due: a request that waited for a free moment waited.
@@ -159,7 +167,7 @@ async fn main() {
             .collect();
         for task in tasks {
             match task.await.unwrap() {
-                Ok((due, elapsed, reply)) if reply.contains("Applied") => {
+                Ok((due, elapsed, reply)) if answered_as_sent(&reply, empty) => {
                     answered.push((due, elapsed))
                 }
                 Ok((_, _, reply)) => {
@@ -189,8 +197,8 @@ async fn main() {
     .unwrap();
     assert_eq!(
         recorded as usize,
-        members * rounds,
-        "every check-in is recorded once"
+        if empty { 0 } else { members * rounds },
+        "every check-in is recorded once (an empty sync, nothing)"
     );
 
     app::db::query(
@@ -232,6 +240,7 @@ async fn main() {
         "members": members,
         "branches": branches,
         "rounds": rounds,
+        "sync": if empty { "empty" } else { "check-in" },
         "rate": if rate == 0 { "burst".to_string() } else { format!("{rate}/s") },
         "logins": if logins { members } else { 0 },
         "warm_up": warm_up_phones,
@@ -250,6 +259,18 @@ async fn main() {
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
     pool.close().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A sync with no op in it, the request of `ZHIBU_BENCH_EMPTY=1`.
+const EMPTY_SYNC: &str = r#"{"ops":[]}"#;
+
+/// Whether `reply` is the success of what was sent: an applied check-in, or for an empty
+/// sync its empty list of answers.
+fn answered_as_sent(reply: &str, empty: bool) -> bool {
+    if !empty {
+        return reply.contains("Applied");
+    }
+    reply.starts_with("HTTP/1.1 200") && reply.trim_end().ends_with("[]")
 }
 
 /// One phone's sync of a check-in to `meeting` with the code on its screen now.
