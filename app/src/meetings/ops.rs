@@ -178,7 +178,7 @@ impl ApplyOp for CheckIn {
         store::insert_refusal(
             &mut *conn,
             &NewRefusal {
-                op_id: ctx.op_id,
+                op_id: ctx.op_id(),
                 meeting_id: &self.meeting_id,
                 user_id: &ctx.actor.user_id,
                 reason: refusal,

@@ -15,7 +15,6 @@ use std::sync::Arc;
 /// What an op is applied with besides its payload.
 pub struct OpContext<'a> {
     pub actor: &'a Actor,
-    pub op_id: &'a str,
     /// The phone's time of the op corrected by its measured clock offset (information;
     /// only the check-in rule reads it, and only to allow an offline room).
     pub phone_time: i64,
@@ -55,6 +54,10 @@ impl OpContext<'_> {
             .lock()
             .map(|mut files| std::mem::take(&mut *files))
             .unwrap_or_default()
+    }
+
+    pub fn op_id(&self) -> &str {
+        self.new_op.op_id
     }
 
     fn row(&self) -> OpRow {
@@ -337,7 +340,6 @@ async fn record(
 ) -> AppResult<Recorded> {
     let ctx = OpContext {
         actor,
-        op_id: &envelope.op_id,
         phone_time: envelope.phone_time(),
         received_at,
         uploads,
@@ -416,7 +418,7 @@ async fn record(
 /// check-in replayed once its member is being slowed down).
 async fn recorded_before(conn: &mut Conn, ctx: &OpContext<'_>) -> AppResult<bool> {
     Ok(match ctx.row() {
-        OpRow::Unwritten => store::exists(&mut *conn, ctx.op_id).await?,
+        OpRow::Unwritten => store::exists(&mut *conn, ctx.op_id()).await?,
         OpRow::Written(_) => false,
         OpRow::RecordedBefore => true,
     })
@@ -426,7 +428,7 @@ async fn recorded_before(conn: &mut Conn, ctx: &OpContext<'_>) -> AppResult<bool
 /// kept.
 async fn forget(conn: &mut Conn, ctx: &OpContext<'_>) -> AppResult<()> {
     if matches!(ctx.row(), OpRow::Written(_)) {
-        store::delete(conn, ctx.op_id).await?;
+        store::delete(conn, ctx.op_id()).await?;
     }
     Ok(())
 }
